@@ -1,0 +1,535 @@
+package io.clustermesh;
+
+import io.clustermesh.event.MeshListener;
+import io.clustermesh.internal.Engine;
+import io.clustermesh.internal.Providers;
+import io.clustermesh.internal.SafeListener;
+import io.clustermesh.internal.Validator;
+import io.clustermesh.model.AzureSpec;
+import io.clustermesh.model.CaStrategy;
+import io.clustermesh.model.CiliumOptions;
+import io.clustermesh.model.Exposure;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.model.MeshSpec;
+import io.clustermesh.spi.CertificateAuthority;
+import io.clustermesh.spi.CloudProvider;
+import io.clustermesh.spi.ClusterConnection;
+import io.clustermesh.spi.ClusterTransport;
+import io.clustermesh.spi.Discovery;
+import io.clustermesh.spi.HelmTransport;
+import io.clustermesh.spi.MeshContext;
+import io.clustermesh.spi.MeshDriver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A Cilium Cluster Mesh across clusters: plan, apply, status. Built by {@link #builder()}; immutable and
+ * thread-safe; closes the connections and threads it owns.
+ *
+ * <pre>{@code
+ * try (Mesh mesh = Mesh.builder()
+ *         .cluster(MeshCluster.named("cluster1").id(1).podCidr("10.10.0.0/16").access(ClusterAccess.kubeContext("aks-1")))
+ *         .cluster(MeshCluster.named("cluster2").id(2).podCidr("10.20.0.0/16").access(ClusterAccess.kubeContext("aks-2")))
+ *         .build()) {
+ *     MeshPlan plan = mesh.plan();
+ *     MeshReport report = mesh.apply(plan);
+ *     MeshStatus status = mesh.status();
+ * }
+ * }</pre>
+ */
+public final class Mesh implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Mesh.class);
+
+    private final MeshSpec spec;
+    private final MeshListener listener;
+    private final MeshClock clock;
+    private final RetryPolicy retryPolicy;
+    private final MeshTimeouts timeouts;
+    private final int concurrency;
+    private final ExecutorService executor;
+    private final boolean ownsExecutor;
+    private final ScheduledExecutorService watchdog;
+    private final ClusterTransport clusterTransportOverride;
+    private final HelmTransport helmOverride;
+    private final CertificateAuthority caOverride;
+    private final CloudProvider cloudOverride;
+    private final MeshDriver driverOverride;
+    private final String holder;
+    private final Map<String, ClusterConnection> connections = new ConcurrentHashMap<>();
+    private volatile Resolved resolved;
+    private volatile boolean closed;
+
+    private Mesh(Builder b, MeshSpec spec) {
+        this.spec = spec;
+        this.listener = new SafeListener(b.listeners);
+        this.clock = b.clock;
+        this.retryPolicy = b.retryPolicy;
+        this.timeouts = b.timeouts;
+        this.concurrency = b.concurrency;
+        this.ownsExecutor = b.executor == null;
+        this.executor = b.executor != null ? b.executor : Executors.newCachedThreadPool(daemonThreads("clustermesh-" + spec.name()));
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(daemonThreads("clustermesh-deadline"));
+        this.clusterTransportOverride = b.clusterTransport;
+        this.helmOverride = b.helmTransport;
+        this.caOverride = b.caProvider;
+        this.cloudOverride = b.cloudProvider;
+        this.driverOverride = b.driver;
+        this.holder = b.holder != null ? b.holder : defaultHolder();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Every finding about the spec that needs no I/O (DOMAIN.md §2), all at once. Never throws. */
+    public static List<Finding> validate(MeshSpec spec) {
+        return Validator.validate(Objects.requireNonNull(spec, "spec"));
+    }
+
+    /** The spec as given to the builder. */
+    public MeshSpec spec() {
+        return spec;
+    }
+
+    /**
+     * Reads the clusters (and the cloud) and computes what {@link #apply} would do. Writes nothing. A plan with
+     * error findings has no steps.
+     */
+    public MeshPlan plan() {
+        Resolved r = resolve();
+        if (hasErrors(r.findings)) {
+            return new MeshPlan(spec.name(), "apply", clock.now(), r.findings, List.of(), r.notes);
+        }
+        MeshPlan p = r.driver.planApply(r.context);
+        return merge(p, r);
+    }
+
+    /** Plans removing {@code cluster} from every peer. */
+    public MeshPlan planDisconnect(String cluster) {
+        Resolved r = resolve();
+        if (spec.cluster(cluster).isEmpty()) {
+            throw new MeshConfigurationException(cluster, "'" + cluster + "' is not a cluster of mesh " + spec.name(),
+                    "name one of: " + String.join(", ", spec.clusters().stream().map(MeshCluster::name).toList()));
+        }
+        if (hasErrors(r.findings)) {
+            return new MeshPlan(spec.name(), "disconnect", clock.now(), r.findings, List.of(), r.notes);
+        }
+        return merge(r.driver.planDisconnect(r.context, cluster), r);
+    }
+
+    /** Plans turning cluster mesh off on every cluster. */
+    public MeshPlan planDisable() {
+        Resolved r = resolve();
+        if (hasErrors(r.findings)) {
+            return new MeshPlan(spec.name(), "disable", clock.now(), r.findings, List.of(), r.notes);
+        }
+        return merge(r.driver.planDisable(r.context), r);
+    }
+
+    /**
+     * Runs a plan. Independent steps run in parallel; a failing cluster's branch stops while the others go on;
+     * the report tells every step's outcome.
+     *
+     * @throws MeshConfigurationException if the plan has error findings (nothing is written)
+     */
+    public MeshReport apply(MeshPlan plan) {
+        ensureOpen();
+        Objects.requireNonNull(plan, "plan");
+        if (plan.hasErrors()) {
+            throw new MeshConfigurationException(plan.findings());
+        }
+        Engine engine = new Engine(executor, watchdog, concurrency, clock, retryPolicy, timeouts, listener);
+        return engine.run(plan);
+    }
+
+    /** {@code apply(plan())}: brings every cluster into the mesh; idempotent. */
+    public MeshReport connect() {
+        return apply(plan());
+    }
+
+    /** Removes {@code cluster} from every peer's configuration. */
+    public MeshReport disconnect(String cluster) {
+        return apply(planDisconnect(cluster));
+    }
+
+    /** Turns cluster mesh off on every cluster. */
+    public MeshReport disable() {
+        return apply(planDisable());
+    }
+
+    /** Status of every cluster and peer connection. Read-only. */
+    public MeshStatus status() {
+        Resolved r = resolve();
+        if (hasErrors(r.findings)) {
+            throw new MeshConfigurationException(r.findings);
+        }
+        return r.driver.status(r.context);
+    }
+
+    /** The spec after discovery (missing fields filled from the cloud); triggers discovery on first use. */
+    public MeshSpec resolvedSpec() {
+        return resolve().context.spec();
+    }
+
+    /** The context providers work with, for extensions (global services, policies) built on this mesh. */
+    public MeshContext context() {
+        return resolve().context;
+    }
+
+    private static boolean hasErrors(List<Finding> f) {
+        return f.stream().anyMatch(Finding::isError);
+    }
+
+    private MeshPlan merge(MeshPlan p, Resolved r) {
+        List<Finding> f = new ArrayList<>(r.findings);
+        f.addAll(p.findings());
+        Map<String, String> notes = new LinkedHashMap<>(r.notes);
+        notes.putAll(p.notes());
+        return new MeshPlan(p.mesh(), p.operation(), p.createdAt(), f, hasErrors(f) ? List.of() : p.steps(), notes);
+    }
+
+    private record Resolved(MeshDriver driver, MeshContext context, List<Finding> findings, Map<String, String> notes) {
+    }
+
+    private Resolved resolve() {
+        ensureOpen();
+        Resolved r = resolved;
+        if (r != null) {
+            return r;
+        }
+        synchronized (this) {
+            if (resolved != null) {
+                return resolved;
+            }
+            ClassLoader cl = Mesh.class.getClassLoader();
+            MeshDriver driver = Providers.select(MeshDriver.class, driverOverride, "clustermesh-cilium", cl);
+            ClusterTransport transport = Providers.select(ClusterTransport.class, clusterTransportOverride, "clustermesh-cilium", cl);
+            HelmTransport helm = Providers.select(HelmTransport.class, helmOverride, "clustermesh-cilium", cl);
+            CertificateAuthority ca = Providers.select(CertificateAuthority.class, caOverride, "clustermesh-cilium", cl);
+            Optional<CloudProvider> cloud = Optional.ofNullable(cloudOverride);
+            if (cloud.isEmpty() && spec.azure() != null) {
+                cloud = Optional.of(Providers.select(CloudProvider.class, null, "clustermesh-azure", cl));
+            }
+            List<Finding> findings = new ArrayList<>();
+            Map<String, String> notes = new LinkedHashMap<>();
+            MeshSpec effective = spec;
+            if (cloud.isPresent() && cloud.get().supports(spec)) {
+                Discovery d = cloud.get().discover(spec);
+                effective = d.spec();
+                findings.addAll(d.findings());
+                notes.putAll(d.notes());
+                findings.addAll(Validator.validate(effective).stream()
+                        .filter(f -> findings.stream().noneMatch(g -> g.code().equals(f.code()) && Objects.equals(g.path(), f.path())))
+                        .toList());
+                if (!hasErrors(findings)) {
+                    findings.addAll(cloud.get().preflight(effective));
+                }
+            } else {
+                findings.addAll(Validator.validate(effective));
+            }
+            MeshContext ctx = new Context(effective, transport, helm, ca, cloud);
+            resolved = new Resolved(driver, ctx, List.copyOf(findings), notes);
+            return resolved;
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Mesh is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (ClusterConnection c : connections.values()) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing connection to {} failed: {}", c.cluster(), e.toString());
+            }
+        }
+        connections.clear();
+        watchdog.shutdownNow();
+        if (ownsExecutor) {
+            executor.shutdownNow();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Mesh[" + spec.name() + ", " + spec.clusters().size() + " clusters]";
+    }
+
+    private final class Context implements MeshContext {
+        private final MeshSpec effective;
+        private final ClusterTransport transport;
+        private final HelmTransport helm;
+        private final CertificateAuthority ca;
+        private final Optional<CloudProvider> cloud;
+
+        Context(MeshSpec effective, ClusterTransport transport, HelmTransport helm, CertificateAuthority ca, Optional<CloudProvider> cloud) {
+            this.effective = effective;
+            this.transport = transport;
+            this.helm = helm;
+            this.ca = ca;
+            this.cloud = cloud;
+        }
+
+        @Override
+        public MeshSpec spec() {
+            return effective;
+        }
+
+        @Override
+        public ClusterConnection connection(String cluster) {
+            ensureOpen();
+            return connections.computeIfAbsent(cluster, n -> {
+                MeshCluster c = effective.cluster(n).orElseThrow(() -> new MeshConfigurationException(n,
+                        "'" + n + "' is not a cluster of mesh " + effective.name(), "use a cluster name from the spec"));
+                return transport.connect(c, timeouts);
+            });
+        }
+
+        @Override
+        public HelmTransport helm() {
+            return helm;
+        }
+
+        @Override
+        public CertificateAuthority certificateAuthority() {
+            return ca;
+        }
+
+        @Override
+        public Optional<CloudProvider> cloud() {
+            return cloud;
+        }
+
+        @Override
+        public MeshClock clock() {
+            return clock;
+        }
+
+        @Override
+        public MeshTimeouts timeouts() {
+            return timeouts;
+        }
+
+        @Override
+        public RetryPolicy retryPolicy() {
+            return retryPolicy;
+        }
+
+        @Override
+        public MeshListener listener() {
+            return listener;
+        }
+
+        @Override
+        public ExecutorService executor() {
+            return executor;
+        }
+
+        @Override
+        public String holderIdentity() {
+            return holder;
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static String defaultHolder() {
+        String jvm = ManagementFactory.getRuntimeMXBean().getName(); // pid@host
+        int at = jvm.indexOf('@');
+        return at > 0 ? "clustermesh@" + jvm.substring(at + 1) + ":" + jvm.substring(0, at) : "clustermesh@" + jvm;
+    }
+
+    /**
+     * Builds a {@link Mesh}. Setters reject nulls and impossible values at once; {@link #build()} does no I/O and
+     * reports every problem of the spec at once in a {@link MeshConfigurationException}.
+     */
+    public static final class Builder {
+        private String name = MeshSpec.DEFAULT_NAME;
+        private final List<MeshCluster> clusters = new ArrayList<>();
+        private CiliumOptions cilium = CiliumOptions.defaults();
+        private CaStrategy ca = CaStrategy.generate();
+        private Exposure exposure = Exposure.azureInternalLoadBalancer();
+        private AzureSpec azure;
+        private final List<MeshListener> listeners = new ArrayList<>();
+        private MeshClock clock = MeshClock.system();
+        private RetryPolicy retryPolicy = RetryPolicy.defaults();
+        private MeshTimeouts timeouts = MeshTimeouts.defaults();
+        private int concurrency = 16;
+        private ExecutorService executor;
+        private ClusterTransport clusterTransport;
+        private HelmTransport helmTransport;
+        private CertificateAuthority caProvider;
+        private CloudProvider cloudProvider;
+        private MeshDriver driver;
+        private String holder;
+
+        private Builder() {
+        }
+
+        /** Starts from a whole spec (e.g. read from YAML); later setters change it. */
+        public Builder spec(MeshSpec spec) {
+            Objects.requireNonNull(spec, "spec");
+            this.name = spec.name();
+            this.clusters.clear();
+            this.clusters.addAll(spec.clusters());
+            this.cilium = spec.cilium();
+            this.ca = spec.ca();
+            this.exposure = spec.exposure();
+            this.azure = spec.azure();
+            return this;
+        }
+
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        public Builder cluster(MeshCluster cluster) {
+            clusters.add(Objects.requireNonNull(cluster, "cluster"));
+            return this;
+        }
+
+        public Builder clusters(List<MeshCluster> all) {
+            Objects.requireNonNull(all, "clusters").forEach(this::cluster);
+            return this;
+        }
+
+        public Builder cilium(CiliumOptions options) {
+            this.cilium = Objects.requireNonNull(options, "cilium");
+            return this;
+        }
+
+        public Builder certificateAuthority(CaStrategy strategy) {
+            this.ca = Objects.requireNonNull(strategy, "certificateAuthority");
+            return this;
+        }
+
+        public Builder exposure(Exposure exposure) {
+            this.exposure = Objects.requireNonNull(exposure, "exposure");
+            return this;
+        }
+
+        public Builder azure(AzureSpec azure) {
+            this.azure = Objects.requireNonNull(azure, "azure");
+            return this;
+        }
+
+        /** Adds a listener; several may be added. */
+        public Builder listener(MeshListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        public Builder clock(MeshClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public Builder retryPolicy(RetryPolicy policy) {
+            this.retryPolicy = Objects.requireNonNull(policy, "retryPolicy");
+            return this;
+        }
+
+        public Builder timeouts(MeshTimeouts timeouts) {
+            this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
+            return this;
+        }
+
+        /** Steps running at once (default 16). */
+        public Builder concurrency(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("concurrency must be at least 1, was " + n);
+            }
+            this.concurrency = n;
+            return this;
+        }
+
+        /** An executor to run steps on; the mesh does not shut it down. Default: its own. */
+        public Builder executor(ExecutorService executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        public Builder clusterTransport(ClusterTransport t) {
+            this.clusterTransport = Objects.requireNonNull(t, "clusterTransport");
+            return this;
+        }
+
+        public Builder helmTransport(HelmTransport t) {
+            this.helmTransport = Objects.requireNonNull(t, "helmTransport");
+            return this;
+        }
+
+        /** The certificate implementation (default: Bouncy Castle from clustermesh-cilium). */
+        public Builder caProvider(CertificateAuthority a) {
+            this.caProvider = Objects.requireNonNull(a, "caProvider");
+            return this;
+        }
+
+        public Builder cloudProvider(CloudProvider p) {
+            this.cloudProvider = Objects.requireNonNull(p, "cloudProvider");
+            return this;
+        }
+
+        public Builder driver(MeshDriver d) {
+            this.driver = Objects.requireNonNull(d, "driver");
+            return this;
+        }
+
+        /** Who changes the mesh, shown to a concurrent run that finds the lock taken. */
+        public Builder holderIdentity(String holder) {
+            this.holder = Objects.requireNonNull(holder, "holderIdentity");
+            return this;
+        }
+
+        /** The spec as currently configured. */
+        public MeshSpec toSpec() {
+            return new MeshSpec(name, cilium, ca, exposure, azure, clusters);
+        }
+
+        /**
+         * Validates (no I/O) and builds.
+         *
+         * @throws MeshConfigurationException with every error finding, if any
+         */
+        public Mesh build() {
+            MeshSpec spec = toSpec();
+            List<Finding> findings = Validator.validate(spec);
+            if (hasErrors(findings)) {
+                throw new MeshConfigurationException(findings);
+            }
+            findings.forEach(f -> LOG.warn("{}", f));
+            return new Mesh(this, spec);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.clustermesh;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** The input is invalid. Carries every finding at once; nothing was written. */
+public class MeshConfigurationException extends MeshException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient List<Finding> findings;
+
+    public MeshConfigurationException(List<Finding> findings) {
+        super(ErrorCode.CONFIGURATION, null, null, summarize(findings),
+                "fix every finding listed, then try again; nothing was written", false, null, null);
+        this.findings = List.copyOf(findings);
+    }
+
+    public MeshConfigurationException(String cluster, String message, String remediation) {
+        super(ErrorCode.CONFIGURATION, cluster, null, message, remediation, false, null, null);
+        this.findings = List.of(Finding.error("CONFIGURATION", cluster, "", message, remediation));
+    }
+
+    /** Every problem found, errors first. */
+    public List<Finding> findings() {
+        return findings;
+    }
+
+    private static String summarize(List<Finding> findings) {
+        long errors = findings.stream().filter(Finding::isError).count();
+        return errors + " problem" + (errors == 1 ? "" : "s") + " in the mesh spec:\n"
+                + findings.stream().filter(Finding::isError).map(f -> "  - " + f).collect(Collectors.joining("\n"));
+    }
+}

@@ -1,0 +1,27 @@
+package io.clustermesh;
+
+/** An operation failed for some clusters; {@link #report()} tells which steps and why. */
+public class MeshOperationException extends MeshException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient MeshReport report;
+
+    public MeshOperationException(MeshReport report) {
+        super(ErrorCode.OPERATION, null, null, describe(report),
+                "fix the failed clusters' errors listed in the report, then run the operation again (it resumes where it stopped)",
+                false, null, null);
+        this.report = report;
+    }
+
+    public MeshReport report() {
+        return report;
+    }
+
+    private static String describe(MeshReport r) {
+        StringBuilder sb = new StringBuilder(r.operation() + " failed for " + String.join(", ", r.failedClusters()));
+        for (StepReport s : r.failures()) {
+            sb.append("\n  ").append(s.cluster() == null ? "(mesh)" : s.cluster()).append(' ').append(s.kind()).append(": ").append(s.error());
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,35 @@
+package io.clustermesh.event;
+
+/**
+ * Progress of long operations. Every method defaults to a no-op; events come in started/finished-or-failed
+ * pairs. Implementations must be fast and thread-safe (steps of different clusters run in parallel). A listener
+ * that throws is logged and ignored: it never breaks a run.
+ */
+public interface MeshListener {
+    default void planStarted(PlanStarted event) {
+    }
+
+    default void planFinished(PlanFinished event) {
+    }
+
+    default void stepStarted(StepStarted event) {
+    }
+
+    default void stepFinished(StepFinished event) {
+    }
+
+    default void stepFailed(StepFailed event) {
+    }
+
+    default void retryScheduled(RetryScheduled event) {
+    }
+
+    default void waiting(Waiting event) {
+    }
+
+    /** A listener that ignores everything. */
+    static MeshListener none() {
+        return new MeshListener() {
+        };
+    }
+}

@@ -1,0 +1,342 @@
+package io.clustermesh.internal;
+
+import io.clustermesh.ErrorCode;
+import io.clustermesh.MeshClock;
+import io.clustermesh.MeshException;
+import io.clustermesh.MeshPlan;
+import io.clustermesh.MeshReport;
+import io.clustermesh.MeshTimeoutException;
+import io.clustermesh.MeshTimeouts;
+import io.clustermesh.PlanStep;
+import io.clustermesh.RetryPolicy;
+import io.clustermesh.StepOutcome;
+import io.clustermesh.StepReport;
+import io.clustermesh.event.MeshListener;
+import io.clustermesh.event.PlanFinished;
+import io.clustermesh.event.PlanStarted;
+import io.clustermesh.event.RetryScheduled;
+import io.clustermesh.event.StepFailed;
+import io.clustermesh.event.StepFinished;
+import io.clustermesh.event.StepStarted;
+import io.clustermesh.event.Waiting;
+import io.clustermesh.spi.StepContext;
+import io.clustermesh.spi.StepResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs a plan's graph: steps whose dependencies are done run in parallel (at most {@code concurrency} at a time),
+ * transient failures are retried per the {@link RetryPolicy}, a step that outlives its deadline is failed and
+ * interrupted, and a failed step only skips the steps that depend on it.
+ */
+public final class Engine {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+    private final ExecutorService executor;
+    private final ScheduledExecutorService watchdog;
+    private final int concurrency;
+    private final MeshClock clock;
+    private final RetryPolicy retryPolicy;
+    private final MeshTimeouts timeouts;
+    private final MeshListener listener;
+
+    public Engine(ExecutorService executor, ScheduledExecutorService watchdog, int concurrency, MeshClock clock,
+                  RetryPolicy retryPolicy, MeshTimeouts timeouts, MeshListener listener) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1");
+        }
+        this.executor = executor;
+        this.watchdog = watchdog;
+        this.concurrency = concurrency;
+        this.clock = clock;
+        this.retryPolicy = retryPolicy;
+        this.timeouts = timeouts;
+        this.listener = listener;
+    }
+
+    private record Done(String id, StepReport report, Object output) {
+    }
+
+    /** Runs the plan and returns the report; never throws for a failing step. */
+    public MeshReport run(MeshPlan plan) {
+        Instant start = clock.now();
+        List<PlanStep> steps = plan.steps();
+        listener.planStarted(new PlanStarted(plan.mesh(), plan.operation(), steps.size(), start));
+
+        Map<String, PlanStep> byId = new LinkedHashMap<>();
+        Map<String, List<String>> dependents = new HashMap<>();
+        Map<String, Integer> waitingOn = new HashMap<>();
+        for (PlanStep s : steps) {
+            byId.put(s.id(), s);
+            waitingOn.put(s.id(), s.dependsOn().size() + s.after().size());
+            for (String d : s.dependsOn()) dependents.computeIfAbsent(d, k -> new ArrayList<>()).add(s.id());
+            for (String d : s.after()) dependents.computeIfAbsent(d, k -> new ArrayList<>()).add(s.id());
+        }
+        Map<String, StepReport> reports = new HashMap<>();
+        Map<String, Object> outputs = new ConcurrentHashMap<>();
+        BlockingQueue<Done> done = new LinkedBlockingQueue<>();
+        ArrayDeque<String> ready = new ArrayDeque<>();
+        for (PlanStep s : steps) {
+            if (waitingOn.get(s.id()) == 0) ready.add(s.id());
+        }
+        int running = 0;
+        List<Future<?>> futures = new ArrayList<>();
+        try {
+            while (reports.size() < steps.size()) {
+                while (running < concurrency && !ready.isEmpty()) {
+                    PlanStep s = byId.get(ready.poll());
+                    // a hard dependency failed or was skipped: skip without running
+                    String failedDep = s.dependsOn().stream()
+                            .filter(d -> reports.get(d).outcome() != StepOutcome.SUCCEEDED).findFirst().orElse(null);
+                    if (failedDep != null) {
+                        StepReport r = new StepReport(s.id(), s.cluster(), s.kind(), StepOutcome.SKIPPED, false, 0, null, null,
+                                "skipped", null, "not run because " + failedDep + " did not succeed", null);
+                        done.add(new Done(s.id(), r, null));
+                        running++;
+                        continue;
+                    }
+                    running++;
+                    futures.add(launch(s, outputs, done));
+                }
+                Done d = done.take();
+                running--;
+                reports.put(d.id(), d.report());
+                if (d.output() != null) outputs.put(d.id(), d.output());
+                for (String n : dependents.getOrDefault(d.id(), List.of())) {
+                    if (waitingOn.merge(n, -1, Integer::sum) == 0) ready.add(n);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            futures.forEach(f -> f.cancel(true));
+            for (PlanStep s : steps) {
+                reports.putIfAbsent(s.id(), new StepReport(s.id(), s.cluster(), s.kind(), StepOutcome.SKIPPED, false, 0, null, null,
+                        "cancelled", null, "the run was interrupted", null));
+            }
+        }
+        List<StepReport> ordered = new ArrayList<>();
+        for (PlanStep s : steps) ordered.add(reports.get(s.id()));
+        MeshReport report = new MeshReport(plan.mesh(), plan.operation(), start, clock.now(), ordered, plan.findings());
+        listener.planFinished(new PlanFinished(plan.mesh(), plan.operation(), report.succeeded(), report.failedClusters(),
+                report.duration()));
+        return report;
+    }
+
+    private Future<?> launch(PlanStep step, Map<String, Object> outputs, BlockingQueue<Done> done) {
+        Duration timeout = step.timeout() != null ? step.timeout() : timeouts.step();
+        AtomicBoolean finished = new AtomicBoolean();
+        Instant startedAt = clock.now();
+        Instant deadline = startedAt.plus(timeout);
+        int[] attempts = {0};
+        Future<?> future = executor.submit(() -> {
+            StepReport r = execute(step, outputs, deadline, startedAt, attempts);
+            if (finished.compareAndSet(false, true)) {
+                done.add(new Done(step.id(), r, r.outcome() == StepOutcome.SUCCEEDED ? lastOutput.get(step.id()) : null));
+                lastOutput.remove(step.id());
+            }
+        });
+        ScheduledFuture<?> guard = watchdog.schedule(() -> {
+            if (finished.compareAndSet(false, true)) {
+                future.cancel(true);
+                String msg = (step.cluster() == null ? "" : step.cluster() + ": ") + "step " + step.kind()
+                        + " did not finish within its deadline of " + human(timeout);
+                String fix = "check that the cluster answers and raise the step timeout if it is just slow";
+                listener.stepFailed(new StepFailed(step.cluster(), step.id(), step.kind(), ErrorCode.TIMEOUT, msg, fix,
+                        Math.max(1, attempts[0]), timeout));
+                done.add(new Done(step.id(), new StepReport(step.id(), step.cluster(), step.kind(), StepOutcome.FAILED, false,
+                        Math.max(1, attempts[0]), startedAt, clock.now(), "deadline passed", ErrorCode.TIMEOUT, msg, fix), null));
+            }
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return new Future<Object>() {
+            @Override
+            public boolean cancel(boolean mayInterrupt) {
+                guard.cancel(false);
+                return future.cancel(mayInterrupt);
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return future.isCancelled();
+            }
+
+            @Override
+            public boolean isDone() {
+                return future.isDone();
+            }
+
+            @Override
+            public Object get() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Object get(long t, TimeUnit u) {
+                throw new UnsupportedOperationException();
+            }
+        };
+    }
+
+    private final Map<String, Object> lastOutput = new ConcurrentHashMap<>();
+
+    private StepReport execute(PlanStep step, Map<String, Object> outputs, Instant deadline, Instant startedAt, int[] attempts) {
+        int attempt = 0;
+        while (true) {
+            attempt++;
+            attempts[0] = attempt;
+            Instant attemptStart = clock.now();
+            listener.stepStarted(new StepStarted(step.cluster(), step.id(), step.kind(), step.description(), attempt, attemptStart));
+            try {
+                StepResult result = step.action().run(new Context(step, attempt, deadline, outputs));
+                if (result == null) {
+                    result = StepResult.unchanged("");
+                }
+                if (result.output() != null) {
+                    lastOutput.put(step.id(), result.output());
+                }
+                listener.stepFinished(new StepFinished(step.cluster(), step.id(), step.kind(), result.changed(), result.detail(),
+                        Duration.between(attemptStart, clock.now())));
+                return new StepReport(step.id(), step.cluster(), step.kind(), StepOutcome.SUCCEEDED, result.changed(), attempt,
+                        startedAt, clock.now(), result.detail(), null, null, null);
+            } catch (Throwable t) {
+                if (t instanceof VirtualMachineError vme) {
+                    throw vme;
+                }
+                boolean interrupted = t instanceof InterruptedException || Thread.currentThread().isInterrupted();
+                if (!interrupted && retryPolicy.shouldRetry(t, attempt)) {
+                    MeshException m = (MeshException) t;
+                    Duration delay = retryPolicy.backoff(attempt, m.retryAfter().orElse(null));
+                    if (clock.now().plus(delay).isBefore(deadline)) {
+                        listener.retryScheduled(new RetryScheduled(step.cluster(), step.id(), step.kind(), attempt, delay, t.getMessage()));
+                        LOG.debug("{}: {} attempt {} failed, retrying in {}: {}", step.cluster(), step.kind(), attempt, delay, t.getMessage());
+                        try {
+                            clock.sleep(delay);
+                            continue;
+                        } catch (InterruptedException ie) {
+                            Thread.currentThread().interrupt();
+                            t = ie;
+                        }
+                    }
+                }
+                ErrorCode code = t instanceof MeshException m ? m.code() : ErrorCode.INTERNAL;
+                String msg = describe(step, t);
+                String fix = t instanceof MeshException m && !m.remediation().isEmpty() ? m.remediation()
+                        : "this is unexpected; run again with --verbose and report it with the log";
+                LOG.info("{}: step {} failed after {} attempt(s): {}", step.cluster() == null ? "mesh" : step.cluster(),
+                        step.kind(), attempt, msg);
+                listener.stepFailed(new StepFailed(step.cluster(), step.id(), step.kind(), code, msg, fix, attempt,
+                        Duration.between(startedAt, clock.now())));
+                return new StepReport(step.id(), step.cluster(), step.kind(), StepOutcome.FAILED, false, attempt, startedAt,
+                        clock.now(), "failed", code, msg, fix);
+            }
+        }
+    }
+
+    private static String describe(PlanStep step, Throwable t) {
+        String m = t.getMessage();
+        if (t instanceof MeshException) {
+            return m;
+        }
+        if (t instanceof InterruptedException) {
+            return "interrupted";
+        }
+        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    static String human(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 1000) return ms + " ms";
+        if (ms < 120_000) return (ms / 1000) + " s";
+        return (ms / 60_000) + " min";
+    }
+
+    private final class Context implements StepContext {
+        private final PlanStep step;
+        private final int attempt;
+        private final Instant deadline;
+        private final Map<String, Object> outputs;
+
+        Context(PlanStep step, int attempt, Instant deadline, Map<String, Object> outputs) {
+            this.step = step;
+            this.attempt = attempt;
+            this.deadline = deadline;
+            this.outputs = outputs;
+        }
+
+        @Override
+        public String stepId() {
+            return step.id();
+        }
+
+        @Override
+        public String cluster() {
+            return step.cluster();
+        }
+
+        @Override
+        public int attempt() {
+            return attempt;
+        }
+
+        @Override
+        public MeshClock clock() {
+            return clock;
+        }
+
+        @Override
+        public Instant deadline() {
+            return deadline;
+        }
+
+        @Override
+        public Object output(String stepId) {
+            return outputs.get(stepId);
+        }
+
+        @Override
+        public void waiting(String what, Duration elapsed, Duration timeout, double progress) {
+            listener.waiting(new Waiting(step.cluster(), step.id(), what, elapsed, timeout, progress));
+        }
+
+        @Override
+        public <T> T await(String what, Duration timeout, String remediation, Callable<Optional<T>> probe) throws Exception {
+            Instant begin = clock.now();
+            while (true) {
+                Optional<T> v = probe.call();
+                if (v != null && v.isPresent()) {
+                    return v.get();
+                }
+                Duration elapsed = Duration.between(begin, clock.now());
+                if (elapsed.compareTo(timeout) >= 0) {
+                    String c = step.cluster() == null ? "" : step.cluster() + ": ";
+                    throw new MeshTimeoutException(step.cluster(), step.id(), c + "timed out after " + human(timeout) + " waiting for " + what,
+                            remediation, false, null, null);
+                }
+                waiting(what, elapsed, timeout, -1);
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                clock.sleep(timeouts.pollInterval());
+            }
+        }
+    }
+}

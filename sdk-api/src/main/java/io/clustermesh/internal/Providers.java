@@ -1,0 +1,47 @@
+package io.clustermesh.internal;
+
+import io.clustermesh.ErrorCode;
+import io.clustermesh.MeshException;
+import io.clustermesh.spi.MeshProvider;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+
+/** Provider selection: explicit instance, else ServiceLoader by priority (ties are errors), else a helpful error. */
+public final class Providers {
+    private Providers() {
+    }
+
+    public static <T extends MeshProvider> T select(Class<T> type, T explicit, String artifact, ClassLoader loader) {
+        return find(type, explicit, loader).orElseThrow(() -> new MeshException(ErrorCode.INTERNAL, null, null,
+                "no " + type.getSimpleName() + " implementation found on the class path",
+                "add the dependency io.clustermesh:" + artifact + ", or pass an instance to Mesh.builder()."
+                        + Character.toLowerCase(type.getSimpleName().charAt(0)) + type.getSimpleName().substring(1) + "(...)",
+                false, null, null));
+    }
+
+    public static <T extends MeshProvider> Optional<T> find(Class<T> type, T explicit, ClassLoader loader) {
+        if (explicit != null) {
+            return Optional.of(explicit);
+        }
+        List<T> found = new ArrayList<>();
+        ServiceLoader.load(type, loader).forEach(found::add);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        found.sort(Comparator.comparingInt(MeshProvider::priority).reversed());
+        int top = found.get(0).priority();
+        List<T> best = found.stream().filter(p -> p.priority() == top).toList();
+        if (best.size() > 1) {
+            throw new MeshException(ErrorCode.CONFIGURATION, null, null,
+                    "several " + type.getSimpleName() + " implementations have the same priority " + top + ": "
+                            + best.stream().map(MeshProvider::name).collect(Collectors.joining(", ")),
+                    "pass the one you want to Mesh.builder(), or remove the other from the class path", false, null, null);
+        }
+        return Optional.of(found.get(0));
+    }
+}

@@ -1,0 +1,110 @@
+package io.clustermesh.model;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How Cilium is installed on every cluster of the mesh. Immutable; each {@code with}-style method returns a
+ * copy. Start from {@link #version(String)} or {@link #defaults()}.
+ *
+ * @param version               Cilium chart version, e.g. {@code 1.16.19}; its line decides value shapes
+ * @param kubeProxyReplacement  {@code kubeProxyReplacement="true"} (AKS clusters run without kube-proxy)
+ * @param hubble                Hubble relay and UI
+ * @param routingMode           must be the same everywhere; AKS BYOCNI requires tunnel
+ * @param tunnelProtocol        must be the same everywhere
+ * @param kvstoremesh           {@code clustermesh.apiserver.kvstoremesh.enabled} (chart default on from 1.16)
+ * @param encryption            transparent encryption, the same everywhere
+ * @param maxConnectedClusters  255 or 511; fixed at install and the same on every cluster
+ * @param certificateMethod     who issues the clustermesh-apiserver certificates
+ * @param certificateValidity   validity of leaf certificates the SDK issues
+ * @param renewBefore           SDK-issued leaf certificates are re-issued when less than this is left
+ */
+public record CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
+                            TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
+                            int maxConnectedClusters, CertificateMethod certificateMethod,
+                            Duration certificateValidity, Duration renewBefore) {
+
+    public static final String DEFAULT_VERSION = "1.16.19";
+
+    public CiliumOptions {
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(routingMode, "routingMode");
+        Objects.requireNonNull(tunnelProtocol, "tunnelProtocol");
+        Objects.requireNonNull(encryption, "encryption");
+        Objects.requireNonNull(certificateMethod, "certificateMethod");
+        Objects.requireNonNull(certificateValidity, "certificateValidity");
+        Objects.requireNonNull(renewBefore, "renewBefore");
+        if (certificateValidity.isNegative() || certificateValidity.isZero()) {
+            throw new IllegalArgumentException("certificateValidity must be positive");
+        }
+        if (renewBefore.isNegative()) {
+            throw new IllegalArgumentException("renewBefore must not be negative");
+        }
+    }
+
+    /** The article's settings: chart 1.16.19, kube-proxy replacement, Hubble, VXLAN tunnel, KVStoreMesh. */
+    public static CiliumOptions defaults() {
+        return new CiliumOptions(DEFAULT_VERSION, true, true, RoutingMode.TUNNEL, TunnelProtocol.VXLAN, true,
+                Encryption.NONE, 255, CertificateMethod.SDK, Duration.ofDays(365), Duration.ofDays(30));
+    }
+
+    /** The defaults with the given chart version. */
+    public static CiliumOptions version(String version) {
+        return defaults().withVersion(version);
+    }
+
+    public CiliumOptions withVersion(String v) {
+        return new CiliumOptions(v, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+    }
+
+    public CiliumOptions kubeProxyReplacement(boolean on) {
+        return new CiliumOptions(version, on, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+    }
+
+    public CiliumOptions hubble(boolean on) {
+        return new CiliumOptions(version, kubeProxyReplacement, on, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+    }
+
+    public CiliumOptions routingMode(RoutingMode mode) {
+        return new CiliumOptions(version, kubeProxyReplacement, hubble, mode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+    }
+
+    public CiliumOptions tunnelProtocol(TunnelProtocol protocol) {
+        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, protocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+    }
+
+    public CiliumOptions kvstoremesh(boolean on) {
+        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, on, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+    }
+
+    public CiliumOptions encryption(Encryption mode) {
+        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, mode,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+    }
+
+    public CiliumOptions maxConnectedClusters(int max) {
+        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                max, certificateMethod, certificateValidity, renewBefore);
+    }
+
+    public CiliumOptions certificateMethod(CertificateMethod method) {
+        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, method, certificateValidity, renewBefore);
+    }
+
+    public CiliumOptions certificateValidity(Duration validity, Duration renewBefore) {
+        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, validity, renewBefore);
+    }
+
+    /** The parsed chart version. @throws IllegalArgumentException if {@link #version()} is not a version */
+    public ChartVersion chartVersion() {
+        return ChartVersion.parse(version);
+    }
+}
