@@ -1,0 +1,96 @@
+package io.clustermesh.cilium.kube;
+
+import io.clustermesh.MeshAccessException;
+import io.clustermesh.MeshConflictException;
+import io.clustermesh.MeshException;
+import io.clustermesh.MeshUnreachableException;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+
+/** Maps fabric8 failures to the SDK's exceptions (ClusterConnection contract). Messages carry no secrets. */
+final class KubeErrors {
+    private KubeErrors() {
+    }
+
+    static MeshException map(String cluster, String what, RuntimeException e) {
+        if (e instanceof MeshException m) {
+            return m;
+        }
+        if (e instanceof KubernetesClientException k) {
+            int code = k.getCode();
+            String reason = shortReason(k);
+            Duration retryAfter = retryAfter(k.getStatus());
+            if (code == 401 || code == 403) {
+                return new MeshAccessException(cluster, null, cluster + ": " + what + " was refused (HTTP " + code + ")"
+                        + (reason.isEmpty() ? "" : ": " + reason),
+                        code == 401 ? "the credentials for " + cluster + " are missing or expired: refresh the kubeconfig (for AKS: az aks get-credentials, or kubelogin for AAD clusters)"
+                                : "the identity used for " + cluster + " lacks a Kubernetes RBAC permission: grant it (cluster-admin is needed to install Cilium)",
+                        false, null, k);
+            }
+            if (code == 409) {
+                return new MeshConflictException(cluster, null, cluster + ": " + what + " conflicted with a concurrent change (HTTP 409)",
+                        "another client changed the object; the SDK retries, and if it persists find who else is changing the cluster",
+                        true, retryAfter, k);
+            }
+            if (code == 429 || code >= 500 || code == 0) {
+                Throwable root = rootCause(k);
+                String detail = code == 0 ? describeIo(root) : "HTTP " + code + (reason.isEmpty() ? "" : ": " + reason);
+                return new MeshUnreachableException(cluster, null, cluster + ": " + what + " failed: " + detail,
+                        "check that the API server of " + cluster + " is reachable from here and healthy; the SDK retried transient errors",
+                        true, retryAfter, k);
+            }
+            return new MeshException(io.clustermesh.ErrorCode.OPERATION, cluster, null,
+                    cluster + ": " + what + " was rejected (HTTP " + code + ")" + (reason.isEmpty() ? "" : ": " + reason),
+                    "check the request; this usually means the cluster's API does not accept the object", false, null, k);
+        }
+        Throwable root = rootCause(e);
+        if (root instanceof IOException) {
+            return new MeshUnreachableException(cluster, null, cluster + ": " + what + " failed: " + describeIo(root),
+                    "check that the API server of " + cluster + " is reachable from here", true, null, e);
+        }
+        return new MeshException(io.clustermesh.ErrorCode.INTERNAL, cluster, null, cluster + ": " + what + " failed: "
+                + e.getClass().getSimpleName(), "run again with --verbose and report the log if it persists", false, null, e);
+    }
+
+    private static String describeIo(Throwable root) {
+        if (root instanceof ConnectException) return "connection refused";
+        if (root instanceof HttpTimeoutException || root instanceof InterruptedIOException) return "request timed out";
+        if (root == null) return "I/O error";
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : " (" + firstLine(root.getMessage()) + ")");
+    }
+
+    private static String firstLine(String s) {
+        int i = s.indexOf('\n');
+        String l = i < 0 ? s : s.substring(0, i);
+        return l.length() > 200 ? l.substring(0, 200) + "…" : l;
+    }
+
+    private static String shortReason(KubernetesClientException k) {
+        Status s = k.getStatus();
+        if (s != null && s.getMessage() != null) {
+            return firstLine(s.getMessage());
+        }
+        return "";
+    }
+
+    private static Duration retryAfter(Status s) {
+        if (s != null && s.getDetails() != null && s.getDetails().getRetryAfterSeconds() != null) {
+            return Duration.ofSeconds(s.getDetails().getRetryAfterSeconds());
+        }
+        return null;
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c;
+    }
+}
