@@ -119,12 +119,30 @@ public final class MeshSpecYaml {
         }
         for (String f : node.propertyNames()) {
             if (!known.contains(f)) {
-                String suggestion = known.stream().filter(k -> k.equalsIgnoreCase(f) || k.startsWith(f) || f.startsWith(k))
+                String suggestion = known.stream().filter(k -> distance(k.toLowerCase(Locale.ROOT), f.toLowerCase(Locale.ROOT)) <= 2)
                         .findFirst().map(k -> "did you mean '" + k + "'? ").orElse("");
                 findings.add(Finding.error("SPEC_UNKNOWN_FIELD", null, path + "." + f, "unknown field '" + f + "' at " + path,
                         suggestion + "remove it; allowed here: " + String.join(", ", known)));
             }
         }
+    }
+
+    /** Levenshtein distance, for "did you mean" hints. */
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     private boolean object(JsonNode node, String path) {

@@ -1,0 +1,87 @@
+package io.clustermesh.cilium.internal;
+
+import io.clustermesh.ErrorCode;
+import io.clustermesh.MeshException;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.spi.ClusterConnection;
+import io.clustermesh.spi.HelmRelease;
+import io.clustermesh.spi.MeshContext;
+import io.clustermesh.spi.PemCredential;
+import io.clustermesh.spi.SecretData;
+import io.clustermesh.spi.ServiceInfo;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/** Reads every cluster's state in parallel; a cluster that cannot be read gets a snapshot with its error. */
+public final class SnapshotReader {
+    private SnapshotReader() {
+    }
+
+    public static Map<String, ClusterSnapshot> readAll(MeshContext ctx) {
+        List<CompletableFuture<ClusterSnapshot>> futures = new ArrayList<>();
+        for (MeshCluster c : ctx.spec().clusters()) {
+            futures.add(CompletableFuture.supplyAsync(() -> readWithRetry(ctx, c), ctx.executor()));
+        }
+        Map<String, ClusterSnapshot> out = new LinkedHashMap<>();
+        for (CompletableFuture<ClusterSnapshot> f : futures) {
+            try {
+                ClusterSnapshot s = f.get();
+                out.put(s.name(), s);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MeshException(ErrorCode.OPERATION, null, "planning was interrupted", "run again", e);
+            } catch (ExecutionException e) {
+                throw new MeshException(ErrorCode.INTERNAL, null, "reading clusters failed: " + e.getCause(), "run again with --verbose", e);
+            }
+        }
+        return out;
+    }
+
+    private static ClusterSnapshot readWithRetry(MeshContext ctx, MeshCluster c) {
+        int attempt = 0;
+        while (true) {
+            attempt++;
+            try {
+                return read(ctx, c);
+            } catch (MeshException e) {
+                if (!ctx.retryPolicy().shouldRetry(e, attempt)) {
+                    return new ClusterSnapshot(c, e, null, null, null, null, 0, false);
+                }
+                try {
+                    ctx.clock().sleep(ctx.retryPolicy().backoff(attempt, e.retryAfter().orElse(null)));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return new ClusterSnapshot(c, e, null, null, null, null, 0, false);
+                }
+            } catch (RuntimeException e) {
+                return new ClusterSnapshot(c, new MeshException(ErrorCode.INTERNAL, c.name(), c.name() + ": reading the cluster failed: "
+                        + e.getClass().getSimpleName(), "run again with --verbose", e), null, null, null, null, 0, false);
+            }
+        }
+    }
+
+    /** Reads one cluster (throws on failure). */
+    public static ClusterSnapshot read(MeshContext ctx, MeshCluster c) {
+        ClusterConnection conn = ctx.connection(c.name());
+        Map<String, String> config = conn.configMap(Names.NAMESPACE, Names.CILIUM_CONFIG).orElse(null);
+        HelmRelease release = ctx.helm().release(conn, c, Names.NAMESPACE, Names.RELEASE).orElse(null);
+        PemCredential ca = conn.secret(Names.NAMESPACE, Names.CA_SECRET).map(SnapshotReader::ca).orElse(null);
+        ServiceInfo svc = conn.service(Names.NAMESPACE, Names.APISERVER).orElse(null);
+        int nodes = conn.nodes().size();
+        boolean kubeProxy = conn.daemonSet(Names.NAMESPACE, Names.KUBE_PROXY).isPresent();
+        return new ClusterSnapshot(c, null, config, release, ca, svc, nodes, kubeProxy);
+    }
+
+    private static PemCredential ca(SecretData s) {
+        String crt = s.string("ca.crt");
+        if (crt == null) {
+            return null;
+        }
+        return new PemCredential(crt, s.string("ca.key"));
+    }
+}

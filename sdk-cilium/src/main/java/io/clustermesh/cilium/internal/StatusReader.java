@@ -1,0 +1,226 @@
+package io.clustermesh.cilium.internal;
+
+import io.clustermesh.AgentStatus;
+import io.clustermesh.ClusterStatus;
+import io.clustermesh.MeshException;
+import io.clustermesh.MeshStatus;
+import io.clustermesh.PeerStatus;
+import io.clustermesh.RemoteClusterStatus;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.spi.ClusterConnection;
+import io.clustermesh.spi.ExecResult;
+import io.clustermesh.spi.MeshContext;
+import io.clustermesh.spi.PodInfo;
+import io.clustermesh.spi.ServiceInfo;
+import io.clustermesh.spi.WorkloadStatus;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Mesh status as {@code cilium clustermesh status} computes it, from every agent's {@code cilium-dbg status -o json}
+ * (exec in container {@code cilium-agent}), keeping every error text and adding a remediation per error kind.
+ */
+public final class StatusReader {
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    static final String[] STATUS_COMMAND = {"cilium-dbg", "status", "-o", "json"};
+
+    private StatusReader() {
+    }
+
+    public static MeshStatus read(MeshContext ctx) {
+        List<CompletableFuture<ClusterStatus>> fs = new ArrayList<>();
+        for (MeshCluster c : ctx.spec().clusters()) {
+            fs.add(CompletableFuture.supplyAsync(() -> cluster(ctx, c), ctx.executor()));
+        }
+        List<ClusterStatus> out = new ArrayList<>();
+        for (CompletableFuture<ClusterStatus> f : fs) {
+            out.add(f.join());
+        }
+        return new MeshStatus(ctx.spec().name(), ctx.clock().now(), out);
+    }
+
+    /** One cluster's view; never throws (errors become part of the status). */
+    public static ClusterStatus cluster(MeshContext ctx, MeshCluster c) {
+        List<String> expectedPeers = ctx.spec().clusters().stream().map(MeshCluster::name).filter(n -> !n.equals(c.name())).toList();
+        try {
+            ClusterConnection conn = ctx.connection(c.name());
+            Optional<Map<String, String>> config = conn.configMap(Names.NAMESPACE, Names.CILIUM_CONFIG);
+            if (config.isEmpty()) {
+                return new ClusterStatus(c.name(), 0, null, null, false, false, null, List.of(),
+                        emptyPeers(expectedPeers), List.of("Cilium is not installed (no kube-system/cilium-config) - fix: run apply to install it"));
+            }
+            Map<String, String> cfg = config.get();
+            int id = parseInt(cfg.get("cluster-id"));
+            String name = cfg.get("cluster-name");
+            Optional<ServiceInfo> svc = conn.service(Names.NAMESPACE, Names.APISERVER);
+            String address = svc.flatMap(s -> s.ingressIps().stream().findFirst()).orElse(c.meshIp());
+            Optional<WorkloadStatus> dep = conn.deployment(Names.NAMESPACE, Names.APISERVER);
+            boolean apiserverReady = dep.map(WorkloadStatus::rolledOut).orElse(false);
+            boolean kvstoremesh = dep.map(d -> d.containers().contains("kvstoremesh")).orElse(false);
+            String fp = conn.secret(Names.NAMESPACE, Names.CA_SECRET).map(s -> s.string("ca.crt"))
+                    .map(pem -> ctx.certificateAuthority().inspect(pem).sha256()).orElse(null);
+            List<String> errors = new ArrayList<>();
+            if (name != null && !name.equals(c.name())) {
+                errors.add("cilium-config names the cluster '" + name + "' but the spec calls it '" + c.name()
+                        + "' - fix: peers look the cluster up by cluster.name; use the same name in the spec");
+            }
+            if (svc.isEmpty()) {
+                errors.add("no clustermesh-apiserver Service - fix: run apply (clustermesh.useAPIServer=true)");
+            } else if (address == null) {
+                errors.add("the clustermesh-apiserver Service has no LoadBalancer IP yet - fix: check the Service's events; on AKS the identity needs Network Contributor on the subnet");
+            }
+            if (!apiserverReady) {
+                errors.add("the clustermesh-apiserver Deployment is not ready - fix: kubectl -n kube-system describe deployment clustermesh-apiserver");
+            }
+            List<PodInfo> pods = conn.pods(Names.NAMESPACE, Names.AGENT_SELECTOR);
+            if (pods.isEmpty()) {
+                errors.add("no Cilium agent pods (k8s-app=cilium) - fix: check the cilium DaemonSet");
+            }
+            List<AgentStatus> agents = pods.parallelStream().map(p -> agent(ctx, conn, p)).toList();
+            List<PeerStatus> peers = new ArrayList<>();
+            for (String peer : expectedPeers) {
+                peers.add(peer(peer, agents));
+            }
+            return new ClusterStatus(c.name(), id, name, address, apiserverReady, kvstoremesh, fp, agents, peers, errors);
+        } catch (MeshException e) {
+            return new ClusterStatus(c.name(), 0, null, null, false, false, null, List.of(), emptyPeers(expectedPeers),
+                    List.of(e.getMessage() + (e.remediation().isEmpty() ? "" : " - fix: " + e.remediation())));
+        }
+    }
+
+    private static List<PeerStatus> emptyPeers(List<String> peers) {
+        return peers.stream().map(p -> new PeerStatus(p, 0, 0, 0, List.of())).toList();
+    }
+
+    private static PeerStatus peer(String peer, List<AgentStatus> agents) {
+        int configured = 0;
+        int connected = 0;
+        Set<String> errors = new LinkedHashSet<>();
+        int asked = 0;
+        for (AgentStatus a : agents) {
+            if (a.error() != null) {
+                asked++;
+                errors.add(a.pod() + ": " + a.error());
+                continue;
+            }
+            asked++;
+            Optional<RemoteClusterStatus> r = a.remotes().stream().filter(x -> x.name().equals(peer)).findFirst();
+            if (r.isEmpty()) {
+                errors.add("not configured on " + a.pod() + " - fix: " + remediationNotConfigured(peer));
+                continue;
+            }
+            configured++;
+            if (r.get().ready()) {
+                connected++;
+            } else {
+                String text = r.get().status().isEmpty() ? (r.get().connected() ? "connected but not ready" : "not connected") : r.get().status();
+                errors.add(text + " - fix: " + r.get().remediation());
+            }
+        }
+        return new PeerStatus(peer, asked, configured, connected, new ArrayList<>(errors));
+    }
+
+    private static AgentStatus agent(MeshContext ctx, ClusterConnection conn, PodInfo pod) {
+        try {
+            Duration t = ctx.timeouts().request();
+            ExecResult r = conn.exec(Names.NAMESPACE, pod.name(), Names.AGENT_CONTAINER, t, STATUS_COMMAND);
+            if (r.exitCode() != 0 && r.stdout().isBlank()) {
+                return new AgentStatus(pod.name(), pod.node(), List.of(), "cilium-dbg status failed (exit " + r.exitCode() + "): "
+                        + firstLine(r.stderr()));
+            }
+            return new AgentStatus(pod.name(), pod.node(), parseRemotes(r.stdout()), null);
+        } catch (MeshException e) {
+            return new AgentStatus(pod.name(), pod.node(), List.of(), e.getMessage());
+        } catch (RuntimeException e) {
+            return new AgentStatus(pod.name(), pod.node(), List.of(), "unreadable agent status: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /** Parses {@code cluster-mesh.clusters[]} of an agent's status JSON. */
+    public static List<RemoteClusterStatus> parseRemotes(String json) {
+        JsonNode root = JSON.readTree(json);
+        JsonNode clusters = root.path("cluster-mesh").path("clusters");
+        List<RemoteClusterStatus> out = new ArrayList<>();
+        if (!clusters.isArray()) {
+            return out;
+        }
+        for (JsonNode c : clusters) {
+            JsonNode cfg = c.path("config");
+            JsonNode synced = c.path("synced");
+            boolean connected = c.path("connected").asBoolean(false);
+            boolean ready = c.path("ready").asBoolean(false);
+            boolean required = cfg.path("required").asBoolean(false);
+            boolean retrieved = cfg.path("retrieved").asBoolean(false);
+            boolean allSynced = synced.path("nodes").asBoolean(false) && synced.path("endpoints").asBoolean(false)
+                    && synced.path("identities").asBoolean(false) && synced.path("services").asBoolean(false);
+            String status = c.path("status").asString("");
+            String name = c.path("name").asString("");
+            out.add(new RemoteClusterStatus(name, connected, ready, status, c.path("num-failures").asInt(0),
+                    c.path("last-failure").isMissingNode() || c.path("last-failure").isNull() ? null : c.path("last-failure").asString(),
+                    c.path("num-nodes").asInt(0), c.path("num-endpoints").asInt(0), c.path("num-identities").asInt(0),
+                    c.path("num-shared-services").asInt(0), cfg.path("cluster-id").asInt(0), required, retrieved,
+                    cfg.path("kvstoremesh").asBoolean(false), allSynced,
+                    ready ? null : remediation(name, connected, required, retrieved, status)));
+        }
+        return out;
+    }
+
+    static String remediationNotConfigured(String peer) {
+        return "add " + peer + " to clustermesh.config.clusters of this cluster (run apply or connect)";
+    }
+
+    /** A remediation for a not-ready remote cluster, by the kind of its error. */
+    static String remediation(String peer, boolean connected, boolean required, boolean retrieved, String status) {
+        String s = status.toLowerCase(Locale.ROOT);
+        if (s.contains("non-unique name") || s.contains("non-unique id")) {
+            return "give every cluster a unique cluster.name and cluster.id (fixed at install)";
+        }
+        if (s.contains("max connected clusters")) {
+            return "use the same clustermesh.maxConnectedClusters on every cluster (it is fixed at install)";
+        }
+        if (s.contains("certificate") || s.contains("x509") || s.contains("tls") || s.contains("authority")) {
+            return "the clusters do not trust one CA: share one cilium-ca across the mesh (run apply) and restart the agents";
+        }
+        if (connected && required && !retrieved || s.contains("cluster configuration") || s.contains("config") && s.contains("not found")) {
+            return "the remote cluster configuration of " + peer + " was not found: check that " + peer
+                    + " is the peer's cluster.name (it publishes cilium/cluster-config/<its name>)";
+        }
+        if (s.contains("refused") || s.contains("timeout") || s.contains("deadline") || s.contains("no route") || s.contains("unreachable")
+                || !connected) {
+            return "check that 2379/tcp is open from this cluster's nodes to " + peer
+                    + "'s clustermesh-apiserver load balancer IP, that the IP in clustermesh.config.clusters is current, and that the LB exists";
+        }
+        return "check the clustermesh-apiserver logs of " + peer + " and this agent's logs";
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+
+    private static int parseInt(String s) {
+        try {
+            return s == null ? 0 : Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** For tests: a map of peer to status line. */
+    static Map<String, String> summarize(List<PeerStatus> peers) {
+        Map<String, String> m = new LinkedHashMap<>();
+        peers.forEach(p -> m.put(p.peer(), p.connected() + "/" + p.agents()));
+        return m;
+    }
+}
