@@ -38,9 +38,9 @@ final class KubeErrors {
                         "another client changed the object; the SDK retries, and if it persists find who else is changing the cluster",
                         true, retryAfter, k);
             }
-            if (code == 429 || code >= 500 || code == 0) {
+            if (code == 429 || code >= 500 || code <= 0) {
                 Throwable root = rootCause(k);
-                String detail = code == 0 ? describeIo(root) : "HTTP " + code + (reason.isEmpty() ? "" : ": " + reason);
+                String detail = code <= 0 ? describeIo(root) : "HTTP " + code + (reason.isEmpty() ? "" : ": " + reason);
                 return new MeshUnreachableException(cluster, null, cluster + ": " + what + " failed: " + detail,
                         "check that the API server of " + cluster + " is reachable from here and healthy; the SDK retried transient errors",
                         true, retryAfter, k);
