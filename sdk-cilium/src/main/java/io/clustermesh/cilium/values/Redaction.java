@@ -14,8 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What of a values document may be shown. Secrets are recognised both by path (a segment ending in {@code key},
- * {@code password}, {@code token}, {@code secret}) and by content (PEM private keys, also base64-encoded), so a key
+ * What of a values document may be shown. Secrets are recognised both by path ({@link #isSecretPath}) and by content (PEM private keys, also base64-encoded), so a key
  * under an unexpected path is still hidden. Certificates are shown as a SHA-256 fingerprint prefix.
  */
 final class Redaction {
@@ -29,11 +28,17 @@ final class Redaction {
     private Redaction() {
     }
 
-    /** Whether a value under this path is a secret (path segments, list indexes included as {@code [i]}). */
+    /**
+     * Whether a value under this path is a secret: a segment {@code key}, {@code *Key}, {@code *.key}, {@code *-key},
+     * {@code token}, {@code *Token}, {@code secret}, {@code *Secret} or one containing {@code password}. Case matters
+     * for the camel-case forms, so that lower-case names such as a peer {@code turkey} or an annotation stay visible.
+     */
     static boolean isSecretPath(List<String> path) {
         for (String segment : path) {
-            String s = segment.toLowerCase(Locale.ROOT);
-            if (s.endsWith("key") || s.contains("password") || s.contains("token") || s.endsWith("secret")) {
+            String lower = segment.toLowerCase(Locale.ROOT);
+            if (lower.equals("key") || segment.endsWith("Key") || lower.endsWith(".key") || lower.endsWith("-key")
+                    || lower.endsWith("_key") || lower.equals("token") || segment.endsWith("Token")
+                    || lower.equals("secret") || segment.endsWith("Secret") || lower.contains("password")) {
                 return true;
             }
         }

@@ -93,13 +93,18 @@ public final class ValuesDiff {
         }
     }
 
+    private static boolean finite(Number n) {
+        return !(n instanceof Double || n instanceof Float) || Double.isFinite(n.doubleValue());
+    }
+
     private static boolean holdsMaps(List<?> list) {
         return list.stream().anyMatch(e -> e instanceof Map);
     }
 
     private static boolean same(Object a, Object b) {
         if (a instanceof Number na && b instanceof Number nb) {
-            return new BigDecimal(na.toString()).compareTo(new BigDecimal(nb.toString())) == 0;
+            return finite(na) && finite(nb) ? new BigDecimal(na.toString()).compareTo(new BigDecimal(nb.toString())) == 0
+                    : na.doubleValue() == nb.doubleValue() || (Double.isNaN(na.doubleValue()) && Double.isNaN(nb.doubleValue()));
         }
         if (a instanceof List<?> la && b instanceof List<?> lb) {
             if (la.size() != lb.size()) {
