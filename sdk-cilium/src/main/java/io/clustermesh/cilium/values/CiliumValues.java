@@ -85,8 +85,12 @@ public final class CiliumValues {
      */
     public static final String LOCAL_CERT_SECRET = "clustermesh-apiserver-local-cert";
 
-    /** {@code clustermesh.apiserver.tls.authMode} values. */
+    /**
+     * {@code clustermesh.apiserver.tls.authMode=migration}: remote clients authenticate as {@code remote}, and the
+     * per-cluster users {@code remote-<peer>} exist too, so peers in either mode can connect.
+     */
     public static final String AUTH_MODE_MIGRATION = "migration";
+    /** {@code clustermesh.apiserver.tls.authMode=cluster}: remote clients authenticate as {@code remote-<cluster>}. */
     public static final String AUTH_MODE_CLUSTER = "cluster";
 
     /** The two shapes of {@code clustermesh.config.clusters}. */

@@ -53,6 +53,7 @@ class ValuesDiffTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void aConvergedClusterNeedsNoUpgrade() {
         Map<String, Object> intended = ArticleMesh.values("1.19.5", "cluster2");
         Map<String, Object> release = CiliumValues.fromYaml(CiliumValues.toYaml(intended));
@@ -142,6 +143,7 @@ class ValuesDiffTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void typesMatterAndDottedKeysAreQuoted() {
         Map<String, Object> intended = ArticleMesh.values("1.19.5", "cluster2");
         Map<String, Object> release = CiliumValues.fromYaml(CiliumValues.toYaml(intended));
