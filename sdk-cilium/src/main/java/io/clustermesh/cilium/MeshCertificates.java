@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  *   <tr><th>value</th><th>CN</th><th>use</th></tr>
  *   <tr><td>server</td><td>{@value #SERVER_COMMON_NAME}</td><td>etcd server certificate; DNS SANs
  *   {@link #SERVER_DNS_NAMES}, IP SANs {@link #SERVER_IP_ADDRESSES} (DOMAIN.md §3); serverAuth and clientAuth, as the
- *   chart's {@code genSignedCert} issues it</td></tr>
+ *   chart's {@code genSignedCert} issues it (etcd's JSON gateway calls etcd with this certificate as a client: without
+ *   clientAuth, {@code /v3/kv/*} fails with "incompatible key usage")</td></tr>
  *   <tr><td>admin</td><td>{@code admin-<cluster>}</td><td>the clustermesh-apiserver's own client (etcd user
  *   {@code admin-<cluster>}, role root)</td></tr>
  *   <tr><td>remote</td><td>{@code remote}, or {@code remote-<cluster>} with {@code tls.authMode=cluster}</td><td>the
@@ -218,7 +219,8 @@ public final class MeshCertificates {
      * matching private key, is not signed by the current mesh CA, has another CN than {@code profile} gives, a server
      * certificate without exactly {@link #SERVER_DNS_NAMES} and {@link #SERVER_IP_ADDRESSES}, lacks the
      * serverAuth/clientAuth usage it needs, is not yet valid, or has less than {@link Profile#renewBefore()} of
-     * validity left. The client certificate is only looked at when the profile asks for it. Subject alternative names
+     * validity left (unless it already ends with the mesh CA: re-issuing could not extend it, and renewing it at every
+     * run would never converge; an expiring CA is for the CA step to rotate). The client certificate is only looked at when the profile asks for it. Subject alternative names
      * of client certificates are not compared (etcd authenticates clients by CN).
      *
      * @param server               {@code clustermesh-apiserver-server-cert}, or {@code null} when missing
@@ -284,7 +286,9 @@ public final class MeshCertificates {
             reasons.add(what + "not valid before " + info.notBefore());
         }
         Duration left = Duration.between(now, info.notAfter());
-        if (left.compareTo(profile.renewBefore()) < 0) {
+        // a leaf that already ends with its CA cannot be extended by re-issuing it: that is the CA's rotation
+        boolean endsWithCa = !info.notAfter().isBefore(caInfo.notAfter()) && !caInfo.notAfter().isBefore(now);
+        if (left.compareTo(profile.renewBefore()) < 0 && !endsWithCa) {
             reasons.add(what + (left.isNegative() || left.isZero() ? "expired at " : "expires at ") + info.notAfter()
                     + ", less than " + days(profile.renewBefore()) + " from now");
         }

@@ -30,7 +30,7 @@ class MeshCertificatesTest {
 
     @BeforeAll
     static void issue() {
-        meshCa = CA.createCa("Cilium CA", Duration.ofDays(3 * 365));
+        meshCa = CA.createCa("Cilium CA", Duration.ofDays(5 * 365)); // outlives the leaves
         issued = new MeshCertificates(CA, CLOCK).issue(meshCa, PROFILE);
     }
 
@@ -99,6 +99,17 @@ class MeshCertificatesTest {
 
         Instant after = NOW.plus(MeshCertificates.DEFAULT_VALIDITY).plusSeconds(1);
         assertThat(at(after).review(issued, meshCa.certificatePem(), PROFILE).reasons()).anyMatch(s -> s.contains("expired at"));
+    }
+
+    @Test
+    void certificatesEndingWithAnExpiringCaAreNotRenewedForever() {
+        PemCredential shortCa = CA.createCa("Cilium CA", Duration.ofDays(60));
+        ApiserverCertificates capped = new MeshCertificates(CA, CLOCK).issue(shortCa, PROFILE);
+        assertThat(CA.inspect(capped.server().certificatePem()).notAfter()).isEqualTo(NOW.plus(Duration.ofDays(60)));
+        assertThat(at(NOW).review(capped, shortCa.certificatePem(), PROFILE).required()).isFalse();
+        Instant afterBoth = NOW.plus(Duration.ofDays(61));
+        assertThat(at(afterBoth).review(capped, shortCa.certificatePem(), PROFILE).reasons())
+                .anyMatch(s -> s.contains("expired at"));
     }
 
     @Test
