@@ -51,9 +51,14 @@ final class EtcdTestServer implements AutoCloseable {
      * (env {@code CI} set) a missing etcd fails the test instead.
      */
     static Path requireEtcd() {
-        Optional<Path> etcd = findOnPath("etcd");
+        return requireEtcd(System.getenv("PATH"), System.getenv("CI"));
+    }
+
+    /** {@link #requireEtcd()} with the environment given. */
+    static Path requireEtcd(String pathVariable, String ciVariable) {
+        Optional<Path> etcd = findOnPath(pathVariable == null ? "" : pathVariable, "etcd");
         if (etcd.isEmpty()) {
-            if (System.getenv("CI") != null) {
+            if (ciVariable != null) {
                 Assertions.fail("etcd not installed but CI is set: apt-get install etcd-server");
             }
             Assumptions.assumeTrue(false, "etcd not installed: apt-get install etcd-server");
@@ -61,8 +66,7 @@ final class EtcdTestServer implements AutoCloseable {
         return etcd.orElseThrow();
     }
 
-    private static Optional<Path> findOnPath(String name) {
-        String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
+    private static Optional<Path> findOnPath(String path, String name) {
         return Stream.of(path.split(File.pathSeparator)).filter(s -> !s.isEmpty()).map(s -> Path.of(s, name))
                 .filter(Files::isExecutable).findFirst();
     }
