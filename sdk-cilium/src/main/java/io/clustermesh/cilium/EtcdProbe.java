@@ -61,10 +61,12 @@ import java.util.Optional;
  * gateway, malformed data). Messages name addresses, names, certificate subjects and keys of etcd, never key
  * material or values.
  *
- * <p>What the gateway cannot show: etcd serves {@code /v3/kv/*} by calling itself with its own server certificate as
- * the client certificate (so that certificate needs clientAuth, see {@link MeshCertificates}), which means the
- * probe's TLS handshake proves the client certificate is trusted, but etcd's role checks (on a clustermesh-apiserver
- * with authentication on) apply to the server certificate's CN, not to the probe's.
+ * <p>A limit of the gateway: etcd serves {@code /v3/kv/*} by calling its own gRPC API with its server certificate as
+ * the client certificate (so that certificate needs clientAuth, see {@link MeshCertificates}; seen with etcd 3.4).
+ * The probe's handshake proves that its client certificate is trusted, but on an etcd with authentication on (a
+ * clustermesh-apiserver) the role checks may see the gateway's identity rather than the probe's CN, so reads can be
+ * refused (HTTP 401/403, a {@link MeshAccessException}) even with the right remote certificate. Not verified against
+ * a live clustermesh-apiserver.
  *
  * <p>Thread-safe. {@link #close()} releases the HTTP client where the JDK allows it (Java 21+).
  */
