@@ -1,0 +1,332 @@
+package io.clustermesh.cilium;
+
+import io.clustermesh.cilium.internal.Pem;
+import io.clustermesh.cilium.internal.X509;
+import io.clustermesh.spi.CertificateAuthority;
+import io.clustermesh.spi.CertificateInfo;
+import io.clustermesh.spi.CertificateRequest;
+import io.clustermesh.spi.PemCredential;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.SignatureException;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The default {@link CertificateAuthority}: Bouncy Castle builds the certificates, the JDK generates keys and signs.
+ *
+ * <ul>
+ *   <li>CA: ECDSA P-256, {@code SHA256withECDSA}, self-signed, subject {@code CN=<name>}; basic constraints CA
+ *   (critical), key usage keyCertSign + cRLSign (critical), subject key identifier (SHA-1 of the public key,
+ *   RFC 5280 §4.2.1.2 method 1) and an authority key identifier equal to it.</li>
+ *   <li>Leaf: ECDSA P-256, signed with the CA's key ({@code SHA256withECDSA}, or {@code SHA256withRSA} for an RSA CA
+ *   adopted from a cluster); basic constraints not-CA (critical), key usage digitalSignature + keyEncipherment
+ *   (critical), extended key usage serverAuth and/or clientAuth as requested, DNS and IP subject alternative names,
+ *   subject key identifier, and an authority key identifier equal to the CA's subject key identifier. A leaf never
+ *   outlives its CA: its end of validity is capped at the CA's.</li>
+ *   <li>Serial numbers are random (159 bits, positive). Validity starts {@link #BACKDATE} before now to tolerate
+ *   clock skew between machines, and ends at now + the requested validity.</li>
+ *   <li>Keys are written as PKCS#8 PEM ({@code PRIVATE KEY}), which etcd (Go {@code crypto/tls}), the Cilium agents
+ *   and the chart (values passed through) accept. Keys are read as PKCS#8, SEC1 ({@code EC PRIVATE KEY}) or PKCS#1
+ *   ({@code RSA PRIVATE KEY}), so a CA adopted from a cluster set up by the Cilium CLI or Helm can sign.</li>
+ * </ul>
+ * Thread-safe; registers no JCA provider.
+ */
+public final class BouncyCastleCertificateAuthority implements CertificateAuthority {
+    /** How long before "now" certificates start to be valid. */
+    public static final Duration BACKDATE = Duration.ofMinutes(5);
+
+    private static final String EC_CURVE = "secp256r1";
+
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    /** A CA on the system clock (used by {@link java.util.ServiceLoader}). */
+    public BouncyCastleCertificateAuthority() {
+        this(Clock.systemUTC());
+    }
+
+    /** A CA whose "now" comes from {@code clock} (tests issue certificates that are old or about to expire). */
+    public BouncyCastleCertificateAuthority(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public String name() {
+        return "bouncycastle";
+    }
+
+    @Override
+    public PemCredential createCa(String commonName, Duration validity) {
+        requireText(commonName, "commonName");
+        requirePositive(validity);
+        KeyPair keys = newKeyPair();
+        Instant now = clock.instant();
+        X500Name subject = cn(commonName);
+        try {
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(),
+                    Date.from(now.minus(BACKDATE)), Date.from(now.plus(validity)), subject, keys.getPublic())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                    .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()))
+                    .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(keys.getPublic()));
+            X509Certificate certificate = sign(builder, keys.getPrivate());
+            return new PemCredential(Pem.encode(certificate), Pem.encode(keys.getPrivate()));
+        } catch (GeneralSecurityException | CertIOException | OperatorCreationException e) {
+            throw new IllegalStateException("cannot create the CA certificate '" + commonName + "'", e);
+        }
+    }
+
+    @Override
+    public PemCredential issue(PemCredential ca, CertificateRequest request) {
+        Objects.requireNonNull(ca, "ca");
+        Objects.requireNonNull(request, "request");
+        requireText(request.commonName(), "commonName");
+        requirePositive(request.validity());
+        if (!ca.hasKey()) {
+            throw new IllegalArgumentException("the CA credential has no private key: it cannot sign certificates");
+        }
+        X509Certificate caCertificate = Pem.certificate(ca.certificatePem());
+        if (caCertificate.getBasicConstraints() < 0) {
+            throw new IllegalArgumentException("'" + caCertificate.getSubjectX500Principal()
+                    + "' is not a CA certificate (basic constraints CA is not set)");
+        }
+        PrivateKey caKey = Pem.privateKey(ca.privateKeyPem());
+        if (!keyMatches(caCertificate, caKey)) {
+            throw new IllegalArgumentException("the CA's private key does not belong to the CA certificate '"
+                    + caCertificate.getSubjectX500Principal() + "'");
+        }
+        KeyPair keys = newKeyPair();
+        Instant now = clock.instant();
+        Instant notAfter = min(now.plus(request.validity()), caCertificate.getNotAfter().toInstant());
+        if (!notAfter.isAfter(now)) {
+            throw new IllegalArgumentException("the CA certificate '" + caCertificate.getSubjectX500Principal()
+                    + "' expired at " + caCertificate.getNotAfter().toInstant() + "; create or adopt a valid CA");
+        }
+        try {
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            byte[] caKeyId = X509.subjectKeyId(caCertificate);
+            AuthorityKeyIdentifier aki = caKeyId != null
+                    ? new AuthorityKeyIdentifier(caKeyId)
+                    : ext.createAuthorityKeyIdentifier(caCertificate.getPublicKey());
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(caCertificate, serial(),
+                    Date.from(now.minus(BACKDATE)), Date.from(notAfter), cn(request.commonName()), keys.getPublic())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                    .addExtension(Extension.keyUsage, true,
+                            new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
+                    .addExtension(Extension.extendedKeyUsage, false, extendedKeyUsage(request))
+                    .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()))
+                    .addExtension(Extension.authorityKeyIdentifier, false, aki);
+            GeneralNames sans = subjectAlternativeNames(request);
+            if (sans != null) {
+                builder.addExtension(Extension.subjectAlternativeName, false, sans);
+            }
+            X509Certificate certificate = sign(builder, caKey);
+            return new PemCredential(Pem.encode(certificate), Pem.encode(keys.getPrivate()));
+        } catch (GeneralSecurityException | CertIOException | OperatorCreationException e) {
+            throw new IllegalStateException("cannot issue the certificate '" + request.commonName() + "'", e);
+        }
+    }
+
+    @Override
+    public CertificateInfo inspect(String certificatePem) {
+        X509Certificate c = Pem.certificate(certificatePem);
+        return new CertificateInfo(
+                c.getSubjectX500Principal().getName(),
+                c.getIssuerX500Principal().getName(),
+                X509.commonName(c),
+                c.getNotBefore().toInstant(),
+                c.getNotAfter().toInstant(),
+                X509.hex(X509.sha256(c)),
+                X509.hex(X509.subjectKeyId(c)),
+                X509.hex(X509.authorityKeyId(c)),
+                c.getBasicConstraints() >= 0,
+                X509.dnsNames(c),
+                X509.ipAddresses(c));
+    }
+
+    /**
+     * {@inheritDoc} Checked by signing a random challenge with the private key and verifying it with the certificate's
+     * public key. {@code false} when the credential has no key.
+     *
+     * @throws IllegalArgumentException if the certificate or the key cannot be read
+     */
+    @Override
+    public boolean keyMatches(PemCredential credential) {
+        Objects.requireNonNull(credential, "credential");
+        if (!credential.hasKey()) {
+            return false;
+        }
+        return keyMatches(Pem.certificate(credential.certificatePem()), Pem.privateKey(credential.privateKeyPem()));
+    }
+
+    /**
+     * {@inheritDoc} The issuer name must equal the CA's subject and the signature must verify with the CA's public
+     * key. Validity dates are not considered.
+     *
+     * @throws IllegalArgumentException if either PEM is not a certificate
+     */
+    @Override
+    public boolean signedBy(String certificatePem, String caCertificatePem) {
+        X509Certificate certificate = Pem.certificate(certificatePem);
+        X509Certificate ca = Pem.certificate(caCertificatePem);
+        if (!certificate.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+            return false;
+        }
+        try {
+            certificate.verify(ca.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BouncyCastleCertificateAuthority[ECDSA P-256]";
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    static boolean keyMatches(X509Certificate certificate, PrivateKey key) {
+        PublicKey publicKey = certificate.getPublicKey();
+        String algorithm = signatureAlgorithm(key);
+        if (algorithm == null || !publicKey.getAlgorithm().equalsIgnoreCase(key.getAlgorithm())) {
+            return false;
+        }
+        try {
+            byte[] challenge = "clustermesh key check".getBytes(StandardCharsets.US_ASCII);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(challenge);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(publicKey);
+            verifier.update(challenge);
+            return verifier.verify(signature);
+        } catch (InvalidKeyException | SignatureException e) {
+            return false;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK lacks the signature algorithm " + algorithm, e);
+        }
+    }
+
+    private static String signatureAlgorithm(PrivateKey key) {
+        return switch (key.getAlgorithm().toUpperCase(Locale.ROOT)) {
+            case "EC", "ECDSA" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            case "ED25519", "EDDSA" -> "Ed25519";
+            default -> null;
+        };
+    }
+
+    private X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey signingKey)
+            throws OperatorCreationException, CertificateException {
+        String algorithm = signatureAlgorithm(signingKey);
+        if (algorithm == null) {
+            throw new IllegalArgumentException("cannot sign with a " + signingKey.getAlgorithm()
+                    + " CA key: use an EC, RSA or Ed25519 CA");
+        }
+        ContentSigner signer = new JcaContentSignerBuilder(algorithm).setSecureRandom(random).build(signingKey);
+        return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
+    }
+
+    private KeyPair newKeyPair() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec(EC_CURVE), random);
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK cannot generate ECDSA P-256 keys", e);
+        }
+    }
+
+    private BigInteger serial() {
+        return new BigInteger(159, random).setBit(0); // positive, non-zero, at most 20 octets (RFC 5280 §4.1.2.2)
+    }
+
+    private static X500Name cn(String commonName) {
+        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName).build();
+    }
+
+    private static ExtendedKeyUsage extendedKeyUsage(CertificateRequest request) {
+        List<KeyPurposeId> usages = new ArrayList<>();
+        if (request.server()) {
+            usages.add(KeyPurposeId.id_kp_serverAuth);
+        }
+        if (request.client()) {
+            usages.add(KeyPurposeId.id_kp_clientAuth);
+        }
+        return new ExtendedKeyUsage(usages.toArray(new KeyPurposeId[0]));
+    }
+
+    private static GeneralNames subjectAlternativeNames(CertificateRequest request) {
+        List<GeneralName> names = new ArrayList<>();
+        for (String dns : request.dnsNames()) {
+            requireText(dns, "DNS name");
+            if (X509.isIpLiteral(dns)) {
+                throw new IllegalArgumentException("'" + dns + "' is an IP address: give it as an IP SAN, not a DNS SAN");
+            }
+            names.add(new GeneralName(GeneralName.dNSName, dns));
+        }
+        for (String ip : request.ipAddresses()) {
+            names.add(new GeneralName(GeneralName.iPAddress, X509.canonicalIp(ip)));
+        }
+        return names.isEmpty() ? null : new GeneralNames(names.toArray(new GeneralName[0]));
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private static void requireText(String value, String what) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(what + " must not be empty");
+        }
+    }
+
+    private static void requirePositive(Duration validity) {
+        Objects.requireNonNull(validity, "validity");
+        if (validity.isNegative() || validity.isZero()) {
+            throw new IllegalArgumentException("validity must be positive, got " + validity);
+        }
+    }
+}
