@@ -43,6 +43,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs a plan's graph: steps whose dependencies are done run in parallel (at most {@code concurrency} at a time),
@@ -149,8 +150,10 @@ public final class Engine {
         Instant startedAt = clock.now();
         Instant deadline = startedAt.plus(timeout);
         int[] attempts = {0};
+        AtomicReference<ScheduledFuture<?>> guardRef = new AtomicReference<>();
         Future<?> future = executor.submit(() -> {
             StepReport r = execute(step, outputs, deadline, startedAt, attempts, finished);
+            cancel(guardRef.get()); // before the engine learns of the end, so no guard outlives the run
             if (r != null) { // null: the deadline passed first and the watchdog reported the step
                 done.add(new Done(step.id(), r, r.outcome() == StepOutcome.SUCCEEDED ? lastOutput.get(step.id()) : null));
             }
@@ -168,6 +171,10 @@ public final class Engine {
                         Math.max(1, attempts[0]), startedAt, clock.now(), "deadline passed", ErrorCode.TIMEOUT, msg, fix), null));
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        guardRef.set(guard);
+        if (finished.get()) { // the step ended before its guard was set
+            cancel(guard);
+        }
         return new Future<Object>() {
             @Override
             public boolean cancel(boolean mayInterrupt) {
@@ -195,6 +202,12 @@ public final class Engine {
                 throw new UnsupportedOperationException();
             }
         };
+    }
+
+    private static void cancel(ScheduledFuture<?> guard) {
+        if (guard != null) {
+            guard.cancel(false);
+        }
     }
 
     private final Map<String, Object> lastOutput = new ConcurrentHashMap<>();
