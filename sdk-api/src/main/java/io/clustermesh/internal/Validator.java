@@ -215,7 +215,7 @@ public final class Validator {
     private void checkCidrs(List<MeshCluster> clusters) {
         Map<Integer, IpCidr> pods = new LinkedHashMap<>();
         Map<Integer, IpCidr> services = new LinkedHashMap<>();
-        Map<String, Integer> meshIps = new HashMap<>();
+        Map<IpCidr, Integer> meshIps = new HashMap<>(); // by address, so 10.1.0.250 and 010.1.0.250 are one
         for (int i = 0; i < clusters.size(); i++) {
             MeshCluster c = clusters.get(i);
             if (c.podCidr() == null) {
@@ -274,7 +274,7 @@ public final class Validator {
                         c.name() + ": meshIp " + c.meshIp() + " is IPv6; the SDK supports IPv4 meshes only for now", "use an IPv4 address");
                 continue;
             }
-            Integer prev = meshIps.putIfAbsent(c.meshIp(), i);
+            Integer prev = meshIps.putIfAbsent(ip, i);
             if (prev != null) {
                 error("MESH_IP_DUPLICATE", c.name(), path(i, "meshIp"),
                         c.name() + ": meshIp " + c.meshIp() + " is also " + clusters.get(prev).name() + "'s",
