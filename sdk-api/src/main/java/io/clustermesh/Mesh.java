@@ -33,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -82,7 +83,9 @@ public final class Mesh implements AutoCloseable {
         this.concurrency = b.concurrency;
         this.ownsExecutor = b.executor == null;
         this.executor = b.executor != null ? b.executor : Executors.newCachedThreadPool(daemonThreads("clustermesh-" + spec.name()));
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(daemonThreads("clustermesh-deadline"));
+        ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1, daemonThreads("clustermesh-deadline"));
+        deadlines.setRemoveOnCancelPolicy(true); // a finished step's guard leaves the queue at once, not after its timeout
+        this.watchdog = deadlines;
         this.clusterTransportOverride = b.clusterTransport;
         this.helmOverride = b.helmTransport;
         this.caOverride = b.caProvider;

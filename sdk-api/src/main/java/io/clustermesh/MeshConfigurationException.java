@@ -1,5 +1,6 @@
 package io.clustermesh;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -12,7 +13,8 @@ public class MeshConfigurationException extends MeshException {
     public MeshConfigurationException(List<Finding> findings) {
         super(ErrorCode.CONFIGURATION, null, null, summarize(findings),
                 "fix every finding listed, then try again; nothing was written", false, null, null);
-        this.findings = List.copyOf(findings);
+        // errors first, as findings() promises; the sort is stable, so each severity keeps the validator's order
+        this.findings = findings.stream().sorted(Comparator.comparing(Finding::severity)).toList();
     }
 
     public MeshConfigurationException(String cluster, String message, String remediation) {

@@ -43,6 +43,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs a plan's graph: steps whose dependencies are done run in parallel (at most {@code concurrency} at a time),
@@ -71,7 +72,8 @@ public final class Engine {
         this.clock = clock;
         this.retryPolicy = retryPolicy;
         this.timeouts = timeouts;
-        this.listener = listener;
+        // listener calls are outside the steps' try blocks: a throwing listener must never reach the engine
+        this.listener = listener instanceof SafeListener ? listener : new SafeListener(List.of(listener));
     }
 
     private record Done(String id, StepReport report, Object output) {
@@ -148,12 +150,14 @@ public final class Engine {
         Instant startedAt = clock.now();
         Instant deadline = startedAt.plus(timeout);
         int[] attempts = {0};
+        AtomicReference<ScheduledFuture<?>> guardRef = new AtomicReference<>();
         Future<?> future = executor.submit(() -> {
-            StepReport r = execute(step, outputs, deadline, startedAt, attempts);
-            if (finished.compareAndSet(false, true)) {
+            StepReport r = execute(step, outputs, deadline, startedAt, attempts, finished);
+            cancel(guardRef.get()); // before the engine learns of the end, so no guard outlives the run
+            if (r != null) { // null: the deadline passed first and the watchdog reported the step
                 done.add(new Done(step.id(), r, r.outcome() == StepOutcome.SUCCEEDED ? lastOutput.get(step.id()) : null));
-                lastOutput.remove(step.id());
             }
+            lastOutput.remove(step.id());
         });
         ScheduledFuture<?> guard = watchdog.schedule(() -> {
             if (finished.compareAndSet(false, true)) {
@@ -167,6 +171,10 @@ public final class Engine {
                         Math.max(1, attempts[0]), startedAt, clock.now(), "deadline passed", ErrorCode.TIMEOUT, msg, fix), null));
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        guardRef.set(guard);
+        if (finished.get()) { // the step ended before its guard was set
+            cancel(guard);
+        }
         return new Future<Object>() {
             @Override
             public boolean cancel(boolean mayInterrupt) {
@@ -196,33 +204,37 @@ public final class Engine {
         };
     }
 
+    private static void cancel(ScheduledFuture<?> guard) {
+        if (guard != null) {
+            guard.cancel(false);
+        }
+    }
+
     private final Map<String, Object> lastOutput = new ConcurrentHashMap<>();
 
-    private StepReport execute(PlanStep step, Map<String, Object> outputs, Instant deadline, Instant startedAt, int[] attempts) {
+    /**
+     * Runs the step's attempts. Whoever sets {@code finished} first, this method or the deadline watchdog, reports the
+     * step's end (one stepFinished or stepFailed event, one report); the other reports nothing.
+     *
+     * @return the report, or {@code null} when the watchdog has already ended the step
+     */
+    private StepReport execute(PlanStep step, Map<String, Object> outputs, Instant deadline, Instant startedAt, int[] attempts,
+                               AtomicBoolean finished) {
         int attempt = 0;
-        while (true) {
+        while (!finished.get()) {
             attempt++;
             attempts[0] = attempt;
             Instant attemptStart = clock.now();
             listener.stepStarted(new StepStarted(step.cluster(), step.id(), step.kind(), step.description(), attempt, attemptStart));
+            StepResult result;
             try {
-                StepResult result = step.action().run(new Context(step, attempt, deadline, outputs));
-                if (result == null) {
-                    result = StepResult.unchanged("");
-                }
-                if (result.output() != null) {
-                    lastOutput.put(step.id(), result.output());
-                }
-                listener.stepFinished(new StepFinished(step.cluster(), step.id(), step.kind(), result.changed(), result.detail(),
-                        Duration.between(attemptStart, clock.now())));
-                return new StepReport(step.id(), step.cluster(), step.kind(), StepOutcome.SUCCEEDED, result.changed(), attempt,
-                        startedAt, clock.now(), result.detail(), null, null, null);
+                result = step.action().run(new Context(step, attempt, deadline, outputs));
             } catch (Throwable t) {
                 if (t instanceof VirtualMachineError vme) {
                     throw vme;
                 }
                 boolean interrupted = t instanceof InterruptedException || Thread.currentThread().isInterrupted();
-                if (!interrupted && retryPolicy.shouldRetry(t, attempt)) {
+                if (!interrupted && retryPolicy.shouldRetry(t, attempt) && !finished.get()) {
                     MeshException m = (MeshException) t;
                     Duration delay = retryPolicy.backoff(attempt, m.retryAfter().orElse(null));
                     if (clock.now().plus(delay).isBefore(deadline)) {
@@ -237,6 +249,9 @@ public final class Engine {
                         }
                     }
                 }
+                if (!finished.compareAndSet(false, true)) {
+                    return null; // interrupted by the watchdog, which reported the timeout
+                }
                 ErrorCode code = t instanceof MeshException m ? m.code() : ErrorCode.INTERNAL;
                 String msg = describe(step, t);
                 String fix = t instanceof MeshException m && !m.remediation().isEmpty() ? m.remediation()
@@ -248,7 +263,21 @@ public final class Engine {
                 return new StepReport(step.id(), step.cluster(), step.kind(), StepOutcome.FAILED, false, attempt, startedAt,
                         clock.now(), "failed", code, msg, fix);
             }
+            if (result == null) {
+                result = StepResult.unchanged("");
+            }
+            if (result.output() != null) {
+                lastOutput.put(step.id(), result.output());
+            }
+            if (!finished.compareAndSet(false, true)) {
+                return null; // finished just after its deadline: the watchdog has reported the timeout
+            }
+            listener.stepFinished(new StepFinished(step.cluster(), step.id(), step.kind(), result.changed(), result.detail(),
+                    Duration.between(attemptStart, clock.now())));
+            return new StepReport(step.id(), step.cluster(), step.kind(), StepOutcome.SUCCEEDED, result.changed(), attempt,
+                    startedAt, clock.now(), result.detail(), null, null, null);
         }
+        return null;
     }
 
     private static String describe(PlanStep step, Throwable t) {

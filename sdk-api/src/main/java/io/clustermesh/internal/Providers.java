@@ -2,6 +2,8 @@ package io.clustermesh.internal;
 
 import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshException;
+import io.clustermesh.spi.CertificateAuthority;
+import io.clustermesh.spi.MeshDriver;
 import io.clustermesh.spi.MeshProvider;
 
 import java.util.ArrayList;
@@ -20,8 +22,20 @@ public final class Providers {
         return find(type, explicit, loader).orElseThrow(() -> new MeshException(ErrorCode.INTERNAL, null, null,
                 "no " + type.getSimpleName() + " implementation found on the class path",
                 "add the dependency io.clustermesh:" + artifact + ", or pass an instance to Mesh.builder()."
-                        + Character.toLowerCase(type.getSimpleName().charAt(0)) + type.getSimpleName().substring(1) + "(...)",
+                        + builderMethod(type) + "(...)",
                 false, null, null));
+    }
+
+    /** The {@code Mesh.Builder} setter that takes an instance of {@code type}. */
+    private static String builderMethod(Class<?> type) {
+        if (type == MeshDriver.class) {
+            return "driver";
+        }
+        if (type == CertificateAuthority.class) {
+            return "caProvider"; // certificateAuthority(..) takes the CaStrategy
+        }
+        String n = type.getSimpleName();
+        return Character.toLowerCase(n.charAt(0)) + n.substring(1);
     }
 
     public static <T extends MeshProvider> Optional<T> find(Class<T> type, T explicit, ClassLoader loader) {

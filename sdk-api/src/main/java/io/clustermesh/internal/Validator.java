@@ -112,25 +112,26 @@ public final class Validator {
     }
 
     private void checkCilium(CiliumOptions o, String cluster, String path) {
+        String who = cluster == null ? "" : cluster + ": ";
         try {
             ChartVersion v = o.chartVersion();
             if (!v.supported()) {
                 error("CILIUM_VERSION_UNSUPPORTED", cluster, path + ".version",
-                        "Cilium chart " + o.version() + " is not supported (supported lines: 1.15 to 1.20)",
+                        who + "Cilium chart " + o.version() + " is not supported (supported lines: 1.15 to 1.20)",
                         "use a chart version from 1.15 to 1.20, e.g. " + CiliumOptions.DEFAULT_VERSION);
             }
         } catch (IllegalArgumentException e) {
-            error("CILIUM_VERSION_INVALID", cluster, path + ".version", e.getMessage(),
+            error("CILIUM_VERSION_INVALID", cluster, path + ".version", who + e.getMessage(),
                     "give a chart version such as " + CiliumOptions.DEFAULT_VERSION);
         }
         if (!validMax(o.maxConnectedClusters())) {
             error("MAX_CONNECTED_CLUSTERS_INVALID", cluster, path + ".maxConnectedClusters",
-                    "maxConnectedClusters is " + o.maxConnectedClusters() + ", but Cilium only allows 255 or 511",
+                    who + "maxConnectedClusters is " + o.maxConnectedClusters() + ", but Cilium only allows 255 or 511",
                     "set maxConnectedClusters to 255 (default) or 511");
         }
         if (o.routingMode() != RoutingMode.TUNNEL) {
             error("ROUTING_MODE_NOT_TUNNEL", cluster, path + ".routingMode",
-                    "RoutingMode must be set to tunnel when aksbyocni.enabled=true (AKS BYOCNI clusters)",
+                    who + "RoutingMode must be set to tunnel when aksbyocni.enabled=true (AKS BYOCNI clusters)",
                     "set routingMode: tunnel");
         }
     }
@@ -214,7 +215,7 @@ public final class Validator {
     private void checkCidrs(List<MeshCluster> clusters) {
         Map<Integer, IpCidr> pods = new LinkedHashMap<>();
         Map<Integer, IpCidr> services = new LinkedHashMap<>();
-        Map<String, Integer> meshIps = new HashMap<>();
+        Map<IpCidr, Integer> meshIps = new HashMap<>(); // by address, so 10.1.0.250 and 010.1.0.250 are one
         for (int i = 0; i < clusters.size(); i++) {
             MeshCluster c = clusters.get(i);
             if (c.podCidr() == null) {
@@ -273,7 +274,7 @@ public final class Validator {
                         c.name() + ": meshIp " + c.meshIp() + " is IPv6; the SDK supports IPv4 meshes only for now", "use an IPv4 address");
                 continue;
             }
-            Integer prev = meshIps.putIfAbsent(c.meshIp(), i);
+            Integer prev = meshIps.putIfAbsent(ip, i);
             if (prev != null) {
                 error("MESH_IP_DUPLICATE", c.name(), path(i, "meshIp"),
                         c.name() + ": meshIp " + c.meshIp() + " is also " + clusters.get(prev).name() + "'s",
