@@ -9,6 +9,7 @@ public final class Names {
     public static final String APISERVER = "clustermesh-apiserver";
     public static final String CLUSTERMESH_SECRET = "cilium-clustermesh";
     public static final String KVSTOREMESH_SECRET = "cilium-kvstoremesh";
+    public static final String LOCAL_CERT_SECRET = "clustermesh-apiserver-local-cert";
     public static final String REMOTE_CERT_SECRET = "clustermesh-apiserver-remote-cert";
     public static final String AGENT_DAEMONSET = "cilium";
     public static final String AGENT_SELECTOR = "k8s-app=cilium";

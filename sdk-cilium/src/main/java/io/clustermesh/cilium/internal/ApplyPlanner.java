@@ -1,0 +1,548 @@
+package io.clustermesh.cilium.internal;
+
+import io.clustermesh.Change;
+import io.clustermesh.Finding;
+import io.clustermesh.MeshException;
+import io.clustermesh.MeshPlan;
+import io.clustermesh.MeshPreconditionException;
+import io.clustermesh.MeshUnreachableException;
+import io.clustermesh.PlanStep;
+import io.clustermesh.cilium.ApiserverCertificates;
+import io.clustermesh.cilium.ChartSource;
+import io.clustermesh.cilium.MeshCertificates;
+import io.clustermesh.cilium.values.CiliumValues;
+import io.clustermesh.cilium.values.PeerEndpoint;
+import io.clustermesh.cilium.values.ValuesChange;
+import io.clustermesh.cilium.values.ValuesDiff;
+import io.clustermesh.cilium.values.ValuesInput;
+import io.clustermesh.model.CertificateMethod;
+import io.clustermesh.model.ChartVersion;
+import io.clustermesh.model.CiliumOptions;
+import io.clustermesh.model.Exposure;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.model.MeshSpec;
+import io.clustermesh.spi.CertificateRequest;
+import io.clustermesh.spi.ClusterConnection;
+import io.clustermesh.spi.HelmRelease;
+import io.clustermesh.spi.HelmRequest;
+import io.clustermesh.spi.MeshContext;
+import io.clustermesh.spi.PemCredential;
+import io.clustermesh.spi.SecretData;
+import io.clustermesh.spi.StepContext;
+import io.clustermesh.spi.StepResult;
+import io.clustermesh.spi.WorkloadStatus;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Plans {@code apply}, {@code disconnect} and {@code disable} (DESIGN.md "How a mesh is brought up"). Planning reads
+ * every cluster once, in parallel, and writes nothing; the steps re-check the cluster before writing so that a
+ * retried or repeated step writes nothing when nothing changed.
+ */
+public final class ApplyPlanner {
+    public static final String KIND_UPGRADE = "helm-upgrade";
+    public static final String KIND_UPGRADE_PEERS = "helm-upgrade-peers";
+    public static final String KIND_WAIT_LB = "wait-lb-ip";
+    public static final String KIND_WAIT_ROLLOUT = "wait-rollout";
+    public static final String KIND_VERIFY = "verify-peers";
+    public static final String KIND_UNREACHABLE = "read-cluster";
+    public static final String KIND_LOCAL_CERT = "local-cert";
+
+    private final MeshContext ctx;
+    private final ChartSource chart;
+    private final boolean waitForConvergence;
+    private final MeshSpec spec;
+    private final List<Finding> findings = new ArrayList<>();
+    private final Map<String, String> notes = new LinkedHashMap<>();
+    private Map<String, ClusterSnapshot> snapshots;
+    private Map<String, MeshCluster> clusters;
+    private PemCredential meshCa;
+
+    public ApplyPlanner(MeshContext ctx, ChartSource chart, boolean waitForConvergence) {
+        this.ctx = ctx;
+        this.chart = chart;
+        this.waitForConvergence = waitForConvergence;
+        this.spec = ctx.spec();
+    }
+
+    /** How an operation changes each cluster's peers. */
+    private enum Operation { APPLY, DISCONNECT, DISABLE }
+
+    public MeshPlan planApply() {
+        return plan(Operation.APPLY, null);
+    }
+
+    public MeshPlan planDisconnect(String cluster) {
+        return plan(Operation.DISCONNECT, cluster);
+    }
+
+    public MeshPlan planDisable() {
+        return plan(Operation.DISABLE, null);
+    }
+
+    /** The values each reachable cluster would get in a single pass (for GitOps export). Holds keys. */
+    public Map<String, Map<String, Object>> intendedValues() {
+        prepare(Operation.APPLY);
+        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        if (findings.stream().anyMatch(Finding::isError)) {
+            throw new io.clustermesh.MeshConfigurationException(findings);
+        }
+        for (ClusterSnapshot s : snapshots.values()) {
+            if (s.reachable()) {
+                out.put(s.name(), values(s, peersFor(s.name(), Operation.APPLY, null, x -> snapshots.get(x).meshAddress()), true));
+            }
+        }
+        return out;
+    }
+
+    private void prepare(Operation op) {
+        snapshots = SnapshotReader.readAll(ctx);
+        clusters = new LinkedHashMap<>();
+        for (ClusterSnapshot s : snapshots.values()) {
+            clusters.put(s.name(), complete(s));
+        }
+        for (ClusterSnapshot s : snapshots.values()) {
+            checkCluster(s, op);
+        }
+        if (spec.exposure().type() == Exposure.Type.NODE_PORT && op != Operation.DISABLE) {
+            findings.add(Finding.error("EXPOSURE_UNSUPPORTED", null, "spec.exposure.type",
+                    "exposure node-port is not supported by apply yet (peers would need node IPs and the allocated NodePort)",
+                    "use exposure azure-internal-lb (AKS) or load-balancer"));
+        }
+        if (findings.stream().noneMatch(Finding::isError)) {
+            CaPlanner.Decision d = CaPlanner.decide(spec.ca(), snapshots, ctx.certificateAuthority(), spec.name());
+            findings.addAll(d.findings());
+            meshCa = d.ca();
+            notes.put("ca", d.source());
+        }
+    }
+
+    private MeshCluster complete(ClusterSnapshot s) {
+        MeshCluster c = s.cluster();
+        if (c.apiServer() == null && s.reachable()) {
+            String host = URI.create(ctx.connection(c.name()).apiServerUrl()).getHost();
+            c = c.apiServer(host);
+            notes.put(c.name() + ".apiServer", host + " (from the kubeconfig server URL)");
+        }
+        return c;
+    }
+
+    private void checkCluster(ClusterSnapshot s, Operation op) {
+        String c = s.name();
+        if (!s.reachable()) {
+            findings.add(Finding.warning("CLUSTER_UNREACHABLE", c, "cluster " + c,
+                    s.error().getMessage(), s.error().remediation().isEmpty() ? "make the cluster reachable and run again" : s.error().remediation()));
+            return;
+        }
+        CiliumOptions o = spec.ciliumFor(s.cluster());
+        if (s.ciliumConfig() != null && s.release() == null) {
+            findings.add(Finding.error("CILIUM_NOT_HELM_MANAGED", c, "configmap kube-system/cilium-config",
+                    c + ": Cilium is installed but not by a Helm release named 'cilium' in kube-system (a CLI or manifest install)",
+                    "reinstall Cilium with Helm (release cilium, namespace kube-system), or adopt it into Helm, then run again"));
+            return;
+        }
+        if (s.release() != null) {
+            HelmRelease r = s.release();
+            if (r.chartName() != null && !"cilium".equals(r.chartName())) {
+                findings.add(Finding.error("HELM_RELEASE_NOT_CILIUM", c, "helm release kube-system/cilium",
+                        c + ": the Helm release 'cilium' is of chart '" + r.chartName() + "'",
+                        "remove or rename that release; the SDK manages the release 'cilium' of the Cilium chart"));
+            }
+            if (r.chartVersion() != null) {
+                try {
+                    ChartVersion installed = ChartVersion.parse(r.chartVersion());
+                    ChartVersion wanted = o.chartVersion();
+                    if (installed.compareTo(wanted) > 0) {
+                        findings.add(Finding.error("CILIUM_DOWNGRADE", c, "spec.cilium.version",
+                                c + ": Cilium " + installed + " is installed; the spec asks for the older " + wanted + " (downgrades are not supported)",
+                                "set spec.cilium.version to " + installed + " or newer"));
+                    } else if (!installed.line().equals(wanted.line())) {
+                        findings.add(Finding.warning("CILIUM_UPGRADE", c, "spec.cilium.version",
+                                c + ": apply upgrades Cilium from " + installed + " to " + wanted + " (a minor upgrade restarts agents)",
+                                "read the Cilium upgrade notes for " + wanted.line() + " before applying"));
+                    }
+                } catch (IllegalArgumentException e) {
+                    // an unparsable installed version is left to Helm
+                }
+            }
+        }
+        if (s.ciliumConfig() != null) {
+            Map<String, String> cfg = s.ciliumConfig();
+            String id = cfg.get("cluster-id");
+            if (id != null && !id.equals("0") && !id.equals(String.valueOf(s.cluster().id()))) {
+                findings.add(Finding.error("CLUSTER_ID_CHANGE", c, "spec.clusters[" + index(c) + "].id",
+                        c + " runs Cilium with cluster-id " + id + " but the spec says " + s.cluster().id()
+                                + "; changing the id of a running cluster breaks identities and connections",
+                        "set id: " + id + " for " + c + " in the spec (or reinstall Cilium on it)"));
+            }
+            String name = cfg.get("cluster-name");
+            if (name != null && !name.equals("default") && !name.equals(c)) {
+                findings.add(Finding.error("CLUSTER_NAME_CHANGE", c, "spec.clusters[" + index(c) + "].name",
+                        "the cluster named " + c + " in the spec runs Cilium as '" + name + "'; peers know it by that name",
+                        "name the cluster '" + name + "' in the spec (or reinstall Cilium on it)"));
+            }
+            String max = cfg.get("max-connected-clusters");
+            if (max != null && !max.equals(String.valueOf(o.maxConnectedClusters()))) {
+                findings.add(Finding.error("MAX_CONNECTED_CLUSTERS_CHANGE", c, "spec.cilium.maxConnectedClusters",
+                        c + " was installed with max-connected-clusters " + max + " but the spec says " + o.maxConnectedClusters()
+                                + "; remote and local clusters have different max connected clusters, and it is fixed at install",
+                        "set maxConnectedClusters: " + max + " in the spec"));
+            }
+        }
+        if (s.kubeProxy() && o.kubeProxyReplacement()) {
+            findings.add(Finding.warning("KUBE_PROXY_PRESENT", c, "daemonset kube-system/kube-proxy",
+                    c + " still runs kube-proxy while Cilium replaces it",
+                    "disable kube-proxy on the AKS cluster (networkProfile.kubeProxyConfig.enabled=false; meshctl or sdk-azure can do it)"));
+        }
+        MeshCluster mc = clusters.get(c);
+        if (mc.podCidr() == null) {
+            findings.add(Finding.error("POD_CIDR_MISSING", c, "spec.clusters[" + index(c) + "].podCidr",
+                    c + ": the pod CIDR is neither in the spec nor discovered", "set podCidr for " + c));
+        }
+        if (s.apiserver() != null && c != null && mc.meshIp() != null && !s.apiserver().ingressIps().isEmpty()
+                && !s.apiserver().ingressIps().contains(mc.meshIp())) {
+            findings.add(Finding.warning("MESH_IP_CHANGE", c, "spec.clusters[" + index(c) + "].meshIp",
+                    c + ": the clustermesh-apiserver has LB IP " + s.apiserver().ingressIps().get(0) + " but the spec asks for " + mc.meshIp(),
+                    "apply moves the LB to " + mc.meshIp() + "; peers reconnect once it has moved"));
+        }
+        if (op == Operation.APPLY && s.release() == null && s.ciliumConfig() == null) {
+            notes.put(c + ".install", "Cilium " + o.version() + " will be installed");
+        }
+    }
+
+    private int index(String cluster) {
+        List<MeshCluster> cs = spec.clusters();
+        for (int i = 0; i < cs.size(); i++) {
+            if (cs.get(i).name().equals(cluster)) return i;
+        }
+        return -1;
+    }
+
+    private MeshPlan plan(Operation op, String target) {
+        prepare(op);
+        String operation = op.name().toLowerCase(java.util.Locale.ROOT);
+        if (findings.stream().anyMatch(Finding::isError)) {
+            return new MeshPlan(spec.name(), operation, ctx.clock().now(), findings, List.of(), notes);
+        }
+        List<PlanStep> steps = new ArrayList<>();
+        boolean twoPass = op == Operation.APPLY && spec.exposure().isLoadBalancer()
+                && snapshots.values().stream().anyMatch(s -> s.meshAddress().isEmpty());
+        List<String> waitLb = new ArrayList<>();
+        List<String> rollouts = new ArrayList<>();
+        for (ClusterSnapshot s : snapshots.values()) {
+            String c = s.name();
+            if (!s.reachable()) {
+                steps.add(unreachableStep(s));
+                continue;
+            }
+            Map<String, Object> intended = values(s, peersFor(c, op, target, x -> snapshots.get(x).meshAddress()), op != Operation.DISABLE);
+            Map<String, Object> current = s.release() == null ? null : s.release().values();
+            boolean versionChange = s.release() == null || !Objects.equals(s.release().chartVersion(), spec.ciliumFor(s.cluster()).version());
+            ValuesDiff diff = ValuesDiff.of(current == null ? Map.of() : current, intended);
+            String last = null;
+            String localCertStep = null;
+            if (op != Operation.DISABLE && needsLocalCert(s.cluster())) {
+                Optional<SecretData> existing = ctx.connection(c).secret(Names.NAMESPACE, Names.LOCAL_CERT_SECRET);
+                if (existing.isEmpty() || !localCertValid(existing.get(), c)) {
+                    localCertStep = c + "/" + KIND_LOCAL_CERT;
+                    steps.add(new PlanStep(localCertStep, c, KIND_LOCAL_CERT,
+                            "issue the KVStoreMesh client certificate (CN local-" + c + ") from the mesh CA",
+                            List.of(), List.of(), List.of(new Change("secret kube-system/" + Names.LOCAL_CERT_SECRET, "tls.crt",
+                            existing.isEmpty() ? null : "<certificate to renew>", "<certificate local-" + c + ">")), null,
+                            sc -> writeLocalCert(c)));
+                }
+            }
+            if (versionChange || !diff.isEmpty()) {
+                List<Change> changes = changes(s, diff, versionChange);
+                String id = c + "/" + KIND_UPGRADE;
+                steps.add(new PlanStep(id, c, KIND_UPGRADE, (s.release() == null ? "helm install" : "helm upgrade") + " cilium "
+                        + spec.ciliumFor(s.cluster()).version() + " with the complete values (" + diff.changes().size() + " changed paths)",
+                        localCertStep == null ? List.of() : List.of(localCertStep), List.of(), changes, null, sc -> upgrade(sc, s, intended)));
+                last = id;
+            } else if (localCertStep != null) {
+                last = localCertStep;
+            }
+            if (!waitForConvergence || op == Operation.DISABLE) {
+                continue;
+            }
+            if (op == Operation.APPLY && spec.exposure().isLoadBalancer()) {
+                String id = c + "/" + KIND_WAIT_LB;
+                steps.add(new PlanStep(id, c, KIND_WAIT_LB, "wait for the clustermesh-apiserver LoadBalancer IP"
+                        + (clusters.get(c).meshIp() == null ? "" : " " + clusters.get(c).meshIp()),
+                        last == null ? List.of() : List.of(last), List.of(), List.of(), null, sc -> waitLoadBalancer(sc, c)));
+                waitLb.add(id);
+            }
+        }
+        if (twoPass && waitForConvergence) {
+            for (ClusterSnapshot s : snapshots.values()) {
+                if (!s.reachable()) continue;
+                String c = s.name();
+                String id = c + "/" + KIND_UPGRADE_PEERS;
+                List<String> missing = snapshots.values().stream().filter(x -> !x.name().equals(c) && x.meshAddress().isEmpty())
+                        .map(ClusterSnapshot::name).toList();
+                steps.add(new PlanStep(id, c, KIND_UPGRADE_PEERS, "helm upgrade adding the peers whose LB IPs are known only after pass 1: "
+                        + String.join(", ", missing), List.of(c + "/" + KIND_WAIT_LB), waitLb,
+                        List.of(new Change("helm release kube-system/cilium", "clustermesh.config.clusters", "without " + String.join(", ", missing),
+                                "every peer with its LB IP")), null, sc -> upgradePeers(sc, s)));
+            }
+        }
+        if (waitForConvergence && op != Operation.DISABLE) {
+            for (ClusterSnapshot s : snapshots.values()) {
+                if (!s.reachable()) continue;
+                String c = s.name();
+                String id = c + "/" + KIND_WAIT_ROLLOUT;
+                List<String> deps = new ArrayList<>();
+                for (PlanStep p : steps) {
+                    if (c.equals(p.cluster()) && (p.kind().equals(KIND_UPGRADE) || p.kind().equals(KIND_UPGRADE_PEERS) || p.kind().equals(KIND_WAIT_LB))) {
+                        deps.add(p.id());
+                    }
+                }
+                steps.add(new PlanStep(id, c, KIND_WAIT_ROLLOUT, "wait for the clustermesh-apiserver and the cilium agents to be rolled out",
+                        deps, List.of(), List.of(), null, sc -> waitRollout(sc, c)));
+                rollouts.add(id);
+            }
+            for (ClusterSnapshot s : snapshots.values()) {
+                if (!s.reachable()) continue;
+                String c = s.name();
+                if (op == Operation.DISCONNECT && c.equals(target)) continue;
+                steps.add(new PlanStep(c + "/" + KIND_VERIFY, c, KIND_VERIFY, "wait until every agent is connected to every peer",
+                        List.of(c + "/" + KIND_WAIT_ROLLOUT), rollouts, List.of(), null, sc -> verify(sc, c, op, target)));
+            }
+        }
+        return new MeshPlan(spec.name(), operation, ctx.clock().now(), findings, steps, notes);
+    }
+
+    private PlanStep unreachableStep(ClusterSnapshot s) {
+        String c = s.name();
+        return PlanStep.of(c + "/" + KIND_UNREACHABLE, c, KIND_UNREACHABLE, "read the cluster (it did not answer while planning)", sc -> {
+            try {
+                SnapshotReader.read(ctx, s.cluster());
+            } catch (MeshException e) {
+                throw new MeshUnreachableException(c, sc.stepId(), c + " did not answer: " + e.getMessage(),
+                        e.remediation().isEmpty() ? "make the cluster reachable and run apply again" : e.remediation(), false, null, e);
+            }
+            throw new MeshPreconditionException(c, sc.stepId(), c + " answers again but did not when the plan was made, so it was left out",
+                    "run apply again to include " + c, false, null, null);
+        });
+    }
+
+    private List<Change> changes(ClusterSnapshot s, ValuesDiff diff, boolean versionChange) {
+        List<Change> out = new ArrayList<>();
+        String res = "helm release kube-system/cilium";
+        if (versionChange) {
+            out.add(new Change(res, "chart", s.release() == null ? null : s.release().chartVersion(), spec.ciliumFor(s.cluster()).version()));
+        }
+        for (ValuesChange v : diff.changes()) {
+            out.add(new Change(res, v.path(), v.before(), v.after()));
+        }
+        return out;
+    }
+
+    /** The peers of {@code cluster} for an operation; {@code address} gives each peer's IP if known. */
+    private List<PeerEndpoint> peersFor(String cluster, Operation op, String target, Function<String, Optional<String>> address) {
+        List<PeerEndpoint> out = new ArrayList<>();
+        if (op == Operation.DISABLE || (op == Operation.DISCONNECT && cluster.equals(target))) {
+            return out;
+        }
+        for (MeshCluster m : spec.clusters()) {
+            if (m.name().equals(cluster) || (op == Operation.DISCONNECT && m.name().equals(target))) {
+                continue;
+            }
+            Optional<String> ip = address.apply(m.name());
+            ip.ifPresent(a -> out.add(new PeerEndpoint(m.name(), Names.APISERVER_PORT, List.of(a))));
+        }
+        return out;
+    }
+
+    private Map<String, Object> values(ClusterSnapshot s, List<PeerEndpoint> peers, boolean meshEnabled) {
+        MeshCluster c = clusters.get(s.name());
+        CiliumOptions o = spec.ciliumFor(c);
+        ApiserverCertificates certs = o.certificateMethod() == CertificateMethod.SDK ? certificates(s, c, o) : null;
+        return CiliumValues.values(ValuesInput.of(spec, c, peers, meshCa, certs, meshEnabled));
+    }
+
+    /** The cluster's current SDK-issued certificates when still good, else new ones. */
+    private ApiserverCertificates certificates(ClusterSnapshot s, MeshCluster c, CiliumOptions o) {
+        MeshCertificates issuer = new MeshCertificates(ctx.certificateAuthority());
+        MeshCertificates.Profile profile = MeshCertificates.Profile.of(c.name())
+                .withValidity(o.certificateValidity(), o.renewBefore())
+                .withClient(!o.chartVersion().atLeast(1, 19));
+        ApiserverCertificates existing = existingCertificates(s, profile.client());
+        if (existing != null && !issuer.review(existing, meshCa.certificatePem(), profile).required()) {
+            return existing;
+        }
+        return issuer.issue(meshCa, profile);
+    }
+
+    private static ApiserverCertificates existingCertificates(ClusterSnapshot s, boolean withClient) {
+        if (s.release() == null) {
+            return null;
+        }
+        Map<String, Object> v = s.release().values();
+        PemCredential server = pem(v, "clustermesh.apiserver.tls.server");
+        PemCredential admin = pem(v, "clustermesh.apiserver.tls.admin");
+        PemCredential remote = pem(v, "clustermesh.apiserver.tls.remote");
+        PemCredential client = withClient ? pem(v, "clustermesh.apiserver.tls.client") : null;
+        if (server == null || admin == null || remote == null || (withClient && client == null)) {
+            return null;
+        }
+        return new ApiserverCertificates(server, admin, remote, client);
+    }
+
+    private static PemCredential pem(Map<String, Object> values, String path) {
+        Object cert = Values.get(values, path + ".cert");
+        Object key = Values.get(values, path + ".key");
+        if (!(cert instanceof String c) || c.isBlank() || !(key instanceof String k) || k.isBlank()) {
+            return null;
+        }
+        try {
+            return new PemCredential(new String(Base64.getMimeDecoder().decode(c), StandardCharsets.UTF_8),
+                    new String(Base64.getMimeDecoder().decode(k), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * With SDK-issued certificates and KVStoreMesh on, nothing in the chart issues the KVStoreMesh client certificate
+     * ({@code clustermesh-apiserver-local-cert}, CN {@code local-<cluster>}): the chart's user-provided certificate
+     * templates have no slot for it, so the SDK writes the secret itself.
+     */
+    private boolean needsLocalCert(MeshCluster c) {
+        CiliumOptions o = spec.ciliumFor(c);
+        return o.certificateMethod() == CertificateMethod.SDK && o.kvstoremesh();
+    }
+
+    private boolean localCertValid(SecretData secret, String cluster) {
+        String crt = secret.string("tls.crt");
+        String key = secret.string("tls.key");
+        String ca = secret.string("ca.crt");
+        if (crt == null || key == null || ca == null || !ca.equals(meshCa.certificatePem())) {
+            return false;
+        }
+        try {
+            var authority = ctx.certificateAuthority();
+            var info = authority.inspect(crt);
+            CiliumOptions o = spec.ciliumFor(spec.cluster(cluster).orElseThrow());
+            return authority.signedBy(crt, meshCa.certificatePem()) && authority.keyMatches(new PemCredential(crt, key))
+                    && ("local-" + cluster).equals(info.commonName())
+                    && info.notAfter().isAfter(ctx.clock().now().plus(o.renewBefore()));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private StepResult writeLocalCert(String cluster) {
+        ClusterConnection conn = ctx.connection(cluster);
+        Optional<SecretData> now = conn.secret(Names.NAMESPACE, Names.LOCAL_CERT_SECRET);
+        if (now.isPresent() && localCertValid(now.get(), cluster)) {
+            return StepResult.unchanged("certificate still valid");
+        }
+        CiliumOptions o = spec.ciliumFor(spec.cluster(cluster).orElseThrow());
+        PemCredential cert = ctx.certificateAuthority().issue(meshCa,
+                new CertificateRequest("local-" + cluster, List.of(), List.of(), false, true, o.certificateValidity()));
+        Map<String, byte[]> data = new LinkedHashMap<>();
+        data.put("ca.crt", meshCa.certificatePem().getBytes(StandardCharsets.UTF_8));
+        data.put("tls.crt", cert.certificatePem().getBytes(StandardCharsets.UTF_8));
+        data.put("tls.key", cert.privateKeyPem().getBytes(StandardCharsets.UTF_8));
+        conn.putSecret(Names.NAMESPACE, new SecretData(Names.LOCAL_CERT_SECRET, now.map(SecretData::resourceVersion).orElse(null),
+                "kubernetes.io/tls", Map.of("app.kubernetes.io/managed-by", "clustermesh"), data));
+        return StepResult.changed("issued CN local-" + cluster);
+    }
+
+    // ------------------------------------------------------------------ step actions
+
+    private HelmRequest request(MeshCluster c, Map<String, Object> values) {
+        return new HelmRequest(Names.NAMESPACE, Names.RELEASE, chart.chart(), chart.repository(), spec.ciliumFor(c).version(), values,
+                ctx.timeouts().rollout());
+    }
+
+    private StepResult upgrade(StepContext sc, ClusterSnapshot s, Map<String, Object> intended) {
+        MeshCluster c = clusters.get(s.name());
+        ClusterConnection conn = ctx.connection(c.name());
+        Optional<HelmRelease> now = ctx.helm().release(conn, c, Names.NAMESPACE, Names.RELEASE);
+        if (now.isPresent() && Objects.equals(now.get().chartVersion(), spec.ciliumFor(c).version())
+                && ValuesDiff.of(now.get().values(), intended).isEmpty()) {
+            return StepResult.unchanged("release already has these values");
+        }
+        HelmRelease r = ctx.helm().upgradeInstall(conn, c, request(c, intended));
+        return StepResult.changed("release cilium revision " + r.revision());
+    }
+
+    private StepResult upgradePeers(StepContext sc, ClusterSnapshot s) {
+        String c = s.name();
+        List<PeerEndpoint> peers = peersFor(c, Operation.APPLY, null, x -> {
+            Object ip = sc.output(x + "/" + KIND_WAIT_LB);
+            return ip instanceof String str ? Optional.of(str) : snapshots.get(x).meshAddress();
+        });
+        Map<String, Object> intended = values(s, peers, true);
+        List<String> absent = spec.clusters().stream().map(MeshCluster::name)
+                .filter(n -> !n.equals(c) && peers.stream().noneMatch(p -> p.name().equals(n))).toList();
+        StepResult r = upgrade(sc, s, intended);
+        String detail = r.detail() + (absent.isEmpty() ? "" : "; left out (no LB IP): " + String.join(", ", absent));
+        return new StepResult(r.changed(), detail, null);
+    }
+
+    private StepResult waitLoadBalancer(StepContext sc, String c) throws Exception {
+        ClusterConnection conn = ctx.connection(c);
+        MeshCluster mc = clusters.get(c);
+        String ip = sc.await("the LoadBalancer IP of kube-system/clustermesh-apiserver", ctx.timeouts().loadBalancerIp(),
+                "check the events of Service kube-system/clustermesh-apiserver in " + c + "; on AKS the cluster identity needs the "
+                        + "Network Contributor role on the subnet to create the internal load balancer"
+                        + (mc.meshIp() == null ? "" : ", and " + mc.meshIp() + " must be free in the subnet"),
+                () -> conn.service(Names.NAMESPACE, Names.APISERVER).flatMap(svc -> svc.ingressIps().stream().findFirst()));
+        if (mc.meshIp() != null && !mc.meshIp().equals(ip)) {
+            throw new MeshPreconditionException(c, sc.stepId(), c + ": the clustermesh-apiserver got LB IP " + ip + " instead of the requested " + mc.meshIp(),
+                    "check that " + mc.meshIp() + " is free and inside " + c + "'s subnet", false, null, null);
+        }
+        return StepResult.unchanged("LB IP " + ip).withOutput(ip);
+    }
+
+    private StepResult waitRollout(StepContext sc, String c) throws Exception {
+        ClusterConnection conn = ctx.connection(c);
+        sc.await("the rollout of deployment kube-system/clustermesh-apiserver", ctx.timeouts().rollout(),
+                "kubectl -n kube-system describe deployment clustermesh-apiserver in " + c + " (image pulls, scheduling, certificates)",
+                () -> conn.deployment(Names.NAMESPACE, Names.APISERVER).filter(WorkloadStatus::rolledOut));
+        sc.await("the rollout of daemonset kube-system/cilium", ctx.timeouts().rollout(),
+                "kubectl -n kube-system describe daemonset cilium in " + c,
+                () -> conn.daemonSet(Names.NAMESPACE, Names.AGENT_DAEMONSET).filter(WorkloadStatus::rolledOut));
+        return StepResult.unchanged("rolled out").withOutput(Boolean.TRUE);
+    }
+
+    private StepResult verify(StepContext sc, String c, Operation op, String target) throws Exception {
+        List<String> expected = spec.clusters().stream().map(MeshCluster::name)
+                .filter(n -> !n.equals(c) && !(op == Operation.DISCONNECT && n.equals(target)))
+                .filter(n -> sc.output(n + "/" + KIND_WAIT_ROLLOUT) != null)
+                .toList();
+        MeshCluster mc = clusters.get(c);
+        String[] last = {""};
+        try {
+            sc.await("every agent of " + c + " to be connected to " + (expected.isEmpty() ? "its peers" : String.join(", ", expected)),
+                ctx.timeouts().connection(),
+                "typical causes: 2379/tcp blocked between the node subnets, different CAs, a wrong peer IP",
+                () -> {
+                    io.clustermesh.ClusterStatus st = StatusReader.cluster(ctx, mc);
+                    boolean ok = !st.agents().isEmpty() && st.agents().stream().allMatch(a -> a.error() == null)
+                            && expected.stream().allMatch(p -> st.peers().stream().anyMatch(x -> x.peer().equals(p) && x.fullyConnected()));
+                    if (!ok) {
+                        last[0] = st.peers().stream().filter(p -> expected.contains(p.peer()) && !p.fullyConnected())
+                                .map(p -> p.peer() + ": " + String.join("; ", p.errors())).reduce((a, b) -> a + " | " + b).orElse("");
+                    }
+                    return ok ? Optional.of(Boolean.TRUE) : Optional.empty();
+                });
+        } catch (io.clustermesh.MeshTimeoutException e) {
+            throw new io.clustermesh.MeshTimeoutException(c, sc.stepId(), e.getMessage() + (last[0].isEmpty() ? "" : "; still failing: " + last[0]),
+                    e.remediation(), false, null, null);
+        }
+        return StepResult.unchanged("connected to " + expected.size() + " peer" + (expected.size() == 1 ? "" : "s"));
+    }
+}
