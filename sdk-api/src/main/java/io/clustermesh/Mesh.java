@@ -2,6 +2,7 @@ package io.clustermesh;
 
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.internal.Engine;
+import io.clustermesh.internal.MeshLock;
 import io.clustermesh.internal.Providers;
 import io.clustermesh.internal.SafeListener;
 import io.clustermesh.internal.Validator;
@@ -70,6 +71,7 @@ public final class Mesh implements AutoCloseable {
     private final CloudProvider cloudOverride;
     private final MeshDriver driverOverride;
     private final String holder;
+    private final java.time.Duration lockDuration;
     private final Map<String, ClusterConnection> connections = new ConcurrentHashMap<>();
     private volatile Resolved resolved;
     private volatile boolean closed;
@@ -92,6 +94,7 @@ public final class Mesh implements AutoCloseable {
         this.cloudOverride = b.cloudProvider;
         this.driverOverride = b.driver;
         this.holder = b.holder != null ? b.holder : defaultHolder();
+        this.lockDuration = b.lockDuration;
     }
 
     public static Builder builder() {
@@ -156,7 +159,14 @@ public final class Mesh implements AutoCloseable {
             throw new MeshConfigurationException(plan.findings());
         }
         Engine engine = new Engine(executor, watchdog, concurrency, clock, retryPolicy, timeouts, listener);
-        return engine.run(plan);
+        if (plan.writeSteps() == 0) {
+            return engine.run(plan); // nothing to change: no lock, no write
+        }
+        MeshContext ctx = resolve().context;
+        try (MeshLock lock = MeshLock.acquire(spec.clusters().stream().map(MeshCluster::name).toList(), ctx::connection,
+                spec.name(), holder, clock, lockDuration, watchdog)) {
+            return engine.run(plan);
+        }
     }
 
     /** {@code apply(plan())}: brings every cluster into the mesh; idempotent. */
@@ -395,6 +405,7 @@ public final class Mesh implements AutoCloseable {
         private CloudProvider cloudProvider;
         private MeshDriver driver;
         private String holder;
+        private java.time.Duration lockDuration = java.time.Duration.ofSeconds(60);
 
         private Builder() {
         }
@@ -512,6 +523,19 @@ public final class Mesh implements AutoCloseable {
         /** Who changes the mesh, shown to a concurrent run that finds the lock taken. */
         public Builder holderIdentity(String holder) {
             this.holder = Objects.requireNonNull(holder, "holderIdentity");
+            return this;
+        }
+
+        /**
+         * How long the mesh's change lock (a Lease) lives without renewal (default 60 s; renewed every third of it
+         * while a run goes on). A crashed run blocks others at most this long.
+         */
+        public Builder lockDuration(java.time.Duration d) {
+            Objects.requireNonNull(d, "lockDuration");
+            if (d.toSeconds() < 1) {
+                throw new IllegalArgumentException("lockDuration must be at least one second");
+            }
+            this.lockDuration = d;
             return this;
         }
 
