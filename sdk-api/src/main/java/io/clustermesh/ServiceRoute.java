@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param name          the Service's name
  * @param serviceExists whether the Service exists in {@code cluster}; without it there is no frontend at all
  * @param usesLocal     whether local backends are selected
- * @param usesRemote    whether remote backends are selected
+ * @param usesRemote    whether remote backends are selected (Cilium's decision; true also when no cluster exports any)
  * @param backends      the selected backends, local first, then remote clusters in mesh order
  * @param explanation   why, in one sentence (for people and CLI output)
  */
