@@ -20,6 +20,7 @@ import io.clustermesh.spi.Discovery;
 import io.clustermesh.spi.HelmTransport;
 import io.clustermesh.spi.MeshContext;
 import io.clustermesh.spi.MeshDriver;
+import io.clustermesh.spi.TrafficProbe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +71,7 @@ public final class Mesh implements AutoCloseable {
     private final CertificateAuthority caOverride;
     private final CloudProvider cloudOverride;
     private final MeshDriver driverOverride;
+    private final TrafficProbe probeOverride;
     private final String holder;
     private final java.time.Duration lockDuration;
     private final Map<String, ClusterConnection> connections = new ConcurrentHashMap<>();
@@ -93,6 +95,7 @@ public final class Mesh implements AutoCloseable {
         this.caOverride = b.caProvider;
         this.cloudOverride = b.cloudProvider;
         this.driverOverride = b.driver;
+        this.probeOverride = b.trafficProbe;
         this.holder = b.holder != null ? b.holder : defaultHolder();
         this.lockDuration = b.lockDuration;
     }
@@ -191,6 +194,20 @@ public final class Mesh implements AutoCloseable {
             throw new MeshConfigurationException(r.findings);
         }
         return r.driver.status(r.context);
+    }
+
+    /**
+     * Global services across the clusters (DOMAIN.md §6): make Services global, read their settings, check them, see
+     * where requests go, probe them.
+     *
+     * @throws MeshConfigurationException if the spec has error findings
+     */
+    public MeshServices services() {
+        Resolved r = resolve();
+        if (hasErrors(r.findings)) {
+            throw new MeshConfigurationException(r.findings);
+        }
+        return r.driver.services(r.context);
     }
 
     /** The spec after discovery (missing fields filled from the cloud); triggers discovery on first use. */
@@ -365,6 +382,11 @@ public final class Mesh implements AutoCloseable {
         public String holderIdentity() {
             return holder;
         }
+
+        @Override
+        public Optional<TrafficProbe> trafficProbe() {
+            return Providers.find(TrafficProbe.class, probeOverride, Mesh.class.getClassLoader());
+        }
     }
 
     private static ThreadFactory daemonThreads(String prefix) {
@@ -404,6 +426,7 @@ public final class Mesh implements AutoCloseable {
         private CertificateAuthority caProvider;
         private CloudProvider cloudProvider;
         private MeshDriver driver;
+        private TrafficProbe trafficProbe;
         private String holder;
         private java.time.Duration lockDuration = java.time.Duration.ofSeconds(60);
 
@@ -517,6 +540,12 @@ public final class Mesh implements AutoCloseable {
 
         public Builder driver(MeshDriver d) {
             this.driver = Objects.requireNonNull(d, "driver");
+            return this;
+        }
+
+        /** What sends probe requests for {@code services().probe(...)} (the embedded lab provides one). */
+        public Builder trafficProbe(TrafficProbe p) {
+            this.trafficProbe = Objects.requireNonNull(p, "trafficProbe");
             return this;
         }
 

@@ -37,4 +37,9 @@ public interface MeshContext {
 
     /** Who is changing the mesh, for locks: e.g. {@code meshctl@host:pid}. */
     String holderIdentity();
+
+    /** What sends probe requests to Services ({@code mesh.services().probe(...)}), when one is available. */
+    default Optional<TrafficProbe> trafficProbe() {
+        return Optional.empty();
+    }
 }

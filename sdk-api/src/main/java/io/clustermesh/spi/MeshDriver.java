@@ -1,6 +1,9 @@
 package io.clustermesh.spi;
 
+import io.clustermesh.ErrorCode;
+import io.clustermesh.MeshException;
 import io.clustermesh.MeshPlan;
+import io.clustermesh.MeshServices;
 import io.clustermesh.MeshStatus;
 
 /**
@@ -20,4 +23,12 @@ public interface MeshDriver extends MeshProvider {
 
     /** Status per cluster and peer. Read-only. */
     MeshStatus status(MeshContext context);
+
+    /** Global services over the context's clusters. Drivers that do not support them keep this default. */
+    default MeshServices services(MeshContext context) {
+        throw new MeshException(ErrorCode.INTERNAL, null, null,
+                "the mesh driver " + name() + " does not support global services",
+                "use the Cilium driver from io.clustermesh:clustermesh-cilium, or build io.clustermesh.cilium.services.CiliumMeshServices"
+                        + " over mesh.context() yourself", false, null, null);
+    }
 }

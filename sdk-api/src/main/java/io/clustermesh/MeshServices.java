@@ -1,0 +1,45 @@
+package io.clustermesh;
+
+import java.util.List;
+
+/**
+ * Global services across the mesh (DOMAIN.md §6): a Service of the same namespace and name in several clusters,
+ * annotated {@code service.cilium.io/global: "true"}, is load-balanced across the clusters' backends. Obtained from
+ * {@link Mesh#services()}. Reads never write; {@link GlobalServiceRequest#apply()} writes only what differs.
+ *
+ * <pre>{@code
+ * MeshServices services = mesh.services();
+ * services.global("meshtest", "aks-helloworld-one").apply();                         // every cluster
+ * services.global("meshtest", "aks-helloworld-one").shared(false).in("cluster1").apply();
+ * services.global("meshtest", "aks-helloworld-one").affinity(Affinity.REMOTE).in("cluster2").apply();
+ * services.routes("meshtest", "aks-helloworld-one");      // cluster2 -> cluster3 only
+ * services.probe("meshtest", "aks-helloworld-one").from("cluster2").requests(100);
+ * }</pre>
+ */
+public interface MeshServices {
+
+    /** Starts a request making {@code namespace/name} global; nothing happens until {@link GlobalServiceRequest#apply()}. */
+    GlobalServiceRequest global(String namespace, String name);
+
+    /** The effective setting of {@code namespace/name} in every cluster, in mesh order (missing ones included). */
+    List<ServiceSetting> settings(String namespace, String name);
+
+    /**
+     * Every Service that carries a global-service annotation in at least one cluster, with its setting in every
+     * cluster: sorted by namespace, name, then mesh order of clusters.
+     */
+    List<ServiceSetting> list();
+
+    /** The mistakes Cilium would silently accept for {@code namespace/name} (one-sided, nobody exports, ignored annotations, ...). */
+    List<Finding> check(String namespace, String name);
+
+    /**
+     * Where requests to {@code namespace/name} go from each cluster, computed from the settings and the Services'
+     * EndpointSlices with Cilium's selection rules. A prediction from what the API servers say; {@link #probe}
+     * sends real requests.
+     */
+    List<ServiceRoute> routes(String namespace, String name);
+
+    /** Sends requests from one cluster and reports who answers; needs a {@link io.clustermesh.spi.TrafficProbe}. */
+    ProbeRequest probe(String namespace, String name);
+}

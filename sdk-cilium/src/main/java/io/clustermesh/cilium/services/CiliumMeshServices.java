@@ -1,0 +1,263 @@
+package io.clustermesh.cilium.services;
+
+import io.clustermesh.ErrorCode;
+import io.clustermesh.Finding;
+import io.clustermesh.GlobalServiceRequest;
+import io.clustermesh.MeshConfigurationException;
+import io.clustermesh.MeshException;
+import io.clustermesh.MeshServices;
+import io.clustermesh.ProbeAnswer;
+import io.clustermesh.ProbeRequest;
+import io.clustermesh.ProbeResult;
+import io.clustermesh.ServiceBackend;
+import io.clustermesh.ServiceRoute;
+import io.clustermesh.ServiceSetting;
+import io.clustermesh.ServiceUpdate;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.model.MeshSpec;
+import io.clustermesh.spi.ClusterConnection;
+import io.clustermesh.spi.MeshContext;
+import io.clustermesh.spi.ServiceInfo;
+import io.clustermesh.spi.TrafficProbe;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+/**
+ * {@link MeshServices} over the mesh's {@link ClusterConnection}s: Service annotations are read and written with
+ * {@code service(..)}/{@code annotateService(..)}, EndpointSlices with the generic {@code list(..)}. Clusters are
+ * read in parallel on the context's executor. Thread-safe; holds no state besides the context.
+ */
+public final class CiliumMeshServices implements MeshServices {
+    private static final Logger LOG = LoggerFactory.getLogger(CiliumMeshServices.class);
+
+    private final MeshContext context;
+
+    public CiliumMeshServices(MeshContext context) {
+        this.context = Objects.requireNonNull(context, "context");
+    }
+
+    private List<String> clusters() {
+        return context.spec().clusters().stream().map(MeshCluster::name).toList();
+    }
+
+    private boolean kubeProxyReplacement(String cluster) {
+        MeshSpec spec = context.spec();
+        return spec.cluster(cluster).map(c -> spec.ciliumFor(c).kubeProxyReplacement()).orElse(spec.cilium().kubeProxyReplacement());
+    }
+
+    /** Runs {@code f} for each cluster in parallel; results in the given order; the first failure is rethrown as is. */
+    private <T> Map<String, T> perCluster(List<String> clusters, Function<String, T> f) {
+        Map<String, CompletableFuture<T>> futures = new LinkedHashMap<>();
+        for (String c : clusters) {
+            futures.put(c, CompletableFuture.supplyAsync(() -> f.apply(c), context.executor()));
+        }
+        Map<String, T> out = new LinkedHashMap<>();
+        for (Map.Entry<String, CompletableFuture<T>> e : futures.entrySet()) {
+            try {
+                out.put(e.getKey(), e.getValue().join());
+            } catch (CompletionException ex) {
+                futures.values().forEach(x -> x.cancel(true));
+                if (ex.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw ex;
+            }
+        }
+        return out;
+    }
+
+    private static void requireName(String s, String what) {
+        Objects.requireNonNull(s, what);
+        if (s.isBlank()) {
+            throw new IllegalArgumentException(what + " must not be blank");
+        }
+    }
+
+    private ServiceSetting read(String cluster, String namespace, String name) {
+        Optional<ServiceInfo> svc = context.connection(cluster).service(namespace, name);
+        return svc.map(s -> ServiceSetting.of(namespace, name, cluster, s.type(), s.annotations()))
+                .orElseGet(() -> ServiceSetting.missing(namespace, name, cluster));
+    }
+
+    @Override
+    public List<ServiceSetting> settings(String namespace, String name) {
+        requireName(namespace, "namespace");
+        requireName(name, "name");
+        return List.copyOf(perCluster(clusters(), c -> read(c, namespace, name)).values());
+    }
+
+    @Override
+    public List<ServiceSetting> list() {
+        List<String> clusters = clusters();
+        Map<String, List<ServiceInfo>> all = perCluster(clusters, c -> context.connection(c).services(null));
+        TreeSet<String[]> keys = new TreeSet<>(Comparator.<String[], String>comparing(k -> k[0]).thenComparing(k -> k[1]));
+        all.values().forEach(svcs -> svcs.stream()
+                .filter(s -> s.annotations().keySet().stream().anyMatch(ServiceSetting.KEYS::contains))
+                .forEach(s -> keys.add(new String[]{s.namespace(), s.name()})));
+        List<ServiceSetting> out = new ArrayList<>();
+        for (String[] k : keys) {
+            for (String c : clusters) {
+                out.add(all.get(c).stream().filter(s -> k[0].equals(s.namespace()) && k[1].equals(s.name())).findFirst()
+                        .map(s -> ServiceSetting.of(k[0], k[1], c, s.type(), s.annotations()))
+                        .orElseGet(() -> ServiceSetting.missing(k[0], k[1], c)));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public List<Finding> check(String namespace, String name) {
+        return GlobalServiceChecks.check(settings(namespace, name), this::kubeProxyReplacement);
+    }
+
+    @Override
+    public List<ServiceRoute> routes(String namespace, String name) {
+        requireName(namespace, "namespace");
+        requireName(name, "name");
+        Map<String, GlobalServiceResolver.ClusterState> states = perCluster(clusters(), c -> {
+            ServiceSetting s = read(c, namespace, name);
+            List<ServiceBackend> backends = s.exists()
+                    ? EndpointSlices.backends(c, name, context.connection(c).list(EndpointSlices.API_VERSION, EndpointSlices.KIND, namespace))
+                    : List.of();
+            return new GlobalServiceResolver.ClusterState(s, backends);
+        });
+        return GlobalServiceResolver.resolveAll(List.copyOf(states.values()));
+    }
+
+    @Override
+    public GlobalServiceRequest global(String namespace, String name) {
+        return new GlobalServiceRequest(namespace, name, new Writer());
+    }
+
+    @Override
+    public ProbeRequest probe(String namespace, String name) {
+        return new ProbeRequest(namespace, name, this::sendProbe);
+    }
+
+    private ProbeResult sendProbe(String namespace, String name, String fromCluster, int requests) {
+        if (context.spec().cluster(fromCluster).isEmpty()) {
+            throw unknownClusters(List.of(fromCluster));
+        }
+        TrafficProbe probe = context.trafficProbe().orElseThrow(() -> new MeshException(ErrorCode.INTERNAL, fromCluster, null,
+                "no TrafficProbe is available to send requests from " + fromCluster + " to " + namespace + "/" + name,
+                "pass an io.clustermesh.spi.TrafficProbe to Mesh.builder().trafficProbe(..) (the embedded lab of"
+                        + " io.clustermesh:clustermesh-testing provides one), or use services().routes(\"" + namespace + "\", \"" + name
+                        + "\") to see where requests would go without sending any", false, null, null));
+        List<ProbeAnswer> answers = probe.send(context, fromCluster, namespace, name, requests);
+        if (answers == null || answers.size() != requests) {
+            throw new MeshException(ErrorCode.INTERNAL, fromCluster, null,
+                    "the TrafficProbe " + probe.name() + " returned " + (answers == null ? "no" : answers.size()) + " answers for " + requests + " requests",
+                    "fix the TrafficProbe: it must return one answer per request, failures included", false, null, null);
+        }
+        return new ProbeResult(namespace, name, fromCluster, answers);
+    }
+
+    private MeshConfigurationException unknownClusters(List<String> unknown) {
+        return new MeshConfigurationException(unknown.get(0), String.join(", ", unknown) + (unknown.size() == 1 ? " is" : " are")
+                + " not " + (unknown.size() == 1 ? "a cluster" : "clusters") + " of mesh " + context.spec().name(),
+                "name clusters of the mesh: " + String.join(", ", clusters()));
+    }
+
+    /** Writes annotations for {@link GlobalServiceRequest}s. */
+    private final class Writer implements GlobalServiceRequest.Executor {
+
+        @Override
+        public ServiceUpdate apply(GlobalServiceRequest r) {
+            return run(r, false);
+        }
+
+        @Override
+        public ServiceUpdate remove(GlobalServiceRequest r) {
+            return run(r, true);
+        }
+
+        private ServiceUpdate run(GlobalServiceRequest r, boolean remove) {
+            List<String> all = clusters();
+            List<String> unknown = r.clusters().stream().filter(c -> !all.contains(c)).distinct().toList();
+            if (!unknown.isEmpty()) {
+                throw unknownClusters(unknown);
+            }
+            List<String> targets = r.clusters().isEmpty() ? all : all.stream().filter(r.clusters()::contains).toList();
+            Map<String, ServiceUpdate.ClusterResult> results = perCluster(targets, c -> one(c, r, remove));
+            List<Finding> after;
+            try {
+                after = check(r.namespace(), r.name());
+            } catch (MeshException e) {
+                after = List.of(Finding.error("GLOBAL_SERVICE_CHECK_FAILED", e.cluster(), "service/" + r.namespace() + "/" + r.name(),
+                        "could not re-check " + r.namespace() + "/" + r.name() + " across the mesh: " + e.getMessage(), e.remediation()));
+            }
+            return new ServiceUpdate(r.namespace(), r.name(), List.copyOf(results.values()), after);
+        }
+
+        private ServiceUpdate.ClusterResult one(String c, GlobalServiceRequest r, boolean remove) {
+            String path = "service/" + r.namespace() + "/" + r.name();
+            ClusterConnection conn = context.connection(c);
+            try {
+                Optional<ServiceInfo> svc = conn.service(r.namespace(), r.name());
+                if (svc.isEmpty()) {
+                    ServiceSetting missing = ServiceSetting.missing(r.namespace(), r.name(), c);
+                    List<Finding> f = remove ? List.of() : List.of(Finding.warning(GlobalServiceChecks.MISSING, c, path,
+                            c + " has no Service " + r.namespace() + "/" + r.name() + ": nothing was written there (Cilium merges remote backends only into an existing local Service)",
+                            "create the Service in " + c + " (same namespace, name and ports), then apply again"));
+                    return new ServiceUpdate.ClusterResult(c, false, Map.of(), List.of(), missing, f);
+                }
+                Map<String, String> current = svc.get().annotations();
+                AnnotationEdit edit = remove ? AnnotationEdit.remove(current)
+                        : AnnotationEdit.apply(current, r.requestedShared(), r.requestedAffinity());
+                if (edit.isEmpty()) {
+                    return new ServiceUpdate.ClusterResult(c, false, Map.of(), List.of(),
+                            ServiceSetting.of(r.namespace(), r.name(), c, svc.get().type(), current), List.of());
+                }
+                LOG.info("{}: annotating service {}/{}: set {} remove {}", c, r.namespace(), r.name(), edit.set(), edit.remove());
+                boolean changed = conn.annotateService(r.namespace(), r.name(), edit.set(), edit.remove());
+                ServiceSetting after = read(c, r.namespace(), r.name());
+                List<Finding> f = new ArrayList<>();
+                String mismatch = mismatch(after, r, remove);
+                if (mismatch != null) {
+                    f.add(Finding.error("GLOBAL_SERVICE_READBACK_MISMATCH", c, path,
+                            c + ": after writing, " + r.namespace() + "/" + r.name() + " reads back with " + mismatch,
+                            "check for a controller or admission webhook rewriting Service annotations in " + c + ", then apply again"));
+                }
+                return new ServiceUpdate.ClusterResult(c, changed, edit.set(), List.copyOf(edit.remove()), after, f);
+            } catch (MeshException e) {
+                return new ServiceUpdate.ClusterResult(c, false, Map.of(), List.of(), ServiceSetting.missing(r.namespace(), r.name(), c),
+                        List.of(Finding.error("GLOBAL_SERVICE_WRITE_FAILED", c, path, e.describe().split("\n")[0], e.remediation())));
+            }
+        }
+
+        /** What differs between the read-back setting and the request, or null. */
+        private String mismatch(ServiceSetting after, GlobalServiceRequest r, boolean remove) {
+            if (!after.exists()) {
+                return "the Service gone";
+            }
+            if (remove) {
+                return after.annotated() ? "annotations " + after.annotations().keySet() + " still present" : null;
+            }
+            if (!after.global()) {
+                return "global false";
+            }
+            if (r.requestedShared().isPresent() && after.shared() != r.requestedShared().get()) {
+                return "shared " + after.shared();
+            }
+            if (r.requestedAffinity().isPresent() && after.affinity() != r.requestedAffinity().get()) {
+                return "affinity " + after.affinity().value();
+            }
+            if (after.usesLegacyAnnotations()) {
+                return "legacy annotations " + after.annotations().keySet();
+            }
+            return null;
+        }
+    }
+}
