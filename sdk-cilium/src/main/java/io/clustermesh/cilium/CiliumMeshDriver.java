@@ -55,6 +55,11 @@ public final class CiliumMeshDriver implements MeshDriver {
     }
 
     @Override
+    public io.clustermesh.MeshServices services(MeshContext context) {
+        return new io.clustermesh.cilium.services.CiliumMeshServices(context);
+    }
+
+    @Override
     public MeshStatus status(MeshContext context) {
         return StatusReader.read(context);
     }
