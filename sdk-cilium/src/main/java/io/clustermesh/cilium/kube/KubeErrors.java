@@ -24,6 +24,10 @@ final class KubeErrors {
         }
         if (e instanceof KubernetesClientException k) {
             int code = k.getCode();
+            if (code <= 0 && k.getMessage() != null && k.getMessage().contains("Could not find the metadata for the given apiVersion and kind")) {
+                return new io.clustermesh.MeshPreconditionException(cluster, null, cluster + ": " + what + " failed: the cluster does not know that kind (its CRD is not installed)",
+                        "install the CRD first (for cilium.io kinds: install Cilium), then run again", false, null, k);
+            }
             String reason = shortReason(k);
             Duration retryAfter = retryAfter(k.getStatus());
             if (code == 401 || code == 403) {
