@@ -188,7 +188,7 @@ public final class FakeArm implements AutoCloseable {
         if (rule.fault().kind() == Fault.Kind.HANG) {
             throw new IllegalArgumentException("FakeArm does not inject hangs; use latency(..) for slow answers");
         }
-        injector.add(rule);
+        injector.add(rule, counter.sequence());
     }
 
     public void clearFaults() {
