@@ -27,7 +27,8 @@ import java.util.Optional;
 public final class MeshLabExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback,
         ParameterResolver {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(MeshLabExtension.class);
-    private static final String KEY = "lab";
+    /** Keys differ per level because a store lookup also searches the parent contexts' stores. */
+    private static final String METHOD_KEY = "method-lab";
 
     @Override
     public void beforeAll(ExtensionContext context) {
@@ -36,7 +37,7 @@ public final class MeshLabExtension implements BeforeAllCallback, AfterAllCallba
             return;
         }
         MeshLab lab = start(annotation(context));
-        context.getStore(NS).put(KEY, lab);
+        context.getStore(NS).put(classKey(context), lab);
         for (Field f : statics) {
             set(f, null, lab);
         }
@@ -44,7 +45,7 @@ public final class MeshLabExtension implements BeforeAllCallback, AfterAllCallba
 
     @Override
     public void afterAll(ExtensionContext context) {
-        MeshLab lab = context.getStore(NS).remove(KEY, MeshLab.class);
+        MeshLab lab = context.getStore(NS).remove(classKey(context), MeshLab.class);
         if (lab != null) {
             lab.close();
         }
@@ -52,12 +53,12 @@ public final class MeshLabExtension implements BeforeAllCallback, AfterAllCallba
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        List<Field> fields = fields(context.getRequiredTestClass(), false);
-        if (fields.isEmpty()) {
+        List<Object> instances = context.getRequiredTestInstances().getAllInstances();
+        if (instances.stream().allMatch(i -> fields(i.getClass(), false).isEmpty())) {
             return;
         }
         MeshLab lab = methodLab(context);
-        for (Object instance : context.getRequiredTestInstances().getAllInstances()) {
+        for (Object instance : instances) {
             for (Field f : fields(instance.getClass(), false)) {
                 set(f, instance, lab);
             }
@@ -66,7 +67,7 @@ public final class MeshLabExtension implements BeforeAllCallback, AfterAllCallba
 
     @Override
     public void afterEach(ExtensionContext context) {
-        MeshLab lab = context.getStore(NS).remove(KEY, MeshLab.class);
+        MeshLab lab = context.getStore(NS).remove(METHOD_KEY, MeshLab.class);
         if (lab != null) {
             lab.close();
         }
@@ -86,7 +87,11 @@ public final class MeshLabExtension implements BeforeAllCallback, AfterAllCallba
     }
 
     private MeshLab methodLab(ExtensionContext context) {
-        return context.getStore(NS).getOrComputeIfAbsent(KEY, k -> start(annotation(context)), MeshLab.class);
+        return context.getStore(NS).getOrComputeIfAbsent(METHOD_KEY, k -> start(annotation(context)), MeshLab.class);
+    }
+
+    private static String classKey(ExtensionContext context) {
+        return "class-lab:" + context.getRequiredTestClass().getName();
     }
 
     private static MeshLabTest annotation(ExtensionContext context) {
@@ -95,8 +100,14 @@ public final class MeshLabExtension implements BeforeAllCallback, AfterAllCallba
         if (a.isPresent()) {
             return a.get();
         }
-        return AnnotationSupport.findAnnotation(context.getRequiredTestClass(), MeshLabTest.class)
-                .orElseThrow(() -> new ExtensionConfigurationException("MeshLabExtension needs @MeshLabTest on the class or method"));
+        // the class, else an enclosing class (for @Nested tests)
+        for (Class<?> c = context.getRequiredTestClass(); c != null; c = c.getEnclosingClass()) {
+            Optional<MeshLabTest> onClass = AnnotationSupport.findAnnotation(c, MeshLabTest.class);
+            if (onClass.isPresent()) {
+                return onClass.get();
+            }
+        }
+        throw new ExtensionConfigurationException("MeshLabExtension needs @MeshLabTest on the test method, its class or an enclosing class");
     }
 
     static MeshLab start(MeshLabTest a) {
