@@ -304,8 +304,15 @@ public final class MeshLab implements AutoCloseable {
         private String region = LabAddressing.DEFAULT_REGION;
         private UnaryOperator<LabClusterSpec> customizer = UnaryOperator.identity();
         private final List<LabAddon> addons = new ArrayList<>();
+        private Path tempRoot;
 
         private Builder() {
+        }
+
+        /** Where the lab's temporary directory is created (default {@code java.io.tmpdir}). */
+        public Builder tempRoot(Path dir) {
+            this.tempRoot = Objects.requireNonNull(dir, "dir");
+            return this;
         }
 
         /** The mesh name in {@link #spec()}. */
@@ -455,7 +462,7 @@ public final class MeshLab implements AutoCloseable {
                     throw new IllegalStateException("a fault rule names cluster '" + name + "', which is not in the lab " + planned.keySet());
                 }
             }
-            Path dir = createWorkDir();
+            Path dir = createWorkDir(tempRoot);
             AtomicInteger threads = new AtomicInteger();
             ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
                 Thread t = new Thread(r, "mesh-lab-" + threads.incrementAndGet());
@@ -603,13 +610,13 @@ public final class MeshLab implements AutoCloseable {
             }
         }
 
-        private static Path createWorkDir() {
+        private static Path createWorkDir(Path root) {
             try {
                 if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-                    return Files.createTempDirectory("clustermesh-lab-",
-                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    var attr = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+                    return root == null ? Files.createTempDirectory("clustermesh-lab-", attr) : Files.createTempDirectory(root, "clustermesh-lab-", attr);
                 }
-                return Files.createTempDirectory("clustermesh-lab-");
+                return root == null ? Files.createTempDirectory("clustermesh-lab-") : Files.createTempDirectory(root, "clustermesh-lab-");
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create the lab's temporary directory", e);
             }

@@ -319,6 +319,7 @@ class LabClusterTest {
             cluster.client().secrets().inNamespace("kube-system").resource(new SecretBuilder().withNewMetadata().withName("helm-release")
                     .addToLabels("owner", "helm").endMetadata().build()).create();
             assertThat(seen.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(w).isNotNull();
         }
         KubeChange c = reported.get(10, TimeUnit.SECONDS);
         assertThat(c.internal()).isTrue();

@@ -4,6 +4,7 @@ import io.clustermesh.testing.etcd.EtcdServer;
 import io.clustermesh.testing.internal.LabPki;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,13 +15,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Sixteen clusters and three etcd servers start and leave nothing behind. */
 class LabScaleTest {
 
+    @TempDir
+    Path root;
+
     @Test
     void sixteenClustersAndThreeEtcdServersLeaveNoProcessAndNoTemporaryDirectory() throws Exception {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        List<Path> before = labDirs(tmp);
         Path workDir;
-        try (MeshLab lab = MeshLab.builder().clusters(16).seed(16).nodesPerCluster(2).start()) {
+        try (MeshLab lab = MeshLab.builder().clusters(16).seed(16).nodesPerCluster(2).tempRoot(root).start()) {
             workDir = lab.workDir();
+            assertThat(workDir.getParent()).isEqualTo(root);
             assertThat(lab.clusters()).hasSize(16);
             LabPki ca = LabPki.newAuthority("cilium-ca");
             for (String name : List.of("cluster1", "cluster8", "cluster16")) {
@@ -40,7 +43,9 @@ class LabScaleTest {
         assertThat(EtcdServer.liveServers()).isEmpty();
         assertThat(etcdChildren()).isEmpty();
         assertThat(workDir).doesNotExist();
-        assertThat(labDirs(tmp)).containsExactlyInAnyOrderElementsOf(before);
+        try (var left = Files.list(root)) {
+            assertThat(left.toList()).isEmpty();
+        }
     }
 
     /** Child processes of this JVM whose command is etcd, found independently of the launcher's registry. */
@@ -48,14 +53,4 @@ class LabScaleTest {
         return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
                 .filter(p -> p.info().command().map(c -> c.endsWith("/etcd") || c.equals("etcd")).orElse(false)).toList();
     }
-
-    private static List<Path> labDirs(Path tmp) throws Exception {
-        try (var s = Files.list(tmp)) {
-            return s.filter(p -> {
-                String n = p.getFileName().toString();
-                return n.startsWith("clustermesh-") || n.startsWith("mockwebserver-");
-            }).toList();
-        }
-    }
-
 }
