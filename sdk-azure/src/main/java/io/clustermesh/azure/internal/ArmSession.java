@@ -89,6 +89,7 @@ public final class ArmSession {
             LOG.debug("ARM endpoint {} is plain http: no bearer token is sent", s.endpoint());
         }
         policies.add(new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE)));
+        policies.add(new DropContentLengthPolicy());
         HttpClient client = s.httpClient() != null ? s.httpClient()
                 : new JdkHttpClientProvider().createInstance(new HttpClientOptions()
                         .setConnectTimeout(Duration.ofSeconds(20)).setResponseTimeout(Duration.ofSeconds(120)));
