@@ -12,6 +12,7 @@ import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.Exposure;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
+import io.clustermesh.testing.arm.FakeArm;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,11 +27,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A healthy BYOCNI lab seeded into a {@link TestArm} from the official example payloads in
+ * A healthy BYOCNI lab seeded into the lab's {@link FakeArm} from the official example payloads in
  * {@code ../shared/fixtures/arm} (ids, names and prefixes rewritten), plus helpers the tests share.
  */
 final class Lab {
-    static final String SUB = TestArm.SUB;
+    static final String SUB = FakeArm.DEFAULT_SUBSCRIPTION;
     static final String HUB_RG = "rg-hub";
     static final String HUB = "hub1";
     static final String WAN = "vwan-ciliumlab";
@@ -107,72 +108,111 @@ final class Lab {
 
     // ---------------------------------------------------------------------------------------------------- seeding
 
-    /** Seeds hub, WAN, n spokes (VNet + subnet + hub connection) and n BYOCNI clusters. */
-    static void seed(TestArm arm, int n) {
+    /** A fake ARM that answers long-running operations after one InProgress poll, with Retry-After 0. */
+    static FakeArm fakeArm() {
+        FakeArm arm = FakeArm.builder().lroRetryAfter(Duration.ZERO).start();
+        arm.longRunning("*", 1);
+        return arm;
+    }
+
+    static void put(FakeArm arm, String id, Map<String, Object> body) {
+        arm.put(id, ArmJson.write(body));
+    }
+
+    /** Seeds hub, WAN, n spokes (VNet + subnet + hub connection) and n BYOCNI clusters, all in fixture shapes. */
+    static void seed(FakeArm arm, int n) {
+        arm.resourceGroup(HUB_RG);
         seedWan(arm, "Standard");
         seedHub(arm);
         for (int i = 1; i <= n; i++) {
+            arm.resourceGroup(rg(i));
             seedVnet(arm, i);
             seedConnection(arm, i, "Succeeded");
             seedCluster(arm, i);
         }
     }
 
-    static void seedWan(TestArm arm, String type) {
-        arm.put(wanId(), Map.of("location", "eastus", "type", "Microsoft.Network/virtualWans",
-                "properties", Map.of("type", type, "provisioningState", "Succeeded", "allowBranchToBranchTraffic", true)));
+    static void seedWan(FakeArm arm, String type) {
+        put(arm, wanId(), Map.of("location", "eastus",
+                "properties", Map.of("type", type, "disableVpnEncryption", false, "allowBranchToBranchTraffic", true)));
     }
 
-    static void seedHub(TestArm arm) {
+    /** The hub in the shape of VirtualHubGet.json, in our WAN, prefix 10.100.0.0/23. */
+    static void seedHub(FakeArm arm) {
         Map<String, Object> hub = fixture("VirtualHubGet.json");
-        hub.put("id", hubId());
-        hub.put("name", HUB);
         hub.put("location", "eastus");
         Map<String, Object> props = ArmJson.object(hub, "properties");
         props.put("virtualWan", Map.of("id", wanId()));
         props.put("addressPrefix", "10.100.0.0/23");
         props.put("sku", "Standard");
-        arm.put(hubId(), hub);
+        put(arm, hubId(), hub);
     }
 
-    /** VNet 10.i.0.0/16 with subnet aks 10.i.0.0/24, in the shape of VirtualNetworkGet.json / SubnetGet.json. */
-    static void seedVnet(TestArm arm, int i) {
+    /** VNet 10.i.0.0/16 with subnet aks 10.i.0.0/24, in the shape of VirtualNetworkGet.json and SubnetGet.json. */
+    static void seedVnet(FakeArm arm, int i) {
         Map<String, Object> vnet = fixture("VirtualNetworkGet.json");
-        vnet.put("id", vnetId(i));
-        vnet.put("name", "vnet-ciliumlab" + i);
         vnet.put("location", "eastus");
         Map<String, Object> props = ArmJson.object(vnet, "properties");
         props.put("addressSpace", Map.of("addressPrefixes", List.of("10." + i + ".0.0/16")));
-        props.remove("subnets");
-        arm.put(vnetId(i), vnet);
         Map<String, Object> subnet = fixture("SubnetGet.json");
-        subnet.put("id", subnetId(i));
+        subnet.remove("id");
         subnet.put("name", "aks");
         ArmJson.object(subnet, "properties").put("addressPrefix", "10." + i + ".0.0/24");
-        arm.put(subnetId(i), subnet);
+        props.put("subnets", List.of(subnet));
+        put(arm, vnetId(i), vnet);
     }
 
     /** A hub connection in the shape of HubVirtualNetworkConnectionGet.json. */
-    static void seedConnection(TestArm arm, int i, String state) {
+    static void seedConnection(FakeArm arm, int i, String state) {
         Map<String, Object> c = fixture("HubVirtualNetworkConnectionGet.json");
-        c.put("id", connectionId(i));
-        c.put("name", "conn-vnet-ciliumlab" + i);
+        c.remove("id");
         Map<String, Object> props = ArmJson.object(c, "properties");
-        props.put("provisioningState", state);
         props.put("remoteVirtualNetwork", Map.of("id", vnetId(i)));
         props.remove("routingConfiguration");
-        arm.put(connectionId(i), c);
+        if ("Succeeded".equals(state)) {
+            put(arm, connectionId(i), c);
+        } else {
+            inFlight(arm, "Microsoft.Network/virtualHubs/hubVirtualNetworkConnections", connectionId(i), c);
+        }
+    }
+
+    /**
+     * Leaves a resource in the middle of a long-running PUT (provisioningState Creating/Updating): the type's
+     * operations never finish and the PUT goes over HTTP, as a client's would.
+     */
+    static void inFlight(FakeArm arm, String type, String id, Map<String, Object> body) {
+        arm.longRunning(type, 1_000_000);
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                    .newBuilder(java.net.URI.create(arm.url() + id + "?api-version=2024-07-01"))
+                    .header("Content-Type", "application/json")
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(ArmJson.write(body))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() >= 300) {
+                throw new IllegalStateException("PUT " + id + " answered " + r.statusCode());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A BYOCNI cluster: pod CIDR 10.(10 i).0.0/16, service CIDR 10.20i.0.0/16, nodes in subnet aks of spoke i. */
-    static void seedCluster(TestArm arm, int i) {
+    static void seedCluster(FakeArm arm, int i) {
+        put(arm, aksId(i), cluster(i));
+    }
+
+    /** The managed cluster payload of cluster i (src/test/resources/arm/ManagedClusterByocni.json), to vary. */
+    static Map<String, Object> cluster(int i) {
         String json = resource("ManagedClusterByocni.json")
                 .replace("/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/NAME", aksId(i))
                 .replace("MC_RG_NAME", "MC_" + rg(i) + "_" + aks(i))
                 .replace("NAME", aks(i)).replace("SUBNET", subnetId(i))
                 .replace("PODCIDR", "10." + (10 * i) + ".0.0/16").replace("SERVICECIDR", "10.20" + i + ".0.0/16")
                 .replace("DNSIP", "10.20" + i + ".0.10");
-        arm.put(aksId(i), ArmJson.parse(json));
+        return ArmJson.parse(json);
     }
 
     static String fqdn(int i) {
@@ -191,11 +231,11 @@ final class Lab {
                 new AzureSpec(SUB, new AzureRef(HUB_RG, HUB)), clusters);
     }
 
-    static AzureCloudProvider provider(TestArm arm, FakeClock clock) {
+    static AzureCloudProvider provider(FakeArm arm, FakeClock clock) {
         return provider(arm, clock, RetryPolicy.defaults());
     }
 
-    static AzureCloudProvider provider(TestArm arm, FakeClock clock, RetryPolicy retry) {
+    static AzureCloudProvider provider(FakeArm arm, FakeClock clock, RetryPolicy retry) {
         return AzureCloudProvider.builder().armEndpoint(arm.url()).clock(clock).retryPolicy(retry)
                 .pollInterval(Duration.ofSeconds(5)).build();
     }
