@@ -187,12 +187,13 @@ public final class AzureTopology {
                 record(id, "virtualWan", Action.UNCHANGED, "Standard");
                 return id;
             }
+            String oldType = cur.map(VirtualWanInner::typePropertiesType).orElse(null);
             VirtualWanInner body = cur.orElseGet(() -> new VirtualWanInner().withLocation(t.location()));
             body.withTypePropertiesType("Standard");
             write(id, cur.isPresent() ? "upgrading Virtual WAN to Standard" : "creating Virtual WAN", null,
                     () -> arm.await(client.beginCreateOrUpdate(h.resourceGroup(), h.virtualWan(), body), "Virtual WAN " + id));
             record(id, "virtualWan", cur.isPresent() ? Action.UPDATED : Action.CREATED,
-                    cur.isPresent() ? "type " + cur.get().typePropertiesType() + " -> Standard" : "Standard");
+                    cur.isPresent() ? "type " + oldType + " -> Standard" : "Standard");
             return id;
         }
 

@@ -107,8 +107,14 @@ public final class AzureDiscovery {
                 f = new ArmFailure(f.status(), f.code(), "does not have authorization to perform action "
                         + "'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action' over scope '" + id + "'", f.retryAfter());
             }
-            findings.add(ArmErrors.finding(f, name, id + "/listClusterUserCredential", "list the user credentials of", AzureFindingCodes.CLUSTER_NOT_FOUND,
-                    "create the AKS cluster or correct spec.clusters[" + index + "].azure"));
+            if (f.notFound()) {
+                findings.add(new Finding(AzureFindingCodes.KUBECONFIG_INVALID, Severity.ERROR, name, id,
+                        name + ": listClusterUserCredential of " + id + " answered " + f.summary() + ": no kubeconfig",
+                        "check the cluster (az aks get-credentials -g " + ref.resourceGroup() + " -n " + ref.name()
+                                + ") or give a kubeContext for it"));
+            } else {
+                findings.add(ArmErrors.finding(f, name, id, "list the user credentials (listClusterUserCredential) of", null, null));
+            }
             return c;
         }
         List<CredentialResult> list = creds == null || creds.kubeconfigs() == null ? List.of() : creds.kubeconfigs();

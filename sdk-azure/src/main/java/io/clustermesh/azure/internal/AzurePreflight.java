@@ -516,21 +516,20 @@ public final class AzurePreflight {
 
     private void portsInfo() {
         Map<String, String> ports = new LinkedHashMap<>();
-        ports.put("2379/tcp", "to each clustermesh-apiserver load balancer (etcd)");
+        ports.put("2379/tcp", "to each clustermesh-apiserver load balancer");
         ports.put("4240/tcp", "health checks");
         ports.put("ICMP 8/0", "health pings");
         for (MeshCluster c : spec.clusters()) {
             CiliumOptions o = spec.ciliumFor(c);
-            int udp = o.tunnelProtocol().udpPort();
-            ports.put(udp + "/udp", o.tunnelProtocol().value().toUpperCase(java.util.Locale.ROOT) + " tunnel");
+            ports.put(o.tunnelProtocol().udpPort() + "/udp", o.tunnelProtocol().value().toUpperCase(java.util.Locale.ROOT) + " tunnel");
             if (o.encryption() != Encryption.NONE) {
-                ports.put(o.encryption().requiredPorts(), o.encryption().value() + " encryption");
+                ports.put(o.encryption().requiredPorts(), "for transparent encryption");
             }
         }
         StringBuilder sb = new StringBuilder("open between the node subnets of all clusters (NSGs, firewalls, hub routing): ");
         boolean first = true;
         for (Map.Entry<String, String> e : ports.entrySet()) {
-            sb.append(first ? "" : ", ").append(e.getKey()).append(" (").append(e.getValue()).append(')');
+            sb.append(first ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue());
             first = false;
         }
         sb.append("; Azure's MTU between VNets is 1500, so VXLAN leaves at most 1450 bytes for pods");
