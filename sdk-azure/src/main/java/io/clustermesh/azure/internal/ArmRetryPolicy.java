@@ -85,6 +85,7 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
                     }
                     HttpResponse response = o.response;
                     int status = response.getStatusCode();
+                    logCall(request, status);
                     if (status == 409) {
                         HttpResponse buffered = response.buffer();
                         return buffered.getBodyAsByteArray().defaultIfEmpty(new byte[0]).flatMap(body -> {
@@ -131,6 +132,7 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
                 throw e;
             }
             int status = response.getStatusCode();
+            logCall(request, status);
             if (status == 409) {
                 HttpResponse buffered = response.buffer();
                 String code = errorCode(buffered.getBodyAsBinaryData().toString());
@@ -162,6 +164,23 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting to retry an Azure request", e);
+        }
+    }
+
+    /** DEBUG: method, path, api-version and status of every ARM call (never headers or bodies). */
+    private static void logCall(HttpRequest request, int status) {
+        if (LOG.isDebugEnabled()) {
+            String query = request.getUrl().getQuery();
+            String api = null;
+            if (query != null) {
+                for (String kv : query.split("&")) {
+                    if (kv.startsWith("api-version=")) {
+                        api = kv.substring("api-version=".length());
+                    }
+                }
+            }
+            LOG.debug("ARM {} {}{} -> {}", request.getHttpMethod(), ArmPaths.pathOf(request.getUrl()),
+                    api == null ? "" : " (api-version " + api + ")", status);
         }
     }
 

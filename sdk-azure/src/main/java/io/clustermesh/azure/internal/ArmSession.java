@@ -156,7 +156,6 @@ public final class ArmSession {
             request.setHeader(HttpHeaderName.CONTENT_TYPE, "application/json");
             request.setBody(jsonBody.getBytes(StandardCharsets.UTF_8));
         }
-        LOG.debug("ARM {} {} (api-version {})", method, ArmPaths.pathOf(request.getUrl()), apiVersion);
         try (HttpResponse response = pipeline.sendSync(request, Context.NONE)) {
             String body = response.getBodyAsBinaryData() == null ? "" : response.getBodyAsBinaryData().toString();
             Map<String, String> headers = new java.util.LinkedHashMap<>();
