@@ -2,7 +2,7 @@ package io.clustermesh.azure;
 
 import io.clustermesh.Finding;
 import io.clustermesh.Severity;
-import io.clustermesh.internal.Validator;
+import io.clustermesh.azure.internal.AksRules;
 import io.clustermesh.model.AzureRef;
 import io.clustermesh.model.AzureSpec;
 import io.clustermesh.model.IpCidr;
@@ -155,7 +155,7 @@ public record AzureLabTopology(String subscription, String location, Hub hub, Li
                 f.add(invalid(n, p + ".cluster.name", "AKS cluster " + s.resourceGroup() + "/" + c.name() + " is used twice",
                         "give every cluster its own AKS name"));
             }
-            if (n.length() > Validator.MAX_NAME_LENGTH || !Validator.NAME.matcher(n).matches()) {
+            if (n.length() > AksRules.MAX_CLUSTER_NAME || !AksRules.CLUSTER_NAME.matcher(n).matches()) {
                 f.add(invalid(n, p + ".cluster.meshName", "mesh name '" + n + "' is not a valid Cilium cluster name",
                         "use lower-case letters, digits and '-', at most 32 characters"));
             }
@@ -207,7 +207,7 @@ public record AzureLabTopology(String subscription, String location, Hub hub, Li
                 }
             }
             IpCidr r = (IpCidr) ranges.get(i)[1];
-            for (IpCidr res : Validator.AKS_RESERVED) {
+            for (IpCidr res : AksRules.RESERVED) {
                 if (res.overlaps(r)) {
                     f.add(new Finding(AzureFindingCodes.CIDR_RESERVED, Severity.ERROR, (String) ranges.get(i)[2], "spokes",
                             ranges.get(i)[0] + " overlaps " + res + ", which AKS reserves",

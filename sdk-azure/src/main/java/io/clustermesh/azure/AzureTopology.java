@@ -454,7 +454,8 @@ public final class AzureTopology {
                 int unresolved = 0;
                 if (sn.isPresent()) {
                     SubnetUsage.Usage usage = SubnetUsage.read(arm, sn.get());
-                    used.addAll(usage.owners().keySet());
+                    // the address the cluster's own internal LB already holds stays its choice: a re-run picks it again
+                    used.addAll(usage.takenByOthers(aks.nodeResourceGroup()));
                     unresolved = usage.unresolved();
                 }
                 meshIp = SubnetAddresses.highestFree(prefix, used).orElseThrow(() -> new MeshPreconditionException(c.meshName(), "azure",

@@ -172,6 +172,34 @@ class ProvisioningTest {
     }
 
     @Test
+    void theMeshIpStaysOnceTheClustersOwnLoadBalancerHoldsItButAvoidsOthers() {
+        azure.topology().apply(lab);
+        // after the mesh is up: cluster1's clustermesh-apiserver holds 10.1.0.254 on its own internal LB;
+        // in cluster2's subnet a foreign load balancer took 10.2.0.254
+        String nodeRg1 = ArmJson.string(arm.resource(Lab.aksId(1)).orElseThrow(), "properties.nodeResourceGroup");
+        arm.resourceGroup(nodeRg1);
+        String own = arm.internalLoadBalancerFrontend(nodeRg1, "a0b1c2", "10.1.0.254", Lab.subnetId(1));
+        arm.resourceGroup("rg-other");
+        String foreign = arm.internalLoadBalancerFrontend("rg-other", "fe", "10.2.0.254", Lab.subnetId(2));
+        listIpConfiguration(1, own + "/frontendIPConfigurations/a0b1c2");
+        listIpConfiguration(2, foreign + "/frontendIPConfigurations/fe");
+        arm.resetCounts();
+
+        ProvisionResult again = azure.topology().apply(lab);
+        assertThat(again.clusters()).extracting(ProvisionResult.Cluster::meshIp).containsExactly("10.1.0.254", "10.2.0.253", "10.3.0.254");
+        assertThat(arm.counts().putsAndPatches()).isZero();
+    }
+
+    /** The subnet lists an IP configuration, as ARM does for NICs and LB frontends in it. */
+    private void listIpConfiguration(int spoke, String ipConfigurationId) {
+        Map<String, Object> vnet = arm.resource(Lab.vnetId(spoke)).orElseThrow();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> subnet = (Map<String, Object>) ArmJson.list(vnet, "properties.subnets").get(0);
+        ArmJson.object(subnet, "properties").put("ipConfigurations", List.of(Map.of("id", ipConfigurationId)));
+        Lab.put(arm, Lab.vnetId(spoke), vnet);
+    }
+
+    @Test
     void aFixedMeshIpFromTheTopologyIsKept() {
         AzureLabTopology t = new AzureLabTopology(lab.subscription(), lab.location(), lab.hub(), List.of(
                 new AzureLabTopology.Spoke(lab.spokes().get(0).resourceGroup(), lab.spokes().get(0).virtualNetwork(),

@@ -1,5 +1,6 @@
 package io.clustermesh.azure.internal;
 
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpPipelineCallContext;
 import com.azure.core.http.HttpPipelineNextPolicy;
 import com.azure.core.http.HttpPipelineNextSyncPolicy;
@@ -46,6 +47,8 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
     /** ARM error codes of a 409 that mean "the resource is busy, try again". */
     public static final Set<String> RETRYABLE_CONFLICT_CODES = Set.of("AnotherOperationInProgress",
             "RetryableErrorDueToAnotherOperation", "OperationNotAllowedAnotherOperationInProgress");
+    private static final HttpHeaderName X_MS_RETRY_AFTER_MS = HttpHeaderName.fromString("x-ms-retry-after-ms");
+    private static final HttpHeaderName RETRY_AFTER_MS = HttpHeaderName.fromString("retry-after-ms");
     private static final Pattern ERROR_CODE = Pattern.compile("\"code\"\\s*:\\s*\"([^\"]+)\"");
 
     private final RetryPolicy policy;
@@ -215,8 +218,8 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
 
     /** The server's wait hint: {@code x-ms-retry-after-ms}, {@code retry-after-ms}, or {@code Retry-After} (seconds or date). */
     public static Duration retryAfter(HttpResponse response) {
-        return retryAfter(response.getHeaderValue("x-ms-retry-after-ms"), response.getHeaderValue("retry-after-ms"),
-                response.getHeaderValue("Retry-After"));
+        return retryAfter(response.getHeaderValue(X_MS_RETRY_AFTER_MS), response.getHeaderValue(RETRY_AFTER_MS),
+                response.getHeaderValue(HttpHeaderName.RETRY_AFTER));
     }
 
     static Duration retryAfter(String msHeader, String msHeader2, String retryAfter) {

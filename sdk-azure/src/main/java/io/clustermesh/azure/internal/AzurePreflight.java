@@ -8,7 +8,7 @@ import com.azure.resourcemanager.network.models.Network;
 import io.clustermesh.Finding;
 import io.clustermesh.Severity;
 import io.clustermesh.azure.AzureFindingCodes;
-import io.clustermesh.internal.Validator;
+
 import io.clustermesh.model.AzureRef;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.ClusterAccess;
@@ -388,7 +388,7 @@ public final class AzurePreflight {
             if (r.kind != Kind.VNET && r.kind != Kind.HUB) {
                 continue; // pod and service CIDRs are checked against reserved ranges by the spec validation
             }
-            for (IpCidr res : Validator.AKS_RESERVED) {
+            for (IpCidr res : AksRules.RESERVED) {
                 if (res.overlaps(r.cidr)) {
                     add(AzureFindingCodes.CIDR_RESERVED, Severity.ERROR, r.owner == null ? null : r.owner.name(), r.resourceId,
                             r.describe() + " overlaps " + res + ", which AKS reserves",
@@ -490,7 +490,7 @@ public final class AzurePreflight {
             }
             return;
         }
-        Optional<String> free = SubnetAddresses.highestFree(subnet, usage.owners().keySet());
+        Optional<String> free = SubnetAddresses.highestFree(subnet, usage.takenByOthers(st.aks == null ? null : st.aks.nodeResourceGroup()));
         if (free.isEmpty()) {
             add(AzureFindingCodes.SUBNET_FULL, Severity.ERROR, name, st.subnet.id(),
                     name + ": subnet " + st.subnet.id() + " (" + subnet + ") has no free address for the clustermesh-apiserver's internal load balancer",
@@ -504,12 +504,7 @@ public final class AzurePreflight {
     }
 
     private static boolean ownInternalLb(ClusterState st, String ownerId) {
-        if (st.aks == null || st.aks.nodeResourceGroup() == null) {
-            return false;
-        }
-        String rg = ArmPaths.segment(ownerId, "resourceGroups");
-        String lb = ArmPaths.segment(ownerId, "loadBalancers");
-        return lb != null && lb.equalsIgnoreCase(AKS_INTERNAL_LB) && st.aks.nodeResourceGroup().equalsIgnoreCase(rg);
+        return st.aks != null && SubnetUsage.ownInternalLb(ownerId, st.aks.nodeResourceGroup());
     }
 
     // ------------------------------------------------------------------------------------------------ ports

@@ -29,6 +29,30 @@ public final class SubnetUsage {
         public Usage {
             owners = Map.copyOf(owners);
         }
+
+        /**
+         * Addresses taken by something other than the cluster's own internal load balancer ({@code kubernetes-internal}
+         * in its node resource group): the address the clustermesh-apiserver already holds stays the cluster's choice.
+         */
+        public java.util.Set<String> takenByOthers(String nodeResourceGroup) {
+            java.util.Set<String> out = new java.util.HashSet<>();
+            owners.forEach((ip, owner) -> {
+                if (!ownInternalLb(owner, nodeResourceGroup)) {
+                    out.add(ip);
+                }
+            });
+            return out;
+        }
+    }
+
+    /** Whether an IP configuration id is a frontend of the AKS internal load balancer of that node resource group. */
+    public static boolean ownInternalLb(String ownerId, String nodeResourceGroup) {
+        if (ownerId == null || nodeResourceGroup == null) {
+            return false;
+        }
+        String rg = ArmPaths.segment(ownerId, "resourceGroups");
+        String lb = ArmPaths.segment(ownerId, "loadBalancers");
+        return lb != null && lb.equalsIgnoreCase(AzurePreflight.AKS_INTERNAL_LB) && nodeResourceGroup.equalsIgnoreCase(rg);
     }
 
     private SubnetUsage() {
