@@ -19,7 +19,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
@@ -108,7 +107,7 @@ public final class LabCluster implements AutoCloseable {
         String[] v = spec.kubernetesVersion().split("\\.");
         VersionInfo version = new VersionInfo.Builder().withMajor(v[0]).withMinor(v[1]).withGitVersion("v" + spec.kubernetesVersion())
                 .withPlatform("linux/amd64").withGoVersion("go1.22.0").build();
-        this.server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), web, responses, dispatcher, false, version);
+        this.server = new KubernetesMockServer(new Context(), web, responses, dispatcher, false, version);
         LabPki clusterCa = null;
         LabProxy p = null;
         KubernetesClient c = null;

@@ -10,6 +10,9 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
@@ -202,6 +205,59 @@ class LabClusterTest {
     }
 
     @Test
+    void daemonSetsAndNodesIncludingStatusUpdates() {
+        DaemonSet agents = k8s.apps().daemonSets().inNamespace("kube-system").resource(new DaemonSetBuilder().withNewMetadata()
+                .withName("cilium").addToLabels("k8s-app", "cilium").endMetadata().withNewSpec().withNewSelector()
+                .addToMatchLabels("k8s-app", "cilium").endSelector().withNewTemplate().withNewMetadata().addToLabels("k8s-app", "cilium")
+                .endMetadata().withNewSpec().addNewContainer().withName("cilium-agent").withImage("quay.io/cilium/cilium:v1.16.19")
+                .endContainer().endSpec().endTemplate().endSpec().build()).create();
+        agents.setStatus(new DaemonSetStatusBuilder().withDesiredNumberScheduled(3).withNumberReady(3).withUpdatedNumberScheduled(3)
+                .withNumberAvailable(3).build());
+        k8s.apps().daemonSets().inNamespace("kube-system").resource(agents).updateStatus();
+        assertThat(k8s.apps().daemonSets().inNamespace("kube-system").withLabel("k8s-app", "cilium").list().getItems())
+                .singleElement().satisfies(d -> assertThat(d.getStatus().getNumberReady()).isEqualTo(3));
+        k8s.apps().daemonSets().inNamespace("kube-system").withName("cilium").delete();
+
+        Node node = k8s.nodes().list().getItems().get(0);
+        assertThat(node.getStatus().getConditions()).anySatisfy(c -> {
+            assertThat(c.getType()).isEqualTo("Ready");
+            assertThat(c.getStatus()).isEqualTo("False");
+        });
+        node.getStatus().getConditions().get(0).setStatus("True");
+        k8s.nodes().resource(node).updateStatus();
+        assertThat(k8s.nodes().withName(node.getMetadata().getName()).get().getStatus().getConditions().get(0).getStatus()).isEqualTo("True");
+        node = k8s.nodes().withName(node.getMetadata().getName()).get();
+        node.getMetadata().getLabels().put("mesh", "yes");
+        k8s.nodes().resource(node).update();
+        assertThat(k8s.nodes().withLabel("mesh", "yes").list().getItems()).hasSize(1);
+        assertThat(k8s.nodes().withLabel("kubernetes.azure.com/agentpool", "nodepool1").list().getItems()).hasSize(3);
+    }
+
+    @Test
+    void theLabsOwnClientCanWatchWithoutBeingCounted() throws Exception {
+        CountDownLatch seen = new CountDownLatch(1);
+        try (Watch w = cluster.client().configMaps().inNamespace("kube-system").watch(new Watcher<ConfigMap>() {
+            @Override
+            public void eventReceived(Action action, ConfigMap cm) {
+                if (cm.getMetadata().getName().equals("watched")) {
+                    seen.countDown();
+                }
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {
+            }
+        })) {
+            k8s.configMaps().inNamespace("kube-system").resource(new ConfigMapBuilder().withNewMetadata().withName("watched").endMetadata().build()).create();
+            assertThat(seen.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(w).isNotNull();
+        }
+        assertThat(cluster.counts().total()).isEqualTo(1);
+        assertThat(cluster.counts().faults()).isZero();
+        cluster.client().configMaps().inNamespace("kube-system").withName("watched").delete();
+    }
+
+    @Test
     void countsReadsAndWritesButNotTheLabsOwnRequests() {
         k8s.configMaps().inNamespace("default").resource(new ConfigMapBuilder().withNewMetadata().withName("c").endMetadata().build()).create();
         k8s.configMaps().inNamespace("default").withName("c").get();
@@ -319,6 +375,7 @@ class LabClusterTest {
             cluster.client().secrets().inNamespace("kube-system").resource(new SecretBuilder().withNewMetadata().withName("helm-release")
                     .addToLabels("owner", "helm").endMetadata().build()).create();
             assertThat(seen.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(w).isNotNull();
         }
         KubeChange c = reported.get(10, TimeUnit.SECONDS);
         assertThat(c.internal()).isTrue();

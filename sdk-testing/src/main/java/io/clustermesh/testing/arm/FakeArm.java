@@ -259,7 +259,10 @@ public final class FakeArm implements AutoCloseable {
 
     /** Stores a resource from JSON as a PUT would (no LRO, not counted); returns its id. */
     public String put(String id, String json) {
-        return engine.seed(id, (ObjectNode) engine.json.readTree(json));
+        if (!(engine.json.readTree(Objects.requireNonNull(json, "json")) instanceof ObjectNode body)) {
+            throw new IllegalArgumentException("a resource must be a JSON object");
+        }
+        return engine.seed(id, body);
     }
 
     /** Removes a resource and its children (not counted). */
