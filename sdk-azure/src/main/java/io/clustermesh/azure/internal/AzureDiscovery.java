@@ -1,0 +1,160 @@
+package io.clustermesh.azure.internal;
+
+import com.azure.resourcemanager.containerservice.fluent.models.CredentialResultsInner;
+import com.azure.resourcemanager.containerservice.models.CredentialResult;
+import com.azure.resourcemanager.containerservice.models.KubernetesCluster;
+import io.clustermesh.Finding;
+import io.clustermesh.Severity;
+import io.clustermesh.azure.AzureFindingCodes;
+import io.clustermesh.model.AzureRef;
+import io.clustermesh.model.ClusterAccess;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.model.MeshSpec;
+import io.clustermesh.spi.Discovery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * Discovery: for each cluster given as {@code azure: {resourceGroup, name}}, read the managed cluster through the
+ * fluent client, fill the spec's missing pod CIDR, service CIDR and API server from it (saying where each value came
+ * from), and fetch the user kubeconfig with {@code listClusterUserCredential}, held in memory as
+ * {@link ClusterAccess#kubeconfig(String)}. Read-only.
+ */
+public final class AzureDiscovery {
+    private static final Logger LOG = LoggerFactory.getLogger(AzureDiscovery.class);
+
+    private AzureDiscovery() {
+    }
+
+    /** @param remember called with each cluster whose access was replaced, so preflight still knows its Azure resource */
+    public static Discovery run(ArmSession arm, MeshSpec spec, BiConsumer<String, AzureRef> remember) {
+        List<MeshCluster> out = new ArrayList<>();
+        List<Finding> findings = new ArrayList<>();
+        Map<String, String> notes = new LinkedHashMap<>();
+        for (int i = 0; i < spec.clusters().size(); i++) {
+            MeshCluster c = spec.clusters().get(i);
+            if (c.access() == null || c.access().kind() != ClusterAccess.Kind.AZURE || c.access().azureRef().isEmpty()) {
+                out.add(c);
+                continue;
+            }
+            out.add(discover(arm, i, c, c.access().azureRef().get(), findings, notes, remember));
+        }
+        return new Discovery(spec.withClusters(out), findings, notes);
+    }
+
+    private static MeshCluster discover(ArmSession arm, int index, MeshCluster c, AzureRef ref, List<Finding> findings,
+                                        Map<String, String> notes, BiConsumer<String, AzureRef> remember) {
+        String name = c.name();
+        String id = ArmPaths.managedCluster(arm.subscription(), ref.resourceGroup(), ref.name());
+        AksFacts a;
+        try {
+            KubernetesCluster kc = arm.aks().kubernetesClusters().getByResourceGroup(ref.resourceGroup(), ref.name());
+            a = AksFacts.of(kc);
+        } catch (RuntimeException e) {
+            findings.add(ArmErrors.finding(ArmFailure.of(e), name, id, "read the managed cluster", AzureFindingCodes.CLUSTER_NOT_FOUND,
+                    "create the AKS cluster or correct spec.clusters[" + index + "].azure (resourceGroup " + ref.resourceGroup()
+                            + ", name " + ref.name() + ")"));
+            return c;
+        }
+        LOG.debug("{}: read managed cluster {}", name, id);
+        MeshCluster filled = c;
+        if (c.podCidr() == null) {
+            if (a.podCidr() != null) {
+                filled = filled.podCidr(a.podCidr());
+                notes.put(name + ".podCidr", a.podCidr() + " from AKS networkProfile.podCidr (" + id + ")");
+            } else {
+                findings.add(new Finding(AzureFindingCodes.POD_CIDR_UNKNOWN, Severity.ERROR, name, id,
+                        name + ": the spec gives no pod CIDR and AKS networkProfile.podCidr of " + id + " is empty",
+                        "set spec.clusters[" + index + "].podCidr to the range Cilium should allocate pod addresses from (distinct per cluster)"));
+            }
+        }
+        if (c.serviceCidr() == null && a.serviceCidr() != null) {
+            filled = filled.serviceCidr(a.serviceCidr());
+            notes.put(name + ".serviceCidr", a.serviceCidr() + " from AKS networkProfile.serviceCidr (" + id + ")");
+        }
+        if (c.apiServer() == null && a.fqdn() != null) {
+            filled = filled.apiServer(a.fqdn());
+            notes.put(name + ".apiServer", a.fqdn() + " from AKS fqdn (" + id + ")");
+        } else if (c.apiServer() != null && a.fqdn() != null && !c.apiServer().equalsIgnoreCase(a.fqdn())) {
+            findings.add(new Finding(AzureFindingCodes.SPEC_DIFFERS, Severity.WARNING, name, id,
+                    name + ": the spec's apiServer " + c.apiServer() + " differs from AKS fqdn " + a.fqdn() + " (" + id + ")",
+                    "leave apiServer out to take AKS's FQDN, or make sure " + c.apiServer() + " reaches this cluster's API server"));
+        }
+        notes.put(name + ".network", "AKS networkProfile: plugin " + a.networkPlugin()
+                + (a.networkPluginMode() == null ? "" : " (" + a.networkPluginMode() + ")")
+                + (a.dataplane() == null ? "" : ", dataplane " + a.dataplane()) + ", node resource group " + a.nodeResourceGroup());
+        String subnet = a.primarySubnetId();
+        notes.put(name + ".subnet", subnet == null ? "none: the AKS-managed VNet in " + a.nodeResourceGroup()
+                : subnet + " (VNet " + ArmPaths.vnetOfSubnet(subnet) + ") from agentPoolProfiles[].vnetSubnetID");
+        return credentials(arm, index, filled, ref, id, a, findings, notes, remember);
+    }
+
+    private static MeshCluster credentials(ArmSession arm, int index, MeshCluster c, AzureRef ref, String id, AksFacts a,
+                                           List<Finding> findings, Map<String, String> notes, BiConsumer<String, AzureRef> remember) {
+        String name = c.name();
+        CredentialResultsInner creds;
+        try {
+            creds = arm.aks().serviceClient().getManagedClusters().listClusterUserCredentials(ref.resourceGroup(), ref.name());
+        } catch (RuntimeException e) {
+            ArmFailure f = ArmFailure.of(e);
+            if (f.forbidden() && f.deniedAction() == null) {
+                f = new ArmFailure(f.status(), f.code(), "does not have authorization to perform action "
+                        + "'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action' over scope '" + id + "'", f.retryAfter());
+            }
+            if (f.notFound()) {
+                findings.add(new Finding(AzureFindingCodes.KUBECONFIG_INVALID, Severity.ERROR, name, id,
+                        name + ": listClusterUserCredential of " + id + " answered " + f.summary() + ": no kubeconfig",
+                        "check the cluster (az aks get-credentials -g " + ref.resourceGroup() + " -n " + ref.name()
+                                + ") or give a kubeContext for it"));
+            } else {
+                findings.add(ArmErrors.finding(f, name, id, "list the user credentials (listClusterUserCredential) of", null, null));
+            }
+            return c;
+        }
+        List<CredentialResult> list = creds == null || creds.kubeconfigs() == null ? List.of() : creds.kubeconfigs();
+        if (list.isEmpty()) {
+            findings.add(new Finding(AzureFindingCodes.KUBECONFIG_INVALID, Severity.ERROR, name, id,
+                    name + ": listClusterUserCredential of " + id + " returned no kubeconfig",
+                    "check the cluster in the Azure portal (local accounts disabled without AAD?) or give a kubeContext for it"));
+            return c;
+        }
+        Kubeconfigs.Inspection k = Kubeconfigs.inspect(list.get(0).value());
+        switch (k.kind()) {
+            case INVALID:
+                findings.add(new Finding(AzureFindingCodes.KUBECONFIG_INVALID, Severity.ERROR, name, id,
+                        name + ": listClusterUserCredential of " + id + " did not return a usable kubeconfig: " + k.problem(),
+                        "check the credential with az aks get-credentials -g " + ref.resourceGroup() + " -n " + ref.name()
+                                + ", or give a kubeContext for the cluster"));
+                return c;
+            case AUTH_PROVIDER:
+                findings.add(new Finding(AzureFindingCodes.KUBECONFIG_AUTH_PROVIDER, Severity.ERROR, name, id,
+                        name + ": the user kubeconfig of " + id + " authenticates with the retired 'auth-provider: azure' plugin, which Kubernetes clients no longer support",
+                        "convert it with kubelogin convert-kubeconfig -l azurecli (or workloadidentity/msi) and give it as a kubeContext"));
+                return c;
+            case EXEC_KUBELOGIN:
+                findings.add(new Finding(AzureFindingCodes.KUBECONFIG_EXEC, Severity.WARNING, name, id,
+                        name + ": " + id + " uses Microsoft Entra ID (AAD) authentication: its user kubeconfig runs '" + k.execCommand()
+                                + "' to get a token, so kubelogin must be installed on this machine's PATH and able to log in",
+                        "install kubelogin and make it non-interactive (kubelogin convert-kubeconfig -l workloadidentity, msi or azurecli after az login); "
+                                + "or grant this identity the Azure Kubernetes Service RBAC role and use a kubeContext"));
+                break;
+            case EXEC_OTHER:
+                findings.add(new Finding(AzureFindingCodes.KUBECONFIG_EXEC, Severity.WARNING, name, id,
+                        name + ": the user kubeconfig of " + id + " runs the exec plugin '" + k.execCommand() + "' to get a token",
+                        "make sure '" + k.execCommand() + "' is installed on this machine's PATH and can authenticate without a prompt"));
+                break;
+            default:
+                break;
+        }
+        notes.put(name + ".access", "kubeconfig from AKS listClusterUserCredential (" + id + "), held in memory"
+                + (k.server() == null ? "" : "; server " + k.server()) + (a.aad() ? "; AAD-enabled cluster" : ""));
+        remember.accept(name, ref);
+        return c.access(ClusterAccess.kubeconfig(k.text()));
+    }
+}

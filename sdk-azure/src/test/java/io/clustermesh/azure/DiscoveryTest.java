@@ -1,0 +1,165 @@
+package io.clustermesh.azure;
+
+import io.clustermesh.Finding;
+import io.clustermesh.Severity;
+import io.clustermesh.azure.internal.ArmJson;
+import io.clustermesh.model.ClusterAccess;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.model.MeshSpec;
+import io.clustermesh.spi.Discovery;
+import io.clustermesh.testing.arm.FakeArm;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Discovery against the lab's stateful fake ARM: the spec's missing fields come from AKS, credentials stay in memory. */
+class DiscoveryTest {
+    private FakeArm arm;
+    private Lab.FakeClock clock;
+    private AzureCloudProvider azure;
+
+    @BeforeEach
+    void start() {
+        arm = Lab.fakeArm();
+        Lab.seed(arm, 2);
+        for (int i = 1; i <= 2; i++) {
+            arm.registerKubeconfig(Lab.rg(i), Lab.aks(i), KubeconfigSamples.staticToken(Lab.aks(i)));
+        }
+        clock = new Lab.FakeClock();
+        azure = Lab.provider(arm, clock);
+    }
+
+    @AfterEach
+    void stop() {
+        arm.close();
+    }
+
+    @Test
+    void fillsPodCidrApiServerAndServiceCidrFromAksAndSaysWhereTheyCameFrom() {
+        Discovery d = azure.discover(Lab.spec(2));
+
+        assertThat(d.findings()).isEmpty();
+        MeshCluster c1 = d.spec().clusters().get(0);
+        assertThat(c1.podCidr()).isEqualTo("10.10.0.0/16");
+        assertThat(c1.serviceCidr()).isEqualTo("10.201.0.0/16");
+        assertThat(c1.apiServer()).isEqualTo(Lab.fqdn(1));
+        assertThat(d.spec().clusters().get(1).podCidr()).isEqualTo("10.20.0.0/16");
+        assertThat(d.notes()).containsEntry("cluster1.podCidr", "10.10.0.0/16 from AKS networkProfile.podCidr (" + Lab.aksId(1) + ")")
+                .containsEntry("cluster1.apiServer", Lab.fqdn(1) + " from AKS fqdn (" + Lab.aksId(1) + ")")
+                .containsEntry("cluster2.serviceCidr", "10.202.0.0/16 from AKS networkProfile.serviceCidr (" + Lab.aksId(2) + ")");
+        assertThat(d.notes().get("cluster1.subnet")).startsWith(Lab.subnetId(1));
+        assertThat(d.notes().get("cluster1.network")).contains("plugin none");
+
+        // credentials: the kubeconfig from listClusterUserCredential, in memory, never printed
+        assertThat(c1.access().kind()).isEqualTo(ClusterAccess.Kind.KUBECONFIG);
+        assertThat(c1.access().kubeconfigContent()).contains(KubeconfigSamples.staticToken(Lab.aks(1)));
+        assertThat(c1.access().toString()).doesNotContain(KubeconfigSamples.TOKEN);
+        assertThat(d.notes().values()).noneMatch(v -> v.contains(KubeconfigSamples.TOKEN));
+
+        // read-only: one GET and one credential POST per cluster, no writes
+        assertThat(arm.counts().writes()).isZero();
+        assertThat(arm.counts().path(Lab.aksId(1))).isEqualTo(1);
+        assertThat(arm.counts().path(Lab.aksId(1) + "/listClusterUserCredential")).isEqualTo(1);
+    }
+
+    @Test
+    void keepsWhatTheSpecGivesAndWarnsWhenAksDisagrees() {
+        MeshSpec spec = Lab.spec(2);
+        spec = spec.withClusters(List.of(spec.clusters().get(0).podCidr("10.10.0.0/16").apiServer("api.example.test"),
+                spec.clusters().get(1)));
+        Discovery d = azure.discover(spec);
+        assertThat(d.spec().clusters().get(0).apiServer()).isEqualTo("api.example.test");
+        assertThat(d.notes()).doesNotContainKeys("cluster1.podCidr", "cluster1.apiServer");
+        assertThat(d.findings()).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo(AzureFindingCodes.SPEC_DIFFERS);
+            assertThat(f.severity()).isEqualTo(Severity.WARNING);
+            assertThat(f.path()).isEqualTo(Lab.aksId(1));
+        });
+    }
+
+    @Test
+    void aMissingClusterIsAFindingNotAnException() {
+        arm.delete(Lab.aksId(2));
+        Discovery d = azure.discover(Lab.spec(2));
+        assertThat(d.findings()).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo(AzureFindingCodes.CLUSTER_NOT_FOUND);
+            assertThat(f.cluster()).isEqualTo("cluster2");
+            assertThat(f.path()).isEqualTo(Lab.aksId(2));
+            assertThat(f.message()).contains(Lab.aksId(2)).contains("404");
+            assertThat(f.remediation()).contains("spec.clusters[1].azure");
+        });
+        assertThat(d.spec().clusters().get(1).access().kind()).isEqualTo(ClusterAccess.Kind.AZURE);
+        assertThat(d.spec().clusters().get(0).access().kind()).isEqualTo(ClusterAccess.Kind.KUBECONFIG);
+    }
+
+    @Test
+    void anAadKubeloginKubeconfigIsUsedAndExplained() {
+        arm.registerKubeconfig(Lab.rg(1), Lab.aks(1), KubeconfigSamples.kubelogin(Lab.aks(1)));
+        Discovery d = azure.discover(Lab.spec(2));
+        Finding f = d.findings().get(0);
+        assertThat(f.code()).isEqualTo(AzureFindingCodes.KUBECONFIG_EXEC);
+        assertThat(f.severity()).isEqualTo(Severity.WARNING);
+        assertThat(f.message()).contains("kubelogin").contains("Entra ID");
+        assertThat(f.remediation()).contains("kubelogin convert-kubeconfig");
+        assertThat(d.spec().clusters().get(0).access().kind()).isEqualTo(ClusterAccess.Kind.KUBECONFIG);
+    }
+
+    @Test
+    void theLegacyAzureAuthProviderIsAnError() {
+        arm.registerKubeconfig(Lab.rg(1), Lab.aks(1), KubeconfigSamples.authProvider(Lab.aks(1)));
+        Discovery d = azure.discover(Lab.spec(2));
+        assertThat(d.findings()).extracting(Finding::code).containsExactly(AzureFindingCodes.KUBECONFIG_AUTH_PROVIDER);
+        assertThat(d.spec().clusters().get(0).access().kind()).isEqualTo(ClusterAccess.Kind.AZURE);
+    }
+
+    @Test
+    void theOfficialExampleCredentialIsNotAKubeconfigAndBecomesAFinding() {
+        // ManagedClustersListClusterCredentialResult.json: value "Y3JlZGVudGlhbFZhbHVlMQ==" = "credentialValue1"
+        List<Object> kcs = ArmJson.list(Lab.fixture("ManagedClustersListClusterCredentialResult.json"), "kubeconfigs");
+        @SuppressWarnings("unchecked")
+        String encoded = (String) ((java.util.Map<String, Object>) kcs.get(0)).get("value");
+        String decoded = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+        assertThat(decoded).isEqualTo("credentialValue1");
+        arm.registerKubeconfig(Lab.rg(1), Lab.aks(1), decoded);
+
+        Discovery d = azure.discover(Lab.spec(2));
+        assertThat(d.findings()).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo(AzureFindingCodes.KUBECONFIG_INVALID);
+            assertThat(f.severity()).isEqualTo(Severity.ERROR);
+            assertThat(f.path()).isEqualTo(Lab.aksId(1));
+            assertThat(f.message()).contains("not a kubeconfig").doesNotContain(decoded);
+        });
+        assertThat(d.spec().clusters().get(0).access().kind()).isEqualTo(ClusterAccess.Kind.AZURE);
+    }
+
+    @Test
+    void aForbiddenCredentialListingNamesTheRoleAndIsNotRetried() {
+        arm.forbidden(".*/managedClusters/aks-ciliumlab2/listClusterUserCredential", "POST");
+        Discovery d = azure.discover(Lab.spec(2));
+        assertThat(d.findings()).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo(AzureFindingCodes.AUTHORIZATION_FAILED);
+            assertThat(f.cluster()).isEqualTo("cluster2");
+            assertThat(f.path()).startsWith(Lab.aksId(2));
+            assertThat(f.remediation()).contains("Azure Kubernetes Service Cluster User Role").contains(Lab.aksId(2));
+        });
+        assertThat(arm.counts().path(Lab.aksId(2) + "/listClusterUserCredential")).isEqualTo(1);
+        assertThat(clock.sleeps).isEmpty();
+    }
+
+    @Test
+    void preflightAfterDiscoveryStillKnowsTheAzureClusters() {
+        MeshSpec discovered = azure.discover(Lab.spec(2)).spec();
+        assertThat(discovered.clusters()).allSatisfy(c -> assertThat(c.access().kind()).isEqualTo(ClusterAccess.Kind.KUBECONFIG));
+        arm.resetCounts();
+        List<Finding> findings = azure.preflight(discovered);
+        assertThat(findings).filteredOn(Finding::isError).isEmpty();
+        assertThat(arm.counts().path(Lab.aksId(1))).isEqualTo(2); // fluent read + preview read of kubeProxyConfig
+        assertThat(arm.counts().writes()).isZero();
+    }
+}
