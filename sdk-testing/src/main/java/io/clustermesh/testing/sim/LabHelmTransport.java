@@ -1,0 +1,280 @@
+package io.clustermesh.testing.sim;
+
+import com.marcnuri.helm.Helm;
+import io.clustermesh.ErrorCode;
+import io.clustermesh.MeshException;
+import io.clustermesh.cilium.helm.HelmStorage;
+import io.clustermesh.cilium.helm.HelmValuesYaml;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.spi.ClusterConnection;
+import io.clustermesh.spi.HelmRelease;
+import io.clustermesh.spi.HelmRequest;
+import io.clustermesh.spi.HelmTransport;
+import io.clustermesh.spi.SecretData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Helm on the lab: renders the {@linkplain LabChart lab chart} with helm-java's {@code template()} (Helm 3 in-process,
+ * {@code --kube-version 1.30.0}), applies the rendered objects through the cluster connection it is given
+ * (create-or-update; unchanged objects are not written; objects of the previous revision that are no longer rendered
+ * are deleted), and stores the release in Helm's own storage ({@link HelmStorage}: revision N+1 {@code deployed}, the
+ * previous one {@code superseded}, chart version = the request's), so that the SDK's release reader works unchanged.
+ *
+ * <p>Why not helm-java's {@code upgrade()} against the lab's API server: fabric8's mock server does not serve the
+ * OpenAPI documents Helm validates manifests against, so {@code install()} fails with
+ * {@code proto: cannot parse invalid wire-format data} (DOMAIN.md §10); {@code disableOpenApiValidation()} gets past
+ * that, see {@code LabHelmTransportTest} for what happens next. Rendering with {@code template()} and applying is
+ * independent of how complete the mock API server is, keeps the request counters honest (every write is a write of
+ * the SDK's connection), and needs no kubeconfig file on disk.
+ *
+ * <p>Like the real chart, the CA is the values' {@code tls.ca} when given, else the one in the cluster (what the
+ * chart's {@code lookup} would find; {@code helm template} cannot look up, so the transport passes it in as
+ * {@code lab.existingCa}, which is never stored in the release), else a new one ({@code genCA}).
+ *
+ * <p>Values are never logged. Thread-safe; one instance serves every cluster of a lab.
+ */
+public final class LabHelmTransport implements HelmTransport {
+    private static final Logger LOG = LoggerFactory.getLogger(LabHelmTransport.class);
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    private static final YAMLMapper YAML = YAMLMapper.builder().build();
+    /** The order Helm installs kinds in (a subset of Helm's InstallOrder). */
+    private static final List<String> KIND_ORDER = List.of("Namespace", "Secret", "ConfigMap", "Service", "DaemonSet", "Deployment");
+    public static final String KUBE_VERSION = "1.30.0";
+
+    private final Path chart;
+    private final Clock clock;
+
+    /**
+     * @param chart the chart directory (normally {@link LabChart#directory()})
+     * @param clock the time recorded in the release
+     */
+    public LabHelmTransport(Path chart, Clock clock) {
+        this.chart = Objects.requireNonNull(chart, "chart");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public String name() {
+        return "lab-helm";
+    }
+
+    @Override
+    public int priority() {
+        return -100;
+    }
+
+    @Override
+    public Optional<HelmRelease> release(ClusterConnection connection, MeshCluster cluster, String namespace, String releaseName) {
+        return HelmStorage.deployed(connection, namespace, releaseName);
+    }
+
+    @Override
+    public HelmRelease upgradeInstall(ClusterConnection connection, MeshCluster cluster, HelmRequest request) {
+        String ns = request.namespace();
+        String name = request.releaseName();
+        List<StoredRevision> history = revisions(connection, ns, name);
+        Map<String, Object> labValues = labValues(connection, ns, request.values());
+        String manifest = render(cluster.name(), name, ns, request.values(), labValues);
+        List<Map<String, Object>> objects = parse(manifest, ns);
+        Set<String> rendered = new LinkedHashSet<>();
+        for (Map<String, Object> o : objects) {
+            rendered.add(ref(o));
+            connection.apply(o, false);
+        }
+        Optional<StoredRevision> previous = history.stream().filter(r -> "deployed".equals(r.release.status())).findFirst();
+        if (previous.isPresent()) {
+            for (Map<String, Object> old : parse(previous.get().manifest, ns)) {
+                if (!rendered.contains(ref(old))) {
+                    deleteObject(connection, old);
+                }
+            }
+        }
+        int revision = history.stream().mapToInt(r -> r.release.revision()).max().orElse(0) + 1;
+        HelmRelease next = new HelmRelease(name, ns, revision, "deployed", "cilium", request.chartVersion(), request.values());
+        connection.putSecret(ns, HelmStorage.encode(next, manifest, clock.instant()));
+        for (StoredRevision r : history) {
+            if ("deployed".equals(r.release.status())) {
+                HelmRelease old = r.release;
+                connection.putSecret(ns, HelmStorage.encode(new HelmRelease(old.name(), old.namespace(), old.revision(), "superseded",
+                        old.chartName(), old.chartVersion(), old.values()), r.manifest, clock.instant()));
+            }
+        }
+        LOG.info("{}: lab helm {} {} revision {} ({} objects)", cluster.name(), revision == 1 ? "install" : "upgrade", name, revision,
+                objects.size());
+        return next;
+    }
+
+    @Override
+    public boolean uninstall(ClusterConnection connection, MeshCluster cluster, String namespace, String releaseName) {
+        List<StoredRevision> history = revisions(connection, namespace, releaseName);
+        if (history.isEmpty()) {
+            return false;
+        }
+        history.stream().filter(r -> "deployed".equals(r.release.status())).findFirst()
+                .ifPresent(r -> parse(r.manifest, namespace).forEach(o -> deleteObject(connection, o)));
+        for (StoredRevision r : history) {
+            connection.deleteSecret(namespace, HelmStorage.secretName(releaseName, r.release.revision()));
+        }
+        LOG.info("{}: lab helm uninstall {}", cluster.name(), releaseName);
+        return true;
+    }
+
+    /** Renders the chart for these values (the lab's own values in a second file); the manifest holds keys. */
+    String render(String cluster, String release, String namespace, Map<String, Object> values, Map<String, Object> labValues) {
+        Path dir = null;
+        try {
+            dir = privateDirectory();
+            Path userFile = writePrivate(dir.resolve("values.yaml"), HelmValuesYaml.write(values));
+            var cmd = new Helm(chart).template().withName(release).withNamespace(namespace).withKubeVersion(KUBE_VERSION)
+                    .withValuesFile(userFile);
+            if (!labValues.isEmpty()) {
+                cmd = cmd.withValuesFile(writePrivate(dir.resolve("lab-values.yaml"), HelmValuesYaml.write(labValues)));
+            }
+            return cmd.call();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            String first = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+            throw new MeshException(ErrorCode.OPERATION, cluster, null, cluster + ": rendering the lab chart failed: " + first,
+                    "read the chart error; the values the SDK generated do not fit the lab chart", false, null, e);
+        } finally {
+            LabChart.delete(dir);
+        }
+    }
+
+    private static Map<String, Object> labValues(ClusterConnection connection, String ns, Map<String, Object> values) {
+        Object caCert = path(values, "tls", "ca", "cert");
+        if (caCert instanceof String s && !s.isBlank()) {
+            return Map.of();
+        }
+        Optional<SecretData> existing = connection.secret(ns, "cilium-ca");
+        if (existing.isEmpty() || existing.get().data().get("ca.crt") == null || existing.get().data().get("ca.key") == null) {
+            return Map.of();
+        }
+        Map<String, Object> ca = new LinkedHashMap<>();
+        ca.put("cert", Base64.getEncoder().encodeToString(existing.get().data().get("ca.crt")));
+        ca.put("key", Base64.getEncoder().encodeToString(existing.get().data().get("ca.key")));
+        return Map.of("lab", Map.of("existingCa", ca));
+    }
+
+    private static Object path(Map<String, ?> m, String... keys) {
+        Object node = m;
+        for (String k : keys) {
+            if (!(node instanceof Map<?, ?> map)) {
+                return null;
+            }
+            node = map.get(k);
+        }
+        return node;
+    }
+
+    /** The objects of a manifest, in Helm's install order, each with its namespace set. */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> parse(String manifest, String namespace) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (manifest == null || manifest.isBlank()) {
+            return out;
+        }
+        try (var it = YAML.readerFor(LinkedHashMap.class).readValues(manifest)) {
+            while (it.hasNextValue()) {
+                Object doc = it.nextValue();
+                if (doc instanceof Map<?, ?> m && m.get("kind") != null) {
+                    Map<String, Object> o = (Map<String, Object>) m;
+                    Map<String, Object> meta = (Map<String, Object>) o.computeIfAbsent("metadata", k -> new LinkedHashMap<>());
+                    meta.putIfAbsent("namespace", namespace);
+                    out.add(o);
+                }
+            }
+        }
+        out.sort(Comparator.comparingInt(o -> {
+            int i = KIND_ORDER.indexOf(String.valueOf(o.get("kind")));
+            return i < 0 ? KIND_ORDER.size() : i;
+        }));
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String ref(Map<String, Object> o) {
+        Map<String, Object> meta = (Map<String, Object>) o.get("metadata");
+        return o.get("apiVersion") + "/" + o.get("kind") + "/" + meta.get("namespace") + "/" + meta.get("name");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void deleteObject(ClusterConnection connection, Map<String, Object> o) {
+        Map<String, Object> meta = (Map<String, Object>) o.get("metadata");
+        connection.delete(String.valueOf(o.get("apiVersion")), String.valueOf(o.get("kind")), (String) meta.get("namespace"),
+                String.valueOf(meta.get("name")));
+    }
+
+    /** One stored revision with its manifest (which {@link HelmStorage#decode} does not return). */
+    private record StoredRevision(HelmRelease release, String manifest) {
+    }
+
+    private static List<StoredRevision> revisions(ClusterConnection connection, String ns, String name) {
+        List<StoredRevision> out = new ArrayList<>();
+        for (SecretData s : connection.secrets(ns, "owner=helm,name=" + name)) {
+            if (s.data().containsKey("release")) {
+                out.add(new StoredRevision(HelmStorage.decode(connection.cluster(), s), manifest(s)));
+            }
+        }
+        out.sort(Comparator.comparingInt((StoredRevision r) -> r.release.revision()).reversed());
+        return out;
+    }
+
+    private static String manifest(SecretData s) {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(s.data().get("release"))))) {
+            Object m = JSON.readTree(in.readAllBytes()).path("manifest").asString("");
+            return String.valueOf(m);
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    private static Path privateDirectory() throws IOException {
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        return posix ? Files.createTempDirectory("clustermesh-lab-helm-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
+                : Files.createTempDirectory("clustermesh-lab-helm-");
+    }
+
+    private static Path writePrivate(Path file, String content) throws IOException {
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        if (posix) {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } else {
+            Files.createFile(file);
+        }
+        Files.writeString(file, content, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    @Override
+    public String toString() {
+        return "LabHelmTransport[" + chart + "]";
+    }
+}
