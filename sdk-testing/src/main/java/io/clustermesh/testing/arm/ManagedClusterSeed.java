@@ -1,0 +1,76 @@
+package io.clustermesh.testing.arm;
+
+import java.util.Objects;
+
+/**
+ * An AKS managed cluster for {@link FakeArm#managedCluster(ManagedClusterSeed)}, shaped like a BYOCNI cluster
+ * ({@code networkProfile.networkPlugin: none}). Immutable; start from {@link #byocni(String, String)}.
+ *
+ * @param resourceGroup     the cluster's resource group (must exist in the fake)
+ * @param name              the cluster name
+ * @param location          Azure region; {@code null} = the resource group's
+ * @param kubernetesVersion e.g. {@code 1.30.6}
+ * @param fqdn              the API server FQDN; {@code null} = {@code <name>-<hash>.hcp.<region>.azmk8s.io}
+ * @param podCidr           {@code networkProfile.podCidr}
+ * @param serviceCidr       {@code networkProfile.serviceCidr}
+ * @param dnsServiceIp      {@code networkProfile.dnsServiceIP}
+ * @param nodeResourceGroup {@code null} = {@code MC_<rg>_<name>_<region>}
+ * @param nodeCount         nodes of the single system pool {@code nodepool1}
+ * @param vnetSubnetId      the pool's {@code vnetSubnetID} (the spoke subnet)
+ * @param kubeProxyEnabled  {@code networkProfile.kubeProxyConfig.enabled} (a preview-only field); {@code null} = not set
+ */
+public record ManagedClusterSeed(String resourceGroup, String name, String location, String kubernetesVersion, String fqdn,
+                                 String podCidr, String serviceCidr, String dnsServiceIp, String nodeResourceGroup,
+                                 int nodeCount, String vnetSubnetId, Boolean kubeProxyEnabled) {
+
+    public ManagedClusterSeed {
+        Objects.requireNonNull(resourceGroup, "resourceGroup");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(kubernetesVersion, "kubernetesVersion");
+        if (nodeCount < 1) {
+            throw new IllegalArgumentException("nodeCount must be at least 1: " + nodeCount);
+        }
+    }
+
+    /** A BYOCNI cluster with AKS defaults: 3 nodes, service CIDR 10.0.0.0/16, pod CIDR 10.244.0.0/16. */
+    public static ManagedClusterSeed byocni(String resourceGroup, String name) {
+        return new ManagedClusterSeed(resourceGroup, name, null, "1.30.6", null, "10.244.0.0/16", "10.0.0.0/16", "10.0.0.10",
+                null, 3, null, null);
+    }
+
+    public ManagedClusterSeed location(String v) {
+        return new ManagedClusterSeed(resourceGroup, name, v, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled);
+    }
+
+    public ManagedClusterSeed kubernetesVersion(String v) {
+        return new ManagedClusterSeed(resourceGroup, name, location, v, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled);
+    }
+
+    public ManagedClusterSeed fqdn(String v) {
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, v, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled);
+    }
+
+    public ManagedClusterSeed podCidr(String v) {
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, v, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled);
+    }
+
+    public ManagedClusterSeed serviceCidr(String cidr, String dnsIp) {
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, cidr, dnsIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled);
+    }
+
+    public ManagedClusterSeed nodeResourceGroup(String v) {
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, v, nodeCount, vnetSubnetId, kubeProxyEnabled);
+    }
+
+    public ManagedClusterSeed nodeCount(int v) {
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, v, vnetSubnetId, kubeProxyEnabled);
+    }
+
+    public ManagedClusterSeed vnetSubnetId(String v) {
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, v, kubeProxyEnabled);
+    }
+
+    public ManagedClusterSeed kubeProxyEnabled(Boolean v) {
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, v);
+    }
+}
