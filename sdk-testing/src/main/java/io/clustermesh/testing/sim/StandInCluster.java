@@ -40,6 +40,12 @@ public final class StandInCluster implements AutoCloseable {
     /** Requests carrying this header come from the lab itself and are not counted. */
     public static final String INTERNAL_HEADER = "X-Clustermesh-Lab";
     private static final Set<String> WRITES = Set.of("POST", "PUT", "PATCH", "DELETE");
+    /** The mock web server logs every request at INFO through java.util.logging; the lab counts them instead. */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver.MockWebServer");
+
+    static {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
 
     private final String name;
     private final int index;
@@ -127,6 +133,11 @@ public final class StandInCluster implements AutoCloseable {
 
     public String meshIp() {
         return IpCidr.parse(subnet()).address(250);
+    }
+
+    /** The AKS-style API server FQDN the cluster stands for (the kubeconfig points at loopback). */
+    public String apiServerFqdn() {
+        return name + "-" + SimulatedCilium.sha256(name + "/" + index).substring(0, 8) + ".hcp.eastus.azmk8s.io";
     }
 
     public String podCidr() {
