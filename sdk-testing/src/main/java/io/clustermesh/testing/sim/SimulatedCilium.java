@@ -248,6 +248,44 @@ public final class SimulatedCilium implements AutoCloseable {
             }
             pokeIn(next);
         }
+        synchronized (refreshed) {
+            passes++;
+            refreshed.notifyAll();
+        }
+    }
+
+    private final Object refreshed = new Object();
+    private long passes;
+
+    /**
+     * Waits until the agents' view satisfies {@code condition} (checked after every pass of the simulator, no
+     * polling), for at most {@code timeout}.
+     *
+     * @return the view that satisfied it
+     * @throws IllegalStateException with the last view when the time is up
+     */
+    public List<RemoteClusterState> awaitRemotes(java.util.function.Predicate<List<RemoteClusterState>> condition, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (refreshed) {
+            while (true) {
+                List<RemoteClusterState> now = remotes;
+                if (condition.test(now)) {
+                    return now;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || closed) {
+                    throw new IllegalStateException(cluster + ": the agents did not reach the expected state within " + timeout
+                            + "; last view: " + now);
+                }
+                poke();
+                try {
+                    refreshed.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            }
+        }
     }
 
     /** One pass over the cluster; returns nanoseconds until the next pass is due. */

@@ -1,38 +1,73 @@
 package io.clustermesh.testing.sim;
 
+import io.clustermesh.AgentStatus;
 import io.clustermesh.ClusterStatus;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
 import io.clustermesh.MeshReport;
 import io.clustermesh.MeshStatus;
 import io.clustermesh.PeerStatus;
+import io.clustermesh.RemoteClusterStatus;
 import io.clustermesh.testing.MeshLab;
+import io.clustermesh.testing.RequestCounts;
 import io.clustermesh.testing.etcd.EtcdServer;
 import org.junit.jupiter.api.Test;
 
+import java.util.Map;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Must-show 1: the SDK's real apply and status on a 3-cluster lab, through real mTLS between simulated agents and etcd. */
+/**
+ * Must-show 1: the SDK's real {@code Mesh.apply} and {@code Mesh.status} (CiliumMeshDriver found by ServiceLoader) on a
+ * 3-cluster lab: every agent connected to both peers through the simulated agents' real mTLS connections to the
+ * peers' etcd, read by the SDK's unchanged status code (exec of cilium-dbg in the agent pods). A second apply writes
+ * nothing.
+ */
 class MeshLabApplyTest {
 
     @Test
-    void threeClustersConvergeAndEveryAgentIsConnectedToBothPeers() {
-        try (MeshLab lab = MeshLab.builder().clusters(3).start();
+    void threeClustersConvergeEveryAgentIsConnectedToBothPeersAndASecondApplyWritesNothing() {
+        try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(2).start();
              Mesh mesh = lab.meshBuilder().timeouts(MeshLab.timeouts()).build()) {
-            MeshPlan plan = mesh.plan();
-            System.out.println(plan.toText());
-            MeshReport report = mesh.apply(plan);
-            System.out.println(report);
+            MeshReport report = mesh.apply(mesh.plan());
+            assertThat(report.succeeded()).as(report.toString()).isTrue();
+
             MeshStatus status = mesh.status();
+            assertThat(status.clusters()).extracting(ClusterStatus::name).containsExactly("cluster1", "cluster2", "cluster3");
             for (ClusterStatus c : status.clusters()) {
-                System.out.println(c.name() + " " + c.peers() + " " + c.errors());
+                assertThat(c.errors()).as(c.name()).isEmpty();
+                assertThat(c.apiserverReady()).isTrue();
+                assertThat(c.kvstoremesh()).isTrue();
+                assertThat(c.apiserverAddress()).isEqualTo(lab.cluster(c.name()).meshIp());
+                assertThat(c.agents()).hasSize(2).allSatisfy(a -> {
+                    assertThat(a.error()).isNull();
+                    assertThat(a.remotes()).hasSize(2).allSatisfy(r -> {
+                        assertThat(r.connected()).isTrue();
+                        assertThat(r.ready()).isTrue();
+                        assertThat(r.configRetrieved()).isTrue();
+                        assertThat(r.numNodes()).isEqualTo(2);
+                        assertThat(r.status()).startsWith("etcd: 1/1 connected");
+                    });
+                });
+                assertThat(c.peers()).hasSize(2).allSatisfy(p -> {
+                    assertThat(p.errors()).isEmpty();
+                    assertThat(p.configured()).isEqualTo(2);
+                    assertThat(p.connected()).isEqualTo(2);
+                    assertThat(p.fullyConnected()).isTrue();
+                });
             }
-            assertThat(status.clusters()).hasSize(3);
-            for (ClusterStatus c : status.clusters()) {
-                assertThat(c.errors()).isEmpty();
-                assertThat(c.agents()).hasSize(2);
-                assertThat(c.peers()).hasSize(2).allSatisfy(p -> assertThat(p.fullyConnected()).as(c.name() + "->" + p.peer() + " " + p.errors()).isTrue());
-            }
+            // the peers' cluster ids come from their cilium/cluster-config/<name> read over mTLS
+            RemoteClusterStatus c1SeesC3 = status.clusters().get(0).agents().get(0).remotes().stream()
+                    .filter(r -> r.name().equals("cluster3")).findFirst().orElseThrow();
+            assertThat(c1SeesC3.clusterId()).isEqualTo(3);
+
+            lab.resetCounts();
+            MeshReport again = mesh.apply(mesh.plan());
+            assertThat(again.succeeded()).as(again.toString()).isTrue();
+            Map<String, RequestCounts> counts = lab.counts();
+            assertThat(counts.values()).allSatisfy(rc -> {
+                assertThat(rc.writes()).as(rc.byMethod() + " " + rc.byPath()).isZero();
+                assertThat(rc.reads()).isPositive();
+            });
         }
         assertThat(EtcdServer.liveProcesses()).isEmpty();
     }
