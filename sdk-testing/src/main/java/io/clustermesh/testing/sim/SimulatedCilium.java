@@ -735,16 +735,25 @@ public final class SimulatedCilium implements AutoCloseable {
                     cfg.map(CiliumClusterConfig::syncedCanaries).orElse(false));
         } catch (MeshAccessException ex) {
             closeProbe(peer);
-            return failed(peer, "failed to connect to etcd: tls: failed to verify certificate: x509: certificate signed by unknown "
-                    + "authority (" + ex.getMessage() + ")", kvstoremesh);
+            String m = labAddress(ex.getMessage(), target.get(), ip, port);
+            String go = m.contains("refused the client certificate") ? "remote error: tls: bad certificate"
+                    : m.contains(", not for '") ? "tls: failed to verify certificate: x509: certificate is not valid for " + host
+                    : m.contains("expired at") || m.contains("is not valid before") ? "tls: failed to verify certificate: x509: certificate has expired or is not yet valid"
+                    : "tls: failed to verify certificate: x509: certificate signed by unknown authority";
+            return failed(peer, "failed to connect to etcd: " + go + " (" + m + ")", kvstoremesh);
         } catch (MeshException ex) {
             closeProbe(peer);
-            String m = ex.getMessage();
+            String m = labAddress(ex.getMessage(), target.get(), ip, port);
             String text = m.contains("within") ? "failed to connect to etcd: context deadline exceeded (" + m + ")"
                     : m.toLowerCase(java.util.Locale.ROOT).contains("refused") || m.contains("cannot connect")
                     ? "failed to connect to etcd: dial tcp " + ip + ":" + port + ": connect: connection refused" : "failed to connect to etcd: " + m;
             return failed(peer, text, kvstoremesh);
         }
+    }
+
+    /** The probe connects to the loopback stand-in; messages name the lab address the agent dialled. */
+    private static String labAddress(String message, InetSocketAddress target, String ip, int port) {
+        return message == null ? "" : message.replace(target.getAddress().getHostAddress() + ":" + target.getPort(), ip + ":" + port);
     }
 
     private boolean stale(String heartbeat) {
