@@ -169,7 +169,6 @@ public final class SimulatedCilium implements AutoCloseable {
     private String registeredIp;
     private Map<String, String> published = new TreeMap<>();
     private Instant lastHeartbeat;
-    private Instant lastAgentRefresh = Instant.EPOCH;
     private final Map<String, Probe> probes = new HashMap<>();
     private final Map<String, Failures> failures = new HashMap<>();
 
@@ -206,6 +205,12 @@ public final class SimulatedCilium implements AutoCloseable {
 
     /** Asks for a reconciliation soon (cheap; calls coalesce). Called on every write to the cluster. */
     public void poke() {
+        dirty = true;
+        wake();
+    }
+
+    /** Schedules a pass without claiming that the cluster changed (timers: deadlines, heartbeat, agent refresh). */
+    private void wake() {
         if (!closed && queued.compareAndSet(false, true)) {
             try {
                 scheduler.execute(this::run);
@@ -218,13 +223,17 @@ public final class SimulatedCilium implements AutoCloseable {
     private void pokeIn(long nanos) {
         if (!closed) {
             try {
-                scheduler.schedule(this::poke, Math.max(1, nanos), TimeUnit.NANOSECONDS);
+                scheduler.schedule(this::wake, Math.max(1, nanos), TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.RejectedExecutionException ignored) {
                 // the lab is closing
             }
         }
     }
 
+    /**
+     * One pass: the Kubernetes side only when something was written or a delay is due (so an idle lab makes no API
+     * requests), then the heartbeat and the agents, which work from what the last Kubernetes pass read.
+     */
     private void run() {
         queued.set(false);
         if (closed) {
@@ -234,28 +243,40 @@ public final class SimulatedCilium implements AutoCloseable {
             if (closed) {
                 return;
             }
-            long next = TimeUnit.MILLISECONDS.toNanos(knobs.agentRefresh().toMillis());
+            long next = knobs.agentRefresh().toNanos();
             try {
-                next = Math.min(next, reconcile());
+                long now = System.nanoTime();
+                if (dirty || (dueAt != null && now - dueAt >= 0)) {
+                    dirty = false;
+                    long wait = reconcile();
+                    dueAt = wait == Long.MAX_VALUE ? null : System.nanoTime() + wait;
+                }
+                if (dueAt != null) {
+                    next = Math.min(next, Math.max(0, dueAt - System.nanoTime()));
+                }
+                heartbeat();
+                refreshAgents();
             } catch (KubernetesClientException e) {
                 LOG.debug("{}: simulated Cilium will retry after: {}", cluster, e.getMessage());
+                dirty = true;
                 next = TimeUnit.MILLISECONDS.toNanos(50);
             } catch (RuntimeException e) {
                 if (!closed) {
                     LOG.warn("{}: simulated Cilium step failed: {}", cluster, e.toString());
                 }
+                dirty = true;
                 next = TimeUnit.MILLISECONDS.toNanos(100);
             }
             pokeIn(next);
         }
         synchronized (refreshed) {
-            passes++;
             refreshed.notifyAll();
         }
     }
 
     private final Object refreshed = new Object();
-    private long passes;
+    private volatile boolean dirty = true;
+    private Long dueAt;
 
     /**
      * Waits until the agents' view satisfies {@code condition} (checked after every pass of the simulator, no
@@ -277,7 +298,7 @@ public final class SimulatedCilium implements AutoCloseable {
                     throw new IllegalStateException(cluster + ": the agents did not reach the expected state within " + timeout
                             + "; last view: " + now);
                 }
-                poke();
+                wake();
                 try {
                     refreshed.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
                 } catch (InterruptedException e) {
@@ -303,7 +324,7 @@ public final class SimulatedCilium implements AutoCloseable {
         next = Math.min(next, loadBalancer(svc, nodes, now));
         syncApiserver(svc, dep);
         publish(nodes);
-        refreshAgents(ds, dep);
+        agentInputs = readAgentInputs(ds, dep);
         return next == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, next - System.nanoTime());
     }
 
@@ -510,13 +531,44 @@ public final class SimulatedCilium implements AutoCloseable {
         if (etcd != null && (!wanted || !fingerprint.equals(etcdFingerprint) || !etcd.isAlive())) {
             stopEtcd();
         }
-        if (wanted && etcd == null) {
-            etcd = EtcdServer.builder().name("lab-" + cluster).tls(crt, key, ca).startTimeout(Duration.ofSeconds(20)).start();
-            etcdFingerprint = fingerprint;
-            admin = new EtcdAdmin(etcd.adminUrl().orElseThrow());
-            published = new TreeMap<>();
-            lastHeartbeat = null;
-            LOG.debug("{}: clustermesh-apiserver etcd on {}", cluster, etcd.clientUrl());
+        if (starting != null && starting.isDone()) {
+            // etcd starts on its own thread so that a slow start never holds up load balancers and rollouts
+            EtcdServer started = null;
+            try {
+                started = starting.join();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: the clustermesh-apiserver etcd did not start: {}", cluster, e.getMessage());
+            }
+            String startedFor = startingFingerprint;
+            starting = null;
+            if (started != null && wanted && fingerprint.equals(startedFor) && etcd == null) {
+                etcd = started;
+                etcdFingerprint = startedFor;
+                admin = new EtcdAdmin(etcd.adminUrl().orElseThrow());
+                published = new TreeMap<>();
+                lastHeartbeat = null;
+                LOG.debug("{}: clustermesh-apiserver etcd on {}", cluster, etcd.clientUrl());
+            } else if (started != null) {
+                started.close();
+            }
+        }
+        if (wanted && etcd == null && starting == null) {
+            String c = crt;
+            String k = key;
+            String a = ca;
+            startingFingerprint = fingerprint;
+            starting = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<EtcdServer> f = starting;
+            Thread t = new Thread(() -> {
+                try {
+                    f.complete(EtcdServer.builder().name("lab-" + cluster).tls(c, k, a).startTimeout(Duration.ofSeconds(30)).start());
+                } catch (RuntimeException e) {
+                    f.completeExceptionally(e);
+                }
+                poke();
+            }, "lab-" + cluster + "-etcd-start");
+            t.setDaemon(true);
+            t.start();
         }
         String ip = svc == null ? null : ingressIp(svc);
         if (registeredIp != null && (etcd == null || !registeredIp.equals(ip))) {
@@ -531,6 +583,8 @@ public final class SimulatedCilium implements AutoCloseable {
     }
 
     private InetSocketAddress lastTarget;
+    private java.util.concurrent.CompletableFuture<EtcdServer> starting;
+    private String startingFingerprint;
 
     private void stopEtcd() {
         if (registeredIp != null) {
@@ -586,6 +640,13 @@ public final class SimulatedCilium implements AutoCloseable {
             }
         }
         published = want;
+    }
+
+    /** {@code cilium/.heartbeat}, refreshed every heartbeat interval of the lab clock. */
+    private void heartbeat() {
+        if (admin == null) {
+            return;
+        }
         Instant now = clock.instant();
         if (lastHeartbeat == null || !now.isBefore(lastHeartbeat.plus(knobs.heartbeatInterval()))) {
             admin.put(HEARTBEAT_KEY, now.toString());
@@ -644,36 +705,55 @@ public final class SimulatedCilium implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------ agents
 
-    private void refreshAgents(DaemonSet ds, Deployment dep) {
+    /** What the agents read from their cluster: the remote configurations, host aliases and client certificate. */
+    private record AgentInputs(boolean kvstoremesh, Map<String, String> configs, Map<String, List<String>> aliases, Secret remoteCert) {
+    }
+
+    private AgentInputs agentInputs;
+
+    private AgentInputs readAgentInputs(DaemonSet ds, Deployment dep) {
         if (ds == null) {
-            remotes = List.of();
-            return;
+            return null;
         }
         boolean kvstoremesh = dep != null && dep.getSpec().getTemplate().getSpec().getContainers().stream()
                 .anyMatch(c -> "kvstoremesh".equals(c.getName()));
         Secret configs = kube.secrets().inNamespace(NAMESPACE).withName(kvstoremesh ? "cilium-kvstoremesh" : "cilium-clustermesh").get();
-        if (configs == null || configs.getData() == null || configs.getData().isEmpty()) {
+        Map<String, String> texts = new TreeMap<>();
+        if (configs != null && configs.getData() != null) {
+            configs.getData().forEach((k, v) -> texts.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+        }
+        Map<String, List<String>> aliases = hostAliases(kvstoremesh ? dep.getSpec().getTemplate().getSpec() : ds.getSpec().getTemplate().getSpec());
+        Secret remoteCert = kube.secrets().inNamespace(NAMESPACE).withName("clustermesh-apiserver-remote-cert").get();
+        return new AgentInputs(kvstoremesh, texts, aliases, remoteCert);
+    }
+
+    private void refreshAgents() {
+        AgentInputs in = agentInputs;
+        if (in == null || in.configs.isEmpty()) {
             remotes = List.of();
             remoteServices = Map.of();
             return;
         }
-        Map<String, List<String>> aliases = hostAliases(kvstoremesh ? dep.getSpec().getTemplate().getSpec() : ds.getSpec().getTemplate().getSpec());
-        Secret remoteCert = kube.secrets().inNamespace(NAMESPACE).withName("clustermesh-apiserver-remote-cert").get();
         List<RemoteClusterState> out = new ArrayList<>();
         Map<String, Map<String, String>> services = new TreeMap<>();
-        for (Map.Entry<String, String> e : new TreeMap<>(configs.getData()).entrySet()) {
-            String peer = e.getKey();
-            String config = new String(Base64.getDecoder().decode(e.getValue()), StandardCharsets.UTF_8);
-            if (!config.contains("endpoints:")) {
+        for (Map.Entry<String, String> e : in.configs.entrySet()) {
+            if (!e.getValue().contains("endpoints:")) {
                 continue; // not a remote cluster configuration (e.g. a certificate file)
             }
-            out.add(probePeer(peer, config, aliases, remoteCert, kvstoremesh, services));
+            out.add(probePeer(e.getKey(), e.getValue(), in.aliases, in.remoteCert, in.kvstoremesh, services));
         }
         probes.keySet().removeIf(k -> out.stream().noneMatch(r -> k.equals(r.name())));
+        memos.keySet().removeIf(k -> out.stream().noneMatch(r -> k.equals(r.name())));
         remotes = List.copyOf(out);
         remoteServices = Map.copyOf(services);
-        lastAgentRefresh = clock.instant();
     }
+
+    /** The last full look at a peer, reused while it stays healthy (then only its heartbeat is read). */
+    private record Memo(String inputs, long fullAtNanos, RemoteClusterState state, Map<String, String> services) {
+    }
+
+    private static final long FULL_PROBE_NANOS = Duration.ofSeconds(3).toNanos();
+    private final Map<String, Memo> memos = new HashMap<>();
 
     private RemoteClusterState probePeer(String peer, String config, Map<String, List<String>> aliases, Secret remoteCert,
                                          boolean kvstoremesh, Map<String, Map<String, String>> services) {
@@ -706,12 +786,31 @@ public final class SimulatedCilium implements AutoCloseable {
             return failed(peer, "failed to connect to etcd: dial tcp " + ip + ":" + port + ": connect: connection refused", kvstoremesh);
         }
         EtcdProbe probe = probe(peer, target.get(), remoteCert);
+        String inputs = sha256(config + ip + port + probes.get(peer).fingerprint());
+        Memo memo = memos.get(peer);
         try {
-            boolean required = probe.get(HAS_CLUSTER_CONFIG_KEY).isPresent();
-            Optional<CiliumClusterConfig> cfg = probe.clusterConfig(peer);
-            Optional<String> heartbeat = probe.get(HEARTBEAT_KEY);
-            int nodes = probe.range(NODES_PREFIX + peer + "/").size();
-            Map<String, String> svcs = probe.range(SERVICES_PREFIX + peer + "/");
+            if (memo != null && memo.inputs.equals(inputs) && memo.state.ready() && System.nanoTime() - memo.fullAtNanos < FULL_PROBE_NANOS) {
+                services.put(peer, memo.services);
+                return memo.state; // healthy and looked at less than FULL_PROBE ago (the heartbeat goes stale after 2 minutes)
+            }
+            memos.remove(peer);
+            // everything an agent reads before and while syncing, in one range request (etcd's JSON gateway)
+            Map<String, String> all = probe.range("cilium/");
+            boolean required = all.containsKey(HAS_CLUSTER_CONFIG_KEY);
+            Optional<CiliumClusterConfig> cfg;
+            try {
+                cfg = Optional.ofNullable(all.get(CLUSTER_CONFIG_PREFIX + peer)).map(CiliumClusterConfig::parse);
+            } catch (IllegalArgumentException bad) {
+                return failed(peer, "unable to parse the cluster configuration " + CLUSTER_CONFIG_PREFIX + peer + ": " + bad.getMessage(), kvstoremesh);
+            }
+            Optional<String> heartbeat = Optional.ofNullable(all.get(HEARTBEAT_KEY));
+            int nodes = (int) all.keySet().stream().filter(k -> k.startsWith(NODES_PREFIX + peer + "/")).count();
+            Map<String, String> svcs = new TreeMap<>();
+            all.forEach((k, v) -> {
+                if (k.startsWith(SERVICES_PREFIX + peer + "/")) {
+                    svcs.put(k, v);
+                }
+            });
             services.put(peer, svcs);
             String etcdStatus = "etcd: 1/1 connected, leases=0, lock leases=0, has-quorum=true: https://" + host + ":" + port + " - 3.4 (Leader)";
             if (heartbeat.isEmpty() || stale(heartbeat.get())) {
@@ -730,9 +829,11 @@ public final class SimulatedCilium implements AutoCloseable {
                         + CLUSTER_CONFIG_PREFIX + peer + " does not exist at " + host + "); " + etcdStatus, f == null ? 0 : f.count,
                         f == null ? null : f.last, nodes, svcs.size(), 0, true, false, kvstoremesh, false);
             }
-            return new RemoteClusterState(peer, true, true, etcdStatus, f == null ? 0 : f.count, f == null ? null : f.last, nodes,
+            RemoteClusterState ok = new RemoteClusterState(peer, true, true, etcdStatus, f == null ? 0 : f.count, f == null ? null : f.last, nodes,
                     svcs.size(), cfg.map(CiliumClusterConfig::id).orElse(0), required, cfg.isPresent(), kvstoremesh,
                     cfg.map(CiliumClusterConfig::syncedCanaries).orElse(false));
+            memos.put(peer, new Memo(inputs, System.nanoTime(), ok, svcs));
+            return ok;
         } catch (MeshAccessException ex) {
             closeProbe(peer);
             String m = labAddress(ex.getMessage(), target.get(), ip, port);
@@ -869,9 +970,20 @@ public final class SimulatedCilium implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        synchronized (refreshed) {
+            refreshed.notifyAll();
+        }
         synchronized (lock) {
             probes.keySet().stream().toList().forEach(this::closeProbe);
             stopEtcd();
+            if (starting != null) {
+                try {
+                    starting.join().close();
+                } catch (RuntimeException e) {
+                    // it did not start: nothing to stop
+                }
+                starting = null;
+            }
         }
     }
 
