@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  *
  * <p>Decisions are deterministic: a rate rule decides request number {@code n} from the lab's seed and {@code n}
  * alone, so the same sequence of requests sees the same faults in every run. Requests are numbered from 1 per fake
- * server, counting every request the server receives (the lab's own internal requests excluded).
+ * server, counting every request the server receives (the lab's own internal requests excluded). An
+ * {@link #onRequest} rule counts from the moment it is added: {@code onRequest(1, ..)} hits the next request.
  *
  * <pre>{@code
  * FaultRule.onRequest(3, Fault.serverError())                       // the 3rd request fails with 500
@@ -23,7 +24,7 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * @param fault       the fault to inject
- * @param nth         the request number (1-based) that gets the fault, or 0 when the rule is rate-based
+ * @param nth         which request after the rule was added (1-based) gets the fault, or 0 when the rule is rate-based
  * @param rate        the share of matching requests that get the fault (0..1) when {@code nth} is 0
  * @param methods     upper-case HTTP methods the rule applies to; empty = all
  * @param pathPattern a regular expression the request path (without query) must match entirely; {@code null} = all
@@ -45,7 +46,7 @@ public record FaultRule(Fault fault, long nth, double rate, Set<String> methods,
         methods = Set.copyOf(Objects.requireNonNull(methods, "methods"));
     }
 
-    /** The k-th request (1-based) gets the fault. */
+    /** The k-th request (1-based) after the rule is added gets the fault. */
     public static FaultRule onRequest(long k, Fault fault) {
         if (k < 1) {
             throw new IllegalArgumentException("request numbers start at 1: " + k);

@@ -2,85 +2,100 @@ package io.clustermesh.testing;
 
 import io.clustermesh.Mesh;
 import io.clustermesh.MeshTimeouts;
+import io.clustermesh.model.AzureRef;
+import io.clustermesh.model.AzureSpec;
 import io.clustermesh.model.CaStrategy;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.Exposure;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
-import io.clustermesh.spi.HelmTransport;
+import io.clustermesh.testing.arm.ArmChange;
+import io.clustermesh.testing.arm.FakeArm;
+import io.clustermesh.testing.arm.ManagedClusterSeed;
+import io.clustermesh.testing.etcd.EtcdServer;
 import io.clustermesh.testing.sim.LabChart;
 import io.clustermesh.testing.sim.LabHelmTransport;
-import io.clustermesh.testing.sim.LoopbackResolver;
 import io.clustermesh.testing.sim.SimulatedCilium;
-import io.clustermesh.testing.sim.StandInCluster;
+import io.clustermesh.testing.sim.SimulatedCiliumAddon;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Clock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 /**
- * A whole mesh on one machine: per cluster a lab Kubernetes API (fabric8's mock server in CRUD mode, seeded like AKS
- * BYOCNI), a {@linkplain SimulatedCilium simulated Cilium} with a real etcd as its clustermesh-apiserver, and Helm
- * through the {@linkplain LabHelmTransport lab chart}. The SDK runs against it unchanged:
+ * A whole mesh on one machine: N {@link LabCluster}s named {@code cluster1..N} (ids 1..N, addresses from
+ * {@link LabAddressing}), optionally a {@link FakeArm} holding the Azure topology (resource groups, spoke VNets,
+ * a Standard Virtual WAN with one hub, hub connections, BYOCNI managed clusters whose credentials are the lab
+ * kubeconfigs), one {@link LoopbackResolver}, and the {@link LabAddon}s that bring the simulated world to life.
  *
  * <pre>{@code
- * try (MeshLab lab = MeshLab.builder().clusters(3).start();
- *      Mesh mesh = Mesh.builder().spec(lab.spec()).helmTransport(lab.helmTransport()).build()) {
- *     mesh.apply(mesh.plan());
- *     MeshStatus status = mesh.status();
+ * try (MeshLab lab = MeshLab.builder().clusters(3).seed(7).apiLatency(Duration.ofMillis(5)).start()) {
+ *     MeshSpec spec = lab.spec();            // valid: kubeconfig access, pod CIDRs, mesh IPs, API FQDNs
+ *     ...
  * }
  * }</pre>
  *
- * <p>{@link #close()} stops every etcd, scheduler and API server and deletes the extracted chart.
+ * <p>Everything binds to 127.0.0.1; nothing reads {@code ~/.kube} or Azure settings. {@link #close()} stops addons,
+ * etcd servers, clusters and the fake ARM and deletes the lab's temporary directory.
  */
 public final class MeshLab implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MeshLab.class);
+    public static final String HUB_RESOURCE_GROUP = "rg-hub";
+    public static final String VIRTUAL_WAN = "vwan-lab";
+    public static final String HUB = "hub1";
+    public static final String SUBNET = "snet-aks";
+    /** The clustermesh-apiserver port. */
+    public static final int MESH_PORT = 2379;
 
-    private final List<StandInCluster> clusters = new ArrayList<>();
-    private final Map<String, SimulatedCilium> cilium = new LinkedHashMap<>();
+    private final Builder settings;
+    private final List<LabCluster> clusters;
+    private final Map<String, LabCluster> byName = new LinkedHashMap<>();
+    private final FakeArm arm;
     private final LoopbackResolver resolver = new LoopbackResolver();
-    private final ScheduledThreadPoolExecutor scheduler;
-    private final LabChart chart;
-    private final LabHelmTransport helm;
-    private final CiliumOptions options;
-    private final boolean fixedMeshIps;
+    private final ScheduledExecutorService scheduler;
+    private final Path workDir;
+    private final Deque<AutoCloseable> owned = new ArrayDeque<>();
+    private final Map<String, MeshCluster> meshClusters = new LinkedHashMap<>();
+    private volatile boolean closed;
+    private SimulatedCiliumAddon cilium;
+    private LabHelmTransport helm;
 
-    private MeshLab(Builder b) {
-        AtomicInteger n = new AtomicInteger();
-        this.scheduler = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(8, b.clusters)), r -> {
-            Thread t = new Thread(r, "mesh-lab-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.setRemoveOnCancelPolicy(true);
-        this.options = b.cilium;
-        this.fixedMeshIps = b.fixedMeshIps;
-        this.chart = LabChart.extract();
-        this.helm = new LabHelmTransport(chart.directory(), Clock.systemUTC());
-        try {
-            for (int i = 1; i <= b.clusters; i++) {
-                StandInCluster c = new StandInCluster("cluster" + i, i, b.nodes, b.seed);
-                clusters.add(c);
-                SimulatedCilium sim = new SimulatedCilium(c.name(), c.internalClient(), c.subnet(), resolver, b.knobs, scheduler, Clock.systemUTC());
-                cilium.put(c.name(), sim);
-                c.execHandler(sim.execHandler());
-                c.writeListener(sim::poke);
-                sim.poke();
-            }
-        } catch (RuntimeException e) {
-            close();
-            throw e;
+    private MeshLab(Builder b, List<LabCluster> clusters, FakeArm arm, Path workDir, ScheduledExecutorService scheduler,
+                    Map<String, MeshCluster> meshClusters) {
+        this.settings = b;
+        this.clusters = List.copyOf(clusters);
+        this.arm = arm;
+        this.workDir = workDir;
+        this.scheduler = scheduler;
+        this.meshClusters.putAll(meshClusters);
+        for (LabCluster c : clusters) {
+            byName.put(c.name(), c);
+            resolver.register(c.apiServer(), 443, c.apiServerAddress());
         }
     }
 
@@ -88,139 +103,624 @@ public final class MeshLab implements AutoCloseable {
         return new Builder();
     }
 
-    /** The mesh spec of the lab's clusters (names {@code cluster1..N}, ids 1..N, pod CIDRs, mesh IPs, access). */
-    public MeshSpec spec() {
-        List<MeshCluster> list = new ArrayList<>();
-        for (int i = 0; i < clusters.size(); i++) {
-            StandInCluster c = clusters.get(i);
-            MeshCluster m = MeshCluster.named(c.name()).id(i + 1).podCidr(c.podCidr()).apiServer(c.apiServerFqdn()).access(c.access());
-            list.add(fixedMeshIps ? m.meshIp(c.meshIp()) : m);
+    /** A lab of {@code n} clusters with default settings. */
+    public static MeshLab start(int n) {
+        return builder().clusters(n).start();
+    }
+
+    // --- what is in the lab --------------------------------------------------------------------------------------------
+
+    public List<LabCluster> clusters() {
+        return clusters;
+    }
+
+    /** @throws IllegalArgumentException if no cluster has that name */
+    public LabCluster cluster(String name) {
+        LabCluster c = byName.get(name);
+        if (c == null) {
+            throw new IllegalArgumentException("the lab has no cluster '" + name + "'; it has " + byName.keySet());
         }
-        return new MeshSpec("lab", options, CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null, list);
+        return c;
     }
 
-    /** A {@code Mesh} builder with the lab's spec and Helm transport. */
+    public Optional<FakeArm> arm() {
+        return Optional.ofNullable(arm);
+    }
+
+    /** The one resolver of the lab. */
+    public LoopbackResolver resolver() {
+        return resolver;
+    }
+
+    public long seed() {
+        return settings.seed;
+    }
+
+    /** How long the simulated load balancer takes to assign an IP. */
+    public Duration lbDelay() {
+        return settings.lbDelay;
+    }
+
+    /** How long simulated rollouts (Deployments, DaemonSets) take. */
+    public Duration rolloutDelay() {
+        return settings.rolloutDelay;
+    }
+
+    /** The lab's scheduler for delayed work (daemon threads, stopped on close). */
+    public ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    /** A private temporary directory, deleted on close. */
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** The mesh IP (fixed internal LB IP of the clustermesh-apiserver) planned for a cluster. */
+    public String meshIp(String cluster) {
+        MeshCluster c = meshClusters.get(cluster);
+        if (c == null) {
+            throw new IllegalArgumentException("the lab has no cluster '" + cluster + "'");
+        }
+        return c.meshIp();
+    }
+
+    /**
+     * A valid mesh spec for the lab: every cluster with kubeconfig access, id, pod and service CIDR, API FQDN and a
+     * mesh IP from its subnet; with the fake ARM, the azure section (subscription and hub).
+     */
+    public MeshSpec spec() {
+        MeshSpec given = settings.spec;
+        CiliumOptions cilium = given != null ? given.cilium() : settings.cilium;
+        CaStrategy ca = given != null ? given.ca() : CaStrategy.generate();
+        Exposure exposure = given != null ? given.exposure() : Exposure.azureInternalLoadBalancer();
+        AzureSpec azure = given != null && given.azure() != null ? given.azure()
+                : arm != null ? new AzureSpec(arm.subscription(), new AzureRef(HUB_RESOURCE_GROUP, HUB)) : null;
+        List<MeshCluster> out = new ArrayList<>();
+        for (LabCluster c : clusters) {
+            MeshCluster planned = meshClusters.get(c.name());
+            out.add(planned.podCidr(c.spec().podCidr()).serviceCidr(c.spec().serviceCidr()).apiServer(c.apiServer())
+                    .access(c.access()));
+        }
+        return new MeshSpec(given != null ? given.name() : settings.name, cilium, ca, exposure, azure, out);
+    }
+
+    // --- Cilium and Helm on the lab -------------------------------------------------------------------------------------
+
+    /**
+     * The one Helm transport of the lab: renders the lab chart and applies it through whichever cluster connection it
+     * is given (see {@link LabHelmTransport}). Use it with the SDK:
+     * {@code Mesh.builder().spec(lab.spec()).helmTransport(lab.helmTransport())}, or {@link #meshBuilder()}.
+     */
+    public synchronized LabHelmTransport helmTransport() {
+        ensureOpen();
+        if (helm == null) {
+            LabChart chart = own(LabChart.extract(workDir));
+            helm = new LabHelmTransport(chart.directory(), java.time.Clock.systemUTC());
+        }
+        return helm;
+    }
+
+    /** A {@code Mesh} builder with the lab's {@link #spec()}, {@link #helmTransport()} and {@link #timeouts()}. */
     public Mesh.Builder meshBuilder() {
-        return Mesh.builder().spec(spec()).helmTransport(helmTransport());
+        return Mesh.builder().spec(spec()).helmTransport(helmTransport()).timeouts(timeouts());
     }
 
-    /** Deadlines that suit the lab (short polls, a few seconds of waiting). */
+    /** Deadlines that suit the lab: waits of tens of seconds at most, polled every 50 ms. */
     public static MeshTimeouts timeouts() {
         return new MeshTimeouts(Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(45),
                 Duration.ofSeconds(10), Duration.ofMillis(50));
     }
 
-    /** The one Helm transport of the lab (it works through the connection of whichever cluster it is given). */
-    public HelmTransport helmTransport() {
-        return helm;
+    /**
+     * The simulated Cilium of a cluster (see {@link SimulatedCilium}).
+     *
+     * @throws IllegalStateException if the lab runs without it ({@link Builder#simulatedCilium(boolean)})
+     */
+    public SimulatedCilium cilium(String cluster) {
+        if (cilium == null) {
+            throw new IllegalStateException("this lab runs without the simulated Cilium");
+        }
+        cluster(cluster);
+        return cilium.cluster(cluster);
     }
 
-    public List<String> clusterNames() {
-        return clusters.stream().map(StandInCluster::name).toList();
+    // --- extension points for addons ----------------------------------------------------------------------------------
+
+    /**
+     * Starts an etcd playing a cluster's clustermesh-apiserver (mTLS with the given PEMs), owned by the lab, and maps
+     * {@code <meshIp>:2379} and {@code <cluster>.mesh.cilium.io:2379} to it.
+     */
+    public EtcdServer startEtcd(String cluster, String serverCertPem, String serverKeyPem, String trustedCaPem) {
+        return startEtcd(cluster, EtcdServer.builder().tls(serverCertPem, serverKeyPem, trustedCaPem));
     }
 
-    public StandInCluster cluster(String name) {
-        return clusters.stream().filter(c -> c.name().equals(name)).findFirst()
-                .orElseThrow(() -> new NoSuchElementException("no lab cluster " + name));
+    /** Like {@link #startEtcd(String, String, String, String)} without TLS. */
+    public EtcdServer startEtcd(String cluster) {
+        return startEtcd(cluster, EtcdServer.builder());
     }
 
-    public SimulatedCilium cilium(String name) {
-        return Optional.ofNullable(cilium.get(name)).orElseThrow(() -> new NoSuchElementException("no lab cluster " + name));
+    private EtcdServer startEtcd(String cluster, EtcdServer.Builder b) {
+        ensureOpen();
+        String meshIp = meshIp(cluster);
+        EtcdServer etcd = own(b.name(cluster).tempRoot(workDir).start());
+        resolver.register(meshIp, MESH_PORT, etcd.clientAddress());
+        resolver.register(cluster + ".mesh.cilium.io", MESH_PORT, etcd.clientAddress());
+        return etcd;
     }
 
-    public LoopbackResolver resolver() {
-        return resolver;
+    /** The lab closes {@code resource} on close, before the clusters (last owned, first closed). */
+    public <T extends AutoCloseable> T own(T resource) {
+        Objects.requireNonNull(resource, "resource");
+        synchronized (owned) {
+            if (closed) {
+                closeQuietly(resource);
+                throw new IllegalStateException("the lab is closed");
+            }
+            owned.push(resource);
+        }
+        return resource;
     }
 
-    /** Requests the SDK made to every cluster (the lab's own excluded). */
-    public Map<String, RequestCounts> counts() {
-        Map<String, RequestCounts> out = new LinkedHashMap<>();
-        clusters.forEach(c -> out.put(c.name(), c.counts()));
-        return out;
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the lab is closed");
+        }
     }
 
-    public void resetCounts() {
-        clusters.forEach(StandInCluster::resetCounts);
-    }
+    // --- lifecycle -------------------------------------------------------------------------------------------------------
 
     @Override
     public void close() {
+        synchronized (owned) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
         scheduler.shutdownNow();
-        for (SimulatedCilium s : cilium.values()) {
-            try {
-                s.close();
-            } catch (RuntimeException e) {
-                LOG.warn("stopping the simulated Cilium of {} failed: {}", s.cluster(), e.toString());
+        List<AutoCloseable> order = new ArrayList<>();
+        synchronized (owned) {
+            while (!owned.isEmpty()) {
+                order.add(owned.pop());
             }
         }
+        order.forEach(MeshLab::closeQuietly);
+        clusters.forEach(MeshLab::closeQuietly);
+        if (arm != null) {
+            closeQuietly(arm);
+        }
         try {
-            scheduler.awaitTermination(10, TimeUnit.SECONDS);
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (StandInCluster c : clusters) {
-            try {
-                c.close();
-            } catch (RuntimeException e) {
-                LOG.warn("stopping lab cluster {} failed: {}", c.name(), e.toString());
-            }
-        }
-        if (chart != null) {
-            chart.close();
+        deleteTree(workDir);
+        LOG.debug("mesh lab with {} clusters closed", clusters.size());
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("closing {} failed: {}", c, e.toString());
         }
     }
 
-    /** Builds a {@link MeshLab}; {@link #start()} brings it up. */
+    private static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.warn("could not delete {}: {}", dir, e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MeshLab[" + byName.keySet() + (arm != null ? ", arm" : "") + (closed ? ", closed" : "") + "]";
+    }
+
+    // --- builder -----------------------------------------------------------------------------------------------------------
+
+    /** Builder of a {@link MeshLab}; {@link #start()} starts everything. Not thread-safe. */
     public static final class Builder {
-        private int clusters = 3;
-        private int nodes = 2;
+        private String name = "lab";
+        private int clusters = 2;
+        private MeshSpec spec;
         private long seed = 1;
-        private SimulatedCilium.Knobs knobs = SimulatedCilium.Knobs.fast();
+        private Duration apiLatency = Duration.ZERO;
+        private Duration lbDelay = Duration.ZERO;
+        private Duration rolloutDelay = Duration.ZERO;
+        private final List<FaultRule> clusterFaults = new ArrayList<>();
+        private final Map<String, List<FaultRule>> faultsByCluster = new LinkedHashMap<>();
+        private boolean arm;
+        private Duration armLatency = Duration.ZERO;
+        private final List<FaultRule> armFaults = new ArrayList<>();
         private CiliumOptions cilium = CiliumOptions.defaults();
-        private boolean fixedMeshIps = true;
+        private int nodes = 3;
+        private boolean tls = true;
+        private boolean kubeProxy = true;
+        private String region = LabAddressing.DEFAULT_REGION;
+        private UnaryOperator<LabClusterSpec> customizer = UnaryOperator.identity();
+        private final List<LabAddon> addons = new ArrayList<>();
+        private Path tempRoot;
+        private boolean simulatedCilium = true;
+        private SimulatedCiliumAddon.Knobs ciliumKnobs = SimulatedCiliumAddon.Knobs.defaults();
 
         private Builder() {
         }
 
+        /** Where the lab's temporary directory is created (default {@code java.io.tmpdir}). */
+        public Builder tempRoot(Path dir) {
+            this.tempRoot = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /** The mesh name in {@link #spec()}. */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** Number of clusters, named cluster1..N with ids 1..N (1..{@value LabAddressing#MAX_CLUSTERS}). */
         public Builder clusters(int n) {
-            if (n < 1 || n > 254) {
-                throw new IllegalArgumentException("a lab has 1..254 clusters: " + n);
+            if (n < 1 || n > LabAddressing.MAX_CLUSTERS) {
+                throw new IllegalArgumentException("a lab has 1.." + LabAddressing.MAX_CLUSTERS + " clusters, not " + n);
             }
             this.clusters = n;
+            this.spec = null;
             return this;
         }
 
-        public Builder nodesPerCluster(int n) {
-            if (n < 1 || n > 200) {
-                throw new IllegalArgumentException("nodes per cluster must be 1..200: " + n);
+        /**
+         * Clusters as in the spec (names, ids, pod/service CIDRs, mesh IPs, API FQDNs where given; lab defaults
+         * otherwise). The spec's access settings are replaced by the lab's kubeconfigs in {@link MeshLab#spec()}.
+         */
+        public Builder spec(MeshSpec spec) {
+            this.spec = Objects.requireNonNull(spec, "spec");
+            if (spec.clusters().isEmpty() || spec.clusters().size() > LabAddressing.MAX_CLUSTERS) {
+                throw new IllegalArgumentException("a lab has 1.." + LabAddressing.MAX_CLUSTERS + " clusters, the spec has " + spec.clusters().size());
             }
-            this.nodes = n;
             return this;
         }
 
+        /** Seed of every generated name and fault decision. */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        public Builder knobs(SimulatedCilium.Knobs knobs) {
-            this.knobs = Objects.requireNonNull(knobs, "knobs");
+        /** Latency of every Kubernetes API answer of every cluster. */
+        public Builder apiLatency(Duration d) {
+            this.apiLatency = nonNegative(d, "apiLatency");
             return this;
         }
 
+        public Builder lbDelay(Duration d) {
+            this.lbDelay = nonNegative(d, "lbDelay");
+            return this;
+        }
+
+        public Builder rolloutDelay(Duration d) {
+            this.rolloutDelay = nonNegative(d, "rolloutDelay");
+            return this;
+        }
+
+        /** A fault rule armed on every cluster. */
+        public Builder clusterFault(FaultRule rule) {
+            clusterFaults.add(Objects.requireNonNull(rule, "rule"));
+            return this;
+        }
+
+        /** A fault rule armed on one cluster. */
+        public Builder clusterFault(String cluster, FaultRule rule) {
+            faultsByCluster.computeIfAbsent(Objects.requireNonNull(cluster, "cluster"), k -> new ArrayList<>())
+                    .add(Objects.requireNonNull(rule, "rule"));
+            return this;
+        }
+
+        /** That cluster's API server never answers. */
+        public Builder unreachable(String cluster) {
+            return clusterFault(cluster, FaultRule.always(Fault.hang()));
+        }
+
+        /** Start the fake ARM with the lab's Azure topology. */
+        public Builder arm(boolean on) {
+            this.arm = on;
+            return this;
+        }
+
+        public Builder armLatency(Duration d) {
+            this.armLatency = nonNegative(d, "armLatency");
+            return this;
+        }
+
+        public Builder armFault(FaultRule rule) {
+            armFaults.add(Objects.requireNonNull(rule, "rule"));
+            return this;
+        }
+
+        /** Cilium options of {@link MeshLab#spec()} (ignored with {@link #spec(MeshSpec)}). */
         public Builder cilium(CiliumOptions options) {
             this.cilium = Objects.requireNonNull(options, "options");
             return this;
         }
 
-        /** Whether the spec gives every cluster a fixed mesh IP (one Helm pass) or leaves LB IPs to be discovered. */
-        public Builder fixedMeshIps(boolean on) {
-            this.fixedMeshIps = on;
+        public Builder nodesPerCluster(int n) {
+            if (n < 1 || n > 200) {
+                throw new IllegalArgumentException("nodesPerCluster must be within 1..200: " + n);
+            }
+            this.nodes = n;
             return this;
         }
 
-        public MeshLab start() {
-            return new MeshLab(this);
+        /** HTTPS (default) or plain HTTP API servers. */
+        public Builder tls(boolean on) {
+            this.tls = on;
+            return this;
         }
+
+        /** Whether clusters start with the kube-proxy DaemonSet (AKS default: yes). */
+        public Builder kubeProxy(boolean on) {
+            this.kubeProxy = on;
+            return this;
+        }
+
+        public Builder region(String region) {
+            this.region = Objects.requireNonNull(region, "region");
+            return this;
+        }
+
+        /** Adjusts each cluster's spec after the lab computed it. */
+        public Builder clusterSpec(UnaryOperator<LabClusterSpec> customizer) {
+            this.customizer = Objects.requireNonNull(customizer, "customizer");
+            return this;
+        }
+
+        /** Whether every cluster gets a {@link SimulatedCilium} (default on; started before the other addons). */
+        public Builder simulatedCilium(boolean on) {
+            this.simulatedCilium = on;
+            return this;
+        }
+
+        /** Timing of the simulated Cilium besides {@link #lbDelay} and {@link #rolloutDelay}. */
+        public Builder ciliumKnobs(SimulatedCiliumAddon.Knobs knobs) {
+            this.ciliumKnobs = Objects.requireNonNull(knobs, "knobs");
+            return this;
+        }
+
+        /** An addon started after the clusters (e.g. the simulated Cilium). */
+        public Builder addon(LabAddon addon) {
+            addons.add(Objects.requireNonNull(addon, "addon"));
+            return this;
+        }
+
+        private static Duration nonNegative(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(what + " must not be negative: " + d);
+            }
+            return d;
+        }
+
+        /** Starts the lab: clusters in parallel, then the fake ARM, then the addons. */
+        public MeshLab start() {
+            Map<String, MeshCluster> planned = plan();
+            List<LabClusterSpec> specs = new ArrayList<>();
+            for (MeshCluster mc : planned.values()) {
+                specs.add(labSpec(mc));
+            }
+            for (String name : faultsByCluster.keySet()) {
+                if (!planned.containsKey(name)) {
+                    throw new IllegalStateException("a fault rule names cluster '" + name + "', which is not in the lab " + planned.keySet());
+                }
+            }
+            Path dir = createWorkDir(tempRoot);
+            AtomicInteger threads = new AtomicInteger();
+            ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
+                Thread t = new Thread(r, "mesh-lab-" + threads.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            List<LabCluster> started = Collections.synchronizedList(new ArrayList<>());
+            FakeArm fakeArm = null;
+            MeshLab lab = null;
+            try {
+                List<LabCluster> ordered = startClusters(specs, started);
+                for (LabCluster c : ordered) {
+                    c.latency(apiLatency);
+                    clusterFaults.forEach(c::addFault);
+                    faultsByCluster.getOrDefault(c.name(), List.of()).forEach(c::addFault);
+                }
+                if (arm) {
+                    fakeArm = FakeArm.builder().seed(seed).location(region).latency(armLatency).start();
+                    seedArm(fakeArm, ordered);
+                    armFaults.forEach(fakeArm::addFault);
+                }
+                lab = new MeshLab(this, ordered, fakeArm, dir, scheduler, planned);
+                if (fakeArm != null) {
+                    fakeArm.onChange(lab::armChanged);
+                }
+                if (simulatedCilium) {
+                    SimulatedCiliumAddon sim = new SimulatedCiliumAddon(ciliumKnobs);
+                    lab.own(sim.start(lab));
+                    lab.cilium = sim;
+                }
+                for (LabAddon addon : addons) {
+                    lab.own(addon.start(lab));
+                }
+                LOG.debug("mesh lab started: {} clusters{}", ordered.size(), fakeArm != null ? " + fake ARM " + fakeArm.url() : "");
+                return lab;
+            } catch (Exception e) {
+                if (lab != null) {
+                    lab.close();
+                } else {
+                    started.forEach(MeshLab::closeQuietly);
+                    if (fakeArm != null) {
+                        fakeArm.close();
+                    }
+                    scheduler.shutdownNow();
+                    deleteTree(dir);
+                }
+                if (e instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IllegalStateException("the lab could not start: " + e.getMessage(), e);
+            }
+        }
+
+        /** Names, ids, CIDRs, mesh IPs and FQDNs of every cluster, in order. */
+        private Map<String, MeshCluster> plan() {
+            Map<String, MeshCluster> out = new LinkedHashMap<>();
+            if (spec == null) {
+                for (int i = 1; i <= clusters; i++) {
+                    LabClusterSpec s = defaults("cluster" + i, i);
+                    out.put(s.name(), MeshCluster.named(s.name()).id(i).podCidr(s.podCidr()).serviceCidr(s.serviceCidr())
+                            .apiServer(s.apiServer()).meshIp(s.meshIp()));
+                }
+                return out;
+            }
+            int position = 0;
+            for (MeshCluster c : spec.clusters()) {
+                position++;
+                int index = c.id() >= 1 && c.id() <= LabAddressing.MAX_CLUSTERS ? c.id() : position;
+                LabClusterSpec s = defaults(c.name(), index);
+                if (out.containsKey(c.name())) {
+                    throw new IllegalArgumentException("the spec names cluster '" + c.name() + "' twice");
+                }
+                out.put(c.name(), MeshCluster.named(c.name()).id(c.id() != 0 ? c.id() : index)
+                        .podCidr(c.podCidr() != null ? c.podCidr() : s.podCidr())
+                        .serviceCidr(c.serviceCidr() != null ? c.serviceCidr() : s.serviceCidr())
+                        .apiServer(c.apiServer() != null ? c.apiServer() : s.apiServer())
+                        .meshIp(c.meshIp() != null ? c.meshIp() : s.meshIp())
+                        .cilium(c.cilium()));
+            }
+            return out;
+        }
+
+        private LabClusterSpec defaults(String name, int index) {
+            LabClusterSpec s = LabClusterSpec.of(name, index, seed).nodeCount(nodes).tls(tls).kubeProxy(kubeProxy);
+            return region.equals(s.region()) ? s : s.region(region);
+        }
+
+        private LabClusterSpec labSpec(MeshCluster mc) {
+            int index = mc.id() >= 1 && mc.id() <= LabAddressing.MAX_CLUSTERS ? mc.id() : 1;
+            LabClusterSpec d = defaults(mc.name(), index);
+            LabClusterSpec s = new LabClusterSpec(d.name(), d.index(), d.seed(), d.region(), d.resourceGroup(), d.kubernetesVersion(),
+                    d.nodeCount(), d.subnet(), mc.podCidr(), mc.serviceCidr(), mc.apiServer(), d.kubeProxy(), d.tls());
+            return Objects.requireNonNull(customizer.apply(s), "clusterSpec customizer returned null");
+        }
+
+        private List<LabCluster> startClusters(List<LabClusterSpec> specs, List<LabCluster> started) throws Exception {
+            int parallel = Math.max(1, Math.min(4, specs.size()));
+            AtomicInteger n = new AtomicInteger();
+            ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
+                Thread t = new Thread(r, "mesh-lab-start-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<Future<LabCluster>> futures = new ArrayList<>();
+                for (LabClusterSpec s : specs) {
+                    futures.add(pool.submit(() -> {
+                        LabCluster c = LabCluster.start(s);
+                        started.add(c);
+                        return c;
+                    }));
+                }
+                List<LabCluster> ordered = new ArrayList<>();
+                Exception first = null;
+                for (Future<LabCluster> f : futures) {
+                    try {
+                        ordered.add(f.get());
+                    } catch (ExecutionException e) {
+                        if (first == null) {
+                            first = e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
+                        }
+                    }
+                }
+                if (first != null) {
+                    throw first;
+                }
+                return ordered;
+            } finally {
+                pool.shutdown();
+                pool.awaitTermination(1, TimeUnit.MINUTES);
+            }
+        }
+
+        private void seedArm(FakeArm a, List<LabCluster> cs) {
+            a.resourceGroup(HUB_RESOURCE_GROUP, region);
+            String wan = a.virtualWan(HUB_RESOURCE_GROUP, VIRTUAL_WAN, "Standard");
+            a.virtualHub(HUB_RESOURCE_GROUP, HUB, wan, LabAddressing.HUB_PREFIX);
+            for (LabCluster c : cs) {
+                LabClusterSpec s = c.spec();
+                a.resourceGroup(s.resourceGroup(), s.region());
+                String vnet = a.virtualNetwork(s.resourceGroup(), "vnet-" + s.name(), s.subnet(), SUBNET, s.subnet());
+                a.hubConnection(HUB_RESOURCE_GROUP, HUB, "conn-" + s.name(), vnet);
+                a.resourceGroup(s.nodeResourceGroup(), s.region());
+                a.managedCluster(ManagedClusterSeed.byocni(s.resourceGroup(), s.name()).location(s.region())
+                        .kubernetesVersion(s.kubernetesVersion()).fqdn(s.apiServer()).podCidr(s.podCidr())
+                        .serviceCidr(s.serviceCidr(), s.dnsServiceIp()).nodeResourceGroup(s.nodeResourceGroup())
+                        .nodeCount(s.nodeCount()).vnetSubnetId(vnet + "/subnets/" + SUBNET)
+                        .kubeProxyEnabled(s.kubeProxy() ? null : Boolean.FALSE));
+                a.registerKubeconfig(s.resourceGroup(), s.name(), c.kubeconfig());
+            }
+        }
+
+        private static Path createWorkDir(Path root) {
+            try {
+                if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                    var attr = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+                    return root == null ? Files.createTempDirectory("clustermesh-lab-", attr) : Files.createTempDirectory(root, "clustermesh-lab-", attr);
+                }
+                return root == null ? Files.createTempDirectory("clustermesh-lab-") : Files.createTempDirectory(root, "clustermesh-lab-");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the lab's temporary directory", e);
+            }
+        }
+    }
+
+    /** AKS removes the kube-proxy DaemonSet once {@code kubeProxyConfig.enabled} is false (after the rollout delay). */
+    private void armChanged(ArmChange change) {
+        if (change.deleted() || !change.type().equalsIgnoreCase("Microsoft.ContainerService/managedClusters") || closed) {
+            return;
+        }
+        Object enabled = path(change.resource(), "properties", "networkProfile", "kubeProxyConfig", "enabled");
+        if (!Boolean.FALSE.equals(enabled)) {
+            return;
+        }
+        String name = change.id().substring(change.id().lastIndexOf('/') + 1);
+        LabCluster c = byName.get(name);
+        if (c == null) {
+            return;
+        }
+        scheduler.schedule(() -> {
+            if (!closed && !c.isClosed()) {
+                c.client().apps().daemonSets().inNamespace("kube-system").withName("kube-proxy").delete();
+                LOG.debug("{}: kube-proxy DaemonSet removed after kubeProxyConfig.enabled=false", name);
+            }
+        }, rolloutDelay().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object path(Map<String, Object> m, String... keys) {
+        Object cur = m;
+        for (String k : keys) {
+            if (!(cur instanceof Map)) {
+                return null;
+            }
+            cur = ((Map<String, Object>) cur).get(k);
+        }
+        return cur;
     }
 }

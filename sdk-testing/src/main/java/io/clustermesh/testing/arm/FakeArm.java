@@ -188,7 +188,7 @@ public final class FakeArm implements AutoCloseable {
         if (rule.fault().kind() == Fault.Kind.HANG) {
             throw new IllegalArgumentException("FakeArm does not inject hangs; use latency(..) for slow answers");
         }
-        injector.add(rule);
+        injector.add(rule, counter.sequence());
     }
 
     public void clearFaults() {
@@ -259,7 +259,10 @@ public final class FakeArm implements AutoCloseable {
 
     /** Stores a resource from JSON as a PUT would (no LRO, not counted); returns its id. */
     public String put(String id, String json) {
-        return engine.seed(id, (ObjectNode) engine.json.readTree(json));
+        if (!(engine.json.readTree(Objects.requireNonNull(json, "json")) instanceof ObjectNode body)) {
+            throw new IllegalArgumentException("a resource must be a JSON object");
+        }
+        return engine.seed(id, body);
     }
 
     /** Removes a resource and its children (not counted). */

@@ -228,13 +228,18 @@ public final class EtcdServer implements AutoCloseable {
          * Serve HTTPS with client-certificate authentication.
          *
          * @param serverCertPem the server certificate (PEM; chain allowed); SANs should include 127.0.0.1
-         * @param serverKeyPem  its private key (PEM)
+         * @param serverKeyPem  its private key (PEM, unencrypted)
          * @param trustedCaPem  the CA(s) client certificates must chain to (PEM)
+         * @throws IllegalArgumentException if a value is not PEM or the key does not belong to the certificate
          */
         public Builder tls(String serverCertPem, String serverKeyPem, String trustedCaPem) {
-            this.certPem = requirePem(serverCertPem, "serverCertPem");
-            this.keyPem = requirePem(serverKeyPem, "serverKeyPem");
-            this.caPem = requirePem(trustedCaPem, "trustedCaPem");
+            String cert = requirePem(serverCertPem, "serverCertPem");
+            String key = requirePem(serverKeyPem, "serverKeyPem");
+            String ca = requirePem(trustedCaPem, "trustedCaPem");
+            PemCheck.keyMatchesCertificate(cert, key);
+            this.certPem = cert;
+            this.keyPem = key;
+            this.caPem = ca;
             return this;
         }
 

@@ -28,11 +28,13 @@ public final class FaultInjector {
     private static final class Armed {
         final FaultRule rule;
         final long salt;
+        final long base;
         final AtomicInteger fired = new AtomicInteger();
 
-        Armed(FaultRule rule, long salt) {
+        Armed(FaultRule rule, long salt, long base) {
             this.rule = rule;
             this.salt = salt;
+            this.base = base;
         }
 
         boolean tryFire() {
@@ -48,8 +50,12 @@ public final class FaultInjector {
         }
     }
 
-    public void add(FaultRule rule) {
-        rules.add(new Armed(Objects.requireNonNull(rule, "rule"), salts.incrementAndGet()));
+    /**
+     * Arms a rule. {@code requestsSoFar} is the number of the last request already received: a
+     * {@link FaultRule#onRequest} rule counts from there.
+     */
+    public void add(FaultRule rule, long requestsSoFar) {
+        rules.add(new Armed(Objects.requireNonNull(rule, "rule"), salts.incrementAndGet(), requestsSoFar));
     }
 
     public void clear() {
@@ -79,7 +85,7 @@ public final class FaultInjector {
             if (!r.matches(method, path)) {
                 continue;
             }
-            boolean hit = r.nth() > 0 ? r.nth() == n : Deterministic.unit(seed, a.salt, n) < r.rate();
+            boolean hit = r.nth() > 0 ? r.nth() == n - a.base : Deterministic.unit(seed, a.salt, n) < r.rate();
             if (hit && a.tryFire()) {
                 return Optional.of(r.fault());
             }

@@ -32,14 +32,20 @@ public final class LabChart implements AutoCloseable {
         this.dir = root.resolve("cilium");
     }
 
-    /** Extracts the chart into a new private temporary directory. */
+    /** Extracts the chart into a new private temporary directory under java.io.tmpdir. */
     public static LabChart extract() {
+        return extract(null);
+    }
+
+    /** Extracts the chart into a new private temporary directory under {@code parent} ({@code null}: java.io.tmpdir). */
+    public static LabChart extract(Path parent) {
         Path root = null;
         try {
             boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-            root = posix ? Files.createTempDirectory("clustermesh-lab-chart-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
-                    : Files.createTempDirectory("clustermesh-lab-chart-");
+            var attr = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+            root = parent == null
+                    ? (posix ? Files.createTempDirectory("clustermesh-lab-chart-", attr) : Files.createTempDirectory("clustermesh-lab-chart-"))
+                    : (posix ? Files.createTempDirectory(parent, "chart-", attr) : Files.createTempDirectory(parent, "chart-"));
             for (String f : FILES) {
                 Path target = root.resolve("cilium").resolve(f);
                 Files.createDirectories(target.getParent());

@@ -7,6 +7,8 @@ import io.clustermesh.cilium.EtcdProbe;
 import io.clustermesh.model.IpCidr;
 import io.clustermesh.spi.ExecResult;
 import io.clustermesh.spi.PemCredential;
+import io.clustermesh.testing.ExecHandler;
+import io.clustermesh.testing.LoopbackResolver;
 import io.clustermesh.testing.etcd.EtcdServer;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -155,6 +157,7 @@ public final class SimulatedCilium implements AutoCloseable {
     private final Knobs knobs;
     private final ScheduledExecutorService scheduler;
     private final Clock clock;
+    private final java.nio.file.Path tempRoot;
     private final AtomicBoolean queued = new AtomicBoolean();
     private final Object lock = new Object();
     private volatile boolean closed;
@@ -188,8 +191,19 @@ public final class SimulatedCilium implements AutoCloseable {
     private record Probe(String fingerprint, EtcdProbe probe) {
     }
 
+    /**
+     * @param cluster   the lab cluster's name
+     * @param kube      a client for the lab's own requests to that cluster (not counted)
+     * @param subnet    the cluster's node subnet (load balancer IPs come from it)
+     * @param resolver  the lab's resolver: the LB IP:2379 is registered there, peers are looked up there
+     * @param knobs     timing
+     * @param scheduler where passes run (shared by the lab's simulators)
+     * @param clock     the lab clock (heartbeats)
+     * @param tempRoot  where etcd data directories go ({@code null}: java.io.tmpdir)
+     */
     public SimulatedCilium(String cluster, KubernetesClient kube, String subnet, LoopbackResolver resolver, Knobs knobs,
-                           ScheduledExecutorService scheduler, Clock clock) {
+                           ScheduledExecutorService scheduler, Clock clock, java.nio.file.Path tempRoot) {
+        this.tempRoot = tempRoot;
         this.cluster = Objects.requireNonNull(cluster, "cluster");
         this.kube = Objects.requireNonNull(kube, "kube");
         this.subnet = IpCidr.parse(subnet);
@@ -561,7 +575,8 @@ public final class SimulatedCilium implements AutoCloseable {
             java.util.concurrent.CompletableFuture<EtcdServer> f = starting;
             Thread t = new Thread(() -> {
                 try {
-                    f.complete(EtcdServer.builder().name("lab-" + cluster).tls(c, k, a).startTimeout(Duration.ofSeconds(30)).start());
+                    EtcdServer.Builder b = EtcdServer.builder().name("lab-" + cluster).tls(c, k, a).startTimeout(Duration.ofSeconds(30));
+                    f.complete((tempRoot == null ? b : b.tempRoot(tempRoot)).start());
                 } catch (RuntimeException e) {
                     f.completeExceptionally(e);
                 }
@@ -572,7 +587,7 @@ public final class SimulatedCilium implements AutoCloseable {
         }
         String ip = svc == null ? null : ingressIp(svc);
         if (registeredIp != null && (etcd == null || !registeredIp.equals(ip))) {
-            resolver.unregister(registeredIp, 2379, lastTarget);
+            resolver.unregister(registeredIp, 2379);
             registeredIp = null;
         }
         if (etcd != null && ip != null && registeredIp == null) {
@@ -588,7 +603,7 @@ public final class SimulatedCilium implements AutoCloseable {
 
     private void stopEtcd() {
         if (registeredIp != null) {
-            resolver.unregister(registeredIp, 2379, lastTarget);
+            resolver.unregister(registeredIp, 2379);
             registeredIp = null;
         }
         if (admin != null) {

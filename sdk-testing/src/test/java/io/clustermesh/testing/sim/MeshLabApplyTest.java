@@ -1,18 +1,16 @@
 package io.clustermesh.testing.sim;
 
-import io.clustermesh.AgentStatus;
 import io.clustermesh.ClusterStatus;
 import io.clustermesh.Mesh;
 import io.clustermesh.MeshReport;
 import io.clustermesh.MeshStatus;
-import io.clustermesh.PeerStatus;
 import io.clustermesh.RemoteClusterStatus;
+import io.clustermesh.testing.LabCluster;
 import io.clustermesh.testing.MeshLab;
-import io.clustermesh.testing.RequestCounts;
 import io.clustermesh.testing.etcd.EtcdServer;
 import org.junit.jupiter.api.Test;
 
-import java.util.Map;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,8 +24,9 @@ class MeshLabApplyTest {
 
     @Test
     void threeClustersConvergeEveryAgentIsConnectedToBothPeersAndASecondApplyWritesNothing() {
-        try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(2).start();
-             Mesh mesh = lab.meshBuilder().timeouts(MeshLab.timeouts()).build()) {
+        try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(2)
+                .lbDelay(Duration.ofMillis(200)).rolloutDelay(Duration.ofMillis(200)).start();
+             Mesh mesh = lab.meshBuilder().build()) {
             MeshReport report = mesh.apply(mesh.plan());
             assertThat(report.succeeded()).as(report.toString()).isTrue();
 
@@ -37,7 +36,7 @@ class MeshLabApplyTest {
                 assertThat(c.errors()).as(c.name()).isEmpty();
                 assertThat(c.apiserverReady()).isTrue();
                 assertThat(c.kvstoremesh()).isTrue();
-                assertThat(c.apiserverAddress()).isEqualTo(lab.cluster(c.name()).meshIp());
+                assertThat(c.apiserverAddress()).isEqualTo(lab.meshIp(c.name()));
                 assertThat(c.agents()).hasSize(2).allSatisfy(a -> {
                     assertThat(a.error()).isNull();
                     assertThat(a.remotes()).hasSize(2).allSatisfy(r -> {
@@ -60,11 +59,10 @@ class MeshLabApplyTest {
                     .filter(r -> r.name().equals("cluster3")).findFirst().orElseThrow();
             assertThat(c1SeesC3.clusterId()).isEqualTo(3);
 
-            lab.resetCounts();
+            lab.clusters().forEach(LabCluster::resetCounts);
             MeshReport again = mesh.apply(mesh.plan());
             assertThat(again.succeeded()).as(again.toString()).isTrue();
-            Map<String, RequestCounts> counts = lab.counts();
-            assertThat(counts.values()).allSatisfy(rc -> {
+            assertThat(lab.clusters().stream().map(LabCluster::counts).toList()).allSatisfy(rc -> {
                 assertThat(rc.writes()).as(rc.byMethod() + " " + rc.byPath()).isZero();
                 assertThat(rc.reads()).isPositive();
             });

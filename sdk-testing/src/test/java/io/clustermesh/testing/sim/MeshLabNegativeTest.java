@@ -48,8 +48,8 @@ class MeshLabNegativeTest {
 
     @BeforeAll
     void breakAConvergedMesh() {
-        lab = MeshLab.builder().clusters(3).nodesPerCluster(1).start();
-        mesh = lab.meshBuilder().timeouts(MeshLab.timeouts()).build();
+        lab = MeshLab.builder().clusters(3).nodesPerCluster(1).lbDelay(Duration.ofMillis(100)).rolloutDelay(Duration.ofMillis(100)).start();
+        mesh = lab.meshBuilder().build();
         assertThat(mesh.apply(mesh.plan()).succeeded()).isTrue();
 
         // cluster1: cluster2 under a wrong name, cluster3 at a dead address (the chart's list form of 1.16)

@@ -1,12 +1,13 @@
 package io.clustermesh.testing.sim;
 
-import io.clustermesh.ClusterStatus;
 import io.clustermesh.Mesh;
 import io.clustermesh.MeshReport;
 import io.clustermesh.MeshStatus;
 import io.clustermesh.testing.MeshLab;
 import io.clustermesh.testing.etcd.EtcdServer;
 import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,8 +18,9 @@ class MeshLabSixteenClustersTest {
     void sixteenClustersConvergeAndTearDownWithoutLeakingEtcd() {
         long before = EtcdServer.liveProcesses().size();
         MeshStatus status;
-        try (MeshLab lab = MeshLab.builder().clusters(16).nodesPerCluster(1).start();
-             Mesh mesh = lab.meshBuilder().timeouts(MeshLab.timeouts()).build()) {
+        try (MeshLab lab = MeshLab.builder().clusters(16).nodesPerCluster(1)
+                .lbDelay(Duration.ofMillis(100)).rolloutDelay(Duration.ofMillis(100)).start();
+             Mesh mesh = lab.meshBuilder().build()) {
             MeshReport report = mesh.apply(mesh.plan());
             assertThat(report.succeeded()).as(report.toString()).isTrue();
             assertThat(EtcdServer.liveServers()).hasSizeGreaterThanOrEqualTo(16);

@@ -1,4 +1,6 @@
-package io.clustermesh.testing.sim;
+package io.clustermesh.testing.internal;
+
+import io.clustermesh.testing.ExecHandler;
 
 import io.clustermesh.spi.ExecResult;
 import io.fabric8.mockwebserver.http.MockResponse;

@@ -1,0 +1,2 @@
+/** Implementation of the lab; not API, may change at any time. */
+package io.clustermesh.testing.internal;
