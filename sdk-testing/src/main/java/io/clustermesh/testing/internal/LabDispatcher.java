@@ -225,6 +225,9 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
     }
 
     private MockResponse delayed(MockResponse r) {
+        if (r.getBody() != null && r.getBody().size() > 0 && r.header("Content-Type") == null) {
+            r.setHeader("Content-Type", "application/json");
+        }
         Duration d = injector.latency();
         if (!d.isZero() && r.getBody() != null && r.getBody().size() > 0) {
             r.setBodyDelay(d);

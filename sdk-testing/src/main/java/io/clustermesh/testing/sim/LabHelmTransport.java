@@ -45,12 +45,17 @@ import java.util.zip.GZIPInputStream;
  * are deleted), and stores the release in Helm's own storage ({@link HelmStorage}: revision N+1 {@code deployed}, the
  * previous one {@code superseded}, chart version = the request's), so that the SDK's release reader works unchanged.
  *
- * <p>Why not helm-java's {@code upgrade()} against the lab's API server: fabric8's mock server does not serve the
- * OpenAPI documents Helm validates manifests against, so {@code install()} fails with
- * {@code proto: cannot parse invalid wire-format data} (DOMAIN.md §10); {@code disableOpenApiValidation()} gets past
- * that, see {@code LabHelmTransportTest} for what happens next. Rendering with {@code template()} and applying is
+ * <p>Why not helm-java's {@code upgrade().install()} against the lab's API server (tried with helm-java 0.0.21, Helm
+ * 3.21 in-process, on a {@code LabCluster}): it first failed at Helm's release-storage query ({@code failed to query with
+ * labels: provided data does not appear to be a protobuf message}: the mock server answered without a
+ * {@code Content-Type}, so client-go took the JSON for protobuf) — {@code disableOpenApiValidation()} does not help,
+ * the failure comes before validation. With the lab dispatcher now sending {@code Content-Type: application/json},
+ * Helm gets past storage and stops at the chart's {@code kubeVersion} check ({@code incompatible with Kubernetes }
+ * followed by an empty version: Helm's discovery does not get the mock's {@code /version}, and
+ * {@code withKubeVersion} is ignored for a real install). DOMAIN.md §10 also records Helm's OpenAPI validation failing
+ * on the mock ({@code proto: cannot parse invalid wire-format data}). Rendering with {@code template()} and applying is
  * independent of how complete the mock API server is, keeps the request counters honest (every write is a write of
- * the SDK's connection), and needs no kubeconfig file on disk.
+ * the SDK's own connection) and needs no kubeconfig on disk.
  *
  * <p>Like the real chart, the CA is the values' {@code tls.ca} when given, else the one in the cluster (what the
  * chart's {@code lookup} would find; {@code helm template} cannot look up, so the transport passes it in as
