@@ -106,17 +106,17 @@ public final class LabHelmTransport implements HelmTransport {
         Map<String, Object> labValues = labValues(connection, ns, request.values());
         String manifest = render(cluster.name(), name, ns, request.values(), labValues);
         List<Map<String, Object>> objects = parse(manifest, ns);
+        Optional<StoredRevision> previous = history.stream().filter(r -> "deployed".equals(r.release.status())).findFirst();
+        Map<String, Map<String, Object>> before = new LinkedHashMap<>();
+        previous.ifPresent(p -> parse(p.manifest, ns).forEach(o -> before.put(ref(o), o)));
         Set<String> rendered = new LinkedHashSet<>();
         for (Map<String, Object> o : objects) {
             rendered.add(ref(o));
-            connection.apply(o, false);
+            applyObject(connection, o, before.get(ref(o)));
         }
-        Optional<StoredRevision> previous = history.stream().filter(r -> "deployed".equals(r.release.status())).findFirst();
-        if (previous.isPresent()) {
-            for (Map<String, Object> old : parse(previous.get().manifest, ns)) {
-                if (!rendered.contains(ref(old))) {
-                    deleteObject(connection, old);
-                }
+        for (Map.Entry<String, Map<String, Object>> old : before.entrySet()) {
+            if (!rendered.contains(old.getKey())) {
+                deleteObject(connection, old.getValue());
             }
         }
         int revision = history.stream().mapToInt(r -> r.release.revision()).max().orElse(0) + 1;
@@ -221,6 +221,89 @@ public final class LabHelmTransport implements HelmTransport {
             return i < 0 ? KIND_ORDER.size() : i;
         }));
         return out;
+    }
+
+    /**
+     * Writes one rendered object unless nothing is to be done, in the spirit of Helm's three-way merge: an object whose
+     * rendering did not change since the previous revision and whose every rendered field is in place in the cluster
+     * is not written; otherwise it is replaced by its rendering, keeping what the server filled in (a Service's
+     * cluster IPs and node ports, any {@code status}), so that fields the chart no longer renders go away.
+     */
+    @SuppressWarnings("unchecked")
+    private static void applyObject(ClusterConnection connection, Map<String, Object> desired, Map<String, Object> previous) {
+        Map<String, Object> meta = (Map<String, Object>) desired.get("metadata");
+        Optional<Map<String, Object>> current = connection.get(String.valueOf(desired.get("apiVersion")), String.valueOf(desired.get("kind")),
+                (String) meta.get("namespace"), String.valueOf(meta.get("name")));
+        if (current.isPresent()) {
+            boolean renderedAsBefore = previous == null || (contains(previous, desired) && contains(desired, previous));
+            if (renderedAsBefore && contains(current.get(), desired)) {
+                return;
+            }
+            desired = keepServerFields(desired, current.get());
+        }
+        connection.apply(desired, false);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> keepServerFields(Map<String, Object> desired, Map<String, Object> current) {
+        Map<String, Object> out = new LinkedHashMap<>(desired);
+        if (current.get("status") != null) {
+            out.put("status", current.get("status"));
+        }
+        if ("Service".equals(desired.get("kind")) && desired.get("spec") instanceof Map<?, ?> ds && current.get("spec") instanceof Map<?, ?> cs) {
+            Map<String, Object> spec = new LinkedHashMap<>((Map<String, Object>) ds);
+            for (String f : List.of("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy")) {
+                if (!spec.containsKey(f) && cs.get(f) != null) {
+                    spec.put(f, cs.get(f));
+                }
+            }
+            if (spec.get("ports") instanceof List<?> ports && cs.get("ports") instanceof List<?> old) {
+                List<Object> merged = new ArrayList<>();
+                for (Object p : ports) {
+                    Map<String, Object> port = new LinkedHashMap<>((Map<String, Object>) p);
+                    for (Object o : old) {
+                        if (o instanceof Map<?, ?> op && Objects.equals(op.get("port"), port.get("port")) && op.get("nodePort") != null
+                                && !port.containsKey("nodePort")) {
+                            port.put("nodePort", op.get("nodePort"));
+                        }
+                    }
+                    merged.add(port);
+                }
+                spec.put("ports", merged);
+            }
+            out.put("spec", spec);
+        }
+        return out;
+    }
+
+    /** Whether every field of {@code wanted} is in {@code actual} with the same value (numbers compared by value). */
+    static boolean contains(Object actual, Object wanted) {
+        if (wanted instanceof Map<?, ?> w) {
+            if (!(actual instanceof Map<?, ?> a)) {
+                return false;
+            }
+            for (Map.Entry<?, ?> e : w.entrySet()) {
+                if (!contains(a.get(e.getKey()), e.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (wanted instanceof List<?> w) {
+            if (!(actual instanceof List<?> a) || a.size() != w.size()) {
+                return false;
+            }
+            for (int i = 0; i < w.size(); i++) {
+                if (!contains(a.get(i), w.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (wanted instanceof Number w && actual instanceof Number a) {
+            return w.doubleValue() == a.doubleValue();
+        }
+        return Objects.equals(wanted, actual);
     }
 
     @SuppressWarnings("unchecked")
