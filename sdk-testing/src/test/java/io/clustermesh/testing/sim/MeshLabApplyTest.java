@@ -8,9 +8,15 @@ import io.clustermesh.RemoteClusterStatus;
 import io.clustermesh.testing.LabCluster;
 import io.clustermesh.testing.MeshLab;
 import io.clustermesh.testing.etcd.EtcdServer;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -59,6 +65,8 @@ class MeshLabApplyTest {
                     .filter(r -> r.name().equals("cluster3")).findFirst().orElseThrow();
             assertThat(c1SeesC3.clusterId()).isEqualTo(3);
 
+            globalServicesArePublishedOnlyWhenGlobalAndShared(lab, mesh);
+
             lab.clusters().forEach(LabCluster::resetCounts);
             MeshReport again = mesh.apply(mesh.plan());
             assertThat(again.succeeded()).as(again.toString()).isTrue();
@@ -68,5 +76,33 @@ class MeshLabApplyTest {
             });
         }
         assertThat(EtcdServer.liveProcesses()).isEmpty();
+    }
+
+    /** cluster2 exports a global service; cluster1's is global but not shared; cluster3 sees only cluster2's backends. */
+    private static void globalServicesArePublishedOnlyWhenGlobalAndShared(MeshLab lab, Mesh mesh) {
+        for (String c : List.of("cluster1", "cluster2")) {
+            KubernetesClient k = lab.cluster(c).client();
+            k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("meshtest").endMetadata().build()).create();
+            k.pods().resource(new PodBuilder().withNewMetadata().withName("hello-0").withNamespace("meshtest").addToLabels("app", "hello").endMetadata()
+                    .withNewSpec().addNewContainer().withName("hello").withImage("hello").endContainer().endSpec()
+                    .withNewStatus().withPodIP(c.equals("cluster1") ? "10.1.0.7" : "10.2.0.7").addNewCondition().withType("Ready").withStatus("True")
+                    .endCondition().endStatus().build()).create();
+            Map<String, String> annotations = c.equals("cluster1")
+                    ? Map.of("service.cilium.io/global", "true", "service.cilium.io/shared", "false")
+                    : Map.of("service.cilium.io/global", "true");
+            k.services().resource(new ServiceBuilder().withNewMetadata().withName("hello").withNamespace("meshtest").withAnnotations(annotations)
+                    .endMetadata().withNewSpec().addToSelector("app", "hello").addNewPort().withName("http").withPort(80)
+                    .withNewTargetPort(8080).endPort().endSpec().build()).create();
+        }
+        lab.cilium("cluster3").awaitRemotes(r -> r.stream().anyMatch(x -> x.name().equals("cluster2") && x.numSharedServices() == 1), Duration.ofSeconds(20));
+        Map<String, Map<String, String>> seen = lab.cilium("cluster3").remoteServices();
+        assertThat(seen.get("cluster1")).isEmpty();
+        assertThat(seen.get("cluster2")).containsOnlyKeys("cilium/state/services/v1/cluster2/meshtest/hello");
+        assertThat(seen.get("cluster2").get("cilium/state/services/v1/cluster2/meshtest/hello"))
+                .contains("\"cluster\":\"cluster2\"", "\"namespace\":\"meshtest\"", "\"name\":\"hello\"", "\"shared\":true",
+                        "\"includeExternal\":true", "\"backends\":{\"10.2.0.7\":{\"http\":{\"Protocol\":\"TCP\",\"Port\":8080}}}", "\"clusterID\":2");
+        RemoteClusterStatus c3SeesC2 = mesh.status().clusters().get(2).agents().get(0).remotes().stream()
+                .filter(r -> r.name().equals("cluster2")).findFirst().orElseThrow();
+        assertThat(c3SeesC2.numSharedServices()).isEqualTo(1);
     }
 }
