@@ -114,11 +114,13 @@ public final class LabHelmTransport implements HelmTransport {
             rendered.add(ref(o));
             applyObject(connection, o, before.get(ref(o)));
         }
-        for (Map.Entry<String, Map<String, Object>> old : before.entrySet()) {
-            if (!rendered.contains(old.getKey())) {
-                deleteObject(connection, old.getValue());
+        List<Map<String, Object>> gone = new ArrayList<>();
+        before.forEach((ref, o) -> {
+            if (!rendered.contains(ref)) {
+                gone.add(o);
             }
-        }
+        });
+        deleteInUninstallOrder(connection, gone);
         int revision = history.stream().mapToInt(r -> r.release.revision()).max().orElse(0) + 1;
         HelmRelease next = new HelmRelease(name, ns, revision, "deployed", "cilium", request.chartVersion(), request.values());
         connection.putSecret(ns, HelmStorage.encode(next, manifest, clock.instant()));
@@ -141,7 +143,7 @@ public final class LabHelmTransport implements HelmTransport {
             return false;
         }
         history.stream().filter(r -> "deployed".equals(r.release.status())).findFirst()
-                .ifPresent(r -> parse(r.manifest, namespace).forEach(o -> deleteObject(connection, o)));
+                .ifPresent(r -> deleteInUninstallOrder(connection, parse(r.manifest, namespace)));
         for (StoredRevision r : history) {
             connection.deleteSecret(namespace, HelmStorage.secretName(releaseName, r.release.revision()));
         }
@@ -310,6 +312,13 @@ public final class LabHelmTransport implements HelmTransport {
     private static String ref(Map<String, Object> o) {
         Map<String, Object> meta = (Map<String, Object>) o.get("metadata");
         return o.get("apiVersion") + "/" + o.get("kind") + "/" + meta.get("namespace") + "/" + meta.get("name");
+    }
+
+    /** Helm deletes in the reverse of its install order: workloads first, their secrets last. */
+    private static void deleteInUninstallOrder(ClusterConnection connection, List<Map<String, Object>> objects) {
+        List<Map<String, Object>> reversed = new ArrayList<>(objects);
+        java.util.Collections.reverse(reversed);
+        reversed.forEach(o -> deleteObject(connection, o));
     }
 
     @SuppressWarnings("unchecked")

@@ -336,6 +336,7 @@ public final class SimulatedCilium implements AutoCloseable {
         next = Math.min(next, rollout("DaemonSet", ds, nodes.size(), now));
         next = Math.min(next, rollout("Deployment", dep, dep == null || dep.getSpec().getReplicas() == null ? 1 : dep.getSpec().getReplicas(), now));
         next = Math.min(next, loadBalancer(svc, nodes, now));
+        issueMissingCertificates(svc, dep);
         syncApiserver(svc, dep);
         publish(nodes);
         agentInputs = readAgentInputs(ds, dep);
@@ -530,6 +531,51 @@ public final class SimulatedCilium implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------------ clustermesh-apiserver
+
+    /**
+     * With {@code tls.auto.method} {@code cronJob} or {@code certmanager} the chart renders no certificate secrets: the
+     * certgen job or cert-manager issues them from the CA. The simulator plays that part: when the clustermesh-apiserver
+     * exists without its server certificate, it issues the server, admin, remote and local (KVStoreMesh) certificates
+     * from {@code cilium-ca}. Secrets that exist are never touched.
+     */
+    private void issueMissingCertificates(Service svc, Deployment dep) {
+        if (svc == null || dep == null || kube.secrets().inNamespace(NAMESPACE).withName("clustermesh-apiserver-server-cert").get() != null) {
+            return;
+        }
+        Secret caSecret = kube.secrets().inNamespace(NAMESPACE).withName("cilium-ca").get();
+        String caCrt = caSecret == null ? null : data(caSecret, "ca.crt");
+        String caKey = caSecret == null ? null : data(caSecret, "ca.key");
+        if (caCrt == null || caKey == null) {
+            return;
+        }
+        var authority = new io.clustermesh.cilium.BouncyCastleCertificateAuthority();
+        PemCredential ca = new PemCredential(caCrt, caKey);
+        var issued = new io.clustermesh.cilium.MeshCertificates(authority).issue(ca, io.clustermesh.cilium.MeshCertificates.Profile.of(cluster).withClient(false));
+        PemCredential local = authority.issue(ca, new io.clustermesh.spi.CertificateRequest("local-" + cluster, List.of(), List.of(), false, true,
+                Duration.ofDays(365)));
+        Map<String, PemCredential> certs = new LinkedHashMap<>();
+        certs.put("server", issued.server());
+        certs.put("admin", issued.admin());
+        certs.put("remote", issued.remote());
+        certs.put("local", local);
+        certs.forEach((name, cert) -> {
+            String secret = "clustermesh-apiserver-" + name + "-cert";
+            if (kube.secrets().inNamespace(NAMESPACE).withName(secret).get() == null) {
+                Map<String, String> d = new LinkedHashMap<>();
+                d.put("ca.crt", b64(caCrt));
+                d.put("tls.crt", b64(cert.certificatePem()));
+                d.put("tls.key", b64(cert.privateKeyPem()));
+                kube.secrets().inNamespace(NAMESPACE).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+                        .withName(secret).withNamespace(NAMESPACE).addToLabels(OWNER_LABEL, "simulated-cilium").endMetadata()
+                        .withType("kubernetes.io/tls").withData(d).build()).create();
+            }
+        });
+        LOG.debug("{}: issued the clustermesh-apiserver certificates from cilium-ca (as the certgen job would)", cluster);
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
 
     private void syncApiserver(Service svc, Deployment dep) {
         Secret server = kube.secrets().inNamespace(NAMESPACE).withName("clustermesh-apiserver-server-cert").get();

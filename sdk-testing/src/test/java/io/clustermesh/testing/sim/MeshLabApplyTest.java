@@ -5,6 +5,8 @@ import io.clustermesh.Mesh;
 import io.clustermesh.MeshReport;
 import io.clustermesh.MeshStatus;
 import io.clustermesh.RemoteClusterStatus;
+import io.clustermesh.model.CertificateMethod;
+import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.testing.LabCluster;
 import io.clustermesh.testing.MeshLab;
 import io.clustermesh.testing.etcd.EtcdServer;
@@ -74,8 +76,29 @@ class MeshLabApplyTest {
                 assertThat(rc.writes()).as(rc.byMethod() + " " + rc.byPath()).isZero();
                 assertThat(rc.reads()).isPositive();
             });
+
+            // disabling the mesh (the CLI's disable shape) removes the clustermesh-apiserver: every etcd stops
+            MeshReport off = mesh.disable();
+            assertThat(off.succeeded()).as(off.toString()).isTrue();
+            for (String c : lab.clusters().stream().map(LabCluster::name).toList()) {
+                lab.cilium(c).awaitRemotes(r -> !lab.cilium(c).apiserverRunning(), Duration.ofSeconds(20));
+                assertThat(lab.resolver().resolve(lab.meshIp(c), 2379)).isEmpty();
+            }
         }
         assertThat(EtcdServer.liveProcesses()).isEmpty();
+    }
+
+    @Test
+    void withTheCronJobMethodTheSimulatorIssuesTheCertificatesAndTheMeshConverges() {
+        CiliumOptions cronJob = CiliumOptions.defaults().certificateMethod(CertificateMethod.CRON_JOB);
+        try (MeshLab lab = MeshLab.builder().clusters(2).nodesPerCluster(1).cilium(cronJob).start();
+             Mesh mesh = lab.meshBuilder().build()) {
+            MeshReport report = mesh.apply(mesh.plan());
+            assertThat(report.succeeded()).as(report.toString()).isTrue();
+            assertThat(mesh.status().clusters()).allSatisfy(c -> assertThat(c.peers()).allSatisfy(p -> assertThat(p.fullyConnected()).isTrue()));
+            assertThat(lab.cluster("cluster1").client().secrets().inNamespace("kube-system").withName("clustermesh-apiserver-server-cert").get()
+                    .getMetadata().getLabels()).containsEntry("clustermesh.io/lab-owner", "simulated-cilium");
+        }
     }
 
     /** cluster2 exports a global service; cluster1's is global but not shared; cluster3 sees only cluster2's backends. */
