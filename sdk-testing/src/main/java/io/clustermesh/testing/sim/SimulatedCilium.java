@@ -680,7 +680,7 @@ public final class SimulatedCilium implements AutoCloseable {
             Map<String, Object> node = new LinkedHashMap<>();
             node.put("Name", n.getMetadata().getName());
             node.put("Cluster", name);
-            node.put("IPAddresses", List.of(Map.of("Type", "InternalIP", "IP", String.valueOf(internalIp(n)))));
+            node.put("IPAddresses", List.of(new TreeMap<>(Map.of("Type", "InternalIP", "IP", String.valueOf(internalIp(n))))));
             node.put("ClusterID", id);
             want.put(NODES_PREFIX + name + "/" + n.getMetadata().getName(), JSON.writeValueAsString(node));
         }
@@ -731,9 +731,9 @@ public final class SimulatedCilium implements AutoCloseable {
         Map<String, Object> targetPorts = new LinkedHashMap<>();
         for (ServicePort p : s.getSpec().getPorts() == null ? List.<ServicePort>of() : s.getSpec().getPorts()) {
             String portName = p.getName() == null ? "" : p.getName();
-            ports.put(portName, Map.of("Protocol", p.getProtocol() == null ? "TCP" : p.getProtocol(), "Port", p.getPort()));
+            ports.put(portName, portConfiguration(p.getProtocol(), p.getPort()));
             int target = p.getTargetPort() != null && p.getTargetPort().getIntVal() != null ? p.getTargetPort().getIntVal() : p.getPort();
-            targetPorts.put(portName, Map.of("Protocol", p.getProtocol() == null ? "TCP" : p.getProtocol(), "Port", target));
+            targetPorts.put(portName, portConfiguration(p.getProtocol(), target));
         }
         Map<String, Object> frontends = new LinkedHashMap<>();
         if (s.getSpec().getClusterIP() != null && !"None".equals(s.getSpec().getClusterIP())) {
@@ -762,6 +762,14 @@ public final class SimulatedCilium implements AutoCloseable {
         out.put("includeExternal", true);
         out.put("clusterID", id);
         return out;
+    }
+
+    /** Cilium's {@code loadbalancer.L4Addr} as JSON: {@code {"Protocol": "TCP", "Port": 80}} (in that order). */
+    private static Map<String, Object> portConfiguration(String protocol, int port) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("Protocol", protocol == null ? "TCP" : protocol);
+        m.put("Port", port);
+        return m;
     }
 
     // ------------------------------------------------------------------------------------------ agents
