@@ -103,7 +103,7 @@ public final class LabHelmTransport implements HelmTransport {
         String ns = request.namespace();
         String name = request.releaseName();
         List<StoredRevision> history = revisions(connection, ns, name);
-        Map<String, Object> labValues = labValues(connection, ns, request.values());
+        Map<String, Object> labValues = labValues(connection, ns, request.values(), request.chartVersion());
         String manifest = render(cluster.name(), name, ns, request.values(), labValues);
         List<Map<String, Object>> objects = parse(manifest, ns);
         Optional<StoredRevision> previous = history.stream().filter(r -> "deployed".equals(r.release.status())).findFirst();
@@ -174,19 +174,23 @@ public final class LabHelmTransport implements HelmTransport {
         }
     }
 
-    private static Map<String, Object> labValues(ClusterConnection connection, String ns, Map<String, Object> values) {
+    /** What the chart cannot know by itself: the version the release asks for, and what its lookup would find. */
+    private static Map<String, Object> labValues(ClusterConnection connection, String ns, Map<String, Object> values, String chartVersion) {
+        Map<String, Object> lab = new LinkedHashMap<>();
+        if (chartVersion != null && !chartVersion.isBlank()) {
+            lab.put("chartVersion", chartVersion);
+        }
         Object caCert = path(values, "tls", "ca", "cert");
-        if (caCert instanceof String s && !s.isBlank()) {
-            return Map.of();
+        if (!(caCert instanceof String s && !s.isBlank())) {
+            Optional<SecretData> existing = connection.secret(ns, "cilium-ca");
+            if (existing.isPresent() && existing.get().data().get("ca.crt") != null && existing.get().data().get("ca.key") != null) {
+                Map<String, Object> ca = new LinkedHashMap<>();
+                ca.put("cert", Base64.getEncoder().encodeToString(existing.get().data().get("ca.crt")));
+                ca.put("key", Base64.getEncoder().encodeToString(existing.get().data().get("ca.key")));
+                lab.put("existingCa", ca);
+            }
         }
-        Optional<SecretData> existing = connection.secret(ns, "cilium-ca");
-        if (existing.isEmpty() || existing.get().data().get("ca.crt") == null || existing.get().data().get("ca.key") == null) {
-            return Map.of();
-        }
-        Map<String, Object> ca = new LinkedHashMap<>();
-        ca.put("cert", Base64.getEncoder().encodeToString(existing.get().data().get("ca.crt")));
-        ca.put("key", Base64.getEncoder().encodeToString(existing.get().data().get("ca.key")));
-        return Map.of("lab", Map.of("existingCa", ca));
+        return lab.isEmpty() ? Map.of() : Map.of("lab", lab);
     }
 
     private static Object path(Map<String, ?> m, String... keys) {

@@ -99,7 +99,8 @@ class LabHelmTransportTest {
                     .containsEntry("max-connected-clusters", "255").containsEntry("routing-mode", "tunnel")
                     .containsEntry("tunnel-protocol", "vxlan").containsEntry("identity-allocation-mode", "crd")
                     .containsEntry("kube-proxy-replacement", "true").containsEntry("enable-wireguard", "false")
-                    .containsEntry("enable-ipsec", "false").containsEntry("clustermesh-config", "/var/lib/cilium/clustermesh/");
+                    .containsEntry("enable-ipsec", "false").containsEntry("clustermesh-config", "/var/lib/cilium/clustermesh/")
+                    .doesNotContainKey("policy-default-local-cluster");
             assertThat(text(k, "cilium-ca", "ca.crt")).isEqualTo(MESH_CA.certificatePem());
             for (String s : List.of("server", "admin", "remote", "client")) {
                 assertThat(text(k, "clustermesh-apiserver-" + s + "-cert", "ca.crt")).isEqualTo(MESH_CA.certificatePem());
@@ -161,6 +162,8 @@ class LabHelmTransportTest {
             upgrade(conn, "cluster2", "1.20.0", v);
 
             assertThat(k.secrets().inNamespace("kube-system").withName("cilium-kvstoremesh").get().getData()).containsOnlyKeys("cluster1", "cluster3");
+            assertThat(k.configMaps().inNamespace("kube-system").withName("cilium-config").get().getData())
+                    .as("from 1.19 on").containsEntry("policy-default-local-cluster", "true");
             assertThat(text(k, "cilium-kvstoremesh", "cluster3")).contains("- https://cluster3.mesh.cilium.io:2379");
             assertThat(text(k, "cilium-clustermesh", "cluster3")).contains("- https://clustermesh-apiserver.kube-system.svc:2379")
                     .contains("local-etcd-client.crt");
