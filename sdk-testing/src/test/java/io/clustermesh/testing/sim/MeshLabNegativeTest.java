@@ -107,6 +107,10 @@ class MeshLabNegativeTest {
         assertThat(peer.configured()).isZero();
         assertThat(peer.errors()).anySatisfy(e -> assertThat(e).startsWith("not configured on cilium-")
                 .contains("add cluster2 to clustermesh.config.clusters"));
+        // and names the entry that is there instead, with the agents' error
+        assertThat(cluster("cluster1").errors()).anySatisfy(e -> assertThat(e)
+                .startsWith("the agents are configured for a remote cluster 'cluster-two' that is not in the mesh (cluster configuration "
+                        + "expected to be present but not found"));
     }
 
     @Test
