@@ -135,19 +135,6 @@ public final class SimulatedCilium implements AutoCloseable {
                 throw new IllegalArgumentException("agentRefresh, probeTimeout and heartbeatInterval must be positive");
             }
         }
-
-        /** Fast defaults for tests: 200 ms LB and rollout delays, agents re-check every 250 ms. */
-        public static Knobs fast() {
-            return new Knobs(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofSeconds(60), Duration.ofMillis(250), Duration.ofSeconds(2));
-        }
-
-        public Knobs withLbDelay(Duration d) {
-            return new Knobs(d, rolloutDelay, heartbeatInterval, agentRefresh, probeTimeout);
-        }
-
-        public Knobs withRolloutDelay(Duration d) {
-            return new Knobs(lbDelay, d, heartbeatInterval, agentRefresh, probeTimeout);
-        }
     }
 
     private final String cluster;
