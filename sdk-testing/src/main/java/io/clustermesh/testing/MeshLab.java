@@ -188,15 +188,18 @@ public final class MeshLab implements AutoCloseable {
     // --- Cilium and Helm on the lab -------------------------------------------------------------------------------------
 
     /**
-     * The one Helm transport of the lab: renders the lab chart and applies it through whichever cluster connection it
-     * is given (see {@link LabHelmTransport}). Use it with the SDK:
+     * The one Helm transport of the lab, dispatching by cluster: renders the lab chart and applies the objects with the
+     * lab's own client of the cluster (Helm's object traffic belongs to the simulated world: neither counted nor
+     * faulted), while the release is read and stored through the SDK's connection (counted, faultable); see
+     * {@link LabHelmTransport}. Use it with the SDK:
      * {@code Mesh.builder().spec(lab.spec()).helmTransport(lab.helmTransport())}, or {@link #meshBuilder()}.
      */
     public synchronized LabHelmTransport helmTransport() {
         ensureOpen();
         if (helm == null) {
             LabChart chart = own(LabChart.extract(workDir));
-            helm = new LabHelmTransport(chart.directory(), java.time.Clock.systemUTC());
+            helm = new LabHelmTransport(chart.directory(), java.time.Clock.systemUTC(),
+                    name -> byName.containsKey(name) ? byName.get(name).client() : null);
         }
         return helm;
     }

@@ -40,10 +40,12 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Helm on the lab: renders the {@linkplain LabChart lab chart} with helm-java's {@code template()} (Helm 3 in-process,
- * {@code --kube-version 1.30.0}), applies the rendered objects through the cluster connection it is given
- * (create-or-update; unchanged objects are not written; objects of the previous revision that are no longer rendered
- * are deleted), and stores the release in Helm's own storage ({@link HelmStorage}: revision N+1 {@code deployed}, the
+ * {@code --kube-version 1.30.0}), applies the rendered objects (create-or-replace; unchanged objects are not written;
+ * objects of the previous revision that are no longer rendered are deleted, in Helm's uninstall order) and stores the
+ * release through the SDK's connection in Helm's own storage ({@link HelmStorage}: revision N+1 {@code deployed}, the
  * previous one {@code superseded}, chart version = the request's), so that the SDK's release reader works unchanged.
+ * The objects go through the SDK's connection too, or — in a {@code MeshLab} — through the lab's own client of the
+ * cluster (see the constructors).
  *
  * <p>Why not helm-java's {@code upgrade().install()} against the lab's API server (tried with helm-java 0.0.21, Helm
  * 3.21 in-process, on a {@code LabCluster}): it first failed at Helm's release-storage query ({@code failed to query with
@@ -73,14 +75,34 @@ public final class LabHelmTransport implements HelmTransport {
 
     private final Path chart;
     private final Clock clock;
+    private final java.util.function.Function<String, io.fabric8.kubernetes.client.KubernetesClient> labClients;
 
     /**
+     * Everything through the connection the SDK passes in: Helm's object traffic counts as the SDK's.
+     *
      * @param chart the chart directory (normally {@link LabChart#directory()})
      * @param clock the time recorded in the release
      */
     public LabHelmTransport(Path chart, Clock clock) {
+        this(chart, clock, null);
+    }
+
+    /**
+     * Release storage through the SDK's connection; the chart's objects (and the chart's CA lookup) through the lab's
+     * own client of the cluster, as if Helm ran inside the simulated world: they are neither counted nor faulted.
+     * What the SDK decides — reading the release and storing the new one — still goes through its own connection.
+     *
+     * @param labClients the lab's client of a cluster by name ({@code null} for a cluster: use the connection)
+     */
+    public LabHelmTransport(Path chart, Clock clock, java.util.function.Function<String, io.fabric8.kubernetes.client.KubernetesClient> labClients) {
         this.chart = Objects.requireNonNull(chart, "chart");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.labClients = labClients;
+    }
+
+    private ClusterObjects objects(ClusterConnection connection, MeshCluster cluster) {
+        io.fabric8.kubernetes.client.KubernetesClient client = labClients == null ? null : labClients.apply(cluster.name());
+        return client == null ? ClusterObjects.of(connection) : ClusterObjects.of(client);
     }
 
     @Override
@@ -103,16 +125,17 @@ public final class LabHelmTransport implements HelmTransport {
         String ns = request.namespace();
         String name = request.releaseName();
         List<StoredRevision> history = revisions(connection, ns, name);
-        Map<String, Object> labValues = labValues(connection, ns, request.values(), request.chartVersion());
+        ClusterObjects objects = objects(connection, cluster);
+        Map<String, Object> labValues = labValues(objects, ns, request.values(), request.chartVersion());
         String manifest = render(cluster.name(), name, ns, request.values(), labValues);
-        List<Map<String, Object>> objects = parse(manifest, ns);
+        List<Map<String, Object>> rendering = parse(manifest, ns);
         Optional<StoredRevision> previous = history.stream().filter(r -> "deployed".equals(r.release.status())).findFirst();
         Map<String, Map<String, Object>> before = new LinkedHashMap<>();
         previous.ifPresent(p -> parse(p.manifest, ns).forEach(o -> before.put(ref(o), o)));
         Set<String> rendered = new LinkedHashSet<>();
-        for (Map<String, Object> o : objects) {
+        for (Map<String, Object> o : rendering) {
             rendered.add(ref(o));
-            applyObject(connection, o, before.get(ref(o)));
+            applyObject(objects, o, before.get(ref(o)));
         }
         List<Map<String, Object>> gone = new ArrayList<>();
         before.forEach((ref, o) -> {
@@ -120,7 +143,7 @@ public final class LabHelmTransport implements HelmTransport {
                 gone.add(o);
             }
         });
-        deleteInUninstallOrder(connection, gone);
+        deleteInUninstallOrder(objects, gone);
         int revision = history.stream().mapToInt(r -> r.release.revision()).max().orElse(0) + 1;
         HelmRelease next = new HelmRelease(name, ns, revision, "deployed", "cilium", request.chartVersion(), request.values());
         connection.putSecret(ns, HelmStorage.encode(next, manifest, clock.instant()));
@@ -132,7 +155,7 @@ public final class LabHelmTransport implements HelmTransport {
             }
         }
         LOG.info("{}: lab helm {} {} revision {} ({} objects)", cluster.name(), revision == 1 ? "install" : "upgrade", name, revision,
-                objects.size());
+                rendering.size());
         return next;
     }
 
@@ -143,7 +166,7 @@ public final class LabHelmTransport implements HelmTransport {
             return false;
         }
         history.stream().filter(r -> "deployed".equals(r.release.status())).findFirst()
-                .ifPresent(r -> deleteInUninstallOrder(connection, parse(r.manifest, namespace)));
+                .ifPresent(r -> deleteInUninstallOrder(objects(connection, cluster), parse(r.manifest, namespace)));
         for (StoredRevision r : history) {
             connection.deleteSecret(namespace, HelmStorage.secretName(releaseName, r.release.revision()));
         }
@@ -175,18 +198,18 @@ public final class LabHelmTransport implements HelmTransport {
     }
 
     /** What the chart cannot know by itself: the version the release asks for, and what its lookup would find. */
-    private static Map<String, Object> labValues(ClusterConnection connection, String ns, Map<String, Object> values, String chartVersion) {
+    private static Map<String, Object> labValues(ClusterObjects objects, String ns, Map<String, Object> values, String chartVersion) {
         Map<String, Object> lab = new LinkedHashMap<>();
         if (chartVersion != null && !chartVersion.isBlank()) {
             lab.put("chartVersion", chartVersion);
         }
         Object caCert = path(values, "tls", "ca", "cert");
         if (!(caCert instanceof String s && !s.isBlank())) {
-            Optional<SecretData> existing = connection.secret(ns, "cilium-ca");
-            if (existing.isPresent() && existing.get().data().get("ca.crt") != null && existing.get().data().get("ca.key") != null) {
+            Object data = objects.get("v1", "Secret", ns, "cilium-ca").map(m -> m.get("data")).orElse(null);
+            if (data instanceof Map<?, ?> d && d.get("ca.crt") instanceof String crt && d.get("ca.key") instanceof String key) {
                 Map<String, Object> ca = new LinkedHashMap<>();
-                ca.put("cert", Base64.getEncoder().encodeToString(existing.get().data().get("ca.crt")));
-                ca.put("key", Base64.getEncoder().encodeToString(existing.get().data().get("ca.key")));
+                ca.put("cert", crt);  // the API's base64, what the chart's lookup would see
+                ca.put("key", key);
                 lab.put("existingCa", ca);
             }
         }
@@ -236,9 +259,9 @@ public final class LabHelmTransport implements HelmTransport {
      * cluster IPs and node ports, any {@code status}), so that fields the chart no longer renders go away.
      */
     @SuppressWarnings("unchecked")
-    private static void applyObject(ClusterConnection connection, Map<String, Object> desired, Map<String, Object> previous) {
+    private static void applyObject(ClusterObjects objects, Map<String, Object> desired, Map<String, Object> previous) {
         Map<String, Object> meta = (Map<String, Object>) desired.get("metadata");
-        Optional<Map<String, Object>> current = connection.get(String.valueOf(desired.get("apiVersion")), String.valueOf(desired.get("kind")),
+        Optional<Map<String, Object>> current = objects.get(String.valueOf(desired.get("apiVersion")), String.valueOf(desired.get("kind")),
                 (String) meta.get("namespace"), String.valueOf(meta.get("name")));
         if (current.isPresent()) {
             boolean renderedAsBefore = previous == null || (contains(previous, desired) && contains(desired, previous));
@@ -247,7 +270,7 @@ public final class LabHelmTransport implements HelmTransport {
             }
             desired = keepServerFields(desired, current.get());
         }
-        connection.apply(desired, false);
+        objects.put(desired);
     }
 
     @SuppressWarnings("unchecked")
@@ -319,16 +342,16 @@ public final class LabHelmTransport implements HelmTransport {
     }
 
     /** Helm deletes in the reverse of its install order: workloads first, their secrets last. */
-    private static void deleteInUninstallOrder(ClusterConnection connection, List<Map<String, Object>> objects) {
-        List<Map<String, Object>> reversed = new ArrayList<>(objects);
+    private static void deleteInUninstallOrder(ClusterObjects objects, List<Map<String, Object>> gone) {
+        List<Map<String, Object>> reversed = new ArrayList<>(gone);
         java.util.Collections.reverse(reversed);
-        reversed.forEach(o -> deleteObject(connection, o));
+        reversed.forEach(o -> deleteObject(objects, o));
     }
 
     @SuppressWarnings("unchecked")
-    private static void deleteObject(ClusterConnection connection, Map<String, Object> o) {
+    private static void deleteObject(ClusterObjects objects, Map<String, Object> o) {
         Map<String, Object> meta = (Map<String, Object>) o.get("metadata");
-        connection.delete(String.valueOf(o.get("apiVersion")), String.valueOf(o.get("kind")), (String) meta.get("namespace"),
+        objects.delete(String.valueOf(o.get("apiVersion")), String.valueOf(o.get("kind")), (String) meta.get("namespace"),
                 String.valueOf(meta.get("name")));
     }
 

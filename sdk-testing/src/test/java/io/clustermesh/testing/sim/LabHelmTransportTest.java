@@ -205,22 +205,28 @@ class LabHelmTransportTest {
 
     @Test
     void withoutTlsCaTheChartKeepsTheClustersCaAndUninstallRemovesEverything() {
-        KubernetesClient k = lab.cluster("cluster4").client();
-        try (ClusterConnection conn = connect("cluster4")) {
+        LabCluster lc = lab.cluster("cluster4");
+        KubernetesClient k = lc.client();
+        // this transport writes the objects through the SDK's connection too (not the lab's client): they are counted
+        try (ClusterConnection conn = connect("cluster4"); LabChart chart = LabChart.extract()) {
+            LabHelmTransport viaConnection = new LabHelmTransport(chart.directory(), java.time.Clock.systemUTC());
             Map<String, Object> v = values("cluster4", CiliumOptions.version("1.16.19").certificateMethod(CertificateMethod.HELM), List.of(), true);
             ((Map<?, ?>) v.get("tls")).remove("ca");
-            upgrade(conn, "cluster4", "1.16.19", v);
+            HelmRequest request = new HelmRequest("kube-system", "cilium", "cilium", null, "1.16.19", v, null);
+            lc.resetCounts();
+            viaConnection.upgradeInstall(conn, MeshCluster.named("cluster4"), request);
+            assertThat(lc.counts().path("/api/v1/namespaces/kube-system/configmaps")).as("the ConfigMap was created through the connection").isEqualTo(1);
             String generated = text(k, "cilium-ca", "ca.crt");
             assertThat(generated).contains("BEGIN CERTIFICATE").isNotEqualTo(MESH_CA.certificatePem());
-            upgrade(conn, "cluster4", "1.16.19", v);
+            viaConnection.upgradeInstall(conn, MeshCluster.named("cluster4"), request);
             assertThat(text(k, "cilium-ca", "ca.crt")).as("the chart's lookup finds the CA it generated").isEqualTo(generated);
 
-            assertThat(lab.helmTransport().uninstall(conn, MeshCluster.named("cluster4"), "kube-system", "cilium")).isTrue();
+            assertThat(viaConnection.uninstall(conn, MeshCluster.named("cluster4"), "kube-system", "cilium")).isTrue();
             assertThat(k.configMaps().inNamespace("kube-system").withName("cilium-config").get()).isNull();
             assertThat(k.apps().daemonSets().inNamespace("kube-system").withName("cilium").get()).isNull();
             assertThat(k.secrets().inNamespace("kube-system").withName("cilium-ca").get()).isNull();
             assertThat(conn.secrets("kube-system", "owner=helm")).isEmpty();
-            assertThat(lab.helmTransport().uninstall(conn, MeshCluster.named("cluster4"), "kube-system", "cilium")).isFalse();
+            assertThat(viaConnection.uninstall(conn, MeshCluster.named("cluster4"), "kube-system", "cilium")).isFalse();
         }
     }
 
