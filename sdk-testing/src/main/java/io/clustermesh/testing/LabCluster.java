@@ -301,6 +301,15 @@ public final class LabCluster implements AutoCloseable {
                 .withName(plural + "." + group).build());
     }
 
+    /**
+     * Who answers {@code exec} in pods (a Kubernetes exec WebSocket with stdout, stderr and the exit status), e.g. the
+     * simulated Cilium agents' {@code cilium-dbg status -o json}. Pods the handler does not serve get the CRUD store's
+     * answer.
+     */
+    public void execHandler(ExecHandler handler) {
+        dispatcher.execHandler(Objects.requireNonNull(handler, "handler"));
+    }
+
     /** Listens to successful writes (in order, on the cluster's event thread; listeners must not block long). */
     public void onChange(Consumer<KubeChange> listener) {
         dispatcher.listener(Objects.requireNonNull(listener, "listener"));

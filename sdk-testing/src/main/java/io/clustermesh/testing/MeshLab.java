@@ -1,5 +1,7 @@
 package io.clustermesh.testing;
 
+import io.clustermesh.Mesh;
+import io.clustermesh.MeshTimeouts;
 import io.clustermesh.model.AzureRef;
 import io.clustermesh.model.AzureSpec;
 import io.clustermesh.model.CaStrategy;
@@ -11,6 +13,10 @@ import io.clustermesh.testing.arm.ArmChange;
 import io.clustermesh.testing.arm.FakeArm;
 import io.clustermesh.testing.arm.ManagedClusterSeed;
 import io.clustermesh.testing.etcd.EtcdServer;
+import io.clustermesh.testing.sim.LabChart;
+import io.clustermesh.testing.sim.LabHelmTransport;
+import io.clustermesh.testing.sim.SimulatedCilium;
+import io.clustermesh.testing.sim.SimulatedCiliumAddon;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +82,8 @@ public final class MeshLab implements AutoCloseable {
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
     private final Map<String, MeshCluster> meshClusters = new LinkedHashMap<>();
     private volatile boolean closed;
+    private SimulatedCiliumAddon cilium;
+    private LabHelmTransport helm;
 
     private MeshLab(Builder b, List<LabCluster> clusters, FakeArm arm, Path workDir, ScheduledExecutorService scheduler,
                     Map<String, MeshCluster> meshClusters) {
@@ -175,6 +183,49 @@ public final class MeshLab implements AutoCloseable {
                     .access(c.access()));
         }
         return new MeshSpec(given != null ? given.name() : settings.name, cilium, ca, exposure, azure, out);
+    }
+
+    // --- Cilium and Helm on the lab -------------------------------------------------------------------------------------
+
+    /**
+     * The one Helm transport of the lab, dispatching by cluster: renders the lab chart and applies the objects with the
+     * lab's own client of the cluster (Helm's object traffic belongs to the simulated world: neither counted nor
+     * faulted), while the release is read and stored through the SDK's connection (counted, faultable); see
+     * {@link LabHelmTransport}. Use it with the SDK:
+     * {@code Mesh.builder().spec(lab.spec()).helmTransport(lab.helmTransport())}, or {@link #meshBuilder()}.
+     */
+    public synchronized LabHelmTransport helmTransport() {
+        ensureOpen();
+        if (helm == null) {
+            LabChart chart = own(LabChart.extract(workDir));
+            helm = new LabHelmTransport(chart.directory(), java.time.Clock.systemUTC(),
+                    name -> byName.containsKey(name) ? byName.get(name).client() : null);
+        }
+        return helm;
+    }
+
+    /** A {@code Mesh} builder with the lab's {@link #spec()}, {@link #helmTransport()} and {@link #timeouts()}. */
+    public Mesh.Builder meshBuilder() {
+        return Mesh.builder().spec(spec()).helmTransport(helmTransport()).timeouts(timeouts());
+    }
+
+    /** Deadlines that suit the lab: waits of tens of seconds at most, polled every 50 ms. */
+    public static MeshTimeouts timeouts() {
+        return new MeshTimeouts(Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(45),
+                Duration.ofSeconds(10), Duration.ofMillis(50));
+    }
+
+    /**
+     * The simulated Cilium of a cluster (see {@link SimulatedCilium}).
+     *
+     * @throws IllegalStateException if the lab runs without it ({@link Builder#simulatedCilium(boolean)})
+     */
+    public SimulatedCilium cilium(String cluster) {
+        if (cilium == null) {
+            throw new IllegalStateException("this lab runs without the simulated Cilium");
+        }
+        cluster(cluster);
+        return cilium.cluster(cluster);
     }
 
     // --- extension points for addons ----------------------------------------------------------------------------------
@@ -305,6 +356,8 @@ public final class MeshLab implements AutoCloseable {
         private UnaryOperator<LabClusterSpec> customizer = UnaryOperator.identity();
         private final List<LabAddon> addons = new ArrayList<>();
         private Path tempRoot;
+        private boolean simulatedCilium = true;
+        private SimulatedCiliumAddon.Knobs ciliumKnobs = SimulatedCiliumAddon.Knobs.defaults();
 
         private Builder() {
         }
@@ -436,6 +489,18 @@ public final class MeshLab implements AutoCloseable {
             return this;
         }
 
+        /** Whether every cluster gets a {@link SimulatedCilium} (default on; started before the other addons). */
+        public Builder simulatedCilium(boolean on) {
+            this.simulatedCilium = on;
+            return this;
+        }
+
+        /** Timing of the simulated Cilium besides {@link #lbDelay} and {@link #rolloutDelay}. */
+        public Builder ciliumKnobs(SimulatedCiliumAddon.Knobs knobs) {
+            this.ciliumKnobs = Objects.requireNonNull(knobs, "knobs");
+            return this;
+        }
+
         /** An addon started after the clusters (e.g. the simulated Cilium). */
         public Builder addon(LabAddon addon) {
             addons.add(Objects.requireNonNull(addon, "addon"));
@@ -487,6 +552,11 @@ public final class MeshLab implements AutoCloseable {
                 lab = new MeshLab(this, ordered, fakeArm, dir, scheduler, planned);
                 if (fakeArm != null) {
                     fakeArm.onChange(lab::armChanged);
+                }
+                if (simulatedCilium) {
+                    SimulatedCiliumAddon sim = new SimulatedCiliumAddon(ciliumKnobs);
+                    lab.own(sim.start(lab));
+                    lab.cilium = sim;
                 }
                 for (LabAddon addon : addons) {
                     lab.own(addon.start(lab));

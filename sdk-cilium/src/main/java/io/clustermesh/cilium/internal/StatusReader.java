@@ -93,11 +93,33 @@ public final class StatusReader {
             for (String peer : expectedPeers) {
                 peers.add(peer(peer, agents));
             }
+            errors.addAll(unexpectedRemotes(c.name(), expectedPeers, agents));
             return new ClusterStatus(c.name(), id, name, address, apiserverReady, kvstoremesh, fp, agents, peers, errors);
         } catch (MeshException e) {
             return new ClusterStatus(c.name(), 0, null, null, false, false, null, List.of(), emptyPeers(expectedPeers),
                     List.of(e.getMessage() + (e.remediation().isEmpty() ? "" : " - fix: " + e.remediation())));
         }
+    }
+
+    /**
+     * Remote clusters the agents are configured for that are not clusters of the mesh: typically a peer entry with a
+     * wrong name (the agents then connect but find no {@code cilium/cluster-config/<name>}), whose error would otherwise
+     * only show as "not configured" for the real peer.
+     */
+    static List<String> unexpectedRemotes(String cluster, List<String> expectedPeers, List<AgentStatus> agents) {
+        Map<String, RemoteClusterStatus> unexpected = new java.util.TreeMap<>();
+        for (AgentStatus a : agents) {
+            for (RemoteClusterStatus r : a.remotes()) {
+                if (!expectedPeers.contains(r.name()) && !r.name().equals(cluster)) {
+                    unexpected.putIfAbsent(r.name(), r);
+                }
+            }
+        }
+        List<String> out = new ArrayList<>();
+        unexpected.forEach((name, r) -> out.add("the agents are configured for a remote cluster '" + name + "' that is not in the mesh"
+                + (r.status().isEmpty() ? "" : " (" + r.status() + ")")
+                + " - fix: correct the entry's name to the peer's cluster.name, or remove it from clustermesh.config.clusters (run apply)"));
+        return out;
     }
 
     private static List<PeerStatus> emptyPeers(List<String> peers) {

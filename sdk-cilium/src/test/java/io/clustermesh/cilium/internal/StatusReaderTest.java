@@ -64,4 +64,15 @@ class StatusReaderTest {
                 .contains("maxConnectedClusters");
         assertThat(StatusReader.remediation("c2", false, false, false, "context deadline exceeded")).contains("2379/tcp");
     }
+
+    @Test
+    void remoteClustersOutsideTheMeshAreReportedWithTheirStatus() {
+        var agents = List.of(new io.clustermesh.AgentStatus("cilium-a", "node-1", StatusReader.parseRemotes(AGENT_STATUS), null),
+                new io.clustermesh.AgentStatus("cilium-b", "node-2", StatusReader.parseRemotes(AGENT_STATUS), null));
+        List<String> errors = StatusReader.unexpectedRemotes("cluster1", List.of("cluster2", "cluster3", "cluster4"), agents);
+        assertThat(errors).singleElement().asString()
+                .startsWith("the agents are configured for a remote cluster 'cluster5' that is not in the mesh")
+                .contains(" - fix: correct the entry's name to the peer's cluster.name");
+        assertThat(StatusReader.unexpectedRemotes("cluster1", List.of("cluster2", "cluster3", "cluster4", "cluster5"), agents)).isEmpty();
+    }
 }

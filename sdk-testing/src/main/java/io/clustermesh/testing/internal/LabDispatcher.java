@@ -2,6 +2,7 @@ package io.clustermesh.testing.internal;
 
 import io.clustermesh.model.IpCidr;
 import io.clustermesh.testing.Fault;
+import io.clustermesh.testing.ExecHandler;
 import io.clustermesh.testing.KubeChange;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.CustomResourceAware;
@@ -83,6 +84,13 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
         listeners.add(l);
     }
 
+    private volatile ExecHandler execHandler;
+
+    /** Who answers exec requests (the simulated kubelet/agents); without one, exec gets the CRUD store's answer. */
+    public void execHandler(ExecHandler handler) {
+        this.execHandler = handler;
+    }
+
     /** Reserves the first cluster IPs (e.g. the {@code kubernetes} Service's .1 and DNS .10). */
     public String clusterIp(long index) {
         return serviceCidr.address(index);
@@ -116,6 +124,13 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
     }
 
     private MockResponse handle(RecordedRequest request, String method, String path, boolean write, boolean internal) {
+        ExecHandler exec = execHandler;
+        if (exec != null && path.endsWith("/exec")) {
+            Optional<MockResponse> answer = ExecWebSocket.intercept(request, exec);
+            if (answer.isPresent()) {
+                return answer.get();
+            }
+        }
         RecordedRequest effective = request;
         if ((method.equals("POST") || method.equals("PUT")) && request.getBody() != null && request.getBody().size() > 0) {
             effective = normalize(request, method, path);
@@ -210,6 +225,9 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
     }
 
     private MockResponse delayed(MockResponse r) {
+        if (r.getBody() != null && r.getBody().size() > 0 && r.header("Content-Type") == null) {
+            r.setHeader("Content-Type", "application/json");
+        }
         Duration d = injector.latency();
         if (!d.isZero() && r.getBody() != null && r.getBody().size() > 0) {
             r.setBodyDelay(d);

@@ -1,0 +1,98 @@
+package io.clustermesh.testing.sim;
+
+import io.clustermesh.testing.LabAddon;
+import io.clustermesh.testing.LabCluster;
+import io.clustermesh.testing.MeshLab;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The {@link LabAddon} that gives every cluster of a {@link MeshLab} its {@link SimulatedCilium}: the simulator reads
+ * and writes through the cluster's internal client, is woken by every write to the cluster ({@link LabCluster#onChange}),
+ * answers exec in its agent pods ({@link LabCluster#execHandler}) and registers its clustermesh-apiserver in the lab's
+ * resolver. Its passes run on a scheduler of their own (blocking work: API requests, etcd probes), stopped on close
+ * together with every etcd.
+ */
+public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
+    private final Knobs knobs;
+    private final Map<String, SimulatedCilium> byCluster = new LinkedHashMap<>();
+    private ScheduledThreadPoolExecutor scheduler;
+
+    /** Timing not given by the lab itself (the LB and rollout delays come from the {@link MeshLab}). */
+    public record Knobs(Duration heartbeatInterval, Duration agentRefresh, Duration probeTimeout) {
+        public Knobs {
+            Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+            Objects.requireNonNull(agentRefresh, "agentRefresh");
+            Objects.requireNonNull(probeTimeout, "probeTimeout");
+        }
+
+        public static Knobs defaults() {
+            return new Knobs(Duration.ofSeconds(60), Duration.ofMillis(250), Duration.ofSeconds(2));
+        }
+    }
+
+    public SimulatedCiliumAddon(Knobs knobs) {
+        this.knobs = Objects.requireNonNull(knobs, "knobs");
+    }
+
+    @Override
+    public AutoCloseable start(MeshLab lab) {
+        int n = lab.clusters().size();
+        AtomicInteger threads = new AtomicInteger();
+        scheduler = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(8, n)), r -> {
+            Thread t = new Thread(r, "lab-cilium-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        SimulatedCilium.Knobs k = new SimulatedCilium.Knobs(lab.lbDelay(), lab.rolloutDelay(), knobs.heartbeatInterval(),
+                knobs.agentRefresh(), knobs.probeTimeout());
+        for (LabCluster c : lab.clusters()) {
+            SimulatedCilium sim = new SimulatedCilium(c.name(), c.client(), c.spec().subnet(), lab.resolver(), k, scheduler,
+                    Clock.systemUTC(), lab.workDir());
+            synchronized (byCluster) {
+                byCluster.put(c.name(), sim);
+            }
+            c.execHandler(sim.execHandler());
+            c.onChange(change -> sim.poke());
+            sim.poke();
+        }
+        return this;
+    }
+
+    /** The simulator of a cluster. */
+    public SimulatedCilium cluster(String name) {
+        synchronized (byCluster) {
+            SimulatedCilium s = byCluster.get(name);
+            if (s == null) {
+                throw new NoSuchElementException("no simulated Cilium for cluster '" + name + "'");
+            }
+            return s;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+        synchronized (byCluster) {
+            byCluster.values().forEach(SimulatedCilium::close);
+        }
+        if (scheduler != null) {
+            try {
+                scheduler.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

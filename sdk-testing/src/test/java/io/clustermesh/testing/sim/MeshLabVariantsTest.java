@@ -1,0 +1,74 @@
+package io.clustermesh.testing.sim;
+
+import io.clustermesh.ClusterStatus;
+import io.clustermesh.Mesh;
+import io.clustermesh.MeshPlan;
+import io.clustermesh.MeshReport;
+import io.clustermesh.MeshStatus;
+import io.clustermesh.PlanStep;
+import io.clustermesh.cilium.internal.ApplyPlanner;
+import io.clustermesh.model.CiliumOptions;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.model.MeshSpec;
+import io.clustermesh.testing.MeshLab;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The SDK's apply on the lab beyond the defaults: LB IPs discovered (two Helm passes), chart 1.20 (map form), no KVStoreMesh. */
+class MeshLabVariantsTest {
+
+    private static void assertFullMesh(MeshStatus status, int clusters) {
+        assertThat(status.clusters()).hasSize(clusters).allSatisfy(c -> {
+            assertThat(c.errors()).as(c.name()).isEmpty();
+            assertThat(c.peers()).hasSize(clusters - 1).allSatisfy(p -> assertThat(p.fullyConnected()).as(c.name() + " -> " + p).isTrue());
+        });
+    }
+
+    @Test
+    void withoutFixedMeshIpsTheLoadBalancerIpsAreDiscoveredAndASecondPassAddsThePeers() {
+        try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(1).lbDelay(Duration.ofMillis(150)).start()) {
+            MeshSpec spec = lab.spec();
+            List<MeshCluster> noIps = spec.clusters().stream().map(c -> c.meshIp(null)).toList();
+            try (Mesh mesh = Mesh.builder().spec(spec.withClusters(noIps)).helmTransport(lab.helmTransport()).timeouts(MeshLab.timeouts()).build()) {
+                MeshPlan plan = mesh.plan();
+                assertThat(plan.steps()).extracting(PlanStep::kind).contains(ApplyPlanner.KIND_UPGRADE_PEERS);
+                MeshReport report = mesh.apply(plan);
+                assertThat(report.succeeded()).as(report.toString()).isTrue();
+                MeshStatus status = mesh.status();
+                assertFullMesh(status, 3);
+                for (ClusterStatus c : status.clusters()) {
+                    assertThat(c.apiserverAddress()).as("the next free address of the subnet, not the planned .250")
+                            .isNotEqualTo(lab.meshIp(c.name())).startsWith("172.16.");
+                }
+                assertThat(mesh.plan().steps()).noneMatch(s -> s.kind().startsWith("helm-upgrade"));
+            }
+        }
+    }
+
+    @Test
+    void chart120MapFormWithoutKvstoremeshConnectsAgentsDirectly() {
+        CiliumOptions o = CiliumOptions.version("1.20.0").kvstoremesh(false);
+        try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(1).cilium(o).start(); Mesh mesh = lab.meshBuilder().build()) {
+            MeshReport report = mesh.apply(mesh.plan());
+            assertThat(report.succeeded()).as(report.toString()).isTrue();
+            MeshStatus status = mesh.status();
+            assertFullMesh(status, 3);
+            assertThat(status.clusters()).allSatisfy(c -> {
+                assertThat(c.kvstoremesh()).isFalse();
+                assertThat(c.agents().get(0).remotes()).allSatisfy(r -> assertThat(r.kvstoremesh()).isFalse());
+            });
+            assertThat(lab.cluster("cluster1").client().secrets().inNamespace("kube-system").withName("cilium-kvstoremesh").get()).isNull();
+
+            // disconnect cluster3: the others drop it, cluster3 keeps Cilium without peers
+            MeshReport d = mesh.disconnect("cluster3");
+            assertThat(d.succeeded()).as(d.toString()).isTrue();
+            lab.cilium("cluster1").awaitRemotes(r -> r.stream().noneMatch(x -> x.name().equals("cluster3")), Duration.ofSeconds(20));
+            assertThat(lab.cilium("cluster1").remoteClusters()).extracting(RemoteClusterState::name).containsExactly("cluster2");
+            assertThat(lab.cilium("cluster3").remoteClusters()).isEmpty();
+        }
+    }
+}
