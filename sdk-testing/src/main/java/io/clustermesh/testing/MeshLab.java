@@ -204,9 +204,16 @@ public final class MeshLab implements AutoCloseable {
         return helm;
     }
 
-    /** A {@code Mesh} builder with the lab's {@link #spec()}, {@link #helmTransport()} and {@link #timeouts()}. */
+    /**
+     * A {@code Mesh} builder with the lab's {@link #spec()}, {@link #helmTransport()}, {@link #timeouts()} and, with the
+     * simulated Cilium, a {@link io.clustermesh.testing.sim.LabTrafficProbe} answering {@code mesh.services().probe(..)}.
+     */
     public Mesh.Builder meshBuilder() {
-        return Mesh.builder().spec(spec()).helmTransport(helmTransport()).timeouts(timeouts());
+        Mesh.Builder b = Mesh.builder().spec(spec()).helmTransport(helmTransport()).timeouts(timeouts());
+        if (cilium != null) {
+            b.trafficProbe(new io.clustermesh.testing.sim.LabTrafficProbe(this));
+        }
+        return b;
     }
 
     /** Deadlines that suit the lab: waits of tens of seconds at most, polled every 50 ms. */
@@ -346,6 +353,7 @@ public final class MeshLab implements AutoCloseable {
         private final List<FaultRule> clusterFaults = new ArrayList<>();
         private final Map<String, List<FaultRule>> faultsByCluster = new LinkedHashMap<>();
         private boolean arm;
+        private boolean armTopology = true;
         private Duration armLatency = Duration.ZERO;
         private final List<FaultRule> armFaults = new ArrayList<>();
         private CiliumOptions cilium = CiliumOptions.defaults();
@@ -439,6 +447,17 @@ public final class MeshLab implements AutoCloseable {
         /** Start the fake ARM with the lab's Azure topology. */
         public Builder arm(boolean on) {
             this.arm = on;
+            return this;
+        }
+
+        /**
+         * Whether the fake ARM starts with the lab's Azure topology (default true). With false it starts empty except
+         * for each cluster's credentials, so that provisioning code (e.g. sdk-azure's {@code AzureTopology}) can
+         * create the topology itself; managed clusters named like the lab's clusters then answer
+         * {@code listClusterUserCredential} with the lab's kubeconfig.
+         */
+        public Builder armTopology(boolean seeded) {
+            this.armTopology = seeded;
             return this;
         }
 
@@ -546,7 +565,13 @@ public final class MeshLab implements AutoCloseable {
                 }
                 if (arm) {
                     fakeArm = FakeArm.builder().seed(seed).location(region).latency(armLatency).start();
-                    seedArm(fakeArm, ordered);
+                    if (armTopology) {
+                        seedArm(fakeArm, ordered);
+                    } else {
+                        for (LabCluster c : ordered) {
+                            fakeArm.registerKubeconfig(c.spec().resourceGroup(), c.name(), c.kubeconfig());
+                        }
+                    }
                     armFaults.forEach(fakeArm::addFault);
                 }
                 lab = new MeshLab(this, ordered, fakeArm, dir, scheduler, planned);

@@ -1,0 +1,111 @@
+package io.clustermesh.samples.meshctl;
+
+import io.clustermesh.ErrorCode;
+import io.clustermesh.Finding;
+import io.clustermesh.MeshConfigurationException;
+import io.clustermesh.MeshException;
+import io.clustermesh.MeshReport;
+import io.clustermesh.StepReport;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * {@code meshctl}: drives a Cilium Cluster Mesh from a spec file, on real AKS clusters or on the embedded lab.
+ * Exit codes: 0 goal reached; 2 invalid input (nothing written); 3 partial failure; 4 unreachable or timed out;
+ * 1 anything else.
+ */
+@Command(name = "meshctl", mixinStandardHelpOptions = true, version = "meshctl 0.1.0",
+        description = "Bring AKS clusters into one Cilium Cluster Mesh and keep it healthy.",
+        subcommands = {DemoCommand.class, MeshCommands.Plan.class, MeshCommands.Apply.class, MeshCommands.Connect.class,
+                MeshCommands.Status.class, MeshCommands.Disconnect.class, MeshCommands.Disable.class,
+                MeshCommands.Preflight.class, CommandLine.HelpCommand.class})
+public final class Meshctl implements Runnable {
+    final PrintStream out;
+    final PrintStream err;
+
+    Meshctl(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int INVALID = 2;
+    public static final int PARTIAL = 3;
+    public static final int UNREACHABLE = 4;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the CLI with the given streams (tests call this). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cli = new CommandLine(new Meshctl(out, err));
+        cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            boolean verbose = parsed.hasMatchedOption("--verbose");
+            return handle(ex, err, verbose);
+        });
+        return cli.execute(args);
+    }
+
+    static int handle(Exception ex, PrintStream err, boolean verbose) {
+        if (ex instanceof MeshConfigurationException c) {
+            printFindings(c.findings(), err);
+            err.println("nothing was written.");
+            return INVALID;
+        }
+        if (ex instanceof MeshException m) {
+            err.println("error: " + m.describe());
+            if (verbose && m.getCause() != null) {
+                err.println("cause: " + m.getCause());
+            }
+            return m.code() == ErrorCode.UNREACHABLE || m.code() == ErrorCode.TIMEOUT ? UNREACHABLE
+                    : m.code() == ErrorCode.CONFIGURATION ? INVALID : FAILED;
+        }
+        err.println("error: " + ex);
+        if (verbose) {
+            ex.printStackTrace(err);
+        } else {
+            err.println("(run with --verbose for details)");
+        }
+        return FAILED;
+    }
+
+    static void printFindings(List<Finding> findings, PrintStream out) {
+        long errors = findings.stream().filter(Finding::isError).count();
+        if (errors > 0) {
+            out.println(errors + " problem" + (errors == 1 ? "" : "s") + " found:");
+        }
+        for (Finding f : findings) {
+            out.println((f.isError() ? "  \u2718 " : "  ! ") + (f.cluster() == null ? "" : f.cluster() + ": ") + f.message()
+                    + (f.path().isEmpty() ? "" : "  (" + f.path() + ")"));
+            out.println("      fix: " + f.remediation() + "  [" + f.code() + "]");
+        }
+    }
+
+    /** The exit code of a finished run. */
+    static int exitCode(MeshReport report, int clusters) {
+        if (report.succeeded()) {
+            return OK;
+        }
+        List<StepReport> failures = report.failures();
+        boolean allUnreachable = !failures.isEmpty() && failures.stream()
+                .allMatch(s -> s.errorCode() == ErrorCode.UNREACHABLE || s.errorCode() == ErrorCode.TIMEOUT);
+        if (report.failedClusters().size() < clusters) {
+            return PARTIAL;
+        }
+        return allUnreachable ? UNREACHABLE : FAILED;
+    }
+}

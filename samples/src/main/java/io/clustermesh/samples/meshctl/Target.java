@@ -1,0 +1,97 @@
+package io.clustermesh.samples.meshctl;
+
+import io.clustermesh.Mesh;
+import io.clustermesh.MeshConfigurationException;
+import io.clustermesh.azure.AzureCloudProvider;
+import io.clustermesh.cilium.spec.MeshSpecYaml;
+import io.clustermesh.model.ClusterAccess;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.model.MeshSpec;
+import io.clustermesh.testing.MeshLab;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What a command works on: a mesh built from the spec, on real clusters or on an embedded lab made for it. */
+final class Target implements AutoCloseable {
+    private final Mesh mesh;
+    private final MeshLab lab;
+
+    private Target(Mesh mesh, MeshLab lab) {
+        this.mesh = mesh;
+        this.lab = lab;
+    }
+
+    Mesh mesh() {
+        return mesh;
+    }
+
+    MeshLab lab() {
+        return lab;
+    }
+
+    static Target open(CommonOptions o, PrintStream progress, PrintStream err) {
+        MeshSpec spec = o.spec == null ? null : MeshSpecYaml.read(o.spec).orThrow();
+        ConsoleProgress listener = new ConsoleProgress(progress, System.console() != null && !o.json(), o.verbose);
+        if (o.lab) {
+            MeshLab.Builder b = MeshLab.builder();
+            if (spec != null) {
+                b.spec(spec);
+            } else {
+                b.clusters(3);
+            }
+            progress.println("starting the embedded lab (" + (spec == null ? 3 : spec.clusters().size()) + " clusters) ...");
+            MeshLab lab = b.start();
+            try {
+                return new Target(lab.meshBuilder().listener(listener).holderIdentity(holder()).build(), lab);
+            } catch (RuntimeException e) {
+                lab.close();
+                throw e;
+            }
+        }
+        if (spec == null) {
+            throw new MeshConfigurationException(null, "no mesh spec given",
+                    "pass --spec FILE (see samples/specs/article.yaml), or --lab to try it on the embedded lab");
+        }
+        Mesh.Builder b = Mesh.builder().spec(withKubeconfig(spec, o.kubeconfig)).listener(listener).holderIdentity(holder());
+        if (o.armEndpoint != null) {
+            b.cloudProvider(AzureCloudProvider.builder().armEndpoint(o.armEndpoint).build());
+        }
+        return new Target(b.build(), null);
+    }
+
+    /** Clusters given by kube context without a file use {@code --kubeconfig}. */
+    private static MeshSpec withKubeconfig(MeshSpec spec, Path kubeconfig) {
+        if (kubeconfig == null) {
+            return spec;
+        }
+        List<MeshCluster> out = new ArrayList<>();
+        for (MeshCluster c : spec.clusters()) {
+            ClusterAccess a = c.access();
+            if (a != null && a.kind() == ClusterAccess.Kind.KUBE_CONTEXT && a.kubeconfigFile().isEmpty()) {
+                c = c.access(ClusterAccess.kubeContext(a.context().orElseThrow(), kubeconfig));
+            }
+            out.add(c);
+        }
+        return spec.withClusters(out);
+    }
+
+    private static String holder() {
+        String user = System.getProperty("user.name", "user");
+        String host = System.getenv().getOrDefault("HOSTNAME", "localhost");
+        return "meshctl/" + user + "@" + host + ":" + ProcessHandle.current().pid();
+    }
+
+    @Override
+    public void close() {
+        try {
+            mesh.close();
+        } finally {
+            if (lab != null) {
+                lab.close();
+            }
+        }
+    }
+}
