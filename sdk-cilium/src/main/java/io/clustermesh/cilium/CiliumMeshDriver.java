@@ -34,6 +34,14 @@ public final class CiliumMeshDriver implements MeshDriver {
         this.waitForConvergence = waitForConvergence;
     }
 
+    /** A CA generated for a mesh that has none yet, kept while that mesh lives so that its plans agree. */
+    private final Map<MeshContext, io.clustermesh.spi.PemCredential> generated = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private io.clustermesh.spi.PemCredential generatedCa(MeshContext context) {
+        return generated.computeIfAbsent(context, c -> c.certificateAuthority()
+                .createCa("Cilium CA " + c.spec().name(), c.spec().ca().validity()));
+    }
+
     @Override
     public String name() {
         return "cilium";
@@ -41,17 +49,17 @@ public final class CiliumMeshDriver implements MeshDriver {
 
     @Override
     public MeshPlan planApply(MeshContext context) {
-        return new ApplyPlanner(context, chart, waitForConvergence).planApply();
+        return new ApplyPlanner(context, chart, waitForConvergence, () -> generatedCa(context)).planApply();
     }
 
     @Override
     public MeshPlan planDisconnect(MeshContext context, String cluster) {
-        return new ApplyPlanner(context, chart, waitForConvergence).planDisconnect(cluster);
+        return new ApplyPlanner(context, chart, waitForConvergence, () -> generatedCa(context)).planDisconnect(cluster);
     }
 
     @Override
     public MeshPlan planDisable(MeshContext context) {
-        return new ApplyPlanner(context, chart, waitForConvergence).planDisable();
+        return new ApplyPlanner(context, chart, waitForConvergence, () -> generatedCa(context)).planDisable();
     }
 
     @Override
@@ -69,6 +77,6 @@ public final class CiliumMeshDriver implements MeshDriver {
      * keys: write them only to protected files ({@link io.clustermesh.cilium.helm.ValuesFileHelmTransport}).
      */
     public Map<String, Map<String, Object>> intendedValues(MeshContext context) {
-        return new ApplyPlanner(context, chart, waitForConvergence).intendedValues();
+        return new ApplyPlanner(context, chart, waitForConvergence, () -> generatedCa(context)).intendedValues();
     }
 }

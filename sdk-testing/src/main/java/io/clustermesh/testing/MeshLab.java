@@ -7,6 +7,7 @@ import io.clustermesh.model.AzureSpec;
 import io.clustermesh.model.CaStrategy;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.Exposure;
+import io.clustermesh.model.IpCidr;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.testing.arm.ArmChange;
@@ -643,8 +644,12 @@ public final class MeshLab implements AutoCloseable {
         private LabClusterSpec labSpec(MeshCluster mc) {
             int index = mc.id() >= 1 && mc.id() <= LabAddressing.MAX_CLUSTERS ? mc.id() : 1;
             LabClusterSpec d = defaults(mc.name(), index);
+            // a spec's fixed mesh IP decides the cluster's node subnet (its /24), so the simulated LB can honour it
+            String subnet = mc.meshIp() != null && IpCidr.isAddress(mc.meshIp()) && !mc.meshIp().contains(":")
+                    ? IpCidr.parse(mc.meshIp().substring(0, mc.meshIp().lastIndexOf('.')) + ".0/24").toString() : d.subnet();
             LabClusterSpec s = new LabClusterSpec(d.name(), d.index(), d.seed(), d.region(), d.resourceGroup(), d.kubernetesVersion(),
-                    d.nodeCount(), d.subnet(), mc.podCidr(), mc.serviceCidr(), mc.apiServer(), d.kubeProxy(), d.tls());
+                    d.nodeCount(), subnet, mc.podCidr() != null ? mc.podCidr() : d.podCidr(),
+                    mc.serviceCidr() != null ? mc.serviceCidr() : d.serviceCidr(), mc.apiServer(), d.kubeProxy(), d.tls());
             return Objects.requireNonNull(customizer.apply(s), "clusterSpec customizer returned null");
         }
 

@@ -126,8 +126,7 @@ final class MeshCommands {
         }
 
         private void writeValues(Target t) throws Exception {
-            CiliumMeshDriver driver = new CiliumMeshDriver();
-            Map<String, Map<String, Object>> values = driver.intendedValues(t.mesh().context());
+            Map<String, Map<String, Object>> values = t.driver().intendedValues(t.mesh().context());
             ValuesFileHelmTransport files = new ValuesFileHelmTransport(valuesDir);
             Files.createDirectories(valuesDir);
             for (Map.Entry<String, Map<String, Object>> e : values.entrySet()) {

@@ -3,6 +3,7 @@ package io.clustermesh.samples.meshctl;
 import io.clustermesh.Mesh;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.azure.AzureCloudProvider;
+import io.clustermesh.cilium.CiliumMeshDriver;
 import io.clustermesh.cilium.spec.MeshSpecYaml;
 import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.MeshCluster;
@@ -18,10 +19,17 @@ import java.util.List;
 final class Target implements AutoCloseable {
     private final Mesh mesh;
     private final MeshLab lab;
+    private final CiliumMeshDriver driver;
 
-    private Target(Mesh mesh, MeshLab lab) {
+    private Target(Mesh mesh, MeshLab lab, CiliumMeshDriver driver) {
         this.mesh = mesh;
         this.lab = lab;
+        this.driver = driver;
+    }
+
+    /** The driver the mesh uses (for GitOps export of the same values the plan shows). */
+    CiliumMeshDriver driver() {
+        return driver;
     }
 
     Mesh mesh() {
@@ -45,7 +53,8 @@ final class Target implements AutoCloseable {
             progress.println("starting the embedded lab (" + (spec == null ? 3 : spec.clusters().size()) + " clusters) ...");
             MeshLab lab = b.start();
             try {
-                return new Target(lab.meshBuilder().listener(listener).holderIdentity(holder()).build(), lab);
+                CiliumMeshDriver driver = new CiliumMeshDriver();
+                return new Target(lab.meshBuilder().driver(driver).listener(listener).holderIdentity(holder()).build(), lab, driver);
             } catch (RuntimeException e) {
                 lab.close();
                 throw e;
@@ -55,11 +64,12 @@ final class Target implements AutoCloseable {
             throw new MeshConfigurationException(null, "no mesh spec given",
                     "pass --spec FILE (see samples/specs/article.yaml), or --lab to try it on the embedded lab");
         }
-        Mesh.Builder b = Mesh.builder().spec(withKubeconfig(spec, o.kubeconfig)).listener(listener).holderIdentity(holder());
+        CiliumMeshDriver driver = new CiliumMeshDriver();
+        Mesh.Builder b = Mesh.builder().spec(withKubeconfig(spec, o.kubeconfig)).driver(driver).listener(listener).holderIdentity(holder());
         if (o.armEndpoint != null) {
             b.cloudProvider(AzureCloudProvider.builder().armEndpoint(o.armEndpoint).build());
         }
-        return new Target(b.build(), null);
+        return new Target(b.build(), null, driver);
     }
 
     /** Clusters given by kube context without a file use {@code --kubeconfig}. */

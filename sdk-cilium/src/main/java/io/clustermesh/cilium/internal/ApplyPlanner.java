@@ -67,7 +67,14 @@ public final class ApplyPlanner {
     private Map<String, MeshCluster> clusters;
     private PemCredential meshCa;
 
-    public ApplyPlanner(MeshContext ctx, ChartSource chart, boolean waitForConvergence) {
+    private final java.util.function.Supplier<PemCredential> generatedCa;
+
+    /**
+     * @param generatedCa the CA to use when no cluster has one yet (the driver keeps one per mesh so that every plan
+     *                    of the same {@code Mesh} before the first apply agrees)
+     */
+    public ApplyPlanner(MeshContext ctx, ChartSource chart, boolean waitForConvergence, java.util.function.Supplier<PemCredential> generatedCa) {
+        this.generatedCa = generatedCa;
         this.ctx = ctx;
         this.chart = chart;
         this.waitForConvergence = waitForConvergence;
@@ -119,7 +126,7 @@ public final class ApplyPlanner {
                     "use exposure azure-internal-lb (AKS) or load-balancer"));
         }
         if (findings.stream().noneMatch(Finding::isError)) {
-            CaPlanner.Decision d = CaPlanner.decide(spec.ca(), snapshots, ctx.certificateAuthority(), spec.name());
+            CaPlanner.Decision d = CaPlanner.decide(spec.ca(), snapshots, ctx.certificateAuthority(), generatedCa);
             findings.addAll(d.findings());
             meshCa = d.ca();
             notes.put("ca", d.source());

@@ -36,6 +36,15 @@ public final class CaPlanner {
 
     public static Decision decide(CaStrategy strategy, Map<String, ClusterSnapshot> snapshots, CertificateAuthority authority,
                                   String meshName) {
+        return decide(strategy, snapshots, authority, () -> authority.createCa("Cilium CA " + meshName, strategy.validity()));
+    }
+
+    /**
+     * @param generate makes a new CA when no cluster has one (callers cache it so that repeated planning before the
+     *                 first apply shows and uses one CA)
+     */
+    public static Decision decide(CaStrategy strategy, Map<String, ClusterSnapshot> snapshots, CertificateAuthority authority,
+                                  java.util.function.Supplier<PemCredential> generate) {
         List<Finding> findings = new ArrayList<>();
         Map<String, PemCredential> existing = new LinkedHashMap<>();
         Map<String, String> fingerprints = new LinkedHashMap<>();
@@ -79,7 +88,7 @@ public final class CaPlanner {
             }
             source = "adopted from " + from;
         } else if (byFingerprint.isEmpty()) {
-            chosen = authority.createCa("Cilium CA " + meshName, strategy.validity());
+            chosen = generate.get();
             source = "generated (ECDSA P-256, valid " + strategy.validity().toDays() + " days)";
             generated = true;
         } else if (byFingerprint.size() == 1) {
