@@ -70,7 +70,20 @@ public final class Meshctl implements Runnable {
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            boolean verbose = parsed.hasMatchedOption("--verbose");
+            CommandLine.ParseResult leaf = parsed;
+            while (leaf.subcommand() != null) {
+                leaf = leaf.subcommand();
+            }
+            boolean verbose = leaf.hasMatchedOption("--verbose");
+            boolean json = "json".equals(String.valueOf(leaf.matchedOptionValue("--output", "text")));
+            if (json && ex instanceof MeshConfigurationException c) {
+                java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
+                doc.put("operation", leaf.commandSpec().name());
+                doc.put("valid", false);
+                doc.put("findings", c.findings().stream().map(MeshCommands::findingMap).toList());
+                out.println(io.clustermesh.internal.Json.write(doc));
+                return INVALID;
+            }
             return handle(ex, err, verbose);
         });
         return cli.execute(args);
