@@ -1,0 +1,50 @@
+package io.clustermesh.samples;
+
+import io.clustermesh.Mesh;
+import io.clustermesh.MeshPlan;
+import io.clustermesh.MeshReport;
+import io.clustermesh.MeshStatus;
+import io.clustermesh.model.CaStrategy;
+import io.clustermesh.model.CiliumOptions;
+import io.clustermesh.model.Exposure;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.testing.MeshLab;
+
+/**
+ * The README's Java example, runnable: three clusters of the embedded lab brought into one mesh with the fluent API.
+ * On real AKS clusters, replace {@code lab.cluster(..).access()} by {@code ClusterAccess.kubeContext("aks-ciliumlab")}
+ * (or {@code ClusterAccess.azure(resourceGroup, name)}) and drop the lab's Helm transport.
+ */
+public final class QuickStart {
+    private QuickStart() {
+    }
+
+    public static void main(String[] args) {
+        try (MeshLab lab = MeshLab.start(3)) {
+            // --- the README example starts here
+            try (Mesh mesh = Mesh.builder()
+                    .cluster(MeshCluster.named("cluster1").id(1).podCidr("10.1.0.0/16").meshIp(lab.meshIp("cluster1"))
+                            .apiServer(lab.cluster("cluster1").apiServer()).access(lab.cluster("cluster1").access()))
+                    .cluster(MeshCluster.named("cluster2").id(2).podCidr("10.2.0.0/16").meshIp(lab.meshIp("cluster2"))
+                            .apiServer(lab.cluster("cluster2").apiServer()).access(lab.cluster("cluster2").access()))
+                    .cluster(MeshCluster.named("cluster3").id(3).podCidr("10.3.0.0/16").meshIp(lab.meshIp("cluster3"))
+                            .apiServer(lab.cluster("cluster3").apiServer()).access(lab.cluster("cluster3").access()))
+                    .cilium(CiliumOptions.version("1.16.19").kubeProxyReplacement(true).hubble(true))
+                    .certificateAuthority(CaStrategy.generate())      // or CaStrategy.adoptFrom("cluster1")
+                    .exposure(Exposure.azureInternalLoadBalancer())
+                    .helmTransport(lab.helmTransport())               // the lab's Helm; on AKS the default helm-java
+                    .timeouts(MeshLab.timeouts())
+                    .build()) {                                       // validates everything that needs no I/O
+                MeshPlan plan = mesh.plan();                          // read-only: findings + per-cluster changes
+                System.out.print(plan.toText());                      // never shows keys
+                MeshReport report = mesh.apply(plan);                 // parallel, retried, isolated per cluster
+                MeshStatus status = mesh.status();                    // per cluster and peer, with remediations
+                System.out.print(status.toText());
+                if (!report.succeeded() || !status.healthy()) {
+                    throw new IllegalStateException("the mesh did not converge:\n" + report.toText());
+                }
+            }
+            // --- the README example ends here
+        }
+    }
+}
