@@ -56,6 +56,7 @@ final class DemoCommand implements Callable<Integer> {
     private final List<Map<String, Object>> checks = new ArrayList<>();
     private final List<Map<String, Object>> services = new ArrayList<>();
     private PrintStream progress;
+    private Map<String, Object> serviceTable;
 
     private boolean json() {
         return output == CommonOptions.Output.json;
@@ -146,6 +147,9 @@ final class DemoCommand implements Callable<Integer> {
                 record(services, "cluster1 not shared, cluster2 affinity remote", fromTwo);
                 check("cluster2 is answered by cluster3 only", fromTwo.byCluster().keySet().equals(java.util.Set.of("cluster3")),
                         "answers by cluster: " + fromTwo.byCluster());
+                Map<String, Object> view = ServicesView.describe(mesh.services(), NAMESPACE, SERVICE);
+                serviceTable = view;
+                progress.print(ServicesView.text(view));
                 return finish(out, start, status, mesh);
             }
         }
@@ -182,6 +186,7 @@ final class DemoCommand implements Callable<Integer> {
             doc.put("clusters", clusters);
             doc.put("checks", checks);
             doc.put("services", services);
+            doc.put("serviceRoutes", serviceTable);
             doc.put("durationMs", Duration.between(start, Instant.now()).toMillis());
             out.println(Json.write(doc));
         } else {

@@ -240,6 +240,39 @@ final class MeshCommands {
         }
     }
 
+    @Command(name = "services", description = "Per cluster, each global service and where its requests go (from the live Services and EndpointSlices).")
+    static final class Services extends Base {
+        @Option(names = {"-n", "--namespace"}, description = "only this namespace (with --name: only this service)")
+        String namespace;
+
+        @Option(names = "--name", description = "only this service")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Target t = target()) {
+                var services = t.mesh().services();
+                List<Map<String, Object>> docs = new java.util.ArrayList<>();
+                java.util.Set<String> which = name != null && namespace != null ? java.util.Set.of(namespace + "/" + name)
+                        : ServicesView.globalServices(services);
+                for (String s : which) {
+                    String ns = s.substring(0, s.indexOf('/'));
+                    if (namespace == null || namespace.equals(ns)) {
+                        docs.add(ServicesView.describe(services, ns, s.substring(s.indexOf('/') + 1)));
+                    }
+                }
+                if (opts.json()) {
+                    printJson(Map.of("services", docs));
+                } else if (docs.isEmpty()) {
+                    out().println("no global services (annotate a Service with service.cilium.io/global: \"true\" in every cluster)");
+                } else {
+                    docs.forEach(d -> out().print(ServicesView.text(d)));
+                }
+                return Meshctl.OK;
+            }
+        }
+    }
+
     static MeshConfigurationException noSpec() {
         return new MeshConfigurationException(null, "no mesh spec given", "pass --spec FILE (see samples/specs/article.yaml)");
     }

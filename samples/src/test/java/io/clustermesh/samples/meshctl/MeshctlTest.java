@@ -52,6 +52,22 @@ class MeshctlTest {
         JsonNode last = d.path("services").get(d.path("services").size() - 1);
         assertThat(last.path("from").asString()).isEqualTo("cluster2");
         assertThat(last.path("answeredBy").propertyNames()).containsExactly("cluster3");
+        // the services view (meshctl services): per cluster, where requests go
+        JsonNode routes = d.path("serviceRoutes").path("clusters");
+        assertThat(routes).hasSize(3);
+        assertThat(routes.get(1).path("cluster").asString()).isEqualTo("cluster2");
+        assertThat(routes.get(1).path("affinity").asString()).isEqualTo("remote");
+        assertThat(routes.get(1).path("answeredBy")).extracting(JsonNode::asString).containsExactly("cluster3");
+        assertThat(routes.get(0).path("shared").asBoolean()).isFalse();
+    }
+
+    @Test
+    void servicesOnALabWithoutGlobalServicesSaysSo() {
+        Run r = run("services", "--lab", "--spec", ARTICLE.toString());
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("no global services");
+        Run json = run("services", "--lab", "--spec", ARTICLE.toString(), "-o", "json");
+        assertThat(json.json().path("services")).isEmpty();
     }
 
     @Test
