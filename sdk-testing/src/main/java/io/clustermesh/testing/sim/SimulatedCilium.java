@@ -833,6 +833,9 @@ public final class SimulatedCilium implements AutoCloseable {
         String host = endpoint.getHost();
         int port = endpoint.getPort() < 0 ? 2379 : endpoint.getPort();
         List<String> ips = IpCidr.isAddress(host) ? List.of(host) : aliases.getOrDefault(host, List.of());
+        if (ips.isEmpty() && resolver.resolve(host, port).isPresent()) {
+            ips = List.of(host); // a DNS name the lab serves (an entry with an address instead of ips)
+        }
         if (ips.isEmpty()) {
             return failed(peer, "failed to connect to etcd: dial tcp: lookup " + host + ": no such host", kvstoremesh);
         }
