@@ -42,39 +42,64 @@ public final class SnapshotReader {
         return out;
     }
 
+    /**
+     * Reads one cluster, each read retried on its own under the mesh's retry policy: a snapshot is several independent
+     * reads, and retrying them as a whole makes planning fail on a flaky API server far more often than any single read
+     * would (with 1 request in 5 failing, 7 reads all succeed in only about 1 attempt in 5).
+     */
     private static ClusterSnapshot readWithRetry(MeshContext ctx, MeshCluster c) {
-        int attempt = 0;
-        while (true) {
-            attempt++;
-            try {
-                return read(ctx, c);
-            } catch (MeshException e) {
-                if (!ctx.retryPolicy().shouldRetry(e, attempt)) {
-                    return new ClusterSnapshot(c, e, null, null, null, null, 0, false);
-                }
+        try {
+            return read(ctx, c, new Retrying(ctx));
+        } catch (MeshException e) {
+            return new ClusterSnapshot(c, e, null, null, null, null, 0, false);
+        } catch (RuntimeException e) {
+            return new ClusterSnapshot(c, new MeshException(ErrorCode.INTERNAL, c.name(), c.name() + ": reading the cluster failed: "
+                    + e.getClass().getSimpleName(), "run again with --verbose", e), null, null, null, null, 0, false);
+        }
+    }
+
+    /** Runs one read under the retry policy (retryable failures only, with the policy's backoff on the mesh clock). */
+    private record Retrying(MeshContext ctx) {
+        <T> T call(java.util.function.Supplier<T> read) {
+            int attempt = 0;
+            while (true) {
+                attempt++;
                 try {
-                    ctx.clock().sleep(ctx.retryPolicy().backoff(attempt, e.retryAfter().orElse(null)));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return new ClusterSnapshot(c, e, null, null, null, null, 0, false);
+                    return read.get();
+                } catch (MeshException e) {
+                    if (!ctx.retryPolicy().shouldRetry(e, attempt)) {
+                        throw e;
+                    }
+                    try {
+                        ctx.clock().sleep(ctx.retryPolicy().backoff(attempt, e.retryAfter().orElse(null)));
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
                 }
-            } catch (RuntimeException e) {
-                return new ClusterSnapshot(c, new MeshException(ErrorCode.INTERNAL, c.name(), c.name() + ": reading the cluster failed: "
-                        + e.getClass().getSimpleName(), "run again with --verbose", e), null, null, null, null, 0, false);
             }
         }
     }
 
-    /** Reads one cluster (throws on failure). */
+    /** Reads one cluster (throws on failure; no retries). */
     public static ClusterSnapshot read(MeshContext ctx, MeshCluster c) {
+        return read(ctx, c, null);
+    }
+
+    private static ClusterSnapshot read(MeshContext ctx, MeshCluster c, Retrying retrying) {
         ClusterConnection conn = ctx.connection(c.name());
-        Map<String, String> config = conn.configMap(Names.NAMESPACE, Names.CILIUM_CONFIG).orElse(null);
-        HelmRelease release = ctx.helm().release(conn, c, Names.NAMESPACE, Names.RELEASE).orElse(null);
-        PemCredential ca = conn.secret(Names.NAMESPACE, Names.CA_SECRET).map(SnapshotReader::ca).orElse(null);
-        ServiceInfo svc = conn.service(Names.NAMESPACE, Names.APISERVER).orElse(null);
-        int nodes = conn.nodes().size();
-        boolean kubeProxy = conn.daemonSet(Names.NAMESPACE, Names.KUBE_PROXY).isPresent();
+        Retrying r = retrying;
+        Map<String, String> config = get(r, () -> conn.configMap(Names.NAMESPACE, Names.CILIUM_CONFIG).orElse(null));
+        HelmRelease release = get(r, () -> ctx.helm().release(conn, c, Names.NAMESPACE, Names.RELEASE).orElse(null));
+        PemCredential ca = get(r, () -> conn.secret(Names.NAMESPACE, Names.CA_SECRET).map(SnapshotReader::ca).orElse(null));
+        ServiceInfo svc = get(r, () -> conn.service(Names.NAMESPACE, Names.APISERVER).orElse(null));
+        int nodes = get(r, () -> conn.nodes().size());
+        boolean kubeProxy = get(r, () -> conn.daemonSet(Names.NAMESPACE, Names.KUBE_PROXY).isPresent());
         return new ClusterSnapshot(c, null, config, release, ca, svc, nodes, kubeProxy);
+    }
+
+    private static <T> T get(Retrying retrying, java.util.function.Supplier<T> read) {
+        return retrying == null ? read.get() : retrying.call(read);
     }
 
     private static PemCredential ca(SecretData s) {

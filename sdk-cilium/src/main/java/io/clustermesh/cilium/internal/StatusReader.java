@@ -190,13 +190,25 @@ public final class StatusReader {
             String status = c.path("status").asString("");
             String name = c.path("name").asString("");
             out.add(new RemoteClusterStatus(name, connected, ready, status, c.path("num-failures").asInt(0),
-                    c.path("last-failure").isMissingNode() || c.path("last-failure").isNull() ? null : c.path("last-failure").asString(),
+                    lastFailure(c.path("last-failure")),
                     c.path("num-nodes").asInt(0), c.path("num-endpoints").asInt(0), c.path("num-identities").asInt(0),
                     c.path("num-shared-services").asInt(0), cfg.path("cluster-id").asInt(0), required, retrieved,
                     cfg.path("kvstoremesh").asBoolean(false), allSynced,
                     ready ? null : remediation(name, connected, required, retrieved, status)));
         }
         return out;
+    }
+
+    /**
+     * The agent's {@code last-failure}, or {@code null} when there was none: Cilium prints Go's zero time
+     * ({@code 0001-01-01T00:00:00.000Z}) for a remote cluster that never failed.
+     */
+    private static String lastFailure(JsonNode n) {
+        if (n.isMissingNode() || n.isNull()) {
+            return null;
+        }
+        String s = n.asString("");
+        return s.isBlank() || s.startsWith("0001-01-01T00:00:00") ? null : s;
     }
 
     static String remediationNotConfigured(String peer) {

@@ -11,7 +11,7 @@ class StatusReaderTest {
 
     static final String AGENT_STATUS = """
             {"cluster-mesh": {"clusters": [
-              {"name": "cluster2", "connected": true, "ready": true, "status": "", "num-failures": 0,
+              {"name": "cluster2", "connected": true, "ready": true, "status": "", "num-failures": 0, "last-failure": "0001-01-01T00:00:00.000Z",
                "num-nodes": 3, "num-endpoints": 12, "num-identities": 7, "num-shared-services": 2,
                "config": {"cluster-id": 2, "required": true, "retrieved": true, "kvstoremesh": true},
                "synced": {"nodes": true, "endpoints": true, "identities": true, "services": true}},
@@ -39,6 +39,7 @@ class StatusReaderTest {
         assertThat(ok.kvstoremesh()).isTrue();
         assertThat(ok.synced()).isTrue();
         assertThat(ok.remediation()).isNull();
+        assertThat(ok.lastFailure()).as("Go's zero time means never").isNull();
 
         RemoteClusterStatus refused = r.get(1);
         assertThat(refused.status()).contains("connection refused");

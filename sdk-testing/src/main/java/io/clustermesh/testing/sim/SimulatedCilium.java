@@ -762,7 +762,8 @@ public final class SimulatedCilium implements AutoCloseable {
     // ------------------------------------------------------------------------------------------ agents
 
     /** What the agents read from their cluster: the remote configurations, host aliases and client certificate. */
-    private record AgentInputs(boolean kvstoremesh, Map<String, String> configs, Map<String, List<String>> aliases, Secret remoteCert) {
+    private record AgentInputs(boolean kvstoremesh, Map<String, String> configs, Map<String, List<String>> aliases, Secret remoteCert,
+                               Secret localCert) {
     }
 
     private AgentInputs agentInputs;
@@ -780,7 +781,8 @@ public final class SimulatedCilium implements AutoCloseable {
         }
         Map<String, List<String>> aliases = hostAliases(kvstoremesh ? dep.getSpec().getTemplate().getSpec() : ds.getSpec().getTemplate().getSpec());
         Secret remoteCert = kube.secrets().inNamespace(NAMESPACE).withName("clustermesh-apiserver-remote-cert").get();
-        return new AgentInputs(kvstoremesh, texts, aliases, remoteCert);
+        Secret localCert = kvstoremesh ? kube.secrets().inNamespace(NAMESPACE).withName("clustermesh-apiserver-local-cert").get() : null;
+        return new AgentInputs(kvstoremesh, texts, aliases, remoteCert, localCert);
     }
 
     private void refreshAgents() {
@@ -792,16 +794,87 @@ public final class SimulatedCilium implements AutoCloseable {
         }
         List<RemoteClusterState> out = new ArrayList<>();
         Map<String, Map<String, String>> services = new TreeMap<>();
+        // with KVStoreMesh the agents reach every remote cluster through the local clustermesh-apiserver
+        String localProblem = in.kvstoremesh ? localKvstoremesh(in.localCert) : null;
         for (Map.Entry<String, String> e : in.configs.entrySet()) {
             if (!e.getValue().contains("endpoints:")) {
                 continue; // not a remote cluster configuration (e.g. a certificate file)
             }
-            out.add(probePeer(e.getKey(), e.getValue(), in.aliases, in.remoteCert, in.kvstoremesh, services));
+            out.add(localProblem != null ? failed(e.getKey(), localProblem, true)
+                    : probePeer(e.getKey(), e.getValue(), in.aliases, in.remoteCert, in.kvstoremesh, services));
         }
         probes.keySet().removeIf(k -> out.stream().noneMatch(r -> k.equals(r.name())));
         memos.keySet().removeIf(k -> out.stream().noneMatch(r -> k.equals(r.name())));
         remotes = List.copyOf(out);
         remoteServices = Map.copyOf(services);
+    }
+
+    private static final String LOCAL_SERVER_NAME = "clustermesh-apiserver." + NAMESPACE + ".svc";
+    private EtcdProbe localProbe;
+    private String localFingerprint;
+    private long localOkAtNanos;
+
+    /**
+     * The agents' own connection to the local clustermesh-apiserver (KVStoreMesh): real mutual TLS with the
+     * {@code clustermesh-apiserver-local-cert} client certificate, the server checked for
+     * {@code clustermesh-apiserver.kube-system.svc}.
+     *
+     * @return why it fails, or {@code null} when the agents can use it
+     */
+    private String localKvstoremesh(Secret localCert) {
+        String endpoint = "https://" + LOCAL_SERVER_NAME + ":2379";
+        if (etcd == null) {
+            closeLocalProbe();
+            return "failed to connect to etcd: dial tcp " + LOCAL_SERVER_NAME + ":2379: connect: connection refused "
+                    + "(the local clustermesh-apiserver with KVStoreMesh is not running)";
+        }
+        String crt = localCert == null ? null : data(localCert, "tls.crt");
+        String key = localCert == null ? null : data(localCert, "tls.key");
+        String ca = localCert == null ? null : data(localCert, "ca.crt");
+        if (crt == null || key == null || ca == null) {
+            closeLocalProbe();
+            return "unable to load the etcd client certificate for " + endpoint + ": secret " + NAMESPACE
+                    + "/clustermesh-apiserver-local-cert is missing or incomplete";
+        }
+        InetSocketAddress target = etcd.clientAddress();
+        String fp = sha256(target + crt + key + ca);
+        if (localProbe != null && fp.equals(localFingerprint) && System.nanoTime() - localOkAtNanos < FULL_PROBE_NANOS) {
+            return null;
+        }
+        if (localProbe == null || !fp.equals(localFingerprint)) {
+            closeLocalProbe();
+            localProbe = EtcdProbe.builder().peer(cluster).serverName(LOCAL_SERVER_NAME)
+                    .address(target.getAddress().getHostAddress(), target.getPort())
+                    .client(new PemCredential(crt, key)).trustedCa(ca).timeout(knobs.probeTimeout()).build();
+            localFingerprint = fp;
+        }
+        try {
+            localProbe.get(HEARTBEAT_KEY);
+            localOkAtNanos = System.nanoTime();
+            return null;
+        } catch (MeshException e) {
+            closeLocalProbe();
+            String m = labAddress(e.getMessage(), target, LOCAL_SERVER_NAME, 2379);
+            return e instanceof MeshAccessException ? tlsFailure(m, LOCAL_SERVER_NAME) : "failed to connect to etcd: " + m;
+        }
+    }
+
+    /** A failed handshake as the Go etcd client words it, with the probe's diagnosis in parentheses. */
+    private static String tlsFailure(String diagnosis, String host) {
+        String go = diagnosis.contains("refused the client certificate") ? "remote error: tls: bad certificate"
+                : diagnosis.contains(", not for '") ? "tls: failed to verify certificate: x509: certificate is not valid for " + host
+                : diagnosis.contains("expired at") || diagnosis.contains("is not valid before")
+                ? "tls: failed to verify certificate: x509: certificate has expired or is not yet valid"
+                : "tls: failed to verify certificate: x509: certificate signed by unknown authority";
+        return "failed to connect to etcd: " + go + " (" + diagnosis + ")";
+    }
+
+    private void closeLocalProbe() {
+        if (localProbe != null) {
+            localProbe.close();
+            localProbe = null;
+            localFingerprint = null;
+        }
     }
 
     /** The last full look at a peer, reused while it stays healthy (then only its heartbeat is read). */
@@ -822,10 +895,6 @@ public final class SimulatedCilium implements AutoCloseable {
         } catch (RuntimeException ex) {
             return failed(peer, "unable to read the etcd configuration of " + peer + ": it is not YAML with endpoints", kvstoremesh);
         }
-        if (kvstoremesh && etcd == null) {
-            return failed(peer, "failed to connect to etcd: dial tcp clustermesh-apiserver." + NAMESPACE
-                    + ".svc:2379: connect: connection refused (the local clustermesh-apiserver with KVStoreMesh is not running)", true);
-        }
         if (remoteCert == null || data(remoteCert, "tls.crt") == null || data(remoteCert, "tls.key") == null || data(remoteCert, "ca.crt") == null) {
             return failed(peer, "unable to load the etcd client certificate: secret " + NAMESPACE
                     + "/clustermesh-apiserver-remote-cert is missing or incomplete", kvstoremesh);
@@ -833,6 +902,9 @@ public final class SimulatedCilium implements AutoCloseable {
         String host = endpoint.getHost();
         int port = endpoint.getPort() < 0 ? 2379 : endpoint.getPort();
         List<String> ips = IpCidr.isAddress(host) ? List.of(host) : aliases.getOrDefault(host, List.of());
+        if (ips.isEmpty() && resolver.resolve(host, port).isPresent()) {
+            ips = List.of(host); // a DNS name the lab serves (an entry with an address instead of ips)
+        }
         if (ips.isEmpty()) {
             return failed(peer, "failed to connect to etcd: dial tcp: lookup " + host + ": no such host", kvstoremesh);
         }
@@ -892,12 +964,7 @@ public final class SimulatedCilium implements AutoCloseable {
             return ok;
         } catch (MeshAccessException ex) {
             closeProbe(peer);
-            String m = labAddress(ex.getMessage(), target.get(), ip, port);
-            String go = m.contains("refused the client certificate") ? "remote error: tls: bad certificate"
-                    : m.contains(", not for '") ? "tls: failed to verify certificate: x509: certificate is not valid for " + host
-                    : m.contains("expired at") || m.contains("is not valid before") ? "tls: failed to verify certificate: x509: certificate has expired or is not yet valid"
-                    : "tls: failed to verify certificate: x509: certificate signed by unknown authority";
-            return failed(peer, "failed to connect to etcd: " + go + " (" + m + ")", kvstoremesh);
+            return failed(peer, tlsFailure(labAddress(ex.getMessage(), target.get(), ip, port), host), kvstoremesh);
         } catch (MeshException ex) {
             closeProbe(peer);
             String m = labAddress(ex.getMessage(), target.get(), ip, port);
@@ -1031,6 +1098,7 @@ public final class SimulatedCilium implements AutoCloseable {
         }
         synchronized (lock) {
             probes.keySet().stream().toList().forEach(this::closeProbe);
+            closeLocalProbe();
             stopEtcd();
             if (starting != null) {
                 try {

@@ -62,8 +62,7 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
                 byCluster.put(c.name(), sim);
             }
             c.execHandler(sim.execHandler());
-            c.onChange(change -> sim.poke());
-            sim.poke();
+            c.onChange(change -> sim.poke()); // the first write wakes it: an idle lab costs nothing
         }
         return this;
     }

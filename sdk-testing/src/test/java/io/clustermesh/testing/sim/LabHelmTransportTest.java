@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Helm on the lab: the lab chart renders the SDK's real values into the objects of DOMAIN.md §3, applies them through
@@ -159,9 +160,11 @@ class LabHelmTransportTest {
             assertThat(clusters).as("1.20 uses the map form").containsOnlyKeys("cluster1", "cluster3");
             Map<String, Object> off = new LinkedHashMap<>(Map.of("enabled", false, "port", 2379, "ips", new ArrayList<>(List.of("172.16.4.250"))));
             clusters.put("cluster4", off);
+            clusters.put("cluster5", new LinkedHashMap<>(Map.of("port", 32379, "address", "mesh.cluster5.example")));
             upgrade(conn, "cluster2", "1.20.0", v);
 
-            assertThat(k.secrets().inNamespace("kube-system").withName("cilium-kvstoremesh").get().getData()).containsOnlyKeys("cluster1", "cluster3");
+            assertThat(k.secrets().inNamespace("kube-system").withName("cilium-kvstoremesh").get().getData()).containsOnlyKeys("cluster1", "cluster3", "cluster5");
+            assertThat(text(k, "cilium-kvstoremesh", "cluster5")).as("an address instead of ips").contains("- https://mesh.cluster5.example:32379");
             assertThat(k.configMaps().inNamespace("kube-system").withName("cilium-config").get().getData())
                     .as("from 1.19 on").containsEntry("policy-default-local-cluster", "true");
             assertThat(text(k, "cilium-kvstoremesh", "cluster3")).contains("- https://cluster3.mesh.cilium.io:2379");
@@ -170,6 +173,11 @@ class LabHelmTransportTest {
             Deployment d = k.apps().deployments().inNamespace("kube-system").withName("clustermesh-apiserver").get();
             assertThat(d.getSpec().getTemplate().getSpec().getContainers()).extracting("name").containsExactly("etcd", "apiserver", "kvstoremesh");
             assertThat(d.getSpec().getTemplate().getSpec().getHostAliases()).extracting(HostAlias::getIp).containsExactly("172.16.1.250", "172.16.3.250");
+
+            // like the real chart, an entry with neither ips nor address does not render
+            clusters.put("cluster6", new LinkedHashMap<>(Map.of("port", 2379)));
+            assertThatThrownBy(() -> upgrade(conn, "cluster2", "1.20.0", v)).isInstanceOf(io.clustermesh.MeshException.class)
+                    .hasMessageContaining("missing clustermesh.apiserver.config.clusters.address for cluster cluster6");
             assertThat(k.apps().daemonSets().inNamespace("kube-system").withName("cilium").get().getSpec().getTemplate().getSpec().getHostAliases())
                     .isNullOrEmpty();
             assertThat(k.secrets().inNamespace("kube-system").withName("clustermesh-apiserver-client-cert").get())

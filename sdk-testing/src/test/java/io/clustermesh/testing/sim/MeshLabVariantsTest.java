@@ -71,4 +71,23 @@ class MeshLabVariantsTest {
             assertThat(lab.cilium("cluster3").remoteClusters()).isEmpty();
         }
     }
+
+    @Test
+    void withKvstoremeshAMissingLocalCertificateCutsTheAgentsOffAndApplyReissuesIt() {
+        try (MeshLab lab = MeshLab.builder().clusters(2).nodesPerCluster(1).start(); Mesh mesh = lab.meshBuilder().build()) {
+            assertThat(mesh.apply(mesh.plan()).succeeded()).isTrue();
+            // the agents reach their peers through the local KVStoreMesh with clustermesh-apiserver-local-cert (written by the SDK)
+            lab.cluster("cluster1").client().secrets().inNamespace("kube-system").withName("clustermesh-apiserver-local-cert").delete();
+            lab.cilium("cluster1").awaitRemotes(rs -> !rs.isEmpty() && rs.stream().allMatch(r -> r.status().contains("local-cert")), Duration.ofSeconds(20));
+            ClusterStatus c1 = mesh.status().clusters().get(0);
+            assertThat(c1.peers()).singleElement().satisfies(p -> assertThat(p.errors()).singleElement().asString()
+                    .startsWith("unable to load the etcd client certificate for https://clustermesh-apiserver.kube-system.svc:2379: secret "
+                            + "kube-system/clustermesh-apiserver-local-cert is missing or incomplete"));
+
+            MeshPlan repair = mesh.plan();
+            assertThat(repair.steps()).extracting(PlanStep::id).contains("cluster1/" + ApplyPlanner.KIND_LOCAL_CERT);
+            assertThat(mesh.apply(repair).succeeded()).isTrue();
+            assertFullMesh(mesh.status(), 2);
+        }
+    }
 }
