@@ -62,9 +62,33 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
                 byCluster.put(c.name(), sim);
             }
             c.execHandler(sim.execHandler());
-            c.onChange(change -> sim.poke()); // the first write wakes it: an idle lab costs nothing
+            // the Cilium operator registers Cilium's CRDs at startup: the lab does so once cilium-config exists
+            c.expectCustomResource("cilium.io", "v2", "CiliumNetworkPolicy", "ciliumnetworkpolicies", true);
+            c.onChange(change -> {
+                if ("configmaps".equals(change.resource()) && "cilium-config".equals(change.name())) {
+                    scheduler.execute(() -> registerCrds(c));
+                }
+                sim.poke(); // the first write wakes it: an idle lab costs nothing
+            });
         }
         return this;
+    }
+
+    private static void registerCrds(LabCluster c) {
+        try {
+            var crds = c.client().apiextensions().v1().customResourceDefinitions();
+            if (crds.withName("ciliumnetworkpolicies.cilium.io").get() == null) {
+                crds.resource(new io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder()
+                        .withNewMetadata().withName("ciliumnetworkpolicies.cilium.io").endMetadata()
+                        .withNewSpec().withGroup("cilium.io").withScope("Namespaced")
+                        .withNewNames().withKind("CiliumNetworkPolicy").withPlural("ciliumnetworkpolicies").withSingular("ciliumnetworkpolicy")
+                        .withShortNames("cnp").endNames()
+                        .addNewVersion().withName("v2").withServed(true).withStorage(true).endVersion()
+                        .endSpec().build()).create();
+            }
+        } catch (RuntimeException e) {
+            // the lab is closing or the CRD was created concurrently: nothing to do
+        }
     }
 
     /** The simulator of a cluster. */
