@@ -160,7 +160,11 @@ public final class MeshLock implements AutoCloseable {
         return conn.cluster();
     }
 
-    /** Releases the lock (deletes the lease if still ours). */
+    /**
+     * Releases the lock (deletes the lease if still ours), also when the run was interrupted (cancelled): an interrupted
+     * thread's requests would fail at once and leave the lease to block every other holder until it expires. The
+     * interrupt is restored afterwards.
+     */
     @Override
     @SuppressWarnings("unchecked")
     public void close() {
@@ -168,6 +172,7 @@ public final class MeshLock implements AutoCloseable {
         if (r != null) {
             r.cancel(false);
         }
+        boolean interrupted = Thread.interrupted();
         try {
             var now = conn.get(API, "Lease", NAMESPACE, name);
             if (now.isPresent() && holder.equals(((Map<String, Object>) now.get().getOrDefault("spec", Map.of())).get("holderIdentity"))) {
@@ -175,6 +180,10 @@ public final class MeshLock implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.warn("releasing the mesh lock on {} failed (it expires by itself): {}", conn.cluster(), e.getMessage());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -93,4 +93,17 @@ class MeshLockTest {
                 .isEqualTo("meshctl@host-b:200");
         taken.close();
     }
+
+    @Test
+    void anInterruptedRunStillReleasesItsLockAndKeepsTheInterrupt() {
+        MeshLock lock = MeshLock.acquire(List.of("cluster1"), c -> conn, "article", "meshctl@host-a:100", new FakeClock(),
+                Duration.ofSeconds(60), scheduler);
+        Thread.currentThread().interrupt(); // e.g. the apply was cancelled
+        try {
+            lock.close();
+        } finally {
+            assertThat(Thread.interrupted()).as("the interrupt is restored").isTrue();
+        }
+        assertThat(admin.leases().inNamespace("kube-system").list().getItems()).isEmpty();
+    }
 }
