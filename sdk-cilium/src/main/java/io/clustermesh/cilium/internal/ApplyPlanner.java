@@ -251,7 +251,8 @@ public final class ApplyPlanner {
             String last = null;
             String localCertStep = null;
             if (op != Operation.DISABLE && needsLocalCert(s.cluster())) {
-                Optional<SecretData> existing = ctx.connection(c).secret(Names.NAMESPACE, Names.LOCAL_CERT_SECRET);
+                Optional<SecretData> existing = SnapshotReader.retrying(ctx,
+                        () -> ctx.connection(c).secret(Names.NAMESPACE, Names.LOCAL_CERT_SECRET));
                 if (existing.isEmpty() || !localCertValid(existing.get(), c)) {
                     localCertStep = c + "/" + KIND_LOCAL_CERT;
                     steps.add(new PlanStep(localCertStep, c, KIND_LOCAL_CERT,

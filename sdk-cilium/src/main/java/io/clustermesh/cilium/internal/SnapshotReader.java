@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 /** Reads every cluster's state in parallel; a cluster that cannot be read gets a snapshot with its error. */
 public final class SnapshotReader {
@@ -43,24 +44,38 @@ public final class SnapshotReader {
     }
 
     private static ClusterSnapshot readWithRetry(MeshContext ctx, MeshCluster c) {
+        try {
+            return retrying(ctx, () -> read(ctx, c));
+        } catch (MeshException e) {
+            return new ClusterSnapshot(c, e, null, null, null, null, 0, false);
+        } catch (RuntimeException e) {
+            return new ClusterSnapshot(c, new MeshException(ErrorCode.INTERNAL, c.name(), c.name() + ": reading the cluster failed: "
+                    + e.getClass().getSimpleName(), "run again with --verbose", e), null, null, null, null, 0, false);
+        }
+    }
+
+    /**
+     * Runs a read made while planning, retrying transient failures per the mesh's {@link io.clustermesh.RetryPolicy}
+     * (planning runs outside the engine, whose retries only cover steps).
+     *
+     * @throws MeshException the last failure when it is permanent or the attempts are used up
+     */
+    public static <T> T retrying(MeshContext ctx, Supplier<T> read) {
         int attempt = 0;
         while (true) {
             attempt++;
             try {
-                return read(ctx, c);
+                return read.get();
             } catch (MeshException e) {
                 if (!ctx.retryPolicy().shouldRetry(e, attempt)) {
-                    return new ClusterSnapshot(c, e, null, null, null, null, 0, false);
+                    throw e;
                 }
                 try {
                     ctx.clock().sleep(ctx.retryPolicy().backoff(attempt, e.retryAfter().orElse(null)));
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
-                    return new ClusterSnapshot(c, e, null, null, null, null, 0, false);
+                    throw e;
                 }
-            } catch (RuntimeException e) {
-                return new ClusterSnapshot(c, new MeshException(ErrorCode.INTERNAL, c.name(), c.name() + ": reading the cluster failed: "
-                        + e.getClass().getSimpleName(), "run again with --verbose", e), null, null, null, null, 0, false);
             }
         }
     }
