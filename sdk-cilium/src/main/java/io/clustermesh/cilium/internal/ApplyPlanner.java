@@ -1,6 +1,7 @@
 package io.clustermesh.cilium.internal;
 
 import io.clustermesh.Change;
+import io.clustermesh.ErrorCode;
 import io.clustermesh.Finding;
 import io.clustermesh.MeshException;
 import io.clustermesh.MeshPlan;
@@ -139,8 +140,16 @@ public final class ApplyPlanner {
     private void checkCluster(ClusterSnapshot s, Operation op) {
         String c = s.name();
         if (!s.reachable()) {
-            findings.add(Finding.warning("CLUSTER_UNREACHABLE", c, "cluster " + c,
-                    s.error().getMessage(), s.error().remediation().isEmpty() ? "make the cluster reachable and run again" : s.error().remediation()));
+            MeshException e = s.error();
+            String fix = e.remediation().isEmpty() ? "make the cluster reachable and run again" : e.remediation();
+            if (e.code() == ErrorCode.ACCESS || e.code() == ErrorCode.CONFIGURATION) {
+                // refused credentials or an unusable kubeconfig are input to fix, not an outage to ride out: nothing is
+                // written anywhere (the others are not meshed without it) and the finding says what to fix
+                findings.add(Finding.error(e.code() == ErrorCode.ACCESS ? "CLUSTER_ACCESS_DENIED" : "CLUSTER_ACCESS_INVALID", c,
+                        "cluster " + c, e.getMessage(), fix));
+                return;
+            }
+            findings.add(Finding.warning("CLUSTER_UNREACHABLE", c, "cluster " + c, e.getMessage(), fix));
             return;
         }
         CiliumOptions o = spec.ciliumFor(s.cluster());
