@@ -167,7 +167,7 @@ public final class Mesh implements AutoCloseable {
         }
         MeshContext ctx = resolve().context;
         try (MeshLock lock = MeshLock.acquire(spec.clusters().stream().map(MeshCluster::name).toList(), ctx::connection,
-                spec.name(), holder, clock, lockDuration, watchdog)) {
+                spec.name(), holder, clock, lockDuration, watchdog, retryPolicy)) {
             return engine.run(plan);
         }
     }

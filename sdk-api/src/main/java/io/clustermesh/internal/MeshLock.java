@@ -4,6 +4,7 @@ import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshClock;
 import io.clustermesh.MeshConflictException;
 import io.clustermesh.MeshException;
+import io.clustermesh.RetryPolicy;
 import io.clustermesh.spi.ClusterConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Mutual exclusion of mesh changes: a Kubernetes {@code Lease} (coordination.k8s.io/v1) named
@@ -38,6 +40,7 @@ public final class MeshLock implements AutoCloseable {
     private final MeshClock clock;
     private final Duration duration;
     private volatile ScheduledFuture<?> renewal;
+    private volatile RetryPolicy retry = RetryPolicy.none();
     private volatile String resourceVersion;
     private final Instant acquired;
 
@@ -56,17 +59,28 @@ public final class MeshLock implements AutoCloseable {
         return n.length() > 253 ? n.substring(0, 253) : n;
     }
 
+    /** Like {@link #acquire(List, Function, String, String, MeshClock, Duration, ScheduledExecutorService, RetryPolicy)} without retries. */
+    public static MeshLock acquire(List<String> clusters, Function<String, ClusterConnection> connections, String mesh,
+                                   String holder, MeshClock clock, Duration duration, ScheduledExecutorService scheduler) {
+        return acquire(clusters, connections, mesh, holder, clock, duration, scheduler, RetryPolicy.none());
+    }
+
     /**
-     * Takes the lock on the first cluster (in order) that answers.
+     * Takes the lock on the first cluster (in order) that answers. Transient failures (429, 5xx, resets, a 409 from a
+     * concurrent write) are retried on the same cluster per {@code retry}: moving on to the next cluster after a mere
+     * hiccup would let two runs hold "the" lock on two clusters at once. Only a cluster that stays unreachable is
+     * passed over.
      *
      * @throws MeshConflictException if another holder has a live lease
      */
     public static MeshLock acquire(List<String> clusters, Function<String, ClusterConnection> connections, String mesh,
-                                   String holder, MeshClock clock, Duration duration, ScheduledExecutorService scheduler) {
+                                   String holder, MeshClock clock, Duration duration, ScheduledExecutorService scheduler,
+                                   RetryPolicy retry) {
         MeshException last = null;
         for (String c : clusters) {
             try {
-                MeshLock lock = acquireOn(connections.apply(c), leaseName(mesh), holder, clock, duration);
+                MeshLock lock = retrying(retry, clock, () -> acquireOn(connections.apply(c), leaseName(mesh), holder, clock, duration));
+                lock.retry = retry;
                 lock.renewal = scheduler.scheduleWithFixedDelay(lock::renewQuietly, duration.toMillis() / 3, duration.toMillis() / 3,
                         TimeUnit.MILLISECONDS);
                 LOG.debug("mesh {} locked by {} on {}", mesh, holder, c);
@@ -82,6 +96,26 @@ public final class MeshLock implements AutoCloseable {
         }
         throw new MeshException(ErrorCode.UNREACHABLE, null, null, "no cluster of mesh " + mesh + " answered, so the change lock could not be taken",
                 "make at least one cluster reachable" + (last == null ? "" : " (last error: " + last.getMessage() + ")"), true, null, last);
+    }
+
+    /** Runs {@code op}, retrying retryable failures per the policy. */
+    private static <T> T retrying(RetryPolicy retry, MeshClock clock, Supplier<T> op) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return op.get();
+            } catch (MeshException e) {
+                if (!retry.shouldRetry(e, attempt)) {
+                    throw e;
+                }
+                LOG.debug("change lock: attempt {} failed, retrying: {}", attempt, e.getMessage());
+                try {
+                    clock.sleep(retry.backoff(attempt, e.retryAfter().orElse(null)));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -160,7 +194,11 @@ public final class MeshLock implements AutoCloseable {
         return conn.cluster();
     }
 
-    /** Releases the lock (deletes the lease if still ours). */
+    /**
+     * Releases the lock (deletes the lease if still ours; transient failures are retried like when taking it), also when
+     * the run was interrupted (cancelled): an interrupted thread's requests would fail at once and leave the lease to
+     * block every other holder until it expires. The interrupt is restored afterwards.
+     */
     @Override
     @SuppressWarnings("unchecked")
     public void close() {
@@ -168,13 +206,21 @@ public final class MeshLock implements AutoCloseable {
         if (r != null) {
             r.cancel(false);
         }
+        boolean interrupted = Thread.interrupted();
         try {
-            var now = conn.get(API, "Lease", NAMESPACE, name);
-            if (now.isPresent() && holder.equals(((Map<String, Object>) now.get().getOrDefault("spec", Map.of())).get("holderIdentity"))) {
-                conn.delete(API, "Lease", NAMESPACE, name);
-            }
+            retrying(retry, clock, () -> {
+                var now = conn.get(API, "Lease", NAMESPACE, name);
+                if (now.isPresent() && holder.equals(((Map<String, Object>) now.get().getOrDefault("spec", Map.of())).get("holderIdentity"))) {
+                    conn.delete(API, "Lease", NAMESPACE, name);
+                }
+                return null;
+            });
         } catch (RuntimeException e) {
             LOG.warn("releasing the mesh lock on {} failed (it expires by itself): {}", conn.cluster(), e.getMessage());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

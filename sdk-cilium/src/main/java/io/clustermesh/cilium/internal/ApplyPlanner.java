@@ -1,6 +1,7 @@
 package io.clustermesh.cilium.internal;
 
 import io.clustermesh.Change;
+import io.clustermesh.ErrorCode;
 import io.clustermesh.Finding;
 import io.clustermesh.MeshException;
 import io.clustermesh.MeshPlan;
@@ -146,8 +147,16 @@ public final class ApplyPlanner {
     private void checkCluster(ClusterSnapshot s, Operation op) {
         String c = s.name();
         if (!s.reachable()) {
-            findings.add(Finding.warning("CLUSTER_UNREACHABLE", c, "cluster " + c,
-                    s.error().getMessage(), s.error().remediation().isEmpty() ? "make the cluster reachable and run again" : s.error().remediation()));
+            MeshException e = s.error();
+            String fix = e.remediation().isEmpty() ? "make the cluster reachable and run again" : e.remediation();
+            if (e.code() == ErrorCode.ACCESS || e.code() == ErrorCode.CONFIGURATION) {
+                // refused credentials or an unusable kubeconfig are input to fix, not an outage to ride out: nothing is
+                // written anywhere (the others are not meshed without it) and the finding says what to fix
+                findings.add(Finding.error(e.code() == ErrorCode.ACCESS ? "CLUSTER_ACCESS_DENIED" : "CLUSTER_ACCESS_INVALID", c,
+                        "cluster " + c, e.getMessage(), fix));
+                return;
+            }
+            findings.add(Finding.warning("CLUSTER_UNREACHABLE", c, "cluster " + c, e.getMessage(), fix));
             return;
         }
         CiliumOptions o = spec.ciliumFor(s.cluster());
@@ -258,7 +267,8 @@ public final class ApplyPlanner {
             String last = null;
             String localCertStep = null;
             if (op != Operation.DISABLE && needsLocalCert(s.cluster())) {
-                Optional<SecretData> existing = ctx.connection(c).secret(Names.NAMESPACE, Names.LOCAL_CERT_SECRET);
+                Optional<SecretData> existing = SnapshotReader.retrying(ctx,
+                        () -> ctx.connection(c).secret(Names.NAMESPACE, Names.LOCAL_CERT_SECRET));
                 if (existing.isEmpty() || !localCertValid(existing.get(), c)) {
                     localCertStep = c + "/" + KIND_LOCAL_CERT;
                     steps.add(new PlanStep(localCertStep, c, KIND_LOCAL_CERT,

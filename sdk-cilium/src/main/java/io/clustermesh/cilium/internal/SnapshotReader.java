@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 /** Reads every cluster's state in parallel; a cluster that cannot be read gets a snapshot with its error. */
 public final class SnapshotReader {
@@ -42,14 +43,9 @@ public final class SnapshotReader {
         return out;
     }
 
-    /**
-     * Reads one cluster, each read retried on its own under the mesh's retry policy: a snapshot is several independent
-     * reads, and retrying them as a whole makes planning fail on a flaky API server far more often than any single read
-     * would (with 1 request in 5 failing, 7 reads all succeed in only about 1 attempt in 5).
-     */
     private static ClusterSnapshot readWithRetry(MeshContext ctx, MeshCluster c) {
         try {
-            return read(ctx, c, new Retrying(ctx));
+            return read(ctx, c);
         } catch (MeshException e) {
             return new ClusterSnapshot(c, e, null, null, null, null, 0, false);
         } catch (RuntimeException e) {
@@ -58,48 +54,46 @@ public final class SnapshotReader {
         }
     }
 
-    /** Runs one read under the retry policy (retryable failures only, with the policy's backoff on the mesh clock). */
-    private record Retrying(MeshContext ctx) {
-        <T> T call(java.util.function.Supplier<T> read) {
-            int attempt = 0;
-            while (true) {
-                attempt++;
+    /**
+     * Runs a read made while planning, retrying transient failures per the mesh's {@link io.clustermesh.RetryPolicy}
+     * (planning runs outside the engine, whose retries only cover steps).
+     *
+     * @throws MeshException the last failure when it is permanent or the attempts are used up
+     */
+    public static <T> T retrying(MeshContext ctx, Supplier<T> read) {
+        int attempt = 0;
+        while (true) {
+            attempt++;
+            try {
+                return read.get();
+            } catch (MeshException e) {
+                if (!ctx.retryPolicy().shouldRetry(e, attempt)) {
+                    throw e;
+                }
                 try {
-                    return read.get();
-                } catch (MeshException e) {
-                    if (!ctx.retryPolicy().shouldRetry(e, attempt)) {
-                        throw e;
-                    }
-                    try {
-                        ctx.clock().sleep(ctx.retryPolicy().backoff(attempt, e.retryAfter().orElse(null)));
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        throw e;
-                    }
+                    ctx.clock().sleep(ctx.retryPolicy().backoff(attempt, e.retryAfter().orElse(null)));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
                 }
             }
         }
     }
 
-    /** Reads one cluster (throws on failure; no retries). */
+    /**
+     * Reads one cluster (throws on failure). Each read is retried by itself: retrying the whole snapshot made all six
+     * reads succeed in one attempt, which a cluster answering 20 % of requests with transient errors fails 3 times in 4.
+     * A cluster that does not answer at all still costs only the first read's attempts.
+     */
     public static ClusterSnapshot read(MeshContext ctx, MeshCluster c) {
-        return read(ctx, c, null);
-    }
-
-    private static ClusterSnapshot read(MeshContext ctx, MeshCluster c, Retrying retrying) {
         ClusterConnection conn = ctx.connection(c.name());
-        Retrying r = retrying;
-        Map<String, String> config = get(r, () -> conn.configMap(Names.NAMESPACE, Names.CILIUM_CONFIG).orElse(null));
-        HelmRelease release = get(r, () -> ctx.helm().release(conn, c, Names.NAMESPACE, Names.RELEASE).orElse(null));
-        PemCredential ca = get(r, () -> conn.secret(Names.NAMESPACE, Names.CA_SECRET).map(SnapshotReader::ca).orElse(null));
-        ServiceInfo svc = get(r, () -> conn.service(Names.NAMESPACE, Names.APISERVER).orElse(null));
-        int nodes = get(r, () -> conn.nodes().size());
-        boolean kubeProxy = get(r, () -> conn.daemonSet(Names.NAMESPACE, Names.KUBE_PROXY).isPresent());
+        Map<String, String> config = retrying(ctx, () -> conn.configMap(Names.NAMESPACE, Names.CILIUM_CONFIG)).orElse(null);
+        HelmRelease release = retrying(ctx, () -> ctx.helm().release(conn, c, Names.NAMESPACE, Names.RELEASE)).orElse(null);
+        PemCredential ca = retrying(ctx, () -> conn.secret(Names.NAMESPACE, Names.CA_SECRET)).map(SnapshotReader::ca).orElse(null);
+        ServiceInfo svc = retrying(ctx, () -> conn.service(Names.NAMESPACE, Names.APISERVER)).orElse(null);
+        int nodes = retrying(ctx, conn::nodes).size();
+        boolean kubeProxy = retrying(ctx, () -> conn.daemonSet(Names.NAMESPACE, Names.KUBE_PROXY)).isPresent();
         return new ClusterSnapshot(c, null, config, release, ca, svc, nodes, kubeProxy);
-    }
-
-    private static <T> T get(Retrying retrying, java.util.function.Supplier<T> read) {
-        return retrying == null ? read.get() : retrying.call(read);
     }
 
     private static PemCredential ca(SecretData s) {

@@ -93,4 +93,40 @@ class MeshLockTest {
                 .isEqualTo("meshctl@host-b:200");
         taken.close();
     }
+
+    @Test
+    void anInterruptedRunStillReleasesItsLockAndKeepsTheInterrupt() {
+        MeshLock lock = MeshLock.acquire(List.of("cluster1"), c -> conn, "article", "meshctl@host-a:100", new FakeClock(),
+                Duration.ofSeconds(60), scheduler);
+        Thread.currentThread().interrupt(); // e.g. the apply was cancelled
+        try {
+            lock.close();
+        } finally {
+            assertThat(Thread.interrupted()).as("the interrupt is restored").isTrue();
+        }
+        assertThat(admin.leases().inNamespace("kube-system").list().getItems()).isEmpty();
+    }
+
+    @Test
+    void aTransientFailureIsRetriedOnTheSameClusterInsteadOfLockingAnotherOne() {
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(1);
+        ClusterConnection flaky = (ClusterConnection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ClusterConnection.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("get") && failures.getAndDecrement() > 0) {
+                        throw new io.clustermesh.MeshUnreachableException("cluster1", null, "cluster1: reading Lease failed: HTTP 500",
+                                "retry", true, null, null);
+                    }
+                    return m.invoke(conn, args);
+                });
+        ClusterConnection second = (ClusterConnection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ClusterConnection.class}, (proxy, m, args) -> m.getName().equals("cluster") ? "cluster2" : m.invoke(conn, args));
+        FakeClock clock = new FakeClock();
+        MeshLock lock = MeshLock.acquire(List.of("cluster1", "cluster2"), c -> c.equals("cluster1") ? flaky : second, "article",
+                "meshctl@host-a:100", clock, Duration.ofSeconds(60), scheduler,
+                new io.clustermesh.RetryPolicy(3, Duration.ofMillis(200), 2.0, Duration.ofSeconds(1)));
+        assertThat(lock.cluster()).as("a 500 on cluster1 must not move the lock to cluster2").isEqualTo("cluster1");
+        assertThat(clock.now).as("waited the backoff through the clock").isEqualTo(Instant.parse("2026-11-26T12:00:00.200Z"));
+        lock.close();
+        assertThat(admin.leases().inNamespace("kube-system").list().getItems()).isEmpty();
+    }
 }
