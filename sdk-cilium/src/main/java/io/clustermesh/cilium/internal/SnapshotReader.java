@@ -65,16 +65,19 @@ public final class SnapshotReader {
         }
     }
 
-    /** Reads one cluster (throws on failure). */
+    /** Reads one cluster (throws on failure). The reads are independent and made at once: one round trip, not six. */
+    @SuppressWarnings("unchecked")
     public static ClusterSnapshot read(MeshContext ctx, MeshCluster c) {
         ClusterConnection conn = ctx.connection(c.name());
-        Map<String, String> config = conn.configMap(Names.NAMESPACE, Names.CILIUM_CONFIG).orElse(null);
-        HelmRelease release = ctx.helm().release(conn, c, Names.NAMESPACE, Names.RELEASE).orElse(null);
-        PemCredential ca = conn.secret(Names.NAMESPACE, Names.CA_SECRET).map(SnapshotReader::ca).orElse(null);
-        ServiceInfo svc = conn.service(Names.NAMESPACE, Names.APISERVER).orElse(null);
-        int nodes = conn.nodes().size();
-        boolean kubeProxy = conn.daemonSet(Names.NAMESPACE, Names.KUBE_PROXY).isPresent();
-        return new ClusterSnapshot(c, null, config, release, ca, svc, nodes, kubeProxy);
+        List<Object> read = Parallel.all(ctx.executor(), List.of(
+                () -> conn.configMap(Names.NAMESPACE, Names.CILIUM_CONFIG).orElse(null),
+                () -> ctx.helm().release(conn, c, Names.NAMESPACE, Names.RELEASE).orElse(null),
+                () -> conn.secret(Names.NAMESPACE, Names.CA_SECRET).map(SnapshotReader::ca).orElse(null),
+                () -> conn.service(Names.NAMESPACE, Names.APISERVER).orElse(null),
+                () -> conn.nodes().size(),
+                () -> conn.daemonSet(Names.NAMESPACE, Names.KUBE_PROXY).isPresent()));
+        return new ClusterSnapshot(c, null, (Map<String, String>) read.get(0), (HelmRelease) read.get(1), (PemCredential) read.get(2),
+                (ServiceInfo) read.get(3), (Integer) read.get(4), (Boolean) read.get(5));
     }
 
     private static PemCredential ca(SecretData s) {
