@@ -642,12 +642,33 @@ public final class ApplyPlanner {
                 .filter(n -> sc.output(n + "/" + KIND_WAIT_ROLLOUT) != null)
                 .toList();
         MeshCluster mc = clusters.get(c);
+        ClusterConnection conn = ctx.connection(c);
         String[] last = {""};
+        boolean[] oneAgentReady = {false};
         try {
             sc.await("every agent of " + c + " to be connected to " + (expected.isEmpty() ? "its peers" : String.join(", ", expected)),
                 ctx.timeouts().connection(),
                 "typical causes: 2379/tcp blocked between the node subnets, different CAs, a wrong peer IP",
                 () -> {
+                    if (!oneAgentReady[0]) {
+                        // agents connect at about the same time: until one of them sees every peer, asking one is enough
+                        // (a poll costs one exec instead of one per node); then every agent is checked
+                        List<io.clustermesh.spi.PodInfo> pods = conn.pods(Names.NAMESPACE, Names.AGENT_SELECTOR);
+                        if (pods.isEmpty()) {
+                            last[0] = "no Cilium agent pods (k8s-app=cilium)";
+                            return Optional.empty();
+                        }
+                        io.clustermesh.AgentStatus a = StatusReader.agents(ctx, conn, List.of(pods.get(0))).get(0);
+                        List<String> notReady = expected.stream().filter(p -> a.remotes().stream().noneMatch(r -> r.name().equals(p) && r.ready()))
+                                .toList();
+                        if (a.error() != null || !notReady.isEmpty()) {
+                            last[0] = a.error() != null ? a.pod() + ": " + a.error() : notReady.stream().map(p -> p + ": " + a.remotes().stream()
+                                    .filter(r -> r.name().equals(p)).map(r -> r.status().isEmpty() ? "not ready" : r.status()).findFirst()
+                                    .orElse("not configured on " + a.pod())).reduce((x, y) -> x + " | " + y).orElse("");
+                            return Optional.empty();
+                        }
+                        oneAgentReady[0] = true;
+                    }
                     io.clustermesh.ClusterStatus st = StatusReader.cluster(ctx, mc);
                     boolean ok = !st.agents().isEmpty() && st.agents().stream().allMatch(a -> a.error() == null)
                             && expected.stream().allMatch(p -> st.peers().stream().anyMatch(x -> x.peer().equals(p) && x.fullyConnected()));
