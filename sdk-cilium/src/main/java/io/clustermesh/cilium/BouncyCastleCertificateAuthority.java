@@ -24,7 +24,6 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 import java.math.BigInteger;
@@ -81,7 +80,7 @@ public final class BouncyCastleCertificateAuthority implements CertificateAuthor
 
     private static final String EC_CURVE = "secp256r1";
     /** Used directly, never added to {@link java.security.Security}. */
-    private static final Provider BC = new BouncyCastleProvider();
+    private static final Provider BC = X509.bouncyCastle();
 
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
