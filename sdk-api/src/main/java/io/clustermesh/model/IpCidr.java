@@ -14,11 +14,14 @@ public final class IpCidr {
     private final BigInteger network;
     private final int prefixLength;
     private final boolean ipv6;
+    /** The last address, computed once: validation compares every pair of a mesh's ranges (O(n²) for n clusters). */
+    private final BigInteger last;
 
     private IpCidr(BigInteger network, int prefixLength, boolean ipv6) {
         this.network = network;
         this.prefixLength = prefixLength;
         this.ipv6 = ipv6;
+        this.last = network.add(BigInteger.ONE.shiftLeft((ipv6 ? 128 : 32) - prefixLength)).subtract(BigInteger.ONE);
     }
 
     /**
@@ -124,7 +127,7 @@ public final class IpCidr {
     }
 
     private BigInteger last() {
-        return network.add(size()).subtract(BigInteger.ONE);
+        return last;
     }
 
     /** Whether {@code other} lies entirely inside this network. */

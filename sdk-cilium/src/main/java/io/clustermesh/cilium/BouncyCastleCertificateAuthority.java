@@ -30,9 +30,11 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
@@ -40,6 +42,7 @@ import java.security.SignatureException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,16 +70,26 @@ import java.util.Objects;
  *   and the chart (values passed through) accept. Keys are read as PKCS#8, SEC1 ({@code EC PRIVATE KEY}) or PKCS#1
  *   ({@code RSA PRIVATE KEY}), so a CA adopted from a cluster set up by the Cilium CLI or Helm can sign.</li>
  * </ul>
- * Thread-safe; registers no JCA provider.
+ * Keys are generated and certificates signed and verified with Bouncy Castle's own provider instance, never
+ * registered with the JVM: its P-256 arithmetic is several times faster than the JDK 17 {@code SunEC} one, which
+ * matters when a plan issues certificates for hundreds of clusters. Thread-safe; registers no JCA provider.
  */
 public final class BouncyCastleCertificateAuthority implements CertificateAuthority {
     /** How long before "now" certificates start to be valid. */
     public static final Duration BACKDATE = Duration.ofMinutes(5);
 
     private static final String EC_CURVE = "secp256r1";
+    /** Used directly, never added to {@link java.security.Security}. */
+    private static final Provider BC = X509.bouncyCastle();
 
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    /** The CA last checked by {@link #issue}: issuing many leaves from one CA parses and checks it once. */
+    private volatile CheckedCa lastCa;
+
+    /** A CA credential whose certificate is a CA and whose key belongs to it. */
+    private record CheckedCa(PemCredential pem, X509Certificate certificate, PrivateKey key) {
+    }
 
     /** A CA on the system clock (used by {@link java.util.ServiceLoader}). */
     public BouncyCastleCertificateAuthority() {
@@ -124,16 +137,9 @@ public final class BouncyCastleCertificateAuthority implements CertificateAuthor
         if (!ca.hasKey()) {
             throw new IllegalArgumentException("the CA credential has no private key: it cannot sign certificates");
         }
-        X509Certificate caCertificate = Pem.certificate(ca.certificatePem());
-        if (caCertificate.getBasicConstraints() < 0) {
-            throw new IllegalArgumentException("'" + caCertificate.getSubjectX500Principal()
-                    + "' is not a CA certificate (basic constraints CA is not set)");
-        }
-        PrivateKey caKey = Pem.privateKey(ca.privateKeyPem());
-        if (!keyMatches(caCertificate, caKey)) {
-            throw new IllegalArgumentException("the CA's private key does not belong to the CA certificate '"
-                    + caCertificate.getSubjectX500Principal() + "'");
-        }
+        CheckedCa checked = checkedCa(ca);
+        X509Certificate caCertificate = checked.certificate();
+        PrivateKey caKey = checked.key();
         KeyPair keys = newKeyPair();
         Instant now = clock.instant();
         Instant notAfter = min(now.plus(request.validity()), caCertificate.getNotAfter().toInstant());
@@ -163,6 +169,39 @@ public final class BouncyCastleCertificateAuthority implements CertificateAuthor
             return new PemCredential(Pem.encode(certificate), Pem.encode(keys.getPrivate()));
         } catch (GeneralSecurityException | CertIOException | OperatorCreationException e) {
             throw new IllegalStateException("cannot issue the certificate '" + request.commonName() + "'", e);
+        }
+    }
+
+    /** Parses and checks the CA, or reuses the check of the same credential (certificate and key) just before. */
+    private CheckedCa checkedCa(PemCredential ca) {
+        CheckedCa last = lastCa;
+        if (last != null && last.pem().equals(ca)) {
+            return last;
+        }
+        X509Certificate caCertificate = Pem.certificate(ca.certificatePem());
+        if (caCertificate.getBasicConstraints() < 0) {
+            throw new IllegalArgumentException("'" + caCertificate.getSubjectX500Principal()
+                    + "' is not a CA certificate (basic constraints CA is not set)");
+        }
+        PrivateKey caKey = Pem.privateKey(ca.privateKeyPem());
+        if (!keyMatches(caCertificate, caKey)) {
+            throw new IllegalArgumentException("the CA's private key does not belong to the CA certificate '"
+                    + caCertificate.getSubjectX500Principal() + "'");
+        }
+        CheckedCa checked = new CheckedCa(ca, caCertificate, forSigning(caKey));
+        lastCa = checked;
+        return checked;
+    }
+
+    /**
+     * The key as a Bouncy Castle key object: Bouncy Castle signs with a key of the JDK's own classes too, but converts
+     * it (and loses its precomputation) at every signature, which costs more than the signature itself.
+     */
+    private static PrivateKey forSigning(PrivateKey key) {
+        try {
+            return KeyFactory.getInstance(key.getAlgorithm(), BC).generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return key; // Bouncy Castle signs with the JDK's object all the same
         }
     }
 
@@ -212,7 +251,7 @@ public final class BouncyCastleCertificateAuthority implements CertificateAuthor
             return false;
         }
         try {
-            certificate.verify(ca.getPublicKey());
+            certificate.verify(ca.getPublicKey(), BC);
             return true;
         } catch (GeneralSecurityException e) {
             return false;
@@ -234,11 +273,11 @@ public final class BouncyCastleCertificateAuthority implements CertificateAuthor
         }
         try {
             byte[] challenge = "clustermesh key check".getBytes(StandardCharsets.US_ASCII);
-            Signature signer = Signature.getInstance(algorithm);
+            Signature signer = Signature.getInstance(algorithm, BC);
             signer.initSign(key);
             signer.update(challenge);
             byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(algorithm);
+            Signature verifier = Signature.getInstance(algorithm, BC);
             verifier.initVerify(publicKey);
             verifier.update(challenge);
             return verifier.verify(signature);
@@ -265,13 +304,13 @@ public final class BouncyCastleCertificateAuthority implements CertificateAuthor
             throw new IllegalArgumentException("cannot sign with a " + signingKey.getAlgorithm()
                     + " CA key: use an EC, RSA or Ed25519 CA");
         }
-        ContentSigner signer = new JcaContentSignerBuilder(algorithm).setSecureRandom(random).build(signingKey);
+        ContentSigner signer = new JcaContentSignerBuilder(algorithm).setProvider(BC).setSecureRandom(random).build(signingKey);
         return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
     }
 
     private KeyPair newKeyPair() {
         try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC", BC);
             generator.initialize(new ECGenParameterSpec(EC_CURVE), random);
             return generator.generateKeyPair();
         } catch (GeneralSecurityException e) {

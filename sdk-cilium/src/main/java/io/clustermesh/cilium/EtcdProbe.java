@@ -418,12 +418,8 @@ public final class EtcdProbe implements AutoCloseable {
     }
 
     private static boolean signedBy(X509Certificate certificate, X509Certificate ca) {
-        try {
-            certificate.verify(ca.getPublicKey());
-            return certificate.getIssuerX500Principal().equals(ca.getSubjectX500Principal());
-        } catch (java.security.GeneralSecurityException e) {
-            return false;
-        }
+        return X509.verifiedBy(certificate, ca.getPublicKey())
+                && certificate.getIssuerX500Principal().equals(ca.getSubjectX500Principal());
     }
 
     private static <T extends Throwable> T find(Throwable t, Class<T> type) {

@@ -132,6 +132,22 @@ class BouncyCastleCertificateAuthorityTest {
     }
 
     @Test
+    void issuesFromTheCaItIsGivenWhenCasAlternateAndChecksAMismatchedKeyAgain() {
+        PemCredential otherCa = CA.createCa("Cilium CA", THREE_YEARS);
+        CertificateRequest req = new CertificateRequest("remote", null, null, false, true, Duration.ofDays(1));
+        PemCredential first = CA.issue(meshCa, req);
+        PemCredential second = CA.issue(otherCa, req);
+        PemCredential third = CA.issue(meshCa, req);
+        assertThat(CA.signedBy(first.certificatePem(), meshCa.certificatePem())).isTrue();
+        assertThat(CA.signedBy(second.certificatePem(), otherCa.certificatePem())).isTrue();
+        assertThat(CA.signedBy(second.certificatePem(), meshCa.certificatePem())).isFalse();
+        assertThat(CA.signedBy(third.certificatePem(), meshCa.certificatePem())).isTrue();
+        // the certificate just used with its own key, now with the other CA's key: refused, not taken from the last check
+        assertThatThrownBy(() -> CA.issue(new PemCredential(meshCa.certificatePem(), otherCa.privateKeyPem()), req))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not belong");
+    }
+
+    @Test
     void keyMatchesIsFalseForAnotherKeyOrNoKey() throws Exception {
         PemCredential a = CA.issue(meshCa, new CertificateRequest("a", null, null, false, true, Duration.ofDays(1)));
         PemCredential b = CA.issue(meshCa, new CertificateRequest("b", null, null, false, true, Duration.ofDays(1)));

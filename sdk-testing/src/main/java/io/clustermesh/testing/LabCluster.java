@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -88,7 +89,7 @@ public final class LabCluster implements AutoCloseable {
     private final String token;
     private volatile boolean closed;
 
-    private LabCluster(LabClusterSpec spec) {
+    private LabCluster(LabClusterSpec spec, KubernetesSerialization serialization) {
         this.spec = spec;
         this.injector = new FaultInjector(spec.seed() ^ Deterministic.hash(spec.seed(), spec.name()));
         this.token = "lab-" + Long.toHexString(Deterministic.hash(spec.seed(), "token/" + spec.name()))
@@ -130,7 +131,7 @@ public final class LabCluster implements AutoCloseable {
                     .withRequestRetryBackoffLimit(3)
                     .withRequestTimeout(30_000)
                     .build();
-            c = new KubernetesClientBuilder().withConfig(config).build();
+            c = new KubernetesClientBuilder().withConfig(config).withKubernetesSerialization(serialization).build();
         } catch (IOException | RuntimeException e) {
             if (c != null) {
                 c.close();
@@ -150,8 +151,17 @@ public final class LabCluster implements AutoCloseable {
 
     /** Starts a cluster and seeds it. */
     public static LabCluster start(LabClusterSpec spec) {
+        return start(spec, new KubernetesSerialization());
+    }
+
+    /**
+     * Like {@link #start(LabClusterSpec)}, the lab's own client sharing {@code serialization} (thread-safe) with the
+     * other clusters of a lab: each fabric8 client otherwise builds the deserializers of every model class again.
+     */
+    static LabCluster start(LabClusterSpec spec, KubernetesSerialization serialization) {
         Objects.requireNonNull(spec, "spec");
-        LabCluster cluster = new LabCluster(spec);
+        Objects.requireNonNull(serialization, "serialization");
+        LabCluster cluster = new LabCluster(spec, serialization);
         try {
             cluster.seed();
         } catch (RuntimeException e) {

@@ -663,9 +663,10 @@ public final class MeshLab implements AutoCloseable {
             });
             try {
                 List<Future<LabCluster>> futures = new ArrayList<>();
+                var serialization = new io.fabric8.kubernetes.client.utils.KubernetesSerialization(); // one for the lab's clients
                 for (LabClusterSpec s : specs) {
                     futures.add(pool.submit(() -> {
-                        LabCluster c = LabCluster.start(s);
+                        LabCluster c = LabCluster.start(s, serialization);
                         started.add(c);
                         return c;
                     }));

@@ -254,22 +254,21 @@ public final class ApplyPlanner {
                 && snapshots.values().stream().anyMatch(s -> s.meshAddress().isEmpty());
         List<String> waitLb = new ArrayList<>();
         List<String> rollouts = new ArrayList<>();
+        Map<String, Draft> drafts = drafts(op, target);
         for (ClusterSnapshot s : snapshots.values()) {
             String c = s.name();
             if (!s.reachable()) {
                 steps.add(unreachableStep(s));
                 continue;
             }
-            Map<String, Object> intended = values(s, peersFor(c, op, target, x -> snapshots.get(x).meshAddress()), op != Operation.DISABLE);
-            Map<String, Object> current = s.release() == null ? null : s.release().values();
-            boolean versionChange = s.release() == null || !Objects.equals(s.release().chartVersion(), spec.ciliumFor(s.cluster()).version());
-            ValuesDiff diff = ValuesDiff.of(current == null ? Map.of() : current, intended);
+            Draft draft = drafts.get(c);
+            boolean versionChange = draft.versionChange();
+            ValuesDiff diff = draft.diff();
             String last = null;
             String localCertStep = null;
-            if (op != Operation.DISABLE && needsLocalCert(s.cluster())) {
-                Optional<SecretData> existing = SnapshotReader.retrying(ctx,
-                        () -> ctx.connection(c).secret(Names.NAMESPACE, Names.LOCAL_CERT_SECRET));
-                if (existing.isEmpty() || !localCertValid(existing.get(), c)) {
+            if (draft.localCert() != null) {
+                Optional<SecretData> existing = draft.localCert();
+                if (existing.isEmpty() || !draft.localCertValid()) {
                     localCertStep = c + "/" + KIND_LOCAL_CERT;
                     steps.add(new PlanStep(localCertStep, c, KIND_LOCAL_CERT,
                             "issue the KVStoreMesh client certificate (CN local-" + c + ") from the mesh CA",
@@ -283,7 +282,7 @@ public final class ApplyPlanner {
                 String id = c + "/" + KIND_UPGRADE;
                 steps.add(new PlanStep(id, c, KIND_UPGRADE, (s.release() == null ? "helm install" : "helm upgrade") + " cilium "
                         + spec.ciliumFor(s.cluster()).version() + " with the complete values (" + diff.changes().size() + " changed paths)",
-                        localCertStep == null ? List.of() : List.of(localCertStep), List.of(), changes, null, sc -> upgrade(sc, s, intended)));
+                        localCertStep == null ? List.of() : List.of(localCertStep), List.of(), changes, null, sc -> upgrade(sc, s, values(s, draft.peers(), op != Operation.DISABLE))));
                 last = id;
             } else if (localCertStep != null) {
                 last = localCertStep;
@@ -338,6 +337,61 @@ public final class ApplyPlanner {
         return new MeshPlan(spec.name(), operation, ctx.clock().now(), findings, steps, notes);
     }
 
+    /**
+     * What one cluster gets, worked out before the steps: its peers, the diff of its complete values against the
+     * release (new certificates stand in as {@link #placeholder}) and, when the SDK issues the KVStoreMesh client certificate, the current one and whether it is still
+     * good ({@code localCert} null when not needed).
+     */
+    private record Draft(List<PeerEndpoint> peers, boolean versionChange, ValuesDiff diff, Optional<SecretData> localCert,
+                         boolean localCertValid) {
+    }
+
+    /**
+     * The drafts of every reachable cluster, computed in parallel on the mesh's executor: each is independent of the
+     * others (values, certificates and the diff are CPU work; the local certificate is one read of its cluster), so a
+     * large mesh is planned in the time of its slowest cluster rather than the sum of all.
+     */
+    private Map<String, Draft> drafts(Operation op, String target) {
+        Map<String, java.util.concurrent.CompletableFuture<Draft>> futures = new LinkedHashMap<>();
+        for (ClusterSnapshot s : snapshots.values()) {
+            if (s.reachable()) {
+                futures.put(s.name(), java.util.concurrent.CompletableFuture.supplyAsync(() -> draft(s, op, target), ctx.executor()));
+            }
+        }
+        Map<String, Draft> out = new LinkedHashMap<>();
+        for (Map.Entry<String, java.util.concurrent.CompletableFuture<Draft>> e : futures.entrySet()) {
+            try {
+                out.put(e.getKey(), e.getValue().join());
+            } catch (java.util.concurrent.CompletionException ex) {
+                futures.values().forEach(f -> f.cancel(true));
+                if (ex.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (ex.getCause() instanceof Error err) {
+                    throw err;
+                }
+                throw ex;
+            }
+        }
+        return out;
+    }
+
+    private Draft draft(ClusterSnapshot s, Operation op, String target) {
+        String c = s.name();
+        List<PeerEndpoint> peers = peersFor(c, op, target, x -> snapshots.get(x).meshAddress());
+        Map<String, Object> intended = values(s, peers, op != Operation.DISABLE, true);
+        Map<String, Object> current = s.release() == null ? null : s.release().values();
+        boolean versionChange = s.release() == null || !Objects.equals(s.release().chartVersion(), spec.ciliumFor(s.cluster()).version());
+        ValuesDiff diff = ValuesDiff.of(current == null ? Map.of() : current, intended);
+        Optional<SecretData> localCert = null;
+        boolean localCertValid = false;
+        if (op != Operation.DISABLE && needsLocalCert(s.cluster())) {
+            localCert = SnapshotReader.retrying(ctx, () -> ctx.connection(c).secret(Names.NAMESPACE, Names.LOCAL_CERT_SECRET));
+            localCertValid = localCert.isPresent() && localCertValid(localCert.get(), c);
+        }
+        return new Draft(peers, versionChange, diff, localCert, localCertValid);
+    }
+
     private PlanStep unreachableStep(ClusterSnapshot s) {
         String c = s.name();
         return PlanStep.of(c + "/" + KIND_UNREACHABLE, c, KIND_UNREACHABLE, "read the cluster (it did not answer while planning)", sc -> {
@@ -359,7 +413,7 @@ public final class ApplyPlanner {
             out.add(new Change(res, "chart", s.release() == null ? null : s.release().chartVersion(), spec.ciliumFor(s.cluster()).version()));
         }
         for (ValuesChange v : diff.changes()) {
-            out.add(new Change(res, v.path(), v.before(), v.after()));
+            out.add(new Change(res, v.path(), display(v.before()), display(v.after())));
         }
         return out;
     }
@@ -380,24 +434,87 @@ public final class ApplyPlanner {
         return out;
     }
 
+    /** The values a step applies: with the cluster's real certificates (issued now if they must be new). */
     private Map<String, Object> values(ClusterSnapshot s, List<PeerEndpoint> peers, boolean meshEnabled) {
+        return values(s, peers, meshEnabled, false);
+    }
+
+    /**
+     * @param forPlan true while planning: certificates that must be new are not issued yet (see {@link #placeholder})
+     */
+    private Map<String, Object> values(ClusterSnapshot s, List<PeerEndpoint> peers, boolean meshEnabled, boolean forPlan) {
         MeshCluster c = clusters.get(s.name());
         CiliumOptions o = spec.ciliumFor(c);
-        ApiserverCertificates certs = o.certificateMethod() == CertificateMethod.SDK ? certificates(s, c, o) : null;
+        ApiserverCertificates certs = o.certificateMethod() != CertificateMethod.SDK ? null
+                : forPlan ? kept(s, c, o).orElseGet(this::placeholder) : certificates(s, c, o);
         return CiliumValues.values(ValuesInput.of(spec, c, peers, meshCa, certs, meshEnabled));
     }
 
-    /** The cluster's current SDK-issued certificates when still good, else new ones. */
-    private ApiserverCertificates certificates(ClusterSnapshot s, MeshCluster c, CiliumOptions o) {
-        MeshCertificates issuer = new MeshCertificates(ctx.certificateAuthority());
-        MeshCertificates.Profile profile = MeshCertificates.Profile.of(c.name())
-                .withValidity(o.certificateValidity(), o.renewBefore())
+    /** Per cluster: its current SDK-issued certificates when still good (reviewed once per plan). */
+    private final Map<String, Optional<ApiserverCertificates>> kept = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per cluster: the certificates issued for it by this plan, once, so that a retried step and a second pass reuse them. */
+    private final Map<String, ApiserverCertificates> issued = new java.util.concurrent.ConcurrentHashMap<>();
+    private ApiserverCertificates placeholder;
+
+    private static MeshCertificates.Profile profile(MeshCluster c, CiliumOptions o) {
+        return MeshCertificates.Profile.of(c.name()).withValidity(o.certificateValidity(), o.renewBefore())
                 .withClient(!o.chartVersion().atLeast(1, 19));
-        ApiserverCertificates existing = existingCertificates(s, profile.client());
-        if (existing != null && !issuer.review(existing, meshCa.certificatePem(), profile).required()) {
-            return existing;
+    }
+
+    private Optional<ApiserverCertificates> kept(ClusterSnapshot s, MeshCluster c, CiliumOptions o) {
+        return kept.computeIfAbsent(c.name(), n -> {
+            MeshCertificates.Profile profile = profile(c, o);
+            ApiserverCertificates existing = existingCertificates(s, profile.client());
+            boolean good = existing != null
+                    && !new MeshCertificates(ctx.certificateAuthority()).review(existing, meshCa.certificatePem(), profile).required();
+            return good ? Optional.of(existing) : Optional.empty();
+        });
+    }
+
+    /** The cluster's current SDK-issued certificates when still good, else new ones (issued once per plan). */
+    private ApiserverCertificates certificates(ClusterSnapshot s, MeshCluster c, CiliumOptions o) {
+        return kept(s, c, o).orElseGet(() -> issued.computeIfAbsent(c.name(),
+                n -> new MeshCertificates(ctx.certificateAuthority()).issue(meshCa, profile(c, o))));
+    }
+
+    /**
+     * Planning does not issue certificates: three key pairs and signatures per cluster would be most of the time a
+     * plan of hundreds of clusters takes, and a plan that is never applied would have minted keys for nothing. The
+     * plan's values use this one set in place of every cluster's new certificates (its remote certificate has the CN
+     * {@code remote} of the profile the planner issues, so the values have the same shape) and the plan shows
+     * {@link #NEW_CERTIFICATE} where it stands; the cluster's upgrade step issues the real ones.
+     */
+    private synchronized ApiserverCertificates placeholder() {
+        if (placeholder == null) {
+            placeholder = new MeshCertificates(ctx.certificateAuthority()).issue(meshCa,
+                    MeshCertificates.Profile.of("plan-placeholder").withClient(true));
         }
-        return issuer.issue(meshCa, profile);
+        return placeholder;
+    }
+
+    /** How a plan shows a certificate that its upgrade step issues. */
+    static final String NEW_CERTIFICATE = "<new certificate, issued at apply>";
+
+    /** A change's display with the placeholder's fingerprints replaced by {@link #NEW_CERTIFICATE}. */
+    private String display(String shown) {
+        if (shown == null || placeholder == null) {
+            return shown;
+        }
+        String out = shown;
+        for (PemCredential p : new PemCredential[]{placeholder.server(), placeholder.admin(), placeholder.remote(), placeholder.client()}) {
+            if (p != null) {
+                out = out.replace(fingerprintDisplay(p), NEW_CERTIFICATE);
+            }
+        }
+        return out;
+    }
+
+    private final Map<String, String> fingerprints = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The plan's display of a certificate value: what {@link ValuesDiff} shows for it. */
+    private String fingerprintDisplay(PemCredential p) {
+        return fingerprints.computeIfAbsent(p.certificatePem(), pem -> ValuesDiff.of(Map.of(), Map.of("cert",
+                Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.UTF_8)))).changes().get(0).after());
     }
 
     private static ApiserverCertificates existingCertificates(ClusterSnapshot s, boolean withClient) {
@@ -541,12 +658,33 @@ public final class ApplyPlanner {
                 .filter(n -> sc.output(n + "/" + KIND_WAIT_ROLLOUT) != null)
                 .toList();
         MeshCluster mc = clusters.get(c);
+        ClusterConnection conn = ctx.connection(c);
         String[] last = {""};
+        boolean[] oneAgentReady = {false};
         try {
             sc.await("every agent of " + c + " to be connected to " + (expected.isEmpty() ? "its peers" : String.join(", ", expected)),
                 ctx.timeouts().connection(),
                 "typical causes: 2379/tcp blocked between the node subnets, different CAs, a wrong peer IP",
                 () -> {
+                    if (!oneAgentReady[0]) {
+                        // agents connect at about the same time: until one of them sees every peer, asking one is enough
+                        // (a poll costs one exec instead of one per node); then every agent is checked
+                        List<io.clustermesh.spi.PodInfo> pods = conn.pods(Names.NAMESPACE, Names.AGENT_SELECTOR);
+                        if (pods.isEmpty()) {
+                            last[0] = "no Cilium agent pods (k8s-app=cilium)";
+                            return Optional.empty();
+                        }
+                        io.clustermesh.AgentStatus a = StatusReader.agents(ctx, conn, List.of(pods.get(0))).get(0);
+                        List<String> notReady = expected.stream().filter(p -> a.remotes().stream().noneMatch(r -> r.name().equals(p) && r.ready()))
+                                .toList();
+                        if (a.error() != null || !notReady.isEmpty()) {
+                            last[0] = a.error() != null ? a.pod() + ": " + a.error() : notReady.stream().map(p -> p + ": " + a.remotes().stream()
+                                    .filter(r -> r.name().equals(p)).map(r -> r.status().isEmpty() ? "not ready" : r.status()).findFirst()
+                                    .orElse("not configured on " + a.pod())).reduce((x, y) -> x + " | " + y).orElse("");
+                            return Optional.empty();
+                        }
+                        oneAgentReady[0] = true;
+                    }
                     io.clustermesh.ClusterStatus st = StatusReader.cluster(ctx, mc);
                     boolean ok = !st.agents().isEmpty() && st.agents().stream().allMatch(a -> a.error() == null)
                             && expected.stream().allMatch(p -> st.peers().stream().anyMatch(x -> x.peer().equals(p) && x.fullyConnected()));

@@ -81,19 +81,22 @@ public final class SnapshotReader {
     }
 
     /**
-     * Reads one cluster (throws on failure). Each read is retried by itself: retrying the whole snapshot made all six
-     * reads succeed in one attempt, which a cluster answering 20 % of requests with transient errors fails 3 times in 4.
-     * A cluster that does not answer at all still costs only the first read's attempts.
+     * Reads one cluster (throws on failure). The reads are independent and made at once (one round trip, not six), and
+     * each is retried by itself: retrying the whole snapshot made all six reads succeed in one attempt, which a cluster
+     * answering 20 % of requests with transient errors fails 3 times in 4.
      */
+    @SuppressWarnings("unchecked")
     public static ClusterSnapshot read(MeshContext ctx, MeshCluster c) {
         ClusterConnection conn = ctx.connection(c.name());
-        Map<String, String> config = retrying(ctx, () -> conn.configMap(Names.NAMESPACE, Names.CILIUM_CONFIG)).orElse(null);
-        HelmRelease release = retrying(ctx, () -> ctx.helm().release(conn, c, Names.NAMESPACE, Names.RELEASE)).orElse(null);
-        PemCredential ca = retrying(ctx, () -> conn.secret(Names.NAMESPACE, Names.CA_SECRET)).map(SnapshotReader::ca).orElse(null);
-        ServiceInfo svc = retrying(ctx, () -> conn.service(Names.NAMESPACE, Names.APISERVER)).orElse(null);
-        int nodes = retrying(ctx, conn::nodes).size();
-        boolean kubeProxy = retrying(ctx, () -> conn.daemonSet(Names.NAMESPACE, Names.KUBE_PROXY)).isPresent();
-        return new ClusterSnapshot(c, null, config, release, ca, svc, nodes, kubeProxy);
+        List<Object> read = Parallel.all(ctx.executor(), List.of(
+                () -> retrying(ctx, () -> conn.configMap(Names.NAMESPACE, Names.CILIUM_CONFIG)).orElse(null),
+                () -> retrying(ctx, () -> ctx.helm().release(conn, c, Names.NAMESPACE, Names.RELEASE)).orElse(null),
+                () -> retrying(ctx, () -> conn.secret(Names.NAMESPACE, Names.CA_SECRET)).map(SnapshotReader::ca).orElse(null),
+                () -> retrying(ctx, () -> conn.service(Names.NAMESPACE, Names.APISERVER)).orElse(null),
+                () -> retrying(ctx, conn::nodes).size(),
+                () -> retrying(ctx, () -> conn.daemonSet(Names.NAMESPACE, Names.KUBE_PROXY)).isPresent()));
+        return new ClusterSnapshot(c, null, (Map<String, String>) read.get(0), (HelmRelease) read.get(1), (PemCredential) read.get(2),
+                (ServiceInfo) read.get(3), (Integer) read.get(4), (Boolean) read.get(5));
     }
 
     private static PemCredential ca(SecretData s) {

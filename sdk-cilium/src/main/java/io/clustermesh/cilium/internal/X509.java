@@ -28,6 +28,27 @@ import java.util.Locale;
 
 /** Reading the parts of an X.509 certificate the mesh cares about. */
 public final class X509 {
+    /** Bouncy Castle's provider, one instance, used directly and never added to {@link java.security.Security}. */
+    private static final java.security.Provider BC = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+
+    /** The one Bouncy Castle provider instance of the SDK (not registered with the JVM). */
+    public static java.security.Provider bouncyCastle() {
+        return BC;
+    }
+
+    /**
+     * Whether {@code certificate}'s signature verifies with {@code issuerKey}, checked with Bouncy Castle: its P-256
+     * arithmetic is several times faster than JDK 17's, which counts where signatures are checked in bulk.
+     */
+    public static boolean verifiedBy(X509Certificate certificate, java.security.PublicKey issuerKey) {
+        try {
+            certificate.verify(issuerKey, BC);
+            return true;
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
+    }
+
     private static final int SAN_DNS = 2;
     private static final int SAN_IP = 7;
 

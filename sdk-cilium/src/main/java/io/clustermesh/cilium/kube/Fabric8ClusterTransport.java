@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /**
  * The default {@link ClusterTransport}: fabric8 on the JDK HTTP client with an explicit {@link Config}. Only what the
@@ -18,6 +19,12 @@ import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
  * a kube context given without a file. fabric8's own request retries are off (the engine retries).
  */
 public final class Fabric8ClusterTransport implements ClusterTransport {
+    /**
+     * One (thread-safe) serialization for every client this transport opens: each fabric8 client otherwise builds its
+     * own Jackson mapper and, at its first answers, the deserializers of every model class again, which for a mesh of
+     * dozens of clusters is seconds of CPU spent on the same work.
+     */
+    private final KubernetesSerialization serialization = new KubernetesSerialization();
 
     @Override
     public String name() {
@@ -27,7 +34,7 @@ public final class Fabric8ClusterTransport implements ClusterTransport {
     @Override
     public ClusterConnection connect(MeshCluster cluster, MeshTimeouts timeouts) {
         Config config = config(cluster, timeouts);
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(config).withKubernetesSerialization(serialization)
                 .withHttpClientFactory(new JdkHttpClientFactory()).build();
         return new Fabric8Connection(cluster.name(), client);
     }

@@ -35,39 +35,54 @@ final class Redaction {
      */
     static boolean isSecretPath(List<String> path) {
         for (String segment : path) {
-            String lower = segment.toLowerCase(Locale.ROOT);
-            if (lower.equals("key") || segment.endsWith("Key") || lower.endsWith(".key") || lower.endsWith("-key")
-                    || lower.endsWith("_key") || lower.equals("token") || segment.endsWith("Token")
-                    || lower.equals("secret") || segment.endsWith("Secret") || lower.contains("password")) {
+            if (isSecretSegment(segment)) {
                 return true;
             }
         }
         return false;
     }
 
+    private static boolean isSecretSegment(String segment) {
+        String lower = segment.toLowerCase(Locale.ROOT);
+        return lower.equals("key") || segment.endsWith("Key") || lower.endsWith(".key") || lower.endsWith("-key")
+                || lower.endsWith("_key") || lower.equals("token") || segment.endsWith("Token")
+                || lower.equals("secret") || segment.endsWith("Secret") || lower.contains("password");
+    }
+
     /** Whether a value under this path is a certificate (shown as a fingerprint). */
     static boolean isCertificatePath(List<String> path) {
-        if (path.isEmpty()) {
-            return false;
-        }
-        String last = path.get(path.size() - 1).toLowerCase(Locale.ROOT);
+        return !path.isEmpty() && isCertificateSegment(path.get(path.size() - 1));
+    }
+
+    private static boolean isCertificateSegment(String segment) {
+        String last = segment.toLowerCase(Locale.ROOT);
         return last.endsWith("cert") || last.endsWith("crt") || last.equals("cabundle");
     }
 
     /** A deep copy that is safe to print. */
     static Object redact(List<String> path, Object value) {
+        return redact(isSecretPath(path), path.isEmpty() ? null : path.get(path.size() - 1), value);
+    }
+
+    /**
+     * {@link #redact(List, Object)} with what the path decides carried down instead of the path: whether a segment so
+     * far is secret ({@link #isSecretPath}) and the last segment ({@link #isCertificatePath}). Large values (the peers
+     * of a mesh of hundreds of clusters) are walked without copying and re-checking the path at every node.
+     */
+    private static Object redact(boolean secretPath, String last, Object value) {
         if (value instanceof Map<?, ?> map) {
             Map<String, Object> copy = new LinkedHashMap<>();
             for (Map.Entry<?, ?> e : map.entrySet()) {
                 String key = String.valueOf(e.getKey());
-                copy.put(key, redact(append(path, key), e.getValue()));
+                copy.put(key, redact(secretPath || isSecretSegment(key), key, e.getValue()));
             }
             return copy;
         }
         if (value instanceof List<?> list) {
             List<Object> copy = new ArrayList<>(list.size());
             for (int i = 0; i < list.size(); i++) {
-                copy.add(redact(append(path, "[" + i + "]"), list.get(i)));
+                String segment = "[" + i + "]";
+                copy.add(redact(secretPath || isSecretSegment(segment), segment, list.get(i)));
             }
             return copy;
         }
@@ -76,15 +91,15 @@ final class Redaction {
                 return s;
             }
             String text = decodedText(s);
-            if (isSecretPath(path) || text.contains("PRIVATE KEY")) {
+            if (secretPath || text.contains("PRIVATE KEY")) {
                 return REDACTED;
             }
-            if (isCertificatePath(path) || text.contains("BEGIN CERTIFICATE")) {
+            if ((last != null && isCertificateSegment(last)) || text.contains("BEGIN CERTIFICATE")) {
                 return fingerprint(s, text);
             }
             return s;
         }
-        if (value != null && isSecretPath(path)) {
+        if (value != null && secretPath) {
             return REDACTED;
         }
         return value;

@@ -6,7 +6,10 @@ import io.clustermesh.MeshPlan;
 import io.clustermesh.MeshReport;
 import io.clustermesh.MeshStatus;
 import io.clustermesh.PlanStep;
+import io.clustermesh.cilium.helm.HelmStorage;
 import io.clustermesh.cilium.internal.ApplyPlanner;
+import io.clustermesh.cilium.internal.Values;
+import io.clustermesh.spi.HelmRelease;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
@@ -36,10 +39,21 @@ class MeshLabVariantsTest {
             try (Mesh mesh = Mesh.builder().spec(spec.withClusters(noIps)).helmTransport(lab.helmTransport()).timeouts(MeshLab.timeouts()).build()) {
                 MeshPlan plan = mesh.plan();
                 assertThat(plan.steps()).extracting(PlanStep::kind).contains(ApplyPlanner.KIND_UPGRADE_PEERS);
+                // planning issues no certificate: the plan says where new ones come, the upgrade issues them
+                assertThat(plan.steps()).filteredOn(s -> s.kind().equals(ApplyPlanner.KIND_UPGRADE)).allSatisfy(s ->
+                        assertThat(s.changes()).anySatisfy(c -> assertThat(c.to()).contains("server: {cert: <new certificate, issued at apply>")));
                 MeshReport report = mesh.apply(plan);
                 assertThat(report.succeeded()).as(report.toString()).isTrue();
                 MeshStatus status = mesh.status();
                 assertFullMesh(status, 3);
+                // the second pass adds the peers with the certificates of the first: the clustermesh-apiserver keeps them
+                for (ClusterStatus c : status.clusters()) {
+                    List<HelmRelease> history = HelmStorage.history(mesh.context().connection(c.name()), "kube-system", "cilium");
+                    assertThat(history).as(c.name()).hasSize(2);
+                    assertThat(history).extracting(r -> Values.get(r.values(), "clustermesh.apiserver.tls.server.cert")).doesNotContainNull()
+                            .as(c.name() + ": server certificate of both revisions").containsOnly(Values.get(history.get(0).values(),
+                                    "clustermesh.apiserver.tls.server.cert"));
+                }
                 for (ClusterStatus c : status.clusters()) {
                     assertThat(c.apiserverAddress()).as("the next free address of the subnet, not the planned .250")
                             .isNotEqualTo(lab.meshIp(c.name())).startsWith("172.16.");
