@@ -114,6 +114,26 @@ class FaultsTest {
     }
 
     @Test
+    void aClusterAnsweringFiveHundredForeverFailsAloneAndTheReportNamesIt() {
+        RetryPolicy fewer = new RetryPolicy(3, Duration.ofMillis(50), 2.0, Duration.ofMillis(200));
+        try (MeshLab lab = Reliability.lab(3).clusterFault("cluster3", FaultRule.always(Fault.serverError())).start();
+             Mesh mesh = lab.meshBuilder().retryPolicy(fewer).build()) {
+            MeshPlan plan = mesh.plan();
+            assertThat(plan.findings()).filteredOn(f -> f.code().equals("CLUSTER_UNREACHABLE"))
+                    .singleElement().satisfies(f -> assertThat(f.message()).contains("cluster3").contains("500"));
+            MeshReport report = mesh.apply(plan);
+            assertThat(report.failedClusters()).as(report.toText()).containsExactly("cluster3");
+            assertThat(report.failures()).singleElement().satisfies(f -> {
+                assertThat(f.cluster()).isEqualTo("cluster3");
+                assertThat(f.remediation()).isNotBlank();
+            });
+            for (String c : List.of("cluster1", "cluster2")) {
+                assertThat(report.stepsOf(c)).allSatisfy(s -> assertThat(s.outcome()).as(s.id()).isEqualTo(StepOutcome.SUCCEEDED));
+            }
+        }
+    }
+
+    @Test
     void anLbIpNeverAssignedTimesOutNamingClusterServiceAndTheAzurePermission() {
         MeshTimeouts quick = MeshLab.timeouts().withLoadBalancerIp(Duration.ofSeconds(1));
         try (MeshLab lab = Reliability.lab(2).lbDelay(Duration.ofDays(1)).start();
