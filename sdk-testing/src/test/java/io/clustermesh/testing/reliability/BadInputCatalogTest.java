@@ -194,9 +194,10 @@ class BadInputCatalogTest {
             t.seedRelease("cluster2", "cilium", CiliumOptions.DEFAULT_VERSION, Map.of());
             t.seedConfig("cluster2", "cluster2", "2", "511");
         }, UnaryOperator.identity(), f -> { }));
-        rows.add(state("a cluster that does not answer", "CLUSTER_UNREACHABLE",
-                t -> t.lab.cluster("cluster2").addFault(FaultRule.always(Fault.hang())), UnaryOperator.identity(),
-                f -> assertThat(f.message()).startsWith("cluster2: ").contains("timed out")));
+        rows.add(new Row("a cluster that does not answer", "CLUSTER_UNREACHABLE", t -> {
+            t.lab.cluster("cluster2").addFault(FaultRule.always(Fault.hang()));
+            return t.runAsUser(t.impatient(t.lab.spec()));
+        }, f -> assertThat(f.message()).startsWith("cluster2: ").contains("timed out")));
         rows.add(state("an expired credential (HTTP 401)", "CLUSTER_ACCESS_DENIED", t -> { },
                 s -> cluster(s, 1, c -> c.access(ClusterAccess.kubeconfig(lab.cluster("cluster2").kubeconfig()
                         .replace(Reliability.token(lab.cluster("cluster2")), "expired-token")))),
@@ -251,17 +252,26 @@ class BadInputCatalogTest {
     // ------------------------------------------------------------------------------------------------ running a row
 
     private Mesh.Builder builder(MeshSpec spec) {
+        return lab.meshBuilder().spec(spec);
+    }
+
+    /** For the row whose cluster never answers: give up on it soon (requests of 2 s, 2 attempts). */
+    private Mesh.Builder impatient(MeshSpec spec) {
         MeshTimeouts t = MeshLab.timeouts();
-        return lab.meshBuilder().spec(spec)
-                .timeouts(new MeshTimeouts(t.step(), t.loadBalancerIp(), t.rollout(), t.connection(), Duration.ofMillis(1500), t.pollInterval()))
+        return builder(spec)
+                .timeouts(new MeshTimeouts(t.step(), t.loadBalancerIp(), t.rollout(), t.connection(), Duration.ofSeconds(2), t.pollInterval()))
                 .retryPolicy(new RetryPolicy(2, Duration.ofMillis(50), 2.0, Duration.ofMillis(200)));
     }
 
     /** build(); plan(); and when the plan has errors, apply() must refuse it. Returns every finding. */
     private List<Finding> runAsUser(MeshSpec spec) {
+        return runAsUser(builder(spec));
+    }
+
+    private List<Finding> runAsUser(Mesh.Builder builder) {
         Mesh mesh;
         try {
-            mesh = builder(spec).build();
+            mesh = builder.build();
         } catch (MeshConfigurationException e) {
             assertThat(e.findings()).isNotEmpty();
             return e.findings();
