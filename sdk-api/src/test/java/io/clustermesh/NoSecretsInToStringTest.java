@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Private keys, tokens and kubeconfigs never reach a toString() (CONVENTIONS.md, "Logging and secrets"). */
 class NoSecretsInToStringTest {
-    private static final String KEY = "MHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oW2VrMQW1JsqoAoGCCqGSM49";
+    /** Not a key: a marker that must never show up in toString(). */
+    private static final String KEY = "not-a-real-key-marker-0123456789abcdef";
     private static final String TOKEN = "eyJhbGciOiJSUzI1NiIsImtpZCI6InNlY3JldC10b2tlbiJ9";
     private static final String KUBECONFIG = """
             apiVersion: v1
