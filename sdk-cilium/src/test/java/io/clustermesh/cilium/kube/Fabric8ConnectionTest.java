@@ -43,20 +43,7 @@ class Fabric8ConnectionTest {
     ClusterConnection conn;
 
     static String kubeconfig(String url) {
-        return """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: lab
-                  cluster: {server: "%s", insecure-skip-tls-verify: true}
-                contexts:
-                - name: lab
-                  context: {cluster: lab, user: lab}
-                current-context: lab
-                users:
-                - name: lab
-                  user: {token: not-a-real-token}
-                """.formatted(url);
+        return io.clustermesh.cilium.MockClusters.kubeconfig(url);
     }
 
     @BeforeEach
