@@ -502,7 +502,12 @@ public final class Mesh implements AutoCloseable {
             return this;
         }
 
-        /** Steps running at once (default 16). */
+        /**
+         * Writing steps (Helm upgrades, certificate writes) running at once (default 16): they take the CPU and memory of
+         * rendering and the API servers' write load. Steps that only read or wait (LB IPs, rollouts, connections) are
+         * not limited: a mesh of n clusters has at most one chain of them per cluster, and holding them back would
+         * delay every cluster behind the slowest waits.
+         */
         public Builder concurrency(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("concurrency must be at least 1, was " + n);

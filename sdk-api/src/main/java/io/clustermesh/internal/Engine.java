@@ -46,7 +46,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Runs a plan's graph: steps whose dependencies are done run in parallel (at most {@code concurrency} at a time),
+ * Runs a plan's graph: steps whose dependencies are done run in parallel (at most {@code concurrency} writing steps at a
+ * time; steps that only read or wait are not limited, there is at most a chain of them per cluster),
  * transient failures are retried per the {@link RetryPolicy}, a step that outlives its deadline is failed and
  * interrupted, and a failed step only skips the steps that depend on it.
  */
@@ -101,27 +102,35 @@ public final class Engine {
         for (PlanStep s : steps) {
             if (waitingOn.get(s.id()) == 0) ready.add(s.id());
         }
-        int running = 0;
+        java.util.Set<String> writing = new java.util.HashSet<>();
         List<Future<?>> futures = new ArrayList<>();
         try {
             while (reports.size() < steps.size()) {
-                while (running < concurrency && !ready.isEmpty()) {
-                    PlanStep s = byId.get(ready.poll());
+                // writing steps wait for a slot (at most `concurrency` at once); steps that only read or wait never
+                // do, and never queue behind a writing step that waits for one
+                for (java.util.Iterator<String> it = ready.iterator(); it.hasNext(); ) {
+                    PlanStep s = byId.get(it.next());
                     // a hard dependency failed or was skipped: skip without running
                     String failedDep = s.dependsOn().stream()
                             .filter(d -> reports.get(d).outcome() != StepOutcome.SUCCEEDED).findFirst().orElse(null);
                     if (failedDep != null) {
+                        it.remove();
                         StepReport r = new StepReport(s.id(), s.cluster(), s.kind(), StepOutcome.SKIPPED, false, 0, null, null,
                                 "skipped", null, "not run because " + failedDep + " did not succeed", null);
                         done.add(new Done(s.id(), r, null));
-                        running++;
                         continue;
                     }
-                    running++;
+                    if (s.writes() && writing.size() >= concurrency) {
+                        continue;
+                    }
+                    it.remove();
+                    if (s.writes()) {
+                        writing.add(s.id());
+                    }
                     futures.add(launch(s, outputs, done));
                 }
                 Done d = done.take();
-                running--;
+                writing.remove(d.id());
                 reports.put(d.id(), d.report());
                 if (d.output() != null) outputs.put(d.id(), d.output());
                 for (String n : dependents.getOrDefault(d.id(), List.of())) {

@@ -26,11 +26,9 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,8 +41,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
@@ -282,21 +278,14 @@ final class Fabric8Connection implements ClusterConnection {
     public ExecResult exec(String namespace, String pod, String container, Duration timeout, String... command) {
         String what = "exec in " + namespace + "/" + pod + " (" + container + "): " + String.join(" ", command);
         return call(what, () -> {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            try (ExecWatch w = client.pods().inNamespace(namespace).withName(pod).inContainer(container)
-                    .writingOutput(out).writingError(err).exec(command)) {
-                Integer code = w.exitCode().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                return new ExecResult(code == null ? -1 : code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            try {
+                return PodExec.run(client, namespace, pod, container, timeout, command);
             } catch (TimeoutException e) {
                 throw new MeshTimeoutException(cluster, null, cluster + ": " + what + " did not finish within " + timeout.toSeconds() + " s",
                         "check that the pod " + pod + " is running and responsive", true, null, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new MeshUnreachableException(cluster, cluster + ": " + what + " was interrupted", "run again", e);
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r
-                        : new MeshUnreachableException(cluster, null, cluster + ": " + what + " failed", "check that the pod is running", true, null, e);
             }
         });
     }
