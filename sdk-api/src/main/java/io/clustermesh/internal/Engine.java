@@ -29,10 +29,13 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -102,13 +105,13 @@ public final class Engine {
         for (PlanStep s : steps) {
             if (waitingOn.get(s.id()) == 0) ready.add(s.id());
         }
-        java.util.Set<String> writing = new java.util.HashSet<>();
+        Set<String> writing = new HashSet<>();
         List<Future<?>> futures = new ArrayList<>();
         try {
             while (reports.size() < steps.size()) {
                 // writing steps wait for a slot (at most `concurrency` at once); steps that only read or wait never
                 // do, and never queue behind a writing step that waits for one
-                for (java.util.Iterator<String> it = ready.iterator(); it.hasNext(); ) {
+                for (Iterator<String> it = ready.iterator(); it.hasNext(); ) {
                     PlanStep s = byId.get(it.next());
                     // a hard dependency failed or was skipped: skip without running
                     String failedDep = s.dependsOn().stream()

@@ -34,8 +34,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * thread running {@code apply} is interrupted, as a cancelled or killed run would be: the engine cancels what runs and
  * starts nothing more), every thread of that run is gone, and a new {@code Mesh} (a new process) applies again.
  *
- * <p>The crashed run uses {@code concurrency(1)}, so "after step k" is exact: steps 1..k ran, nothing else did. The
- * resumed run is the default parallel one. After it the mesh must be converged (status healthy), the CA that any cluster
+ * <p>The crashed run uses {@code concurrency(1)}: its writing steps run one at a time, so the writes done before the
+ * crash are exactly those of the first k finished steps; steps that only read or wait (LB IP, rollout, peers) are not
+ * held back by the concurrency and may finish in a different order from run to run, so "step k" is counted in the
+ * order the run finishes its steps, not looked up in a fixed list. The resumed run is the default parallel one. After it the mesh must be converged (status healthy), the CA that any cluster
  * held after the crash must be the one every cluster holds now, and each cluster must hold exactly the objects of an
  * uninterrupted run (no duplicate, no orphan), with a sane Helm history and no change lock left behind.
  */
@@ -47,7 +49,7 @@ class CrashResumeTest {
     private List<String> stepIds;
     private Map<String, Inventory> reference;
 
-    /** An uninterrupted run: the plan's steps (in the order a sequential run executes them) and what it leaves behind. */
+    /** An uninterrupted run: the plan's steps and what it leaves behind. */
     @BeforeAll
     void uninterruptedRun() {
         Order order = new Order();
@@ -71,7 +73,7 @@ class CrashResumeTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (int k = 1; k <= stepIds.size(); k++) {
             int after = k;
-            tests.add(DynamicTest.dynamicTest("crash after step " + k + " (" + stepIds.get(k - 1) + "), then apply again",
+            tests.add(DynamicTest.dynamicTest("crash after " + k + " of " + stepIds.size() + " steps, then apply again",
                     () -> crashAfterThenResume(after)));
         }
         return tests.stream();
@@ -92,11 +94,13 @@ class CrashResumeTest {
                 threads.shutdownNow();
                 assertThat(threads.awaitTermination(30, TimeUnit.SECONDS)).as("the crashed run's threads are gone").isTrue();
             }
-            assertThat(crash.finished).as("the crashed run finished exactly the first k steps").containsExactlyElementsOf(stepIds.subList(0, k));
+            assertThat(crash.finished).as("the crashed run finished k steps of the plan, each once").hasSize(k)
+                    .doesNotHaveDuplicates().isSubsetOf(stepIds);
             if (k < stepIds.size()) {
                 assertThat(crashed.succeeded()).isFalse();
-                assertThat(crashed.steps()).filteredOn(s -> s.outcome() == StepOutcome.SUCCEEDED).map(StepReport::id)
-                        .isSubsetOf(stepIds.subList(0, k));
+                assertThat(crashed.steps()).as("nothing ran to its end after the crash")
+                        .filteredOn(s -> s.outcome() == StepOutcome.SUCCEEDED).map(StepReport::id)
+                        .isSubsetOf(crash.finished);
             }
             assertThat(lab.clusters()).as("the interrupted run released its change lock").allSatisfy(c ->
                     assertThat(c.client().leases().inNamespace(Reliability.NS).list().getItems()).isEmpty());
