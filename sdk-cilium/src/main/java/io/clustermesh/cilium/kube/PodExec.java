@@ -61,7 +61,9 @@ final class PodExec {
             throw failure(e.getCause());
         } finally {
             if (ws != null) {
-                ws.sendClose(1000, "");
+                if (!collector.result.isDone()) {
+                    ws.sendClose(1000, ""); // gave up: the server closed nothing yet (after its close, the client replies by itself)
+                }
             } else {
                 opening.cancel(true);
                 opening.thenAccept(late -> late.sendClose(1000, "")); // opened after we gave up: close it
