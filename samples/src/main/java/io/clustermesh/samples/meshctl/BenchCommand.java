@@ -2,6 +2,7 @@ package io.clustermesh.samples.meshctl;
 
 import io.clustermesh.ClusterStatus;
 import io.clustermesh.Mesh;
+import io.clustermesh.MeshTimeouts;
 import io.clustermesh.MeshPlan;
 import io.clustermesh.MeshReport;
 import io.clustermesh.MeshStatus;
@@ -68,6 +69,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--poll-interval-ms", paramLabel = "MS", description = "how often the SDK's waits look again (default: the lab's, ${DEFAULT-VALUE})")
     long pollIntervalMs = MeshLab.timeouts().pollInterval().toMillis();
 
+    @Option(names = "--no-warmup", description = "skip the unreported 2-cluster run that warms the JVM (class loading, JIT, Helm's native library) before the measured runs")
+    boolean noWarmup;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "text (default) or json: one JSON document on stdout, progress on stderr")
     CommonOptions.Output output = CommonOptions.Output.text;
 
@@ -114,6 +118,10 @@ final class BenchCommand implements Callable<Integer> {
             progress.println("  plan(" + n + " clusters): " + r.planMs() + " ms (process CPU " + r.cpuMs() + " ms), " + r.steps() + " steps");
         }
         List<Map<String, Object>> runs = new ArrayList<>();
+        if (!noWarmup && clusters.stream().anyMatch(n -> n > 0)) {
+            progress.println("warming up: one 2-cluster lab, not reported ...");
+            run(2, progress);
+        }
         for (int n : clusters) {
             if (n == 0) {
                 continue;
@@ -186,7 +194,9 @@ final class BenchCommand implements Callable<Integer> {
             MeshSpec labSpec = lab.spec();
             MeshSpec meshSpec = meshIps == MeshIps.known ? labSpec
                     : labSpec.withClusters(labSpec.clusters().stream().map(c -> c.meshIp(null)).toList());
-            Mesh.Builder mb = lab.meshBuilder().spec(meshSpec).timeouts(MeshLab.timeouts().withPollInterval(Duration.ofMillis(pollIntervalMs)));
+            Mesh.Builder mb = lab.meshBuilder().spec(meshSpec)
+                    // the SDK's own deadlines (not the lab's short test ones): a large mesh on a small machine is slow, not broken
+                    .timeouts(MeshTimeouts.defaults().withPollInterval(Duration.ofMillis(pollIntervalMs)));
             if (verbose) {
                 mb.listener(new ConsoleProgress(progress, false, true));
             }

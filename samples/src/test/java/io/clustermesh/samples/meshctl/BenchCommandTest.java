@@ -37,7 +37,8 @@ class BenchCommandTest {
         JsonNode doc = JsonMapper.builder().build().readTree(r.out());
         assertThat(doc.propertyNames()).containsExactly("runs", "planTimings", "machine");
 
-        assertThat(doc.get("runs")).hasSize(1);
+        assertThat(doc.get("runs")).as("the warm-up run is not reported").hasSize(1);
+        assertThat(r.err()).contains("warming up");
         JsonNode run = doc.get("runs").get(0);
         assertThat(run.propertyNames()).containsExactlyElementsOf(RUN_FIELDS);
         assertThat(run.get("clusters").asInt()).isEqualTo(2);
@@ -68,7 +69,7 @@ class BenchCommandTest {
     @Test
     void discoveredMeshIpsNeedTwoUpgradesAtMost() {
         Result r = meshctl("bench", "--clusters", "2", "--nodes", "1", "--api-latency-ms", "0", "--lb-delay-ms", "20",
-                "--mesh-ips", "discovered", "--plan-sizes", "0", "--output", "json");
+                "--mesh-ips", "discovered", "--plan-sizes", "0", "--no-warmup", "--output", "json");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode run = JsonMapper.builder().build().readTree(r.out()).get("runs").get(0);
         assertThat(run.get("helmUpgradesPerCluster").asInt()).isEqualTo(2);
