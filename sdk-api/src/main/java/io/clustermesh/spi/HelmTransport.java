@@ -9,8 +9,10 @@ import java.util.Optional;
  * transport that writes each cluster's values to files for GitOps, and the lab's.
  *
  * <p>Contract: {@link #release} reads Helm's own storage (secrets {@code sh.helm.release.v1.<name>.v<N>}) and
- * returns the latest deployed revision's user values; {@link #upgradeInstall} installs or upgrades with exactly
- * the values given. Failures follow the {@link ClusterConnection} exception contract.
+ * returns the latest deployed revision's user values, or the newest revision when it is still {@code pending-install}
+ * or {@code pending-upgrade} (an operation a stopped run never completed: the planner then upgrades again);
+ * {@link #upgradeInstall} installs or upgrades with exactly the values given, first marking such a pending revision
+ * {@code failed} as Helm would. Failures follow the {@link ClusterConnection} exception contract.
  */
 public interface HelmTransport extends MeshProvider {
 

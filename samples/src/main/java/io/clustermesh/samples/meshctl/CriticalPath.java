@@ -19,8 +19,9 @@ import java.util.Objects;
  * <ul>
  *   <li>before any step: the plan's reads are independent of each other, so reading every cluster costs one round
  *       ({@code L}); a plan that writes takes the mesh's lock first: read the Lease, then create it ({@code 2L});</li>
- *   <li>{@code helm-upgrade}, {@code helm-upgrade-peers}: read the release, then store the new one: {@code S + 2L}; the
- *       chart's objects land at {@code S + L} (in the lab Helm's object traffic carries no latency). The cluster's
+ *   <li>{@code helm-upgrade}, {@code helm-upgrade-peers}: read the release, record the new revision as pending, apply
+ *       the chart's objects, record it deployed (as Helm does): {@code S + 3L}; the objects land at {@code S + 2L} (in
+ *       the lab Helm's object traffic carries no latency). The cluster's
  *       load balancer timer starts there at its first upgrade (a second upgrade does not move the address), its
  *       rollout timer at every upgrade;</li>
  *   <li>{@code local-cert}: read the secret, write it: {@code S + 2L};</li>
@@ -70,10 +71,10 @@ final class CriticalPath {
             long end;
             switch (s.kind()) {
                 case "helm-upgrade", "helm-upgrade-peers" -> {
-                    long objects = start + l;
+                    long objects = start + 2 * l;
                     lbReady.putIfAbsent(c, objects + timing.lbDelayMs());
                     rolloutReady.put(c, objects + timing.rolloutDelayMs());
-                    end = start + 2 * l;
+                    end = start + 3 * l;
                 }
                 case "local-cert" -> end = start + 2 * l;
                 case "wait-lb-ip" -> end = Math.max(start, lbReady.getOrDefault(c, 0L)) + l;

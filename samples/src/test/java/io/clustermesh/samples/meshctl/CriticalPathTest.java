@@ -43,18 +43,19 @@ class CriticalPathTest {
 
     @Test
     void knownMeshIpsOneChainOfRequestsPlusTheLoadBalancerDelay() {
-        // read (L) + lock (2L) + local-cert (2L) + release read (L) | LB 500 | LB read (L) + rollout read (L) + verify (L)
-        assertThat(CriticalPath.lowerBoundMs(knownIps(3), new CriticalPath.LabTiming(20, 500, 0))).isEqualTo(9 * 20 + 500);
+        // read (L) + lock (2L) + local-cert (2L) + release read (L) + pending revision (L) | LB 500 | LB read (L) + rollout
+        // read (L) + verify (L)
+        assertThat(CriticalPath.lowerBoundMs(knownIps(3), new CriticalPath.LabTiming(20, 500, 0))).isEqualTo(10 * 20 + 500);
         assertThat(CriticalPath.lowerBoundMs(knownIps(64), new CriticalPath.LabTiming(20, 500, 0)))
-                .as("independent of the cluster count: the clusters' chains run side by side").isEqualTo(9 * 20 + 500);
+                .as("independent of the cluster count: the clusters' chains run side by side").isEqualTo(10 * 20 + 500);
     }
 
     @Test
     void loadBalancerAndRolloutTimersRunAtTheSameTime() {
         // both start when the upgrade's objects land: the rollout wait only adds what the rollout takes beyond the LB
         long bound = CriticalPath.lowerBoundMs(knownIps(2), new CriticalPath.LabTiming(20, 500, 800));
-        assertThat(bound).isEqualTo(3 * 20 + 3 * 20 + 800 + 20 + 20);
-        assertThat(CriticalPath.lowerBoundMs(knownIps(2), new CriticalPath.LabTiming(20, 500, 300))).isEqualTo(9 * 20 + 500);
+        assertThat(bound).isEqualTo(3 * 20 + 4 * 20 + 800 + 20 + 20);
+        assertThat(CriticalPath.lowerBoundMs(knownIps(2), new CriticalPath.LabTiming(20, 500, 300))).isEqualTo(10 * 20 + 500);
     }
 
     @Test
@@ -75,8 +76,8 @@ class CriticalPathTest {
             steps.add(step(c, "verify-peers", List.of(c + "/wait-rollout"), rollouts, false));
         }
         MeshPlan plan = new MeshPlan("m", "apply", Instant.EPOCH, List.of(), steps, Map.of());
-        // 3L before; upgrade objects at L, LB at L+500, read at 2L+500; peers upgrade ends 4L+500, its objects at
-        // 3L+500 start a new rollout of 200: 3L+700, read 4L+700; verify 5L+700
-        assertThat(CriticalPath.lowerBoundMs(plan, new CriticalPath.LabTiming(20, 500, 200))).isEqualTo(3 * 20 + 5 * 20 + 700);
+        // 3L before; upgrade objects at 2L, LB at 2L+500, read at 3L+500; the peers upgrade's objects at 5L+500 start a
+        // new rollout of 200: 5L+700 (after the upgrade's end, 6L+500, with L=20), read 6L+700; verify 7L+700
+        assertThat(CriticalPath.lowerBoundMs(plan, new CriticalPath.LabTiming(20, 500, 200))).isEqualTo(3 * 20 + 7 * 20 + 700);
     }
 }

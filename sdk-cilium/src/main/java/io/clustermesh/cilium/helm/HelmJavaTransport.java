@@ -38,13 +38,17 @@ public final class HelmJavaTransport implements HelmTransport {
 
     @Override
     public Optional<HelmRelease> release(ClusterConnection connection, MeshCluster cluster, String namespace, String releaseName) {
-        return HelmStorage.deployed(connection, namespace, releaseName);
+        return HelmStorage.current(connection, namespace, releaseName);
     }
 
     @Override
     public HelmRelease upgradeInstall(ClusterConnection connection, MeshCluster cluster, HelmRequest request) {
         Path dir = null;
         try {
+            // a revision left pending by a stopped run would make Helm refuse ("another operation is in progress")
+            HelmStorage.markInterruptedFailed(connection, request.namespace(), request.releaseName()).ifPresent(rev ->
+                    LOG.info("{}: Helm release {} revision {} was left pending by an interrupted run; marked failed", cluster.name(),
+                            request.releaseName(), rev));
             dir = Files.createTempDirectory("clustermesh-helm-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path values = dir.resolve("values.yaml");
             Files.writeString(values, HelmValuesYaml.write(request.values()), StandardCharsets.UTF_8);

@@ -52,6 +52,71 @@ public final class HelmStorage {
         return history(conn, namespace, release).stream().filter(r -> "deployed".equals(r.status())).findFirst();
     }
 
+    /** Helm's states of an install or upgrade that has started and not ended ({@code pending-install}, {@code pending-upgrade}, ...). */
+    public static boolean isPending(String status) {
+        return status != null && status.startsWith("pending-");
+    }
+
+    /**
+     * The release to plan against: the newest revision when it is an install or upgrade that never completed (its
+     * status is still {@code pending-*}: the run that started it was stopped), else the latest deployed one.
+     */
+    public static Optional<HelmRelease> current(ClusterConnection conn, String namespace, String release) {
+        List<HelmRelease> history = history(conn, namespace, release);
+        if (!history.isEmpty() && isPending(history.get(0).status())) {
+            return Optional.of(history.get(0));
+        }
+        return history.stream().filter(r -> "deployed".equals(r.status())).findFirst();
+    }
+
+    /**
+     * Marks the newest revision {@code failed} when it is still {@code pending-*}, as Helm records an operation that did
+     * not complete, so that the next upgrade proceeds instead of failing with "another operation (install/upgrade/
+     * rollback) is in progress". Everything else stored in the revision is kept. Call it only while holding the mesh's
+     * change lock: a pending revision is then one that a stopped run left behind, not one in progress.
+     *
+     * @return the revision marked failed, or empty when the newest revision was not pending
+     */
+    @SuppressWarnings("unchecked")
+    public static Optional<Integer> markInterruptedFailed(ClusterConnection conn, String namespace, String release) {
+        List<SecretData> stored = conn.secrets(namespace, "owner=helm,name=" + release).stream()
+                .filter(s -> s.data().containsKey("release")).toList();
+        SecretData newest = null;
+        HelmRelease newestRelease = null;
+        for (SecretData s : stored) {
+            HelmRelease r = decode(conn.cluster(), s);
+            if (newestRelease == null || r.revision() > newestRelease.revision()) {
+                newest = s;
+                newestRelease = r;
+            }
+        }
+        if (newestRelease == null || !isPending(newestRelease.status())) {
+            return Optional.empty();
+        }
+        try {
+            byte[] json;
+            try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(newest.data().get("release"))))) {
+                json = in.readAllBytes();
+            }
+            Map<String, Object> rel = JSON.readValue(json, LinkedHashMap.class);
+            Map<String, Object> info = new LinkedHashMap<>((Map<String, Object>) rel.getOrDefault("info", Map.of()));
+            info.put("status", "failed");
+            info.put("description", "interrupted while " + newestRelease.status() + "; marked failed by clustermesh before upgrading again");
+            rel.put("info", info);
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
+                gz.write(JSON.writeValueAsBytes(rel));
+            }
+            Map<String, String> labels = new LinkedHashMap<>(newest.labels() == null ? Map.of() : newest.labels());
+            labels.put("status", "failed");
+            conn.putSecret(namespace, new SecretData(newest.name(), newest.resourceVersion(), newest.type(), labels,
+                    Map.of("release", Base64.getEncoder().encode(bytes.toByteArray()))));
+            return Optional.of(newestRelease.revision());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Decodes one storage secret. */
     @SuppressWarnings("unchecked")
     public static HelmRelease decode(String cluster, SecretData secret) {

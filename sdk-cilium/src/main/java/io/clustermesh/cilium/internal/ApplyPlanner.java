@@ -8,6 +8,7 @@ import io.clustermesh.MeshPlan;
 import io.clustermesh.MeshPreconditionException;
 import io.clustermesh.MeshUnreachableException;
 import io.clustermesh.PlanStep;
+import io.clustermesh.cilium.helm.HelmStorage;
 import io.clustermesh.cilium.ApiserverCertificates;
 import io.clustermesh.cilium.ChartSource;
 import io.clustermesh.cilium.MeshCertificates;
@@ -230,9 +231,18 @@ public final class ApplyPlanner {
                     c + ": the clustermesh-apiserver has LB IP " + s.apiserver().ingressIps().get(0) + " but the spec asks for " + mc.meshIp(),
                     "apply moves the LB to " + mc.meshIp() + "; peers reconnect once it has moved"));
         }
+        if (interrupted(s)) {
+            notes.put(c + ".interrupted", "the Helm release cilium revision " + s.release().revision() + " is " + s.release().status()
+                    + ": an install or upgrade that did not complete (a run that was stopped); apply marks it failed and completes it with a new revision");
+        }
         if (op == Operation.APPLY && s.release() == null && s.ciliumConfig() == null) {
             notes.put(c + ".install", "Cilium " + o.version() + " will be installed");
         }
+    }
+
+    /** The newest revision of the release is an install or upgrade that never completed (a run that was killed). */
+    private static boolean interrupted(ClusterSnapshot s) {
+        return s.release() != null && HelmStorage.isPending(s.release().status());
     }
 
     private int index(String cluster) {
@@ -277,7 +287,7 @@ public final class ApplyPlanner {
                             sc -> writeLocalCert(c)));
                 }
             }
-            if (versionChange || !diff.isEmpty()) {
+            if (versionChange || !diff.isEmpty() || interrupted(s)) {
                 List<Change> changes = changes(s, diff, versionChange);
                 String id = c + "/" + KIND_UPGRADE;
                 steps.add(new PlanStep(id, c, KIND_UPGRADE, (s.release() == null ? "helm install" : "helm upgrade") + " cilium "
@@ -411,6 +421,9 @@ public final class ApplyPlanner {
         String res = "helm release kube-system/cilium";
         if (versionChange) {
             out.add(new Change(res, "chart", s.release() == null ? null : s.release().chartVersion(), spec.ciliumFor(s.cluster()).version()));
+        }
+        if (interrupted(s)) {
+            out.add(new Change(res, "status", s.release().status() + " (revision " + s.release().revision() + ", interrupted)", "deployed"));
         }
         for (ValuesChange v : diff.changes()) {
             out.add(new Change(res, v.path(), display(v.before()), display(v.after())));
@@ -604,7 +617,7 @@ public final class ApplyPlanner {
         MeshCluster c = clusters.get(s.name());
         ClusterConnection conn = ctx.connection(c.name());
         Optional<HelmRelease> now = ctx.helm().release(conn, c, Names.NAMESPACE, Names.RELEASE);
-        if (now.isPresent() && Objects.equals(now.get().chartVersion(), spec.ciliumFor(c).version())
+        if (now.isPresent() && !HelmStorage.isPending(now.get().status()) && Objects.equals(now.get().chartVersion(), spec.ciliumFor(c).version())
                 && ValuesDiff.of(now.get().values(), intended).isEmpty()) {
             return StepResult.unchanged("release already has these values");
         }

@@ -117,14 +117,21 @@ public final class LabHelmTransport implements HelmTransport {
 
     @Override
     public Optional<HelmRelease> release(ClusterConnection connection, MeshCluster cluster, String namespace, String releaseName) {
-        return HelmStorage.deployed(connection, namespace, releaseName);
+        return HelmStorage.current(connection, namespace, releaseName);
     }
 
     @Override
     public HelmRelease upgradeInstall(ClusterConnection connection, MeshCluster cluster, HelmRequest request) {
         String ns = request.namespace();
         String name = request.releaseName();
+        // as Helm does (HelmJavaTransport too): a revision a stopped run left pending is marked failed, not built upon
         List<StoredRevision> history = revisions(connection, ns, name);
+        Optional<Integer> interrupted = Optional.empty();
+        if (!history.isEmpty() && HelmStorage.isPending(history.get(0).release.status())) {
+            interrupted = HelmStorage.markInterruptedFailed(connection, ns, name);
+            history = revisions(connection, ns, name);
+        }
+        List<StoredRevision> stored = history;
         ClusterObjects objects = objects(connection, cluster);
         Map<String, Object> labValues = labValues(objects, ns, request.values(), request.chartVersion());
         String manifest = render(cluster.name(), name, ns, request.values(), labValues);
@@ -132,6 +139,14 @@ public final class LabHelmTransport implements HelmTransport {
         Optional<StoredRevision> previous = history.stream().filter(r -> "deployed".equals(r.release.status())).findFirst();
         Map<String, Map<String, Object>> before = new LinkedHashMap<>();
         previous.ifPresent(p -> parse(p.manifest, ns).forEach(o -> before.put(ref(o), o)));
+        // what the interrupted revision may have created is this release's too: removed if no longer rendered
+        interrupted.flatMap(rev -> stored.stream().filter(r -> r.release.revision() == rev).findFirst())
+                .ifPresent(p -> parse(p.manifest, ns).forEach(o -> before.putIfAbsent(ref(o), o)));
+        int revision = history.stream().mapToInt(r -> r.release.revision()).max().orElse(0) + 1;
+        // like Helm: the new revision is recorded as pending first, so a run stopped while the objects are applied leaves
+        // a pending release behind (and not objects that no release owns)
+        connection.putSecret(ns, HelmStorage.encode(new HelmRelease(name, ns, revision, revision == 1 || previous.isEmpty()
+                ? "pending-install" : "pending-upgrade", "cilium", request.chartVersion(), request.values()), manifest, clock.instant()));
         Set<String> rendered = new LinkedHashSet<>();
         for (Map<String, Object> o : rendering) {
             rendered.add(ref(o));
@@ -144,7 +159,6 @@ public final class LabHelmTransport implements HelmTransport {
             }
         });
         deleteInUninstallOrder(objects, gone);
-        int revision = history.stream().mapToInt(r -> r.release.revision()).max().orElse(0) + 1;
         HelmRelease next = new HelmRelease(name, ns, revision, "deployed", "cilium", request.chartVersion(), request.values());
         connection.putSecret(ns, HelmStorage.encode(next, manifest, clock.instant()));
         for (StoredRevision r : history) {
