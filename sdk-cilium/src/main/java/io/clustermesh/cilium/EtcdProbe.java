@@ -45,6 +45,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Looks at a clustermesh-apiserver's etcd the way a remote Cilium agent does, with nothing but the JDK's
@@ -79,6 +83,21 @@ public final class EtcdProbe implements AutoCloseable {
     public static final String CLUSTER_CONFIG_PREFIX = "cilium/cluster-config/";
 
     private static final Logger LOG = LoggerFactory.getLogger(EtcdProbe.class);
+    /**
+     * One pool of daemon threads for the HTTP work of every probe. A JDK {@code HttpClient} otherwise starts its own
+     * executor: with a probe per pair of clusters (n(n-1) of them in a simulated mesh of n) that was thousands of
+     * threads doing almost nothing. Threads idle for a minute end.
+     */
+    private static final ExecutorService HTTP_THREADS = Executors.newCachedThreadPool(new ThreadFactory() {
+        private final AtomicInteger n = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "clustermesh-etcd-probe-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }
+    });
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Base64.Encoder B64 = Base64.getEncoder();
     private static final Base64.Decoder B64D = Base64.getDecoder();
@@ -91,7 +110,8 @@ public final class EtcdProbe implements AutoCloseable {
     private final HttpClient http;
     private final String clientDescription;
     private final String caDescription;
-    private final boolean clientSignedByTrustedCa;
+    private final X509Certificate clientCert;
+    private final X509Certificate ca;
 
     private EtcdProbe(Builder b) {
         this.peer = b.peer;
@@ -104,14 +124,16 @@ public final class EtcdProbe implements AutoCloseable {
         }
         X509Certificate clientCert = Pem.certificate(b.client.certificatePem());
         X509Certificate ca = Pem.certificate(b.trustedCa);
+        this.clientCert = clientCert;
+        this.ca = ca;
         this.clientDescription = "'" + X509.commonName(clientCert) + "' (issuer '"
                 + clientCert.getIssuerX500Principal().getName() + "')";
         byte[] ski = X509.subjectKeyId(ca);
         this.caDescription = "'" + ca.getSubjectX500Principal().getName() + "'"
                 + (ski == null ? "" : " (subject key id " + X509.hex(ski) + ")");
-        this.clientSignedByTrustedCa = signedBy(clientCert, ca);
         this.tls = Tls.clientContext(b.client, b.trustedCa, serverName, b.clock);
         this.http = HttpClient.newBuilder()
+                .executor(HTTP_THREADS)
                 .sslContext(tls)
                 .sslParameters(Tls.clientParameters(tls))
                 .version(HttpClient.Version.HTTP_1_1)
@@ -304,7 +326,8 @@ public final class EtcdProbe implements AutoCloseable {
         }
         if (tlsFailure != null) {
             String diagnosis = "the server refused the client certificate " + clientDescription
-                    + (clientSignedByTrustedCa ? "" : ", which is not signed by the mesh CA " + caDescription);
+                    // checked only here, for the diagnosis: a signature check per probe costs more than most probes
+                    + (signedBy(clientCert, ca) ? "" : ", which is not signed by the mesh CA " + caDescription);
             return new MeshAccessException(peer, null, peer + ": the TLS handshake with the clustermesh-apiserver at "
                     + where() + " failed: " + diagnosis + " (" + firstMessage(tlsFailure) + ")",
                     "give the probe a client certificate issued by the CA that " + peer

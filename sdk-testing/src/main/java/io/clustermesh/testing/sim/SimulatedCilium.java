@@ -2,6 +2,7 @@ package io.clustermesh.testing.sim;
 
 import io.clustermesh.MeshAccessException;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshUnreachableException;
 import io.clustermesh.cilium.CiliumClusterConfig;
 import io.clustermesh.cilium.EtcdProbe;
 import io.clustermesh.model.IpCidr;
@@ -966,7 +967,9 @@ public final class SimulatedCilium implements AutoCloseable {
             closeProbe(peer);
             return failed(peer, tlsFailure(labAddress(ex.getMessage(), target.get(), ip, port), host), kvstoremesh);
         } catch (MeshException ex) {
-            closeProbe(peer);
+            if (!(ex instanceof MeshUnreachableException)) {
+                closeProbe(peer);
+            } // a peer not up yet (refused, timed out): the same client dials again next time, no new TLS context and HTTP client
             String m = labAddress(ex.getMessage(), target.get(), ip, port);
             String text = m.contains("within") ? "failed to connect to etcd: context deadline exceeded (" + m + ")"
                     : m.toLowerCase(java.util.Locale.ROOT).contains("refused") || m.contains("cannot connect")
