@@ -144,29 +144,22 @@ public final class SimulatedCilium implements AutoCloseable {
     private final LoopbackResolver resolver;
     private final Knobs knobs;
     private final ScheduledExecutorService scheduler;
-    private final ScheduledExecutorService agentScheduler;
     private final Clock clock;
     private final java.nio.file.Path tempRoot;
     private final AtomicBoolean queued = new AtomicBoolean();
     private final Object lock = new Object();
-    private final AtomicBoolean agentsQueued = new AtomicBoolean();
-    private final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.ScheduledFuture<?>> agentTimer =
-            new java.util.concurrent.atomic.AtomicReference<>();
-    /** Guards the agents' state (probes, memos, failures): agents run apart from the Kubernetes side, as on a cluster. */
-    private final Object agentLock = new Object();
     private volatile boolean closed;
 
     // reconcile state (guarded by lock)
     private final Map<String, Pending> rollouts = new HashMap<>();
     private Pending lb;
     private final Set<String> warned = new LinkedHashSet<>();
-    private volatile EtcdServer etcd;
+    private EtcdServer etcd;
     private EtcdAdmin admin;
     private String etcdFingerprint;
     private String registeredIp;
     private Map<String, String> published = new TreeMap<>();
     private Instant lastHeartbeat;
-    // agents' state (guarded by agentLock)
     private final Map<String, Probe> probes = new HashMap<>();
     private final Map<String, Failures> failures = new HashMap<>();
 
@@ -198,18 +191,6 @@ public final class SimulatedCilium implements AutoCloseable {
      */
     public SimulatedCilium(String cluster, KubernetesClient kube, String subnet, LoopbackResolver resolver, Knobs knobs,
                            ScheduledExecutorService scheduler, Clock clock, java.nio.file.Path tempRoot) {
-        this(cluster, kube, subnet, resolver, knobs, scheduler, scheduler, clock, tempRoot);
-    }
-
-    /**
-     * @param agentScheduler where the agents' passes run: apart from the Kubernetes side (load balancer, rollouts,
-     *                       clustermesh-apiserver), so that agents probing their peers never delay what AKS and the
-     *                       kubelet do for other clusters
-     */
-    public SimulatedCilium(String cluster, KubernetesClient kube, String subnet, LoopbackResolver resolver, Knobs knobs,
-                           ScheduledExecutorService scheduler, ScheduledExecutorService agentScheduler, Clock clock,
-                           java.nio.file.Path tempRoot) {
-        this.agentScheduler = Objects.requireNonNull(agentScheduler, "agentScheduler");
         this.tempRoot = tempRoot;
         this.cluster = Objects.requireNonNull(cluster, "cluster");
         this.kube = Objects.requireNonNull(kube, "kube");
@@ -271,12 +252,12 @@ public final class SimulatedCilium implements AutoCloseable {
                     dirty = false;
                     long wait = reconcile();
                     dueAt = wait == Long.MAX_VALUE ? null : System.nanoTime() + wait;
-                    wakeAgents(); // agents react to every change (and look again every agentRefresh on their own)
                 }
                 if (dueAt != null) {
                     next = Math.min(next, Math.max(0, dueAt - System.nanoTime()));
                 }
                 heartbeat();
+                refreshAgents();
             } catch (KubernetesClientException e) {
                 LOG.debug("{}: simulated Cilium will retry after: {}", cluster, e.getMessage());
                 dirty = true;
@@ -289,52 +270,6 @@ public final class SimulatedCilium implements AutoCloseable {
                 next = TimeUnit.MILLISECONDS.toNanos(100);
             }
             pokeIn(next);
-        }
-        synchronized (refreshed) {
-            refreshed.notifyAll();
-        }
-    }
-
-    private void wakeAgents() {
-        if (!closed && agentsQueued.compareAndSet(false, true)) {
-            try {
-                agentScheduler.execute(this::runAgents);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                agentsQueued.set(false);
-            }
-        }
-    }
-
-    /** One pass of the agents, from what the last Kubernetes pass read; then again after agentRefresh. */
-    private void runAgents() {
-        agentsQueued.set(false);
-        if (closed) {
-            return;
-        }
-        synchronized (agentLock) {
-            if (closed) {
-                return;
-            }
-            try {
-                refreshAgents();
-            } catch (RuntimeException e) {
-                if (!closed) {
-                    LOG.warn("{}: simulated agents' pass failed: {}", cluster, e.toString());
-                }
-            }
-        }
-        if (!closed) {
-            try {
-                // one timer at a time: a pass woken by a change replaces the timer of the previous one
-                java.util.concurrent.ScheduledFuture<?> next = agentScheduler.schedule(this::wakeAgents, knobs.agentRefresh().toNanos(),
-                        TimeUnit.NANOSECONDS);
-                java.util.concurrent.ScheduledFuture<?> previous = agentTimer.getAndSet(next);
-                if (previous != null) {
-                    previous.cancel(false);
-                }
-            } catch (java.util.concurrent.RejectedExecutionException ignored) {
-                // the lab is closing
-            }
         }
         synchronized (refreshed) {
             refreshed.notifyAll();
@@ -832,7 +767,7 @@ public final class SimulatedCilium implements AutoCloseable {
                                Secret localCert) {
     }
 
-    private volatile AgentInputs agentInputs;
+    private AgentInputs agentInputs;
 
     private AgentInputs readAgentInputs(DaemonSet ds, Deployment dep) {
         if (ds == null) {
@@ -1164,11 +1099,9 @@ public final class SimulatedCilium implements AutoCloseable {
         synchronized (refreshed) {
             refreshed.notifyAll();
         }
-        synchronized (agentLock) {
+        synchronized (lock) {
             probes.keySet().stream().toList().forEach(this::closeProbe);
             closeLocalProbe();
-        }
-        synchronized (lock) {
             stopEtcd();
             if (starting != null) {
                 try {

@@ -25,7 +25,6 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
     private final Knobs knobs;
     private final Map<String, SimulatedCilium> byCluster = new LinkedHashMap<>();
     private ScheduledThreadPoolExecutor scheduler;
-    private ScheduledThreadPoolExecutor agents;
 
     /** Timing not given by the lab itself (the LB and rollout delays come from the {@link MeshLab}). */
     public record Knobs(Duration heartbeatInterval, Duration agentRefresh, Duration probeTimeout) {
@@ -54,18 +53,10 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
             return t;
         });
         scheduler.setRemoveOnCancelPolicy(true);
-        // the agents' passes (probing every peer) on threads of their own: they must not hold back the load balancer,
-        // rollouts and clustermesh-apiservers of other clusters
-        agents = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(8, n)), r -> {
-            Thread t = new Thread(r, "lab-cilium-agents-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        agents.setRemoveOnCancelPolicy(true);
         SimulatedCilium.Knobs k = new SimulatedCilium.Knobs(lab.lbDelay(), lab.rolloutDelay(), knobs.heartbeatInterval(),
                 knobs.agentRefresh(), knobs.probeTimeout());
         for (LabCluster c : lab.clusters()) {
-            SimulatedCilium sim = new SimulatedCilium(c.name(), c.client(), c.spec().subnet(), lab.resolver(), k, scheduler, agents,
+            SimulatedCilium sim = new SimulatedCilium(c.name(), c.client(), c.spec().subnet(), lab.resolver(), k, scheduler,
                     Clock.systemUTC(), lab.workDir());
             synchronized (byCluster) {
                 byCluster.put(c.name(), sim);
@@ -116,18 +107,8 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
-        if (agents != null) {
-            agents.shutdownNow();
-        }
         synchronized (byCluster) {
             byCluster.values().forEach(SimulatedCilium::close);
-        }
-        if (agents != null) {
-            try {
-                agents.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
         if (scheduler != null) {
             try {
