@@ -263,7 +263,7 @@ public final class SimulatedCilium implements AutoCloseable {
                 dirty = true;
                 next = TimeUnit.MILLISECONDS.toNanos(50);
             } catch (RuntimeException e) {
-                if (!closed) {
+                if (!closed && !Thread.currentThread().isInterrupted()) { // interrupted: the lab is closing
                     LOG.warn("{}: simulated Cilium step failed: {}", cluster, e.toString());
                 }
                 dirty = true;
