@@ -59,6 +59,9 @@ class EtcdProbeTest {
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(context));
         server.createContext("/", exchange -> {
+            // read the request to its end, as etcd does: a body left unread makes the server drop the keep-alive
+            // connection the client may already be sending the next request on
+            exchange.getRequestBody().readAllBytes();
             String[] answer = answers.getOrDefault(exchange.getRequestURI().getPath(), new String[]{"404", "404 page not found"});
             byte[] body = answer[1].getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(Integer.parseInt(answer[0]), body.length);
