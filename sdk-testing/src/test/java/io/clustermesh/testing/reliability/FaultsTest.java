@@ -108,7 +108,7 @@ class FaultsTest {
             assertThat(failed.error()).startsWith("cluster2 did not answer");
             assertThat(report.toText()).contains("FAILED for cluster2");
             assertThat(report.toJson()).containsPattern("\"failedClusters\"\\s*:\\s*\\[\\s*\"cluster2\"\\s*]");
-            // (meshctl maps exactly this report to exit code 3: Meshctl.exitCode, samples)
+            // (meshctl maps such a report to exit code 3: ExitCodeTest in samples)
 
             // cluster1 and cluster3 converged with each other
             for (String c : List.of("cluster1", "cluster3")) {
