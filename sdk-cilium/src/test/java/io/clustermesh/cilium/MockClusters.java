@@ -143,6 +143,13 @@ public final class MockClusters implements AutoCloseable {
         }
     }
 
+    /** A connection of the SDK's fabric8 transport to one of these clusters (default timeouts); the caller closes it. */
+    public io.clustermesh.spi.ClusterConnection connection(String cluster) {
+        String url = "http://127.0.0.1:" + servers.get(cluster).getPort();
+        return new io.clustermesh.cilium.kube.Fabric8ClusterTransport().connect(
+                MeshCluster.named(cluster).id(1).access(ClusterAccess.kubeconfig(kubeconfig(url))), io.clustermesh.MeshTimeouts.defaults());
+    }
+
     /** A mesh builder over these clusters (ids 1.., pod CIDRs 10.<10*id>.0.0/16), with the given driver. */
     public Mesh.Builder mesh(MeshDriver driver) {
         Mesh.Builder b = Mesh.builder().driver(driver)

@@ -94,23 +94,15 @@ public final class HelmStorage {
             return Optional.empty();
         }
         try {
-            byte[] json;
-            try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(newest.data().get("release"))))) {
-                json = in.readAllBytes();
-            }
-            Map<String, Object> rel = JSON.readValue(json, LinkedHashMap.class);
+            Map<String, Object> rel = JSON.readValue(unpack(newest), LinkedHashMap.class);
             Map<String, Object> info = new LinkedHashMap<>((Map<String, Object>) rel.getOrDefault("info", Map.of()));
             info.put("status", "failed");
             info.put("description", "interrupted while " + newestRelease.status() + "; marked failed by clustermesh before upgrading again");
             rel.put("info", info);
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
-                gz.write(JSON.writeValueAsBytes(rel));
-            }
             Map<String, String> labels = new LinkedHashMap<>(newest.labels() == null ? Map.of() : newest.labels());
             labels.put("status", "failed");
             conn.putSecret(namespace, new SecretData(newest.name(), newest.resourceVersion(), newest.type(), labels,
-                    Map.of("release", Base64.getEncoder().encode(bytes.toByteArray()))));
+                    Map.of("release", pack(rel))));
             return Optional.of(newestRelease.revision());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -121,12 +113,7 @@ public final class HelmStorage {
     @SuppressWarnings("unchecked")
     public static HelmRelease decode(String cluster, SecretData secret) {
         try {
-            byte[] gz = Base64.getDecoder().decode(secret.data().get("release"));
-            byte[] json;
-            try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz))) {
-                json = in.readAllBytes();
-            }
-            Map<String, Object> rel = JSON.readValue(json, LinkedHashMap.class);
+            Map<String, Object> rel = JSON.readValue(unpack(secret), LinkedHashMap.class);
             Map<String, Object> info = (Map<String, Object>) rel.getOrDefault("info", Map.of());
             Map<String, Object> chart = (Map<String, Object>) rel.getOrDefault("chart", Map.of());
             Map<String, Object> meta = chart == null ? Map.of() : (Map<String, Object>) chart.getOrDefault("metadata", Map.of());
@@ -167,22 +154,31 @@ public final class HelmStorage {
         rel.put("manifest", manifest == null ? "" : manifest);
         rel.put("version", release.revision());
         rel.put("namespace", release.namespace());
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
-                gz.write(JSON.writeValueAsBytes(rel));
-            }
-            byte[] payload = Base64.getEncoder().encode(bytes.toByteArray());
-            Map<String, String> labels = new LinkedHashMap<>();
-            labels.put("name", release.name());
-            labels.put("owner", "helm");
-            labels.put("status", release.status());
-            labels.put("version", String.valueOf(release.revision()));
-            return new SecretData(secretName(release.name(), release.revision()), null, SECRET_TYPE, labels,
-                    Map.of("release", payload));
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("name", release.name());
+        labels.put("owner", "helm");
+        labels.put("status", release.status());
+        labels.put("version", String.valueOf(release.revision()));
+        return new SecretData(secretName(release.name(), release.revision()), null, SECRET_TYPE, labels,
+                Map.of("release", pack(rel)));
+    }
+
+    /** The release JSON of a storage secret: base64, then gzip. */
+    private static byte[] unpack(SecretData secret) throws IOException {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(secret.data().get("release"))))) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** The {@code release} value of a storage secret for this release JSON: gzip, then base64. */
+    private static byte[] pack(Map<String, Object> rel) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
+            gz.write(JSON.writeValueAsBytes(rel));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return Base64.getEncoder().encode(bytes.toByteArray());
     }
 
     static String utf8(byte[] b) {

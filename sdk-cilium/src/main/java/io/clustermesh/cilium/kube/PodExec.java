@@ -65,8 +65,9 @@ final class PodExec {
                     ws.sendClose(1000, ""); // gave up: the server closed nothing yet (after its close, the client replies by itself)
                 }
             } else {
-                opening.cancel(true);
-                opening.thenAccept(late -> late.sendClose(1000, "")); // opened after we gave up: close it
+                // still opening when we gave up (or failed): close it if it ever opens. Not cancel(): a cancelled
+                // future never runs this, and the WebSocket would stay open
+                opening.thenAccept(late -> late.sendClose(1000, ""));
             }
         }
     }

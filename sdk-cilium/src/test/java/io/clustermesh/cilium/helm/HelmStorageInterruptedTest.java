@@ -1,29 +1,17 @@
 package io.clustermesh.cilium.helm;
 
-import io.clustermesh.MeshTimeouts;
 import io.clustermesh.cilium.MockClusters;
-import io.clustermesh.cilium.kube.Fabric8ClusterTransport;
-import io.clustermesh.model.ClusterAccess;
-import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.HelmRelease;
 import io.clustermesh.spi.SecretData;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
@@ -32,26 +20,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A revision a stopped run left pending: what the planner reads, and how it is marked failed before the next upgrade. */
 class HelmStorageInterruptedTest {
     static final String NS = "kube-system";
-    KubernetesMockServer server;
-    KubernetesClient admin;
+    MockClusters clusters;
     ClusterConnection conn;
 
     @BeforeEach
     void start() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        admin = server.createClient();
-        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-        MeshCluster c = MeshCluster.named("cluster1").id(1)
-                .access(ClusterAccess.kubeconfig(MockClusters.kubeconfig("http://127.0.0.1:" + server.getPort())));
-        conn = new Fabric8ClusterTransport().connect(c, MeshTimeouts.defaults());
+        clusters = new MockClusters("cluster1");
+        conn = clusters.connection("cluster1");
     }
 
     @AfterEach
     void stop() {
         conn.close();
-        admin.close();
-        server.destroy();
+        clusters.close();
     }
 
     private void store(int revision, String status, String manifest) {
