@@ -42,6 +42,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /** {@link ClusterConnection} over a fabric8 {@link KubernetesClient}. */
@@ -60,10 +61,14 @@ final class Fabric8Connection implements ClusterConnection {
 
     private <T> T call(String what, Supplier<T> op) {
         LOG.debug("{}: {}", cluster, what);
+        long start = System.nanoTime();
         try {
             return op.get();
         } catch (RuntimeException e) {
-            throw KubeErrors.map(cluster, what, e);
+            Integer timeoutMs = client.getConfiguration().getRequestTimeout();
+            boolean outlived = timeoutMs != null && timeoutMs > 0
+                    && System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            throw KubeErrors.map(cluster, what, e, outlived);
         }
     }
 

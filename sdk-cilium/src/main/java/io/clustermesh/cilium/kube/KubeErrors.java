@@ -19,6 +19,15 @@ final class KubeErrors {
     }
 
     static MeshException map(String cluster, String what, RuntimeException e) {
+        return map(cluster, what, e, false);
+    }
+
+    /**
+     * @param outlivedTimeout the call failed only after its request timeout had passed: an I/O error then is the timeout
+     *                        surfacing as whatever closed the connection (the JDK client sometimes reports its own
+     *                        "connection closed locally" instead of "request timed out"), and it is said as a timeout
+     */
+    static MeshException map(String cluster, String what, RuntimeException e, boolean outlivedTimeout) {
         if (e instanceof MeshException m) {
             return m;
         }
@@ -44,7 +53,7 @@ final class KubeErrors {
             }
             if (code == 429 || code >= 500 || code <= 0) {
                 Throwable root = rootCause(k);
-                String detail = code <= 0 ? describeIo(root) : "HTTP " + code + (reason.isEmpty() ? "" : ": " + reason);
+                String detail = code <= 0 ? describeIo(root, outlivedTimeout) : "HTTP " + code + (reason.isEmpty() ? "" : ": " + reason);
                 return new MeshUnreachableException(cluster, null, cluster + ": " + what + " failed: " + detail,
                         "check that the API server of " + cluster + " is reachable from here and healthy; the SDK retried transient errors",
                         true, retryAfter, k);
@@ -55,18 +64,19 @@ final class KubeErrors {
         }
         Throwable root = rootCause(e);
         if (root instanceof IOException) {
-            return new MeshUnreachableException(cluster, null, cluster + ": " + what + " failed: " + describeIo(root),
+            return new MeshUnreachableException(cluster, null, cluster + ": " + what + " failed: " + describeIo(root, outlivedTimeout),
                     "check that the API server of " + cluster + " is reachable from here", true, null, e);
         }
         return new MeshException(io.clustermesh.ErrorCode.INTERNAL, cluster, null, cluster + ": " + what + " failed: "
                 + e.getClass().getSimpleName(), "run again with --verbose and report the log if it persists", false, null, e);
     }
 
-    private static String describeIo(Throwable root) {
+    private static String describeIo(Throwable root, boolean outlivedTimeout) {
         if (root instanceof ConnectException) return "connection refused";
         if (root instanceof HttpTimeoutException || root instanceof InterruptedIOException) return "request timed out";
-        if (root == null) return "I/O error";
-        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : " (" + firstLine(root.getMessage()) + ")");
+        String what = root == null ? "I/O error"
+                : root.getClass().getSimpleName() + (root.getMessage() == null ? "" : " (" + firstLine(root.getMessage()) + ")");
+        return outlivedTimeout ? "request timed out (" + what + ")" : what;
     }
 
     private static String firstLine(String s) {
