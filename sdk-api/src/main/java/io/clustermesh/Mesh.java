@@ -1,5 +1,6 @@
 package io.clustermesh;
 
+import io.clustermesh.event.CredentialPlugin;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.internal.Engine;
 import io.clustermesh.internal.MeshLock;
@@ -334,6 +335,12 @@ public final class Mesh implements AutoCloseable {
             return connections.computeIfAbsent(cluster, n -> {
                 MeshCluster c = effective.cluster(n).orElseThrow(() -> new MeshConfigurationException(n,
                         "'" + n + "' is not a cluster of mesh " + effective.name(), "use a cluster name from the spec"));
+                // announced before anything can run it: fabric8 runs an exec plugin when it loads the configuration
+                transport.credentialPlugin(c).ifPresent(p -> {
+                    LOG.info("{}: the kubeconfig's credential plugin '{}' (context {}) will run to get the cluster's credentials",
+                            n, p.command(), p.context());
+                    listener.credentialPlugin(new CredentialPlugin(n, p.context(), p.command()));
+                });
                 return transport.connect(c, timeouts);
             });
         }
@@ -429,6 +436,7 @@ public final class Mesh implements AutoCloseable {
         private TrafficProbe trafficProbe;
         private String holder;
         private java.time.Duration lockDuration = java.time.Duration.ofSeconds(60);
+        private boolean allowSpecExec;
 
         private Builder() {
         }
@@ -573,9 +581,24 @@ public final class Mesh implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Lets kubeconfig files named inside a spec file run their credential plugin ({@code exec}), as kubeconfigs given
+         * in code do (default: refused, with a finding naming the cluster and the command). A spec file often comes
+         * from a repository others can write to; allow it only for specs you trust ({@code meshctl --allow-exec}).
+         */
+        public Builder allowExecFromSpecFiles(boolean allow) {
+            this.allowSpecExec = allow;
+            return this;
+        }
+
         /** The spec as currently configured. */
         public MeshSpec toSpec() {
-            return new MeshSpec(name, cilium, ca, exposure, azure, clusters);
+            if (!allowSpecExec) {
+                return new MeshSpec(name, cilium, ca, exposure, azure, clusters);
+            }
+            List<MeshCluster> allowed = clusters.stream()
+                    .map(c -> c.access() == null ? c : c.access(c.access().withExecAllowed(true))).toList();
+            return new MeshSpec(name, cilium, ca, exposure, azure, allowed);
         }
 
         /**

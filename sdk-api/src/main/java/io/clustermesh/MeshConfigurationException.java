@@ -22,6 +22,12 @@ public class MeshConfigurationException extends MeshException {
         this.findings = List.of(Finding.error("CONFIGURATION", cluster, "", message, remediation));
     }
 
+    /** One problem, with its own code (e.g. a cluster's kubeconfig that does not hold the context named). */
+    public MeshConfigurationException(Finding finding) {
+        super(ErrorCode.CONFIGURATION, finding.cluster(), null, finding.message(), finding.remediation(), false, null, null);
+        this.findings = List.of(finding);
+    }
+
     /** Every problem found, errors first. */
     public List<Finding> findings() {
         return findings;

@@ -27,6 +27,10 @@ public interface MeshListener {
     default void waiting(Waiting event) {
     }
 
+    /** A kubeconfig credential plugin is about to run for a cluster (once per cluster, before it first runs). */
+    default void credentialPlugin(CredentialPlugin event) {
+    }
+
     /** A listener that ignores everything. */
     static MeshListener none() {
         return new MeshListener() {

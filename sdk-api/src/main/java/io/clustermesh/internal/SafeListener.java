@@ -1,5 +1,6 @@
 package io.clustermesh.internal;
 
+import io.clustermesh.event.CredentialPlugin;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.PlanFinished;
 import io.clustermesh.event.PlanStarted;
@@ -69,5 +70,10 @@ public final class SafeListener implements MeshListener {
     @Override
     public void waiting(Waiting e) {
         each("waiting", l -> l.waiting(e));
+    }
+
+    @Override
+    public void credentialPlugin(CredentialPlugin e) {
+        each("credentialPlugin", l -> l.credentialPlugin(e));
     }
 }

@@ -7,6 +7,16 @@ import java.util.Optional;
 /**
  * How the SDK reaches one cluster's Kubernetes API. Kubeconfig content is a secret: it never appears in
  * {@link #toString()}, logs, plans or reports.
+ *
+ * <p>A cluster is reached only through its own named context: a context (or its cluster or user entry) missing from
+ * the kubeconfig is an error, never a fallback to the file's {@code current-context}. The Kubernetes client and Helm
+ * get the same single-context kubeconfig derived from this access.
+ *
+ * <p>Credential plugins ({@code users[].user.exec}) run as kubectl would run them for kubeconfigs the caller gives
+ * (code or {@code --kubeconfig}); each is announced once per cluster before it first runs
+ * ({@code MeshListener.credentialPlugin}). A kubeconfig named inside a spec file is not the caller's own choice: the
+ * spec reader marks it {@linkplain #withExecAllowed(boolean) exec not allowed}, and the SDK refuses to run its plugin
+ * unless the caller allows it.
  */
 public final class ClusterAccess {
 
@@ -24,13 +34,19 @@ public final class ClusterAccess {
     private final Path kubeconfigFile;
     private final String kubeconfig;
     private final AzureRef azure;
+    private final boolean execAllowed;
 
     private ClusterAccess(Kind kind, String context, Path kubeconfigFile, String kubeconfig, AzureRef azure) {
+        this(kind, context, kubeconfigFile, kubeconfig, azure, true);
+    }
+
+    private ClusterAccess(Kind kind, String context, Path kubeconfigFile, String kubeconfig, AzureRef azure, boolean execAllowed) {
         this.kind = kind;
         this.context = context;
         this.kubeconfigFile = kubeconfigFile;
         this.kubeconfig = kubeconfig;
         this.azure = azure;
+        this.execAllowed = execAllowed;
     }
 
     /** A context of the default kubeconfig ({@code KUBECONFIG} or {@code ~/.kube/config}). */
@@ -88,23 +104,36 @@ public final class ClusterAccess {
         return Optional.ofNullable(azure);
     }
 
+    /**
+     * Whether a credential plugin ({@code exec}) of this access's kubeconfig may run. True for accesses made in code;
+     * false for kubeconfig files named inside a spec file until the caller allows them.
+     */
+    public boolean execAllowed() {
+        return execAllowed;
+    }
+
+    /** A copy that may (or may not) run the kubeconfig's credential plugin. */
+    public ClusterAccess withExecAllowed(boolean allowed) {
+        return allowed == execAllowed ? this : new ClusterAccess(kind, context, kubeconfigFile, kubeconfig, azure, allowed);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ClusterAccess a && a.kind == kind && Objects.equals(a.context, context)
                 && Objects.equals(a.kubeconfigFile, kubeconfigFile) && Objects.equals(a.kubeconfig, kubeconfig)
-                && Objects.equals(a.azure, azure);
+                && Objects.equals(a.azure, azure) && a.execAllowed == execAllowed;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(kind, context, kubeconfigFile, kubeconfig, azure);
+        return Objects.hash(kind, context, kubeconfigFile, kubeconfig, azure, execAllowed);
     }
 
     @Override
     public String toString() {
         switch (kind) {
             case KUBE_CONTEXT:
-                return "kubeContext(" + context + (kubeconfigFile == null ? "" : ", " + kubeconfigFile) + ")";
+                return "kubeContext(" + context + (kubeconfigFile == null ? "" : ", " + kubeconfigFile) + (execAllowed ? "" : ", exec not allowed") + ")";
             case KUBECONFIG:
                 return "kubeconfig(<redacted>" + (context == null ? "" : ", context " + context) + ")";
             default:

@@ -6,7 +6,7 @@ import com.marcnuri.helm.UpgradeCommand;
 import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshException;
 import io.clustermesh.MeshUnreachableException;
-import io.clustermesh.model.ClusterAccess;
+import io.clustermesh.cilium.kube.ClusterKubeconfig;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.HelmRelease;
@@ -27,6 +27,10 @@ import java.util.Optional;
  * The default {@link HelmTransport}: Helm 3 in-process through helm-java. Releases are read from Helm's storage
  * secrets through the cluster connection; upgrades always pass the complete values (never {@code --reuse-values}
  * or partial {@code --set}). Values files are written 0600 to a private temp dir and deleted right after.
+ *
+ * <p>Helm reaches the cluster through {@link ClusterKubeconfig}: a kubeconfig holding exactly the cluster's own context,
+ * the same the Kubernetes client of the connection was built from, passed as content (never the user's whole
+ * kubeconfig, whose {@code current-context} may be another cluster).
  */
 public final class HelmJavaTransport implements HelmTransport {
     private static final Logger LOG = LoggerFactory.getLogger(HelmJavaTransport.class);
@@ -56,7 +60,8 @@ public final class HelmJavaTransport implements HelmTransport {
                     .withValuesFile(values);
             if (request.chartVersion() != null) cmd = cmd.withVersion(request.chartVersion());
             if (request.timeout() != null) cmd = cmd.withTimeout((int) request.timeout().toSeconds());
-            cmd = kube(cmd, cluster.access(), dir);
+            // exactly the cluster's own context, the same the connection's client uses (helm-java has no context option)
+            cmd = cmd.withKubeConfigContents(ClusterKubeconfig.of(connection, cluster).content());
             LOG.info("{}: helm upgrade --install {} {} {}", cluster.name(), request.releaseName(), request.chart(), request.chartVersion());
             Release r = cmd.call();
             return new HelmRelease(r.getName(), r.getNamespace(), parseInt(r.getRevision()), r.getStatus(), request.chart(),
@@ -83,53 +88,20 @@ public final class HelmJavaTransport implements HelmTransport {
         return Helm.upgrade(repoName + "/" + chartName).withRepositoryConfig(repoConfig);
     }
 
-    private static UpgradeCommand kube(UpgradeCommand cmd, ClusterAccess access, Path dir) throws IOException {
-        if (access == null) {
-            return cmd;
-        }
-        switch (access.kind()) {
-            case KUBECONFIG -> {
-                Path kc = dir.resolve("kubeconfig");
-                Files.writeString(kc, access.kubeconfigContent().orElseThrow(), StandardCharsets.UTF_8);
-                cmd = cmd.withKubeConfig(kc);
-            }
-            case KUBE_CONTEXT -> {
-                if (access.kubeconfigFile().isPresent()) {
-                    cmd = cmd.withKubeConfig(access.kubeconfigFile().get());
-                }
-            }
-            default -> {
-            }
-        }
-        return cmd;
-    }
-
     @Override
     public boolean uninstall(ClusterConnection connection, MeshCluster cluster, String namespace, String releaseName) {
         if (HelmStorage.history(connection, namespace, releaseName).isEmpty()) {
             return false;
         }
-        Path dir = null;
         try {
-            dir = Files.createTempDirectory("clustermesh-helm-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            var cmd = Helm.uninstall(releaseName).withNamespace(namespace);
-            if (cluster.access() != null && cluster.access().kind() == ClusterAccess.Kind.KUBECONFIG) {
-                Path kc = dir.resolve("kubeconfig");
-                Files.writeString(kc, cluster.access().kubeconfigContent().orElseThrow(), StandardCharsets.UTF_8);
-                cmd = cmd.withKubeConfig(kc);
-            } else if (cluster.access() != null && cluster.access().kubeconfigFile().isPresent()) {
-                cmd = cmd.withKubeConfig(cluster.access().kubeconfigFile().get());
-            }
-            cmd.call();
+            Helm.uninstall(releaseName).withNamespace(namespace)
+                    .withKubeConfigContents(ClusterKubeconfig.of(connection, cluster).content())
+                    .call();
             return true;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         } catch (MeshException e) {
             throw e;
         } catch (RuntimeException e) {
             throw mapHelm(cluster.name(), "helm uninstall of " + releaseName, e);
-        } finally {
-            deleteQuietly(dir);
         }
     }
 

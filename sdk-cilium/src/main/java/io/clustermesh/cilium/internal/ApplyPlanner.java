@@ -3,6 +3,7 @@ package io.clustermesh.cilium.internal;
 import io.clustermesh.Change;
 import io.clustermesh.ErrorCode;
 import io.clustermesh.Finding;
+import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException;
 import io.clustermesh.MeshPlan;
 import io.clustermesh.MeshPreconditionException;
@@ -150,6 +151,12 @@ public final class ApplyPlanner {
         if (!s.reachable()) {
             MeshException e = s.error();
             String fix = e.remediation().isEmpty() ? "make the cluster reachable and run again" : e.remediation();
+            if (e instanceof MeshConfigurationException mce && mce.findings().size() == 1
+                    && !"CONFIGURATION".equals(mce.findings().get(0).code())) {
+                // a precise finding of the access itself (e.g. KUBE_CONTEXT_MISSING): keep its code, path and fix
+                findings.add(mce.findings().get(0));
+                return;
+            }
             if (e.code() == ErrorCode.ACCESS || e.code() == ErrorCode.CONFIGURATION) {
                 // refused credentials or an unusable kubeconfig are input to fix, not an outage to ride out: nothing is
                 // written anywhere (the others are not meshed without it) and the finding says what to fix

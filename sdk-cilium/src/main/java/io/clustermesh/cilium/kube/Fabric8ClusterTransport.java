@@ -13,10 +13,13 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
+import java.util.Optional;
+
 /**
- * The default {@link ClusterTransport}: fabric8 on the JDK HTTP client with an explicit {@link Config}. Only what the
- * cluster's {@link ClusterAccess} names is read: {@code ~/.kube/config} and {@code KUBECONFIG} are consulted only for
- * a kube context given without a file. fabric8's own request retries are off (the engine retries).
+ * The default {@link ClusterTransport}: fabric8 on the JDK HTTP client with an explicit {@link Config} built from the
+ * cluster's {@link ClusterKubeconfig} (the same single-context kubeconfig Helm gets). Only what the cluster's
+ * {@link ClusterAccess} names is read: {@code ~/.kube/config} and {@code KUBECONFIG} are consulted only for a kube
+ * context given without a file. fabric8's own request retries are off (the engine retries).
  */
 public final class Fabric8ClusterTransport implements ClusterTransport {
     /**
@@ -33,40 +36,34 @@ public final class Fabric8ClusterTransport implements ClusterTransport {
 
     @Override
     public ClusterConnection connect(MeshCluster cluster, MeshTimeouts timeouts) {
-        Config config = config(cluster, timeouts);
+        ClusterKubeconfig kubeconfig = ClusterKubeconfig.resolve(cluster);
+        Config config = config(cluster.name(), kubeconfig, timeouts);
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config).withKubernetesSerialization(serialization)
                 .withHttpClientFactory(new JdkHttpClientFactory()).build();
-        return new Fabric8Connection(cluster.name(), client);
+        return new Fabric8Connection(cluster.name(), client, kubeconfig);
     }
 
-    /** Builds the client configuration from the access, or explains why it cannot. */
+    @Override
+    public Optional<CredentialPluginUse> credentialPlugin(MeshCluster cluster) {
+        ClusterKubeconfig k = ClusterKubeconfig.resolve(cluster);
+        return k.execCommand().map(cmd -> new CredentialPluginUse(k.context(), cmd));
+    }
+
+    /** Builds the client configuration from the cluster's single-context kubeconfig, or explains why it cannot. */
     public static Config config(MeshCluster cluster, MeshTimeouts timeouts) {
-        ClusterAccess access = cluster.access();
-        if (access == null) {
-            throw new MeshConfigurationException(cluster.name(), cluster.name() + ": no access to the cluster is configured",
-                    "give the cluster a kubeContext, kubeconfig content or an azure reference");
-        }
+        return config(cluster.name(), ClusterKubeconfig.resolve(cluster), timeouts);
+    }
+
+    private static Config config(String cluster, ClusterKubeconfig kubeconfig, MeshTimeouts timeouts) {
         Config base;
         try {
-            switch (access.kind()) {
-                case KUBECONFIG -> base = Config.fromKubeconfig(access.context().orElse(null), access.kubeconfigContent().orElseThrow(), null);
-                case KUBE_CONTEXT -> base = access.kubeconfigFile().isPresent()
-                        ? Config.fromKubeconfig(access.context().orElseThrow(), access.kubeconfigFile().get().toFile())
-                        : Config.autoConfigure(access.context().orElseThrow());
-                default -> throw new MeshConfigurationException(cluster.name(),
-                        cluster.name() + ": the cluster is an Azure reference and its credentials were not fetched",
-                        "add clustermesh-azure to the class path (it fetches AKS credentials), or give a kubeContext");
-            }
-        } catch (MeshConfigurationException e) {
-            throw e;
+            // the one context of the resolved kubeconfig, never the ambient ~/.kube/config (note: fabric8 runs an exec
+            // credential plugin here; the Mesh announced it before calling connect)
+            base = Config.fromKubeconfig(kubeconfig.context(), kubeconfig.content(), null);
         } catch (RuntimeException e) {
-            throw new MeshConfigurationException(cluster.name(), cluster.name() + ": the kubeconfig " + describe(access)
+            throw new MeshConfigurationException(cluster, cluster + ": the kubeconfig of context " + kubeconfig.context()
                     + " is not usable (" + e.getClass().getSimpleName() + ")",
-                    "check that it is a kubeconfig YAML with the context " + access.context().orElse("(current)"));
-        }
-        if (base.getMasterUrl() == null || base.getMasterUrl().isBlank()) {
-            throw new MeshConfigurationException(cluster.name(), cluster.name() + ": the kubeconfig " + describe(access) + " names no server",
-                    "check the kubeconfig's cluster entry for context " + access.context().orElse("(current)"));
+                    "check the kubeconfig's cluster and user entries for context " + kubeconfig.context());
         }
         int requestMs = (int) Math.min(Integer.MAX_VALUE, timeouts.request().toMillis());
         return new ConfigBuilder(base)
@@ -74,13 +71,5 @@ public final class Fabric8ClusterTransport implements ClusterTransport {
                 .withConnectionTimeout(Math.min(requestMs, 10_000))
                 .withRequestTimeout(requestMs)
                 .build();
-    }
-
-    private static String describe(ClusterAccess a) {
-        return switch (a.kind()) {
-            case KUBECONFIG -> "content given";
-            case KUBE_CONTEXT -> a.kubeconfigFile().map(p -> "file " + p).orElse("of the default kubeconfig");
-            default -> "";
-        };
     }
 }

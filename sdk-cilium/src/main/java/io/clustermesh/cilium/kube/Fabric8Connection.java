@@ -53,10 +53,17 @@ final class Fabric8Connection implements ClusterConnection {
 
     private final String cluster;
     private final KubernetesClient client;
+    private final ClusterKubeconfig kubeconfig;
 
-    Fabric8Connection(String cluster, KubernetesClient client) {
+    Fabric8Connection(String cluster, KubernetesClient client, ClusterKubeconfig kubeconfig) {
         this.cluster = cluster;
         this.client = client;
+        this.kubeconfig = kubeconfig;
+    }
+
+    /** The single-context kubeconfig this connection's client was built from (what Helm must use for this cluster). */
+    ClusterKubeconfig kubeconfig() {
+        return kubeconfig;
     }
 
     private <T> T call(String what, Supplier<T> op) {

@@ -440,7 +440,10 @@ public final class MeshSpecYaml {
                     "give either kubeContext (with an optional kubeconfig file) or azure: {resourceGroup, name}"));
         }
         if (ctx != null) {
-            c = c.access(kubeconfig != null ? ClusterAccess.kubeContext(ctx, resolve(kubeconfig)) : ClusterAccess.kubeContext(ctx));
+            // a kubeconfig named inside a spec file is not the caller's own choice: its credential plugin (exec) may run only
+            // when the caller allows it (ClusterAccess#execAllowed)
+            c = c.access(kubeconfig != null ? ClusterAccess.kubeContext(ctx, resolve(kubeconfig)).withExecAllowed(false)
+                    : ClusterAccess.kubeContext(ctx));
         } else if (azure != null) {
             c = c.access(ClusterAccess.azure(azure.resourceGroup(), azure.name()));
         } else if (kubeconfig != null) {
