@@ -117,16 +117,17 @@ public final class ClusterAccess {
         return allowed == execAllowed ? this : new ClusterAccess(kind, context, kubeconfigFile, kubeconfig, azure, allowed);
     }
 
+    /** Equal when they reach the same cluster the same way; whether a plugin may run is a permission, not part of it. */
     @Override
     public boolean equals(Object o) {
         return o instanceof ClusterAccess a && a.kind == kind && Objects.equals(a.context, context)
                 && Objects.equals(a.kubeconfigFile, kubeconfigFile) && Objects.equals(a.kubeconfig, kubeconfig)
-                && Objects.equals(a.azure, azure) && a.execAllowed == execAllowed;
+                && Objects.equals(a.azure, azure);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(kind, context, kubeconfigFile, kubeconfig, azure, execAllowed);
+        return Objects.hash(kind, context, kubeconfigFile, kubeconfig, azure);
     }
 
     @Override
