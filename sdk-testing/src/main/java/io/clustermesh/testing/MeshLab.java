@@ -5,6 +5,7 @@ import io.clustermesh.MeshTimeouts;
 import io.clustermesh.model.AzureRef;
 import io.clustermesh.model.AzureSpec;
 import io.clustermesh.model.CaStrategy;
+import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.Exposure;
 import io.clustermesh.model.IpCidr;
@@ -85,6 +86,8 @@ public final class MeshLab implements AutoCloseable {
     private volatile boolean closed;
     private SimulatedCiliumAddon cilium;
     private LabHelmTransport helm;
+    private final Object kubeconfigLock = new Object();
+    private Path kubeconfigFile;
 
     private MeshLab(Builder b, List<LabCluster> clusters, FakeArm arm, Path workDir, ScheduledExecutorService scheduler,
                     Map<String, MeshCluster> meshClusters) {
@@ -181,9 +184,27 @@ public final class MeshLab implements AutoCloseable {
         for (LabCluster c : clusters) {
             MeshCluster planned = meshClusters.get(c.name());
             out.add(planned.podCidr(c.spec().podCidr()).serviceCidr(c.spec().serviceCidr()).apiServer(c.apiServer())
-                    .access(c.access()));
+                    .access(ClusterAccess.kubeContext(c.name(), kubeconfigFile())));
         }
         return new MeshSpec(given != null ? given.name() : settings.name, cilium, ca, exposure, azure, out);
+    }
+
+    /**
+     * The lab's kubeconfig file, as users have one for AKS after {@code az aks get-credentials}: one context per cluster,
+     * named like the cluster (cluster entry of the same name, user {@code clusterUser_<resourceGroup>_<name>}, the
+     * cluster's CA and a bearer token), {@code current-context} = the first cluster. Written once, 0600, in the lab's
+     * private {@link #workDir()}; {@link #spec()} reaches every cluster through it with
+     * {@code ClusterAccess.kubeContext(name, file)} — the path {@code meshctl --kubeconfig} users take. A secret: never
+     * log its content.
+     */
+    public Path kubeconfigFile() {
+        ensureOpen();
+        synchronized (kubeconfigLock) {
+            if (kubeconfigFile == null) {
+                kubeconfigFile = LabKubeconfig.write(workDir.resolve("kubeconfig"), clusters);
+            }
+            return kubeconfigFile;
+        }
     }
 
     // --- Cilium and Helm on the lab -------------------------------------------------------------------------------------

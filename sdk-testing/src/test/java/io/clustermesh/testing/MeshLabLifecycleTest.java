@@ -69,10 +69,11 @@ class MeshLabLifecycleTest {
             assertThat(spec.clusters()).extracting(MeshCluster::meshIp).containsExactly("172.16.1.250", "172.16.2.250", "172.16.3.250");
             assertThat(spec.azure()).isNull();
             for (MeshCluster c : spec.clusters()) {
-                assertThat(c.access().kind()).isEqualTo(ClusterAccess.Kind.KUBECONFIG);
+                // one kubeconfig file with a context per cluster, as users have for AKS
+                assertThat(c.access()).isEqualTo(ClusterAccess.kubeContext(c.name(), lab.kubeconfigFile()));
                 assertThat(c.apiServer()).isEqualTo(lab.cluster(c.name()).apiServer());
                 assertThat(lab.resolver().resolve(c.apiServer(), 443)).hasValue(lab.cluster(c.name()).apiServerAddress());
-                try (KubernetesClient k = client(c.access().kubeconfigContent().orElseThrow())) {
+                try (KubernetesClient k = client(lab.cluster(c.name()).kubeconfig())) {
                     assertThat(k.nodes().list().getItems()).hasSize(3);
                 }
             }

@@ -29,7 +29,7 @@ import java.util.Optional;
  * or partial {@code --set}). Values files are written 0600 to a private temp dir and deleted right after.
  *
  * <p>Helm reaches the cluster through {@link ClusterKubeconfig}: a kubeconfig holding exactly the cluster's own context,
- * the same the Kubernetes client of the connection was built from, passed as content (never the user's whole
+ * the same the Kubernetes client of the connection was built from, written 0600 into the private temp dir (never the user's whole
  * kubeconfig, whose {@code current-context} may be another cluster).
  */
 public final class HelmJavaTransport implements HelmTransport {
@@ -53,7 +53,7 @@ public final class HelmJavaTransport implements HelmTransport {
             HelmStorage.markInterruptedFailed(connection, request.namespace(), request.releaseName()).ifPresent(rev ->
                     LOG.info("{}: Helm release {} revision {} was left pending by an interrupted run; marked failed", cluster.name(),
                             request.releaseName(), rev));
-            dir = Files.createTempDirectory("clustermesh-helm-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            dir = privateDir();
             Path values = dir.resolve("values.yaml");
             Files.writeString(values, HelmValuesYaml.write(request.values()), StandardCharsets.UTF_8);
             UpgradeCommand cmd = chart(request, dir).install().withName(request.releaseName()).withNamespace(request.namespace())
@@ -61,7 +61,9 @@ public final class HelmJavaTransport implements HelmTransport {
             if (request.chartVersion() != null) cmd = cmd.withVersion(request.chartVersion());
             if (request.timeout() != null) cmd = cmd.withTimeout((int) request.timeout().toSeconds());
             // exactly the cluster's own context, the same the connection's client uses (helm-java has no context option)
-            cmd = cmd.withKubeConfigContents(ClusterKubeconfig.of(connection, cluster).content());
+            // (written 0600 into the private temp dir: helm-java 0.0.21's upgrade ignores withKubeConfigContents and falls
+            // back to localhost:8080)
+            cmd = cmd.withKubeConfig(ClusterKubeconfig.of(connection, cluster).writeTo(dir));
             LOG.info("{}: helm upgrade --install {} {} {}", cluster.name(), request.releaseName(), request.chart(), request.chartVersion());
             Release r = cmd.call();
             return new HelmRelease(r.getName(), r.getNamespace(), parseInt(r.getRevision()), r.getStatus(), request.chart(),
@@ -93,16 +95,26 @@ public final class HelmJavaTransport implements HelmTransport {
         if (HelmStorage.history(connection, namespace, releaseName).isEmpty()) {
             return false;
         }
+        Path dir = null;
         try {
+            dir = privateDir();
             Helm.uninstall(releaseName).withNamespace(namespace)
-                    .withKubeConfigContents(ClusterKubeconfig.of(connection, cluster).content())
+                    .withKubeConfig(ClusterKubeconfig.of(connection, cluster).writeTo(dir))
                     .call();
             return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (MeshException e) {
             throw e;
         } catch (RuntimeException e) {
             throw mapHelm(cluster.name(), "helm uninstall of " + releaseName, e);
+        } finally {
+            deleteQuietly(dir);
         }
+    }
+
+    private static Path privateDir() throws IOException {
+        return Files.createTempDirectory("clustermesh-helm-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
     static MeshException mapHelm(String cluster, String what, RuntimeException e) {

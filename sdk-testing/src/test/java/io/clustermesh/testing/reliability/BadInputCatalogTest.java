@@ -206,7 +206,27 @@ class BadInputCatalogTest {
                     assertThat(f.message()).startsWith("cluster2: ").contains("HTTP 401");
                     assertThat(f.remediation()).contains("refresh the kubeconfig");
                 }));
-        rows.add(state("an invalid kubeconfig", "CLUSTER_ACCESS_INVALID", t -> { },
+        rows.add(new Row("a kube context missing from the kubeconfig (its current context runs a plugin)", "KUBE_CONTEXT_MISSING",
+                t -> t.runAsUser(cluster(t.lab.spec(), 1, c -> c.access(ClusterAccess.kubeContext("no-such-context", t.pluginKubeconfig())))),
+                f -> {
+                    assertThat(f.cluster()).isEqualTo("cluster2");
+                    assertThat(f.message()).contains("no-such-context").contains("ctx-a").contains("cluster2");
+                    assertThat(markerOfPlugin()).as("the current context's credential plugin never ran").doesNotExist();
+                }));
+        rows.add(new Row("a kubeconfig named in a spec file runs a credential plugin", "KUBECONFIG_EXEC_NOT_ALLOWED",
+                t -> {
+                    String yaml = t.baseYaml().replace("kubeconfig: " + t.kubeconfigs.resolve("cluster2.yaml"), "kubeconfig: " + t.pluginKubeconfig())
+                            .replace("kubeContext: cluster2", "kubeContext: ctx-a");
+                    MeshSpecYaml.Result r = MeshSpecYaml.parse(yaml);
+                    return r.ok() ? t.runAsUser(r.spec()) : r.findings();
+                },
+                f -> {
+                    assertThat(f.cluster()).isEqualTo("cluster2");
+                    assertThat(f.message()).contains("/bin/sh").contains("spec file");
+                    assertThat(f.remediation()).contains("--allow-exec");
+                    assertThat(markerOfPlugin()).as("the plugin never ran").doesNotExist();
+                }));
+        rows.add(state("an invalid kubeconfig", "KUBECONFIG_INVALID", t -> { },
                 s -> cluster(s, 1, c -> c.access(ClusterAccess.kubeconfig("apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: s3cr3t-t0ken}}]\nclusters: [oops\n"))),
                 f -> {
                     assertThat(f.cluster()).isEqualTo("cluster2");
@@ -332,6 +352,31 @@ class BadInputCatalogTest {
     }
 
     /** The lab's spec as a {@code kind: Mesh} file, each cluster reached through its kubeconfig file. */
+    /** Where the credential plugin of {@link #pluginKubeconfig()} leaves its mark when it runs. */
+    private static Path markerOfPlugin() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "clustermesh-catalog-plugin-ran");
+    }
+
+    /**
+     * A kubeconfig whose current context {@code ctx-a} reaches cluster2 through a credential plugin that leaves a marker
+     * file when it runs.
+     */
+    Path pluginKubeconfig() {
+        try {
+            Files.deleteIfExists(markerOfPlugin());
+            LabCluster c = lab.cluster("cluster2");
+            String yaml = c.kubeconfig().replace("name: \"cluster2\"\n  context:", "name: \"ctx-a\"\n  context:")
+                    .replace("current-context: \"cluster2\"", "current-context: \"ctx-a\"")
+                    .replaceAll("    token: \".*\"\n", "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
+                            + "      command: /bin/sh\n      args: [\"-c\", \"touch " + markerOfPlugin() + "; exit 1\"]\n");
+            Path f = kubeconfigs.resolve("plugin.yaml");
+            Files.writeString(f, yaml, StandardCharsets.UTF_8);
+            return f;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     String baseYaml() {
         StringBuilder y = new StringBuilder("""
                 apiVersion: clustermesh.io/v1alpha1
