@@ -2,6 +2,7 @@ package io.clustermesh.testing;
 
 import io.clustermesh.Mesh;
 import io.clustermesh.MeshTimeouts;
+import io.clustermesh.cilium.ChartSource;
 import io.clustermesh.model.AzureRef;
 import io.clustermesh.model.AzureSpec;
 import io.clustermesh.model.CaStrategy;
@@ -88,6 +89,7 @@ public final class MeshLab implements AutoCloseable {
     private LabHelmTransport helm;
     private final Object kubeconfigLock = new Object();
     private Path kubeconfigFile;
+    private Path chartsDir;
 
     private MeshLab(Builder b, List<LabCluster> clusters, FakeArm arm, Path workDir, ScheduledExecutorService scheduler,
                     Map<String, MeshCluster> meshClusters) {
@@ -205,6 +207,26 @@ public final class MeshLab implements AutoCloseable {
             }
             return kubeconfigFile;
         }
+    }
+
+    /**
+     * The directory of Cilium chart packages ({@code cilium-<version>.tgz}) the lab's meshes install with real Helm:
+     * the official 1.16.19 package the lab ships, and those of {@link Builder#charts(Path)}. Made once, in
+     * {@link #workDir()}.
+     */
+    public Path chartsDir() {
+        ensureOpen();
+        synchronized (kubeconfigLock) {
+            if (chartsDir == null) {
+                chartsDir = LabCharts.assemble(workDir.resolve("charts"), settings.charts);
+            }
+            return chartsDir;
+        }
+    }
+
+    /** {@code ChartSource.packages(chartsDir())}: what the lab's meshes install. */
+    public ChartSource chartSource() {
+        return ChartSource.packages(chartsDir());
     }
 
     // --- Cilium and Helm on the lab -------------------------------------------------------------------------------------
@@ -388,8 +410,23 @@ public final class MeshLab implements AutoCloseable {
         private Path tempRoot;
         private boolean simulatedCilium = true;
         private SimulatedCiliumAddon.Knobs ciliumKnobs = SimulatedCiliumAddon.Knobs.defaults();
+        private Path charts;
 
         private Builder() {
+        }
+
+        /**
+         * A directory of Cilium chart packages named {@code cilium-<version>.tgz} (as {@code helm pull cilium/cilium
+         * --version V -d DIR} saves them) for the chart versions the lab's meshes install. The lab ships the official
+         * 1.16.19 package; other versions come from here.
+         */
+        public Builder charts(Path dir) {
+            Objects.requireNonNull(dir, "charts");
+            if (!Files.isDirectory(dir)) {
+                throw new IllegalArgumentException("charts must be a directory of cilium-<version>.tgz packages, not " + dir);
+            }
+            this.charts = dir;
+            return this;
         }
 
         /** Where the lab's temporary directory is created (default {@code java.io.tmpdir}). */

@@ -128,6 +128,20 @@ public final class ApplyPlanner {
                     "exposure node-port is not supported by apply yet (peers would need node IPs and the allocated NodePort)",
                     "use exposure azure-internal-lb (AKS) or load-balancer"));
         }
+        if (chart.packages() && op != Operation.DISABLE) {
+            java.util.Set<String> versions = new java.util.TreeSet<>();
+            for (ClusterSnapshot s : snapshots.values()) {
+                versions.add(spec.ciliumFor(s.cluster()).version());
+            }
+            for (String v : versions) {
+                try {
+                    chart.chartFor(v);
+                } catch (IllegalStateException e) {
+                    findings.add(Finding.error("CHART_PACKAGE_MISSING", null, "spec.cilium.version", e.getMessage(),
+                            "add the chart package for " + v + " to " + chart.chart() + ", or use a version whose package is there"));
+                }
+            }
+        }
         if (findings.stream().noneMatch(Finding::isError)) {
             CaPlanner.Decision d = CaPlanner.decide(spec.ca(), snapshots, ctx.certificateAuthority(), generatedCa);
             findings.addAll(d.findings());
@@ -616,7 +630,8 @@ public final class ApplyPlanner {
     // ------------------------------------------------------------------ step actions
 
     private HelmRequest request(MeshCluster c, Map<String, Object> values) {
-        return new HelmRequest(Names.NAMESPACE, Names.RELEASE, chart.chart(), chart.repository(), spec.ciliumFor(c).version(), values,
+        String version = spec.ciliumFor(c).version();
+        return new HelmRequest(Names.NAMESPACE, Names.RELEASE, chart.chartFor(version), chart.repository(), version, values,
                 ctx.timeouts().rollout());
     }
 
