@@ -131,9 +131,10 @@ public final class Mesh implements AutoCloseable {
     /** Plans removing {@code cluster} from every peer. */
     public MeshPlan planDisconnect(String cluster) {
         Resolved r = resolve();
-        if (spec.cluster(cluster).isEmpty()) {
-            throw new MeshConfigurationException(cluster, "'" + cluster + "' is not a cluster of mesh " + spec.name(),
-                    "name one of: " + String.join(", ", spec.clusters().stream().map(MeshCluster::name).toList()));
+        if (cluster == null || spec.cluster(cluster).isEmpty()) {
+            throw new MeshConfigurationException(Finding.error("CLUSTER_UNKNOWN", null, "planDisconnect(cluster)",
+                    (cluster == null ? "no cluster was named" : "'" + cluster + "' is not a cluster of mesh " + spec.name()),
+                    "name one of: " + String.join(", ", spec.clusters().stream().map(MeshCluster::name).toList())));
         }
         if (hasErrors(r.findings)) {
             return new MeshPlan(spec.name(), "disconnect", clock.now(), r.findings, List.of(), r.notes);
@@ -441,9 +442,17 @@ public final class Mesh implements AutoCloseable {
         private Builder() {
         }
 
+        /** A null argument names the builder call and what to pass, not only a parameter name. */
+        private static <T> T nonNull(T value, String call, String what) {
+            if (value == null) {
+                throw new NullPointerException("Mesh.builder()." + call + " was given null: pass " + what);
+            }
+            return value;
+        }
+
         /** Starts from a whole spec (e.g. read from YAML); later setters change it. */
         public Builder spec(MeshSpec spec) {
-            Objects.requireNonNull(spec, "spec");
+            nonNull(spec, "spec(MeshSpec)", "a MeshSpec, e.g. MeshSpecYaml.read(path).orThrow()");
             this.name = spec.name();
             this.clusters.clear();
             this.clusters.addAll(spec.clusters());
@@ -455,58 +464,58 @@ public final class Mesh implements AutoCloseable {
         }
 
         public Builder name(String name) {
-            this.name = Objects.requireNonNull(name, "name");
+            this.name = nonNull(name, "name(String)", "the mesh name, e.g. \"article\"");
             return this;
         }
 
         public Builder cluster(MeshCluster cluster) {
-            clusters.add(Objects.requireNonNull(cluster, "cluster"));
+            clusters.add(nonNull(cluster, "cluster(MeshCluster)", "a MeshCluster, e.g. MeshCluster.named(\"cluster1\").id(1).podCidr(\"10.1.0.0/16\")"));
             return this;
         }
 
         public Builder clusters(List<MeshCluster> all) {
-            Objects.requireNonNull(all, "clusters").forEach(this::cluster);
+            nonNull(all, "clusters(List)", "a list of MeshCluster (possibly empty)").forEach(this::cluster);
             return this;
         }
 
         public Builder cilium(CiliumOptions options) {
-            this.cilium = Objects.requireNonNull(options, "cilium");
+            this.cilium = nonNull(options, "cilium(CiliumOptions)", "CiliumOptions, e.g. CiliumOptions.version(\"1.16.19\")");
             return this;
         }
 
         public Builder certificateAuthority(CaStrategy strategy) {
-            this.ca = Objects.requireNonNull(strategy, "certificateAuthority");
+            this.ca = nonNull(strategy, "certificateAuthority(CaStrategy)", "a CaStrategy, e.g. CaStrategy.generate() or CaStrategy.adoptFrom(\"cluster1\")");
             return this;
         }
 
         public Builder exposure(Exposure exposure) {
-            this.exposure = Objects.requireNonNull(exposure, "exposure");
+            this.exposure = nonNull(exposure, "exposure(Exposure)", "an Exposure, e.g. Exposure.azureInternalLoadBalancer()");
             return this;
         }
 
         public Builder azure(AzureSpec azure) {
-            this.azure = Objects.requireNonNull(azure, "azure");
+            this.azure = nonNull(azure, "azure(AzureSpec)", "an AzureSpec (subscription and hub); leave the call out when Azure is not used");
             return this;
         }
 
         /** Adds a listener; several may be added. */
         public Builder listener(MeshListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener"));
+            listeners.add(nonNull(listener, "listener(MeshListener)", "a MeshListener; leave the call out for none"));
             return this;
         }
 
         public Builder clock(MeshClock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+            this.clock = nonNull(clock, "clock(MeshClock)", "a MeshClock, e.g. MeshClock.system()");
             return this;
         }
 
         public Builder retryPolicy(RetryPolicy policy) {
-            this.retryPolicy = Objects.requireNonNull(policy, "retryPolicy");
+            this.retryPolicy = nonNull(policy, "retryPolicy(RetryPolicy)", "a RetryPolicy, e.g. RetryPolicy.defaults() or RetryPolicy.none()");
             return this;
         }
 
         public Builder timeouts(MeshTimeouts timeouts) {
-            this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
+            this.timeouts = nonNull(timeouts, "timeouts(MeshTimeouts)", "MeshTimeouts, e.g. MeshTimeouts.defaults()");
             return this;
         }
 
@@ -526,45 +535,45 @@ public final class Mesh implements AutoCloseable {
 
         /** An executor to run steps on; the mesh does not shut it down. Default: its own. */
         public Builder executor(ExecutorService executor) {
-            this.executor = Objects.requireNonNull(executor, "executor");
+            this.executor = nonNull(executor, "executor(ExecutorService)", "an ExecutorService; leave the call out to let the mesh own one");
             return this;
         }
 
         public Builder clusterTransport(ClusterTransport t) {
-            this.clusterTransport = Objects.requireNonNull(t, "clusterTransport");
+            this.clusterTransport = nonNull(t, "clusterTransport(ClusterTransport)", "a ClusterTransport; leave the call out for the default (fabric8)");
             return this;
         }
 
         public Builder helmTransport(HelmTransport t) {
-            this.helmTransport = Objects.requireNonNull(t, "helmTransport");
+            this.helmTransport = nonNull(t, "helmTransport(HelmTransport)", "a HelmTransport; leave the call out for the default (helm-java)");
             return this;
         }
 
         /** The certificate implementation (default: Bouncy Castle from clustermesh-cilium). */
         public Builder caProvider(CertificateAuthority a) {
-            this.caProvider = Objects.requireNonNull(a, "caProvider");
+            this.caProvider = nonNull(a, "caProvider(CertificateAuthority)", "a CertificateAuthority; leave the call out for the default (Bouncy Castle)");
             return this;
         }
 
         public Builder cloudProvider(CloudProvider p) {
-            this.cloudProvider = Objects.requireNonNull(p, "cloudProvider");
+            this.cloudProvider = nonNull(p, "cloudProvider(CloudProvider)", "a CloudProvider; leave the call out for none or the one on the class path");
             return this;
         }
 
         public Builder driver(MeshDriver d) {
-            this.driver = Objects.requireNonNull(d, "driver");
+            this.driver = nonNull(d, "driver(MeshDriver)", "a MeshDriver; leave the call out for the default (Cilium)");
             return this;
         }
 
         /** What sends probe requests for {@code services().probe(...)} (the embedded lab provides one). */
         public Builder trafficProbe(TrafficProbe p) {
-            this.trafficProbe = Objects.requireNonNull(p, "trafficProbe");
+            this.trafficProbe = nonNull(p, "trafficProbe(TrafficProbe)", "a TrafficProbe; leave the call out for none");
             return this;
         }
 
         /** Who changes the mesh, shown to a concurrent run that finds the lock taken. */
         public Builder holderIdentity(String holder) {
-            this.holder = Objects.requireNonNull(holder, "holderIdentity");
+            this.holder = nonNull(holder, "holderIdentity(String)", "who changes the mesh, e.g. \"deploy-service@host\"");
             return this;
         }
 
@@ -573,7 +582,7 @@ public final class Mesh implements AutoCloseable {
          * while a run goes on). A crashed run blocks others at most this long.
          */
         public Builder lockDuration(java.time.Duration d) {
-            Objects.requireNonNull(d, "lockDuration");
+            nonNull(d, "lockDuration(Duration)", "a Duration of at least one second, e.g. Duration.ofSeconds(60)");
             if (d.toSeconds() < 1) {
                 throw new IllegalArgumentException("lockDuration must be at least one second");
             }

@@ -1,0 +1,37 @@
+package io.clustermesh;
+
+import io.clustermesh.model.MeshCluster;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** Mistakes made with the builder are told in the terms of the call the user wrote. */
+class BuilderMistakesTest {
+
+    @Test
+    void a_null_names_the_builder_call_and_what_to_pass() {
+        assertThatThrownBy(() -> Mesh.builder().cluster(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("Mesh.builder().cluster(MeshCluster) was given null: pass a MeshCluster, e.g. "
+                        + "MeshCluster.named(\"cluster1\").id(1).podCidr(\"10.1.0.0/16\")");
+        assertThatThrownBy(() -> Mesh.builder().certificateAuthority(null)).hasMessageContaining("certificateAuthority(CaStrategy)")
+                .hasMessageContaining("CaStrategy.generate()");
+        assertThatThrownBy(() -> Mesh.builder().timeouts(null)).hasMessageContaining("timeouts(MeshTimeouts)")
+                .hasMessageContaining("MeshTimeouts.defaults()");
+    }
+
+    @Test
+    void disconnecting_a_cluster_the_mesh_does_not_have_is_a_finding_naming_the_call_and_the_clusters() {
+        try (Mesh mesh = Fixtures.mesh().build()) {
+            MeshConfigurationException e = catchThrowableOfType(MeshConfigurationException.class, () -> mesh.planDisconnect("zzz"));
+
+            assertThat(e.findings()).singleElement().satisfies(f -> {
+                assertThat(f.code()).isEqualTo("CLUSTER_UNKNOWN");
+                assertThat(f.path()).isEqualTo("planDisconnect(cluster)");
+                assertThat(f.message()).contains("'zzz' is not a cluster of mesh");
+                assertThat(f.remediation()).contains(Fixtures.articleClusters().stream().map(MeshCluster::name).toList().get(0));
+            });
+        }
+    }
+}
