@@ -1,18 +1,16 @@
 package io.clustermesh.testing.sim;
 
-import io.clustermesh.MeshException;
 import io.clustermesh.ErrorCode;
+import io.clustermesh.MeshException;
 import io.clustermesh.ProbeAnswer;
-import io.clustermesh.ServiceBackend;
-import io.clustermesh.ServiceRoute;
-import io.clustermesh.ServiceSetting;
-import io.clustermesh.cilium.services.EndpointSlices;
-import io.clustermesh.cilium.services.GlobalServiceResolver;
-import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.MeshContext;
-import io.clustermesh.spi.ServiceInfo;
 import io.clustermesh.spi.TrafficProbe;
 import io.clustermesh.testing.MeshLab;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
@@ -20,14 +18,14 @@ import tools.jackson.databind.json.JsonMapper;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
- * "curl from cluster X" on the lab, answered the way a Cilium agent in X would pick a backend: the local Service
- * and its EndpointSlices in X, plus what the peers' simulated clustermesh-apiservers publish under
- * {@code cilium/state/services/v1/<peer>/<ns>/<name>} (only global and shared services are published) as X's agents
- * synced it over mTLS, resolved with {@link GlobalServiceResolver} (DOMAIN.md §6). Requests are spread round-robin over
- * the selected backends, so counts are deterministic.
+ * "curl from cluster X" on the lab, answered the way a Cilium agent in X picks a backend: X's Service and its
+ * EndpointSlices (read with the lab's own client), plus what the peers' simulated clustermesh-apiservers publish under
+ * {@code cilium/state/services/v1/<peer>/<ns>/<name>} as X's agents synced it over mTLS, selected by
+ * {@link AgentBackendSelection} — the lab's own implementation of Cilium's rules, independent of the SDK's
+ * {@code GlobalServiceResolver}, so that the demo's traffic check can disagree with the SDK's prediction. Requests
+ * are spread round-robin over the serving backends, so counts are deterministic.
  */
 public final class LabTrafficProbe implements TrafficProbe {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
@@ -44,22 +42,22 @@ public final class LabTrafficProbe implements TrafficProbe {
 
     @Override
     public List<ProbeAnswer> send(MeshContext ctx, String fromCluster, String namespace, String name, int requests) {
-        ServiceRoute route = route(ctx, fromCluster, namespace, name);
-        List<ServiceBackend> serving = route.serving();
+        AgentBackendSelection.Outcome outcome = outcome(fromCluster, namespace, name);
+        List<AgentBackendSelection.Backend> serving = outcome.serving();
         List<ProbeAnswer> out = new ArrayList<>(requests);
         for (int i = 0; i < requests; i++) {
             if (serving.isEmpty()) {
-                out.add(ProbeAnswer.failed(fromCluster + ": no backend for " + namespace + "/" + name + " (" + route.explanation() + ")"));
+                out.add(ProbeAnswer.failed(fromCluster + ": no backend for " + namespace + "/" + name + " (" + outcome.why() + ")"));
             } else {
-                ServiceBackend b = serving.get(i % serving.size());
-                out.add(ProbeAnswer.from(b.cluster(), b.address(), b.pod()));
+                AgentBackendSelection.Backend b = serving.get(i % serving.size());
+                out.add(ProbeAnswer.from(b.cluster(), b.ip(), null));
             }
         }
         return out;
     }
 
-    /** Where requests from {@code fromCluster} go, from the local cluster and the peers' published services. */
-    public ServiceRoute route(MeshContext ctx, String fromCluster, String namespace, String name) {
+    /** What the agents of {@code fromCluster} do with a request to the Service. */
+    public AgentBackendSelection.Outcome outcome(String fromCluster, String namespace, String name) {
         SimulatedCilium sim;
         try {
             sim = lab.cilium(fromCluster);
@@ -67,38 +65,44 @@ public final class LabTrafficProbe implements TrafficProbe {
             throw new MeshException(ErrorCode.CONFIGURATION, fromCluster, null, fromCluster + " is not a cluster of this lab",
                     "probe from one of " + lab.clusters().stream().map(c -> c.name()).toList(), false, null, e);
         }
-        ClusterConnection conn = ctx.connection(fromCluster);
-        Optional<ServiceInfo> svc = conn.service(namespace, name);
-        List<GlobalServiceResolver.ClusterState> states = new ArrayList<>();
-        if (svc.isEmpty()) {
-            states.add(new GlobalServiceResolver.ClusterState(ServiceSetting.missing(namespace, name, fromCluster), List.of()));
-        } else {
-            List<Map<String, Object>> slices = conn.list(EndpointSlices.API_VERSION, EndpointSlices.KIND, namespace);
-            states.add(new GlobalServiceResolver.ClusterState(
-                    ServiceSetting.of(namespace, name, fromCluster, svc.get().type(), svc.get().annotations()),
-                    EndpointSlices.backends(fromCluster, name, slices)));
+        KubernetesClient k = lab.cluster(fromCluster).client();
+        Service svc = k.services().inNamespace(namespace).withName(name).get();
+        Map<String, String> annotations = svc == null ? null
+                : svc.getMetadata().getAnnotations() == null ? Map.of() : svc.getMetadata().getAnnotations();
+        List<AgentBackendSelection.Backend> local = new ArrayList<>();
+        if (svc != null) {
+            for (EndpointSlice slice : k.discovery().v1().endpointSlices().inNamespace(namespace)
+                    .withLabel("kubernetes.io/service-name", name).list().getItems()) {
+                for (Endpoint ep : slice.getEndpoints() == null ? List.<Endpoint>of() : slice.getEndpoints()) {
+                    EndpointConditions c = ep.getConditions();
+                    boolean ready = c == null || c.getReady() == null || c.getReady();
+                    boolean serving = c == null || c.getServing() == null || c.getServing();
+                    boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
+                    AgentBackendSelection.State state = ready && !terminating ? AgentBackendSelection.State.ACTIVE
+                            : terminating && serving ? AgentBackendSelection.State.TERMINATING : null;
+                    if (state != null && ep.getAddresses() != null) {
+                        ep.getAddresses().forEach(a -> local.add(new AgentBackendSelection.Backend(fromCluster, a, state)));
+                    }
+                }
+            }
         }
+        List<AgentBackendSelection.Published> published = new ArrayList<>();
         for (var peer : lab.clusters()) {
             String p = peer.name();
             if (p.equals(fromCluster)) {
                 continue;
             }
-            String json = sim.remoteServices().getOrDefault(p, Map.of())
-                    .get(SimulatedCilium.SERVICES_PREFIX + p + "/" + namespace + "/" + name);
+            String json = sim.remoteServices().getOrDefault(p, Map.of()).get(SimulatedCilium.SERVICES_PREFIX + p + "/" + namespace + "/" + name);
             if (json == null) {
-                // not published: not global or not shared there (or absent) - the agent knows nothing about it
-                states.add(new GlobalServiceResolver.ClusterState(ServiceSetting.missing(namespace, name, p), List.of()));
                 continue;
             }
             JsonNode n = JSON.readTree(json);
-            Map<String, String> annotations = Map.of(ServiceSetting.GLOBAL, "true",
-                    ServiceSetting.SHARED, String.valueOf(n.path("shared").asBoolean(true)));
-            List<ServiceBackend> backends = new ArrayList<>();
+            List<AgentBackendSelection.Backend> backends = new ArrayList<>();
             for (String ip : n.path("backends").propertyNames()) {
-                backends.add(new ServiceBackend(p, ip, null, ServiceBackend.State.ACTIVE));
+                backends.add(new AgentBackendSelection.Backend(p, ip, AgentBackendSelection.State.ACTIVE));
             }
-            states.add(new GlobalServiceResolver.ClusterState(ServiceSetting.of(namespace, name, p, "ClusterIP", annotations), backends));
+            published.add(new AgentBackendSelection.Published(p, n.path("shared").asBoolean(false), backends));
         }
-        return GlobalServiceResolver.resolve(fromCluster, states);
+        return AgentBackendSelection.select(fromCluster, annotations, local, published);
     }
 }

@@ -673,7 +673,7 @@ public final class SimulatedCilium implements AutoCloseable {
             want.put(NODES_PREFIX + name + "/" + n.getMetadata().getName(), JSON.writeValueAsString(node));
         }
         for (Service s : kube.services().inAnyNamespace().list().getItems()) {
-            if (isGlobal(s) && isShared(s)) {
+            if (AgentBackendSelection.exportedBy(s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations())) {
                 want.put(SERVICES_PREFIX + name + "/" + s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(),
                         JSON.writeValueAsString(clusterService(s, name, id)));
             }
@@ -701,17 +701,6 @@ public final class SimulatedCilium implements AutoCloseable {
             admin.put(HEARTBEAT_KEY, now.toString());
             lastHeartbeat = now;
         }
-    }
-
-    static boolean isGlobal(Service s) {
-        Map<String, String> a = s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations();
-        return "true".equalsIgnoreCase(a.get("service.cilium.io/global")) || "true".equalsIgnoreCase(a.get("io.cilium/global-service"));
-    }
-
-    static boolean isShared(Service s) {
-        Map<String, String> a = s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations();
-        String shared = a.getOrDefault("service.cilium.io/shared", a.get("io.cilium/shared-service"));
-        return shared == null || !"false".equalsIgnoreCase(shared);
     }
 
     private Map<String, Object> clusterService(Service s, String clusterName, int id) {
