@@ -160,7 +160,40 @@ public final class ApplyPlanner {
         return c;
     }
 
+    /** Drift found per cluster while checking it (see {@link DriftChecks}); the cluster's Helm upgrade repairs it. */
+    private final Map<String, List<DriftChecks.Drift>> drifts = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void checkDrift(ClusterSnapshot s, Operation op) {
+        if (op != Operation.APPLY || !s.reachable() || s.release() == null || !"deployed".equals(s.release().status())) {
+            return;
+        }
+        Finding reset = DriftChecks.valuesReset(s.name(), s.release().values());
+        if (reset != null) {
+            findings.add(reset);
+            return;  // the values diff already plans the upgrade and lists every value it restores
+        }
+        List<DriftChecks.Drift> found = DriftChecks.check(s.name(), s.release().values(), s.ca(), s.ciliumConfig(), s.apiserver(), s.live());
+        if (!found.isEmpty()) {
+            found.forEach(d -> findings.add(d.finding()));
+            drifts.put(s.name(), found);
+        }
+    }
+
+    /** Whether {@code cilium-config} carries Helm's ownership annotations of release kube-system/cilium. */
+    private boolean ownedByRelease(ClusterSnapshot s) {
+        try {
+            Optional<Map<String, Object>> cm = SnapshotReader.retrying(ctx, () -> ctx.connection(s.name()).get("v1", "ConfigMap", Names.NAMESPACE, Names.CILIUM_CONFIG));
+            Object meta = cm.map(m -> m.get("metadata")).orElse(null);
+            Object ann = meta instanceof Map<?, ?> m ? m.get("annotations") : null;
+            return ann instanceof Map<?, ?> a && Names.RELEASE.equals(a.get("meta.helm.sh/release-name"))
+                    && Names.NAMESPACE.equals(a.get("meta.helm.sh/release-namespace"));
+        } catch (MeshException e) {
+            return false;
+        }
+    }
+
     private void checkCluster(ClusterSnapshot s, Operation op) {
+        checkDrift(s, op);
         String c = s.name();
         if (!s.reachable()) {
             MeshException e = s.error();
@@ -182,7 +215,11 @@ public final class ApplyPlanner {
             return;
         }
         CiliumOptions o = spec.ciliumFor(s.cluster());
-        if (s.ciliumConfig() != null && s.release() == null) {
+        if (s.ciliumConfig() != null && s.release() == null && ownedByRelease(s)) {
+            findings.add(Finding.warning("DRIFT_RELEASE_MISSING", c, "helm release kube-system/cilium",
+                    c + ": Helm's record of release cilium is gone but the objects it installed remain (labelled as release cilium's)",
+                    "apply installs the release again with the complete values; Helm adopts the objects that carry its release annotations"));
+        } else if (s.ciliumConfig() != null && s.release() == null) {
             findings.add(Finding.error("CILIUM_NOT_HELM_MANAGED", c, "configmap kube-system/cilium-config",
                     c + ": Cilium is installed but not by a Helm release named 'cilium' in kube-system (a CLI or manifest install)",
                     "reinstall Cilium with Helm (release cilium, namespace kube-system), or adopt it into Helm, then run again"));
@@ -308,12 +345,16 @@ public final class ApplyPlanner {
                             sc -> writeLocalCert(c)));
                 }
             }
-            if (versionChange || !diff.isEmpty() || interrupted(s)) {
-                List<Change> changes = changes(s, diff, versionChange);
+            List<DriftChecks.Drift> drift = drifts.getOrDefault(c, List.of());
+            if (versionChange || !diff.isEmpty() || interrupted(s) || !drift.isEmpty()) {
+                List<Change> changes = new ArrayList<>(changes(s, diff, versionChange));
+                drift.forEach(d -> changes.add(d.change()));
                 String id = c + "/" + KIND_UPGRADE;
                 steps.add(new PlanStep(id, c, KIND_UPGRADE, (s.release() == null ? "helm install" : "helm upgrade") + " cilium "
-                        + spec.ciliumFor(s.cluster()).version() + " with the complete values (" + diff.changes().size() + " changed paths)",
-                        localCertStep == null ? List.of() : List.of(localCertStep), List.of(), changes, null, sc -> upgrade(sc, s, values(s, draft.peers(), op != Operation.DISABLE))));
+                        + spec.ciliumFor(s.cluster()).version() + " with the complete values (" + diff.changes().size() + " changed paths"
+                        + (drift.isEmpty() ? "" : ", repairing " + drift.size() + " drifted object" + (drift.size() == 1 ? "" : "s")) + ")",
+                        localCertStep == null ? List.of() : List.of(localCertStep), List.of(), changes, null,
+                        sc -> upgrade(sc, s, values(s, draft.peers(), op != Operation.DISABLE), !drift.isEmpty())));
                 last = id;
             } else if (localCertStep != null) {
                 last = localCertStep;
@@ -636,10 +677,15 @@ public final class ApplyPlanner {
     }
 
     private StepResult upgrade(StepContext sc, ClusterSnapshot s, Map<String, Object> intended) {
+        return upgrade(sc, s, intended, false);
+    }
+
+    /** @param repair run Helm even when the release has these values: live objects drifted from it */
+    private StepResult upgrade(StepContext sc, ClusterSnapshot s, Map<String, Object> intended, boolean repair) {
         MeshCluster c = clusters.get(s.name());
         ClusterConnection conn = ctx.connection(c.name());
         Optional<HelmRelease> now = ctx.helm().release(conn, c, Names.NAMESPACE, Names.RELEASE);
-        if (now.isPresent() && !HelmStorage.isPending(now.get().status()) && Objects.equals(now.get().chartVersion(), spec.ciliumFor(c).version())
+        if (!repair && now.isPresent() && !HelmStorage.isPending(now.get().status()) && Objects.equals(now.get().chartVersion(), spec.ciliumFor(c).version())
                 && ValuesDiff.of(now.get().values(), intended).isEmpty()) {
             return StepResult.unchanged("release already has these values");
         }

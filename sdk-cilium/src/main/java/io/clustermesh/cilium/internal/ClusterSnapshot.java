@@ -20,9 +20,19 @@ import java.util.Optional;
  * @param apiserver     the clustermesh-apiserver Service, {@code null} if absent
  * @param nodes         number of nodes
  * @param kubeProxy     whether a kube-proxy DaemonSet is present
+ * @param live          the other live objects the mesh depends on (for drift), {@link LiveObjects#UNKNOWN} if not read
  */
 public record ClusterSnapshot(MeshCluster cluster, MeshException error, Map<String, String> ciliumConfig, HelmRelease release,
-                              PemCredential ca, ServiceInfo apiserver, int nodes, boolean kubeProxy) {
+                              PemCredential ca, ServiceInfo apiserver, int nodes, boolean kubeProxy, LiveObjects live) {
+
+    public ClusterSnapshot {
+        live = live == null ? LiveObjects.UNKNOWN : live;
+    }
+
+    public ClusterSnapshot(MeshCluster cluster, MeshException error, Map<String, String> ciliumConfig, HelmRelease release,
+                           PemCredential ca, ServiceInfo apiserver, int nodes, boolean kubeProxy) {
+        this(cluster, error, ciliumConfig, release, ca, apiserver, nodes, kubeProxy, LiveObjects.UNKNOWN);
+    }
 
     public String name() {
         return cluster.name();

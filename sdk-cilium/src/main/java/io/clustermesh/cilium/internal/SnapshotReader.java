@@ -94,9 +94,25 @@ public final class SnapshotReader {
                 () -> retrying(ctx, () -> conn.secret(Names.NAMESPACE, Names.CA_SECRET)).map(SnapshotReader::ca).orElse(null),
                 () -> retrying(ctx, () -> conn.service(Names.NAMESPACE, Names.APISERVER)).orElse(null),
                 () -> retrying(ctx, conn::nodes).size(),
-                () -> retrying(ctx, () -> conn.daemonSet(Names.NAMESPACE, Names.KUBE_PROXY)).isPresent()));
+                () -> retrying(ctx, () -> conn.daemonSet(Names.NAMESPACE, Names.KUBE_PROXY)).isPresent(),
+                () -> retrying(ctx, () -> conn.secret(Names.NAMESPACE, Names.CLUSTERMESH_SECRET)).map(SnapshotReader::keys).orElse(null),
+                () -> retrying(ctx, () -> conn.secret(Names.NAMESPACE, Names.KVSTOREMESH_SECRET)).map(SnapshotReader::keys).orElse(null),
+                () -> retrying(ctx, () -> conn.deployment(Names.NAMESPACE, Names.APISERVER)).orElse(null)));
+        LiveObjects live = new LiveObjects((java.util.Set<String>) read.get(6), (java.util.Set<String>) read.get(7),
+                (io.clustermesh.spi.WorkloadStatus) read.get(8));
         return new ClusterSnapshot(c, null, (Map<String, String>) read.get(0), (HelmRelease) read.get(1), (PemCredential) read.get(2),
-                (ServiceInfo) read.get(3), (Integer) read.get(4), (Boolean) read.get(5));
+                (ServiceInfo) read.get(3), (Integer) read.get(4), (Boolean) read.get(5), live);
+    }
+
+    /** The peer names of a clustermesh/kvstoremesh secret: its keys that hold an etcd config ({@code endpoints:}). */
+    private static java.util.Set<String> keys(SecretData s) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        s.data().forEach((k, v) -> {
+            if (new String(v, java.nio.charset.StandardCharsets.UTF_8).contains("endpoints:")) {
+                out.add(k);
+            }
+        });
+        return out;
     }
 
     private static PemCredential ca(SecretData s) {

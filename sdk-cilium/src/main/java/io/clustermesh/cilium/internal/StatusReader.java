@@ -62,7 +62,9 @@ public final class StatusReader {
                     () -> conn.service(Names.NAMESPACE, Names.APISERVER),
                     () -> conn.deployment(Names.NAMESPACE, Names.APISERVER),
                     () -> conn.secret(Names.NAMESPACE, Names.CA_SECRET),
-                    () -> conn.pods(Names.NAMESPACE, Names.AGENT_SELECTOR)));
+                    () -> conn.pods(Names.NAMESPACE, Names.AGENT_SELECTOR),
+                    () -> conn.secret(Names.NAMESPACE, Names.CLUSTERMESH_SECRET),
+                    () -> conn.secret(Names.NAMESPACE, Names.KVSTOREMESH_SECRET)));
             @SuppressWarnings("unchecked")
             Optional<Map<String, String>> config = (Optional<Map<String, String>>) read.get(0);
             @SuppressWarnings("unchecked")
@@ -73,6 +75,10 @@ public final class StatusReader {
             Optional<io.clustermesh.spi.SecretData> caSecret = (Optional<io.clustermesh.spi.SecretData>) read.get(3);
             @SuppressWarnings("unchecked")
             List<PodInfo> pods = (List<PodInfo>) read.get(4);
+            @SuppressWarnings("unchecked")
+            Optional<io.clustermesh.spi.SecretData> clustermesh = (Optional<io.clustermesh.spi.SecretData>) read.get(5);
+            @SuppressWarnings("unchecked")
+            Optional<io.clustermesh.spi.SecretData> kvstoremeshSecret = (Optional<io.clustermesh.spi.SecretData>) read.get(6);
             if (config.isEmpty()) {
                 return new ClusterStatus(c.name(), 0, null, null, false, false, null, List.of(),
                         emptyPeers(expectedPeers), List.of("Cilium is not installed (no kube-system/cilium-config) - fix: run apply to install it"));
@@ -95,8 +101,21 @@ public final class StatusReader {
             } else if (address == null) {
                 errors.add("the clustermesh-apiserver Service has no LoadBalancer IP yet - fix: check the Service's events; on AKS the identity needs Network Contributor on the subnet");
             }
-            if (!apiserverReady) {
+            if (caSecret.isEmpty()) {
+                errors.add("secret kube-system/cilium-ca is missing: the cluster no longer holds the mesh CA - fix: run apply (it restores the CA"
+                        + " from the release's values)");
+            }
+            if (dep.isEmpty() && svc.isPresent()) {
+                errors.add("the clustermesh-apiserver Deployment is missing: peers cannot reach this cluster - fix: run apply (it restores it)");
+            } else if (dep.isPresent() && dep.get().desired() == 0) {
+                errors.add("the clustermesh-apiserver Deployment is scaled to 0 replicas: peers cannot reach this cluster - fix: run apply"
+                        + " (it restores the release's replicas)");
+            } else if (!apiserverReady) {
                 errors.add("the clustermesh-apiserver Deployment is not ready - fix: kubectl -n kube-system describe deployment clustermesh-apiserver");
+            }
+            peerConfigs(errors, Names.CLUSTERMESH_SECRET, clustermesh, expectedPeers);
+            if (kvstoremesh) {
+                peerConfigs(errors, Names.KVSTOREMESH_SECRET, kvstoremeshSecret, expectedPeers);
             }
             if (pods.isEmpty()) {
                 errors.add("no Cilium agent pods (k8s-app=cilium) - fix: check the cilium DaemonSet");
@@ -133,6 +152,23 @@ public final class StatusReader {
                 + (r.status().isEmpty() ? "" : " (" + r.status() + ")")
                 + " - fix: correct the entry's name to the peer's cluster.name, or remove it from clustermesh.config.clusters (run apply)"));
         return out;
+    }
+
+    /** A peer-config secret that is missing or lacks peers of the mesh: the agents cannot know those peers. */
+    private static void peerConfigs(List<String> errors, String secret, Optional<io.clustermesh.spi.SecretData> data, List<String> expected) {
+        if (expected.isEmpty()) {
+            return;
+        }
+        if (data.isEmpty()) {
+            errors.add("secret kube-system/" + secret + " is missing: no peer configs (0/" + expected.size() + ") - fix: run apply (it restores"
+                    + " the peer configs from the release's values)");
+            return;
+        }
+        List<String> missing = expected.stream().filter(p -> data.get().string(p) == null).toList();
+        if (!missing.isEmpty()) {
+            errors.add("secret kube-system/" + secret + " has no peer config for " + String.join(", ", missing)
+                    + " - fix: run apply (it writes every peer into clustermesh.config.clusters)");
+        }
     }
 
     private static List<PeerStatus> emptyPeers(List<String> peers) {

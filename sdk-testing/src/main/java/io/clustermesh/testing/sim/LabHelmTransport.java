@@ -150,7 +150,7 @@ public final class LabHelmTransport implements HelmTransport {
         Set<String> rendered = new LinkedHashSet<>();
         for (Map<String, Object> o : rendering) {
             rendered.add(ref(o));
-            applyObject(objects, o, before.get(ref(o)));
+            applyObject(objects, owned(o, name, ns), before.get(ref(o)) == null ? null : owned(before.get(ref(o)), name, ns));
         }
         List<Map<String, Object>> gone = new ArrayList<>();
         before.forEach((ref, o) -> {
@@ -285,6 +285,26 @@ public final class LabHelmTransport implements HelmTransport {
             desired = keepServerFields(desired, current.get());
         }
         objects.put(desired);
+    }
+
+    /**
+     * The object as Helm stores it: labelled {@code app.kubernetes.io/managed-by: Helm} and annotated with its release
+     * ({@code meta.helm.sh/release-name}, {@code meta.helm.sh/release-namespace}), which is how Helm adopts objects
+     * into a release (Helm's {@code pkg/action/validate.go}).
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> owned(Map<String, Object> o, String release, String namespace) {
+        Map<String, Object> out = new LinkedHashMap<>(o);
+        Map<String, Object> meta = new LinkedHashMap<>((Map<String, Object>) o.getOrDefault("metadata", Map.of()));
+        Map<String, Object> labels = new LinkedHashMap<>(meta.get("labels") instanceof Map<?, ?> l ? (Map<String, Object>) l : Map.of());
+        labels.put("app.kubernetes.io/managed-by", "Helm");
+        Map<String, Object> annotations = new LinkedHashMap<>(meta.get("annotations") instanceof Map<?, ?> a ? (Map<String, Object>) a : Map.of());
+        annotations.put("meta.helm.sh/release-name", release);
+        annotations.put("meta.helm.sh/release-namespace", namespace);
+        meta.put("labels", labels);
+        meta.put("annotations", annotations);
+        out.put("metadata", meta);
+        return out;
     }
 
     @SuppressWarnings("unchecked")
