@@ -1,5 +1,6 @@
 package io.clustermesh;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -42,4 +43,17 @@ public interface MeshServices {
 
     /** Sends requests from one cluster and reports who answers; needs a {@link io.clustermesh.spi.TrafficProbe}. */
     ProbeRequest probe(String namespace, String name);
+
+    /**
+     * Waits until what {@link #routes} predicts holds in every cluster: the Cilium agents of each cluster with the
+     * Service load-balance over exactly the predicted backends (asked with {@code cilium-dbg service list -o json} in
+     * one agent per cluster). A change made with {@link GlobalServiceRequest#apply()} returns before the peers'
+     * agents have synced it; call this before relying on it.
+     *
+     * @param timeout how long to wait at most
+     * @return the routes, as they now hold in every cluster
+     * @throws MeshTimeoutException naming each cluster that still lags, with the backends its agents use and the ones
+     *                              predicted
+     */
+    List<ServiceRoute> awaitRoutes(String namespace, String name, Duration timeout);
 }

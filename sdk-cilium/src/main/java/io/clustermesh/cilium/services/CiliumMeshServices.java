@@ -137,6 +137,59 @@ public final class CiliumMeshServices implements MeshServices {
     }
 
     @Override
+    public List<ServiceRoute> awaitRoutes(String namespace, String name, java.time.Duration timeout) {
+        requireName(namespace, "namespace");
+        requireName(name, "name");
+        java.util.Objects.requireNonNull(timeout, "timeout");
+        java.time.Instant deadline = context.clock().now().plus(timeout);
+        java.time.Instant started = context.clock().now();
+        while (true) {
+            List<ServiceRoute> routes = routes(namespace, name);
+            Map<String, String> lagging = new java.util.TreeMap<>();
+            for (ServiceRoute r : routes) {
+                if (!r.serviceExists()) {
+                    continue;
+                }
+                java.util.Set<String> predicted = new java.util.TreeSet<>(r.backends().stream().map(ServiceBackend::address).toList());
+                java.util.Optional<java.util.Set<String>> actual;
+                try {
+                    actual = AgentServiceList.backends(context, r.cluster(), namespace, name);
+                } catch (MeshException e) {
+                    lagging.put(r.cluster(), "its agents' services could not be read: " + e.getMessage());
+                    continue;
+                }
+                if (actual.isEmpty()) {
+                    lagging.put(r.cluster(), "its agents have no service " + namespace + "/" + name + " yet");
+                } else if (!actual.get().equals(predicted)) {
+                    lagging.put(r.cluster(), "its agents use " + actual.get() + ", predicted " + predicted);
+                }
+            }
+            java.time.Duration elapsed = java.time.Duration.between(started, context.clock().now());
+            if (lagging.isEmpty()) {
+                LOG.info("{}/{}: every cluster's agents use the predicted backends ({} ms)", namespace, name, elapsed.toMillis());
+                return routes;
+            }
+            context.listener().waiting(new io.clustermesh.event.Waiting(String.join(",", lagging.keySet()), null,
+                    "agents of " + String.join(", ", lagging.keySet()) + " to use the backends of " + namespace + "/" + name,
+                    elapsed, timeout, (double) (routes.size() - lagging.size()) / Math.max(1, routes.size())));
+            if (!context.clock().now().isBefore(deadline)) {
+                StringBuilder why = new StringBuilder();
+                lagging.forEach((c, w) -> why.append(why.length() == 0 ? "" : "; ").append(c).append(": ").append(w));
+                throw new io.clustermesh.MeshTimeoutException(lagging.keySet().iterator().next(), null,
+                        namespace + "/" + name + " has not propagated within " + timeout.toSeconds() + " s: " + why,
+                        "check the clusters' connections (mesh.status()); a peer whose agents lag may not be connected", true, null, null);
+            }
+            try {
+                context.clock().sleep(context.timeouts().pollInterval());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new io.clustermesh.MeshTimeoutException(null, null, "interrupted while waiting for " + namespace + "/" + name,
+                        "run again", true, null, e);
+            }
+        }
+    }
+
+    @Override
     public GlobalServiceRequest global(String namespace, String name) {
         return new GlobalServiceRequest(namespace, name, new Writer());
     }

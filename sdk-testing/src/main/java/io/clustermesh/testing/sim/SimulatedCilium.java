@@ -111,6 +111,7 @@ public final class SimulatedCilium implements AutoCloseable {
     public static final String CLUSTER_CONFIG_PREFIX = "cilium/cluster-config/";
     static final String OWNER_LABEL = "clustermesh.io/lab-owner";
     static final List<String> STATUS_COMMAND = List.of("cilium-dbg", "status", "-o", "json");
+    static final List<String> SERVICE_LIST_COMMAND = List.of("cilium-dbg", "service", "list", "-o", "json");
     private static final Duration HEARTBEAT_STALE = Duration.ofMinutes(2);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final YAMLMapper YAML = YAMLMapper.builder().build();
@@ -252,12 +253,16 @@ public final class SimulatedCilium implements AutoCloseable {
                     dirty = false;
                     long wait = reconcile();
                     dueAt = wait == Long.MAX_VALUE ? null : System.nanoTime() + wait;
+                    // what the agents' service watch sees (read here, never on an exec: exec answers run on the API server's event loop)
+                    localServices = kube.services().inAnyNamespace().list().getItems();
+                    localSlices = kube.discovery().v1().endpointSlices().inAnyNamespace().list().getItems();
                 }
                 if (dueAt != null) {
                     next = Math.min(next, Math.max(0, dueAt - System.nanoTime()));
                 }
                 heartbeat();
                 refreshAgents();
+                serviceList = AgentServices.serviceListJson(cluster, localServices, localSlices, remoteServices);
             } catch (KubernetesClientException e) {
                 LOG.debug("{}: simulated Cilium will retry after: {}", cluster, e.getMessage());
                 dirty = true;
@@ -278,6 +283,10 @@ public final class SimulatedCilium implements AutoCloseable {
 
     private final Object refreshed = new Object();
     private volatile boolean dirty = true;
+    private volatile List<Service> localServices = List.of();
+    private volatile List<io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice> localSlices = List.of();
+    /** The agents' {@code cilium-dbg service list -o json}, recomputed after every pass. */
+    private volatile String serviceList = "[]";
     private Long dueAt;
 
     /**
@@ -1040,6 +1049,11 @@ public final class SimulatedCilium implements AutoCloseable {
      * The extension point for resolving global services with the semantics of DOMAIN.md §6 (local backends plus these,
      * by the Service's affinity).
      */
+    /** What this cluster's agents do with a request to {@code namespace/name} (see {@link AgentBackendSelection}). */
+    public AgentBackendSelection.Outcome agentOutcome(String namespace, String name) {
+        return AgentServices.outcome(cluster, kube, remoteServices, namespace, name);
+    }
+
     public Map<String, Map<String, String>> remoteServices() {
         return remoteServices;
     }
@@ -1078,7 +1092,11 @@ public final class SimulatedCilium implements AutoCloseable {
             if (cmd.equals(STATUS_COMMAND)) {
                 return Optional.of(new ExecResult(0, statusJson(), ""));
             }
-            return Optional.of(new ExecResult(127, "", "the lab's simulated agent only answers 'cilium-dbg status -o json'\n"));
+            if (cmd.equals(SERVICE_LIST_COMMAND)) {
+                return Optional.of(new ExecResult(0, serviceList, ""));
+            }
+            return Optional.of(new ExecResult(127, "", "the lab's simulated agent only answers 'cilium-dbg status -o json' and "
+                    + "'cilium-dbg service list -o json'\n"));
         };
     }
 
