@@ -54,6 +54,7 @@ import java.util.function.Function;
 public final class ApplyPlanner {
     public static final String KIND_UPGRADE = "helm-upgrade";
     public static final String KIND_UPGRADE_PEERS = "helm-upgrade-peers";
+    public static final String KIND_GATE = "rolling-gate";
     public static final String KIND_WAIT_LB = "wait-lb-ip";
     public static final String KIND_WAIT_ROLLOUT = "wait-rollout";
     public static final String KIND_VERIFY = "verify-peers";
@@ -240,6 +241,16 @@ public final class ApplyPlanner {
                         findings.add(Finding.error("CILIUM_DOWNGRADE", c, "spec.cilium.version",
                                 c + ": Cilium " + installed + " is installed; the spec asks for the older " + wanted + " (downgrades are not supported)",
                                 "set spec.cilium.version to " + installed + " or newer"));
+                    } else if (installed.major() == wanted.major() && wanted.minor() - installed.minor() > 1) {
+                        StringBuilder path = new StringBuilder(installed.line());
+                        for (int m = installed.minor() + 1; m <= wanted.minor(); m++) {
+                            path.append(" -> ").append(wanted.major()).append('.').append(m);
+                        }
+                        findings.add(Finding.error("CILIUM_UPGRADE_SKIPS_MINOR", c, "spec.cilium.version",
+                                c + ": Cilium " + installed + " is installed; " + wanted + " skips a minor line, which Cilium does not support"
+                                        + " (upgrade notes: one minor version at a time)",
+                                "upgrade one line at a time: " + path + " (set spec.cilium.version to the newest " + wanted.major() + "."
+                                        + (installed.minor() + 1) + " release, apply, then go on)"));
                     } else if (!installed.line().equals(wanted.line())) {
                         findings.add(Finding.warning("CILIUM_UPGRADE", c, "spec.cilium.version",
                                 c + ": apply upgrades Cilium from " + installed + " to " + wanted + " (a minor upgrade restarts agents)",
@@ -370,6 +381,9 @@ public final class ApplyPlanner {
                 waitLb.add(id);
             }
         }
+        if (waitForConvergence && op == Operation.APPLY) {
+            rollingChain(steps, drafts);
+        }
         if (twoPass && waitForConvergence) {
             for (ClusterSnapshot s : snapshots.values()) {
                 if (!s.reachable()) continue;
@@ -407,6 +421,80 @@ public final class ApplyPlanner {
             }
         }
         return new MeshPlan(spec.name(), operation, ctx.clock().now(), findings, steps, notes);
+    }
+
+    /**
+     * A chart version change on clusters that already run Cilium restarts their agents: it rolls out one cluster at a
+     * time, in spec order. Each upgraded cluster gets a {@value #KIND_GATE} step (after its rollout: its agents report
+     * every peer connected and every peer's agents report it connected again), and the next cluster's Helm upgrade
+     * depends on that gate: a failed gate stops the rollout there, and the next run resumes with the clusters still on
+     * the old version. Fresh installs and value-only changes are not chained.
+     */
+    private void rollingChain(List<PlanStep> steps, Map<String, Draft> drafts) {
+        List<String> order = new ArrayList<>();
+        for (ClusterSnapshot s : snapshots.values()) {
+            if (s.reachable() && s.release() != null && drafts.get(s.name()) != null && drafts.get(s.name()).versionChange()
+                    && steps.stream().anyMatch(p -> p.id().equals(s.name() + "/" + KIND_UPGRADE))) {
+                order.add(s.name());
+            }
+        }
+        if (order.size() < 2) {
+            return;
+        }
+        String previousGate = null;
+        for (int i = 0; i < order.size(); i++) {
+            String c = order.get(i);
+            String upgradeId = c + "/" + KIND_UPGRADE;
+            int at = indexOf(steps, upgradeId);
+            PlanStep up = steps.get(at);
+            List<String> deps = new ArrayList<>(up.dependsOn());
+            if (previousGate != null) {
+                deps.add(previousGate);
+            }
+            steps.set(at, new PlanStep(up.id(), up.cluster(), up.kind(), up.description() + "; rolling upgrade " + (i + 1) + "/" + order.size()
+                    + (previousGate == null ? "" : ", after " + order.get(i - 1) + "'s gate") + "; restarts the cilium agents (DaemonSet cilium)"
+                    + " and the clustermesh-apiserver", deps, up.after(), up.changes(), up.timeout(), up.action()));
+            if (i < order.size() - 1) {
+                String gate = c + "/" + KIND_GATE;
+                steps.add(new PlanStep(gate, c, KIND_GATE, "gate: " + c + "'s agents connected to every peer and every peer's agents to " + c
+                        + " before the next cluster is upgraded", List.of(c + "/" + KIND_WAIT_ROLLOUT), List.of(), List.of(), null, sc -> gate(sc, c)));
+                previousGate = gate;
+            }
+        }
+        notes.put("rolling upgrade", String.join(" -> ", order));
+    }
+
+    private static int indexOf(List<PlanStep> steps, String id) {
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i).id().equals(id)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no step " + id);
+    }
+
+    /** The rolling-upgrade gate of {@code c}: it and its peers see each other connected again. */
+    private StepResult gate(StepContext sc, String c) throws Exception {
+        List<String> peers = spec.clusters().stream().map(MeshCluster::name).filter(n -> !n.equals(c)).toList();
+        String[] last = {""};
+        sc.await("the agents of " + c + " and of its peers to see each other connected after " + c + "'s upgrade",
+                ctx.timeouts().connection(), "the rollout stops here: fix " + c + " (mesh.status() shows why), then run apply again to resume",
+                () -> {
+                    io.clustermesh.ClusterStatus self = StatusReader.cluster(ctx, clusters.get(c));
+                    List<String> missing = new ArrayList<>();
+                    for (String p : peers) {
+                        if (self.peers().stream().noneMatch(x -> x.peer().equals(p) && x.fullyConnected())) {
+                            missing.add(c + " -> " + p);
+                        }
+                        io.clustermesh.ClusterStatus other = StatusReader.cluster(ctx, clusters.get(p));
+                        if (other.peers().stream().noneMatch(x -> x.peer().equals(c) && x.fullyConnected())) {
+                            missing.add(p + " -> " + c);
+                        }
+                    }
+                    last[0] = String.join(", ", missing);
+                    return missing.isEmpty() ? Optional.of(Boolean.TRUE) : Optional.empty();
+                });
+        return StepResult.unchanged("every peer connected both ways");
     }
 
     /**
