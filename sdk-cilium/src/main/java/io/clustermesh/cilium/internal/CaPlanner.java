@@ -87,6 +87,10 @@ public final class CaPlanner {
                         from + " has no cilium-ca to adopt", "install Cilium on " + from + " first, or use ca: {strategy: generate}"));
             }
             source = "adopted from " + from;
+            if (fingerprints.size() > 1 && new java.util.HashSet<>(fingerprints.values()).size() == 1) {
+                findings.add(new Finding("CA_ALREADY_SHARED", io.clustermesh.Severity.INFO, from, "spec.ca.from",
+                        "every cluster already uses " + from + "'s CA: adopting it changes nothing", "nothing to do"));
+            }
         } else if (byFingerprint.isEmpty()) {
             chosen = generate.get();
             source = "generated (ECDSA P-256, valid " + strategy.validity().toDays() + " days)";
@@ -95,6 +99,7 @@ public final class CaPlanner {
             List<String> holders = byFingerprint.values().iterator().next();
             chosen = existing.values().stream().filter(PemCredential::hasKey).findFirst().orElse(existing.get(holders.get(0)));
             source = "shared by " + String.join(", ", holders);
+            notHonoured(strategy, chosen, authority, source, findings);
         } else {
             StringBuilder sb = new StringBuilder();
             byFingerprint.forEach((fp, cs) -> sb.append(sb.length() == 0 ? "" : "; ").append(String.join(", ", cs)).append(" use ").append(fp, 0, 16));
@@ -127,6 +132,40 @@ public final class CaPlanner {
             }
         }
         return new Decision(chosen, source, generated, replaced, findings);
+    }
+
+    /**
+     * A generate request the SDK does not carry out on a mesh that already shares a CA (replacing a live mesh's CA
+     * breaks every connection until all peers trust the new one): said as a finding, never ignored silently.
+     */
+    private static void notHonoured(CaStrategy strategy, PemCredential shared, CertificateAuthority authority, String source,
+                                    List<Finding> findings) {
+        if (strategy.kind() != CaStrategy.Kind.GENERATE) {
+            return;
+        }
+        if (strategy.replaceExisting()) {
+            findings.add(Finding.warning("CA_NOT_REPLACED", null, "spec.ca.replaceExisting",
+                    "the clusters already share a CA (" + source + "); replaceExisting only lets a cluster with a differing CA take the mesh CA,"
+                            + " it does not replace the CA the mesh shares, so the plan keeps it",
+                    "to move the mesh to a new CA, rotate it (add the new CA to every cluster's trust bundle first, tls.caBundle); "
+                            + "remove replaceExisting to silence this"));
+            return;
+        }
+        if (strategy.validity().equals(CaStrategy.DEFAULT_VALIDITY)) {
+            return;
+        }
+        try {
+            var info = authority.inspect(shared.certificatePem());
+            java.time.Duration has = java.time.Duration.between(info.notBefore(), info.notAfter());
+            if (Math.abs(has.toDays() - strategy.validity().toDays()) > 1) {
+                findings.add(Finding.warning("CA_VALIDITY_NOT_APPLIED", null, "spec.ca.validity",
+                        "spec.ca asks for a CA valid " + strategy.validity().toDays() + " days, but the clusters already share a CA (" + source
+                                + ") valid until " + info.notAfter() + "; the validity applies only when a CA is generated, so the plan keeps it",
+                        "to get a CA with another lifetime, rotate the CA; or remove the validity to silence this"));
+            }
+        } catch (RuntimeException e) {
+            // an unreadable CA is reported by decide()
+        }
     }
 
     private static Decision blocked(List<Finding> findings, Finding f) {

@@ -115,4 +115,31 @@ class CaPlannerTest {
         assertThat(d.ca()).isEqualTo(CA1);
         assertThat(d.generated()).isFalse();
     }
+
+    /** CA requests the SDK does not carry out on a running mesh are said, never ignored silently. */
+    @Test
+    void caRequestsNotCarriedOutOnASharedCaAreFindings() {
+        var shared = of(snap("c1", CA1, true), snap("c2", CA1, true), snap("c3", CA1, true));
+
+        CaPlanner.Decision thirtyDays = CaPlanner.decide(CaStrategy.generate(Duration.ofDays(30)), shared, BC, "m");
+        CaPlanner.Decision replace = CaPlanner.decide(CaStrategy.generate().allowReplacingExisting(), shared, BC, "m");
+        CaPlanner.Decision adopt = CaPlanner.decide(CaStrategy.adoptFrom("c2"), shared, BC, "m");
+        CaPlanner.Decision plain = CaPlanner.decide(CaStrategy.generate(), shared, BC, "m");
+
+        assertThat(thirtyDays.ca()).isEqualTo(CA1);
+        assertThat(thirtyDays.findings()).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo("CA_VALIDITY_NOT_APPLIED");
+            assertThat(f.message()).contains("30 days").contains("c1, c2, c3");
+        });
+        assertThat(replace.ca()).isEqualTo(CA1);
+        assertThat(replace.findings()).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo("CA_NOT_REPLACED");
+            assertThat(f.remediation()).contains("rotate");
+        });
+        assertThat(adopt.findings()).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo("CA_ALREADY_SHARED");
+            assertThat(f.severity()).isEqualTo(io.clustermesh.Severity.INFO);
+        });
+        assertThat(plain.findings()).isEmpty();
+    }
 }
