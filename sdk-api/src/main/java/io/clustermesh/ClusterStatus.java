@@ -16,15 +16,26 @@ import java.util.Objects;
  * @param agents            every agent's view
  * @param peers             per expected peer, aggregated over agents
  * @param errors            problems of the cluster itself (unreachable, no Cilium, ...), with remediation
+ * @param certificates      expiry of the CA and of each Cluster Mesh certificate found in the cluster
+ * @param warnings          what does not make the cluster unhealthy yet (e.g. a certificate inside the renewal window)
  */
 public record ClusterStatus(String name, int clusterId, String configuredName, String apiserverAddress,
                             boolean apiserverReady, boolean kvstoremesh, String caFingerprint, List<AgentStatus> agents,
-                            List<PeerStatus> peers, List<String> errors) {
+                            List<PeerStatus> peers, List<String> errors, List<CertificateExpiry> certificates, List<String> warnings) {
     public ClusterStatus {
         Objects.requireNonNull(name, "name");
         agents = List.copyOf(agents == null ? List.of() : agents);
         peers = List.copyOf(peers == null ? List.of() : peers);
         errors = List.copyOf(errors == null ? List.of() : errors);
+        certificates = List.copyOf(certificates == null ? List.of() : certificates);
+        warnings = List.copyOf(warnings == null ? List.of() : warnings);
+    }
+
+    /** Without certificate expiry and warnings. */
+    public ClusterStatus(String name, int clusterId, String configuredName, String apiserverAddress, boolean apiserverReady,
+                         boolean kvstoremesh, String caFingerprint, List<AgentStatus> agents, List<PeerStatus> peers, List<String> errors) {
+        this(name, clusterId, configuredName, apiserverAddress, apiserverReady, kvstoremesh, caFingerprint, agents, peers, errors,
+                List.of(), List.of());
     }
 
     /** Peers every agent is ready with. */

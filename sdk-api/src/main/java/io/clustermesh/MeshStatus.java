@@ -62,6 +62,9 @@ public final class MeshStatus {
             for (String e : c.errors()) {
                 sb.append("  ").append(c.name()).append(": ").append(e).append('\n');
             }
+            for (String w : c.warnings()) {
+                sb.append("  ").append(c.name()).append(": warning: ").append(w).append('\n');
+            }
             for (PeerStatus p : c.peers()) {
                 if (!p.fullyConnected()) {
                     sb.append("  ").append(c.name()).append(" -> ").append(p.peer()).append(": ")
@@ -141,6 +144,18 @@ public final class MeshStatus {
             }
             x.put("agents", as);
             x.put("errors", c.errors());
+            x.put("warnings", c.warnings());
+            List<Object> certs = new ArrayList<>();
+            for (CertificateExpiry e : c.certificates()) {
+                Map<String, Object> em = new LinkedHashMap<>();
+                em.put("secret", e.secret());
+                em.put("subject", e.subject());
+                em.put("notAfter", e.notAfter().toString());
+                em.put("daysLeft", e.left().toDays());
+                em.put("expiring", e.expiring());
+                certs.add(em);
+            }
+            x.put("certificates", certs);
             cs.add(x);
         }
         m.put("clusters", cs);

@@ -629,9 +629,29 @@ public final class ApplyPlanner {
             MeshCertificates.Profile profile = profile(c, o);
             ApiserverCertificates existing = existingCertificates(s, profile.client());
             boolean good = existing != null
-                    && !new MeshCertificates(ctx.certificateAuthority()).review(existing, meshCa.certificatePem(), profile).required();
+                    && !new MeshCertificates(ctx.certificateAuthority(), meshClock()).review(existing, meshCa.certificatePem(), profile).required();
             return good ? Optional.of(existing) : Optional.empty();
         });
+    }
+
+    /** The mesh's clock as a {@link java.time.Clock}: certificates are reviewed at the mesh's "now". */
+    private java.time.Clock meshClock() {
+        return new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return java.time.Clock.fixed(instant(), zone);
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return ctx.clock().now();
+            }
+        };
     }
 
     /** The cluster's current SDK-issued certificates when still good, else new ones (issued once per plan). */

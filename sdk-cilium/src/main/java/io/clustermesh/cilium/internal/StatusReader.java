@@ -42,7 +42,7 @@ public final class StatusReader {
     public static MeshStatus read(MeshContext ctx) {
         List<CompletableFuture<ClusterStatus>> fs = new ArrayList<>();
         for (MeshCluster c : ctx.spec().clusters()) {
-            fs.add(CompletableFuture.supplyAsync(() -> cluster(ctx, c), ctx.executor()));
+            fs.add(CompletableFuture.supplyAsync(() -> cluster(ctx, c, true), ctx.executor()));
         }
         List<ClusterStatus> out = new ArrayList<>();
         for (CompletableFuture<ClusterStatus> f : fs) {
@@ -51,8 +51,13 @@ public final class StatusReader {
         return new MeshStatus(ctx.spec().name(), ctx.clock().now(), out);
     }
 
-    /** One cluster's view; never throws (errors become part of the status). */
+    /** One cluster's view without certificate expiry (what waits poll); never throws. */
     public static ClusterStatus cluster(MeshContext ctx, MeshCluster c) {
+        return cluster(ctx, c, false);
+    }
+
+    /** One cluster's view; never throws (errors become part of the status). */
+    public static ClusterStatus cluster(MeshContext ctx, MeshCluster c, boolean withCertificates) {
         List<String> expectedPeers = ctx.spec().clusters().stream().map(MeshCluster::name).filter(n -> !n.equals(c.name())).toList();
         try {
             ClusterConnection conn = ctx.connection(c.name());
@@ -126,7 +131,9 @@ public final class StatusReader {
                 peers.add(peer(peer, agents));
             }
             errors.addAll(unexpectedRemotes(c.name(), expectedPeers, agents));
-            return new ClusterStatus(c.name(), id, name, address, apiserverReady, kvstoremesh, fp, agents, peers, errors);
+            List<String> warnings = new ArrayList<>();
+            List<io.clustermesh.CertificateExpiry> certificates = withCertificates ? certificates(ctx, conn, c, caSecret, warnings, errors) : List.of();
+            return new ClusterStatus(c.name(), id, name, address, apiserverReady, kvstoremesh, fp, agents, peers, errors, certificates, warnings);
         } catch (MeshException e) {
             return new ClusterStatus(c.name(), 0, null, null, false, false, null, List.of(), emptyPeers(expectedPeers),
                     List.of(e.getMessage() + (e.remediation().isEmpty() ? "" : " - fix: " + e.remediation())));
@@ -151,6 +158,52 @@ public final class StatusReader {
         unexpected.forEach((name, r) -> out.add("the agents are configured for a remote cluster '" + name + "' that is not in the mesh"
                 + (r.status().isEmpty() ? "" : " (" + r.status() + ")")
                 + " - fix: correct the entry's name to the peer's cluster.name, or remove it from clustermesh.config.clusters (run apply)"));
+        return out;
+    }
+
+    /** The Cluster Mesh certificates whose expiry status reports (the CA first). */
+    static final List<String> CERT_SECRETS = List.of("clustermesh-apiserver-server-cert", "clustermesh-apiserver-admin-cert",
+            "clustermesh-apiserver-remote-cert", "clustermesh-apiserver-local-cert", "clustermesh-apiserver-client-cert");
+
+    /**
+     * Not-after of the CA and of each leaf certificate present; a certificate with less than {@code renewBefore} left is
+     * a warning, an expired one an error (agents reject it).
+     */
+    private static List<io.clustermesh.CertificateExpiry> certificates(MeshContext ctx, ClusterConnection conn, MeshCluster c,
+                                                                        Optional<io.clustermesh.spi.SecretData> caSecret,
+                                                                        List<String> warnings, List<String> errors) {
+        Duration threshold = ctx.spec().ciliumFor(c).renewBefore();
+        java.time.Instant now = ctx.clock().now();
+        List<io.clustermesh.CertificateExpiry> out = new ArrayList<>();
+        java.util.Map<String, Optional<io.clustermesh.spi.SecretData>> secrets = new java.util.LinkedHashMap<>();
+        secrets.put(Names.CA_SECRET, caSecret);
+        List<Optional<io.clustermesh.spi.SecretData>> leaves = Parallel.all(ctx.executor(), CERT_SECRETS.stream()
+                .<java.util.function.Supplier<Optional<io.clustermesh.spi.SecretData>>>map(n -> () -> conn.secret(Names.NAMESPACE, n)).toList());
+        for (int i = 0; i < CERT_SECRETS.size(); i++) {
+            secrets.put(CERT_SECRETS.get(i), leaves.get(i));
+        }
+        secrets.forEach((secret, data) -> {
+            String pem = data.map(d -> d.string(Names.CA_SECRET.equals(secret) ? "ca.crt" : "tls.crt")).orElse(null);
+            if (pem == null || pem.isBlank()) {
+                return;
+            }
+            try {
+                io.clustermesh.spi.CertificateInfo info = ctx.certificateAuthority().inspect(pem);
+                Duration left = Duration.between(now, info.notAfter());
+                boolean expiring = left.compareTo(threshold) < 0;
+                out.add(new io.clustermesh.CertificateExpiry(secret, info.commonName(), info.notAfter(), left, expiring));
+                if (left.isNegative()) {
+                    errors.add("the certificate in secret kube-system/" + secret + " (" + info.commonName() + ") expired at " + info.notAfter()
+                            + " - fix: run apply (it renews SDK-issued certificates); a CA that expired needs a CA rotation");
+                } else if (expiring) {
+                    warnings.add("the certificate in secret kube-system/" + secret + " (" + info.commonName() + ") expires at " + info.notAfter()
+                            + " (" + left.toDays() + " days left, under " + threshold.toDays() + ")"
+                            + (Names.CA_SECRET.equals(secret) ? " - fix: rotate the CA before it expires" : " - fix: run apply (it renews it)"));
+                }
+            } catch (RuntimeException e) {
+                warnings.add("the certificate in secret kube-system/" + secret + " cannot be parsed");
+            }
+        });
         return out;
     }
 
