@@ -129,6 +129,9 @@ public final class ApplyPlanner {
                     "exposure node-port is not supported by apply yet (peers would need node IPs and the allocated NodePort)",
                     "use exposure azure-internal-lb (AKS) or load-balancer"));
         }
+        if (op == Operation.APPLY) {
+            findings.addAll(MembershipChecks.check(spec.clusters(), snapshots));
+        }
         if (chart.packages() && op != Operation.DISABLE) {
             java.util.Set<String> versions = new java.util.TreeSet<>();
             for (ClusterSnapshot s : snapshots.values()) {
