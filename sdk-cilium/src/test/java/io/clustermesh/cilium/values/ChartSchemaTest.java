@@ -47,7 +47,7 @@ class ChartSchemaTest {
     private static final Schema MAP_SHAPE = resource("clusters-map.schema.json");
 
     @ParameterizedTest
-    @ValueSource(strings = {"1.16.19", "1.19.5", "1.20.0-pre.3"})
+    @ValueSource(strings = {"1.16.19", "1.17.17", "1.18.11", "1.19.5", "1.20.0-pre.3"})
     void everyVariantOfEveryClusterIsValidForItsLine(String version) {
         Schema chart = chartSchema(version);
         Schema shape = ChartVersion.parse(version).atLeast(1, 20) ? MAP_SHAPE : LIST_SHAPE;
