@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code meshctl bench}: convergence of a whole mesh on a fresh embedded lab per cluster count, the writes of a
  * re-apply, and the time planning takes for large meshes. See docs/performance.md for the method.
  */
-@Command(name = "bench", description = "Measure how fast a mesh converges on the embedded lab (per cluster count), what a re-apply writes, "
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure how fast a mesh converges on the embedded lab (per cluster count), what a re-apply writes, "
         + "and how long planning takes for large meshes. See docs/performance.md.")
 final class BenchCommand implements Callable<Integer> {
     enum MeshIps { known, discovered }

@@ -138,7 +138,7 @@ final class MeshCommands {
         return m;
     }
 
-    @Command(name = "plan", description = "Show what apply would change (reads only). With --values-dir, write each cluster's complete Helm values (GitOps).")
+    @Command(mixinStandardHelpOptions = true, name = "plan", description = "Show what apply would change (reads only). With --values-dir, write each cluster's complete Helm values (GitOps).")
     static final class Plan extends Base {
         @Option(names = "--values-dir", paramLabel = "DIR", description = "write <cluster>.values.yaml per cluster (files hold private keys: mode 0600)")
         Path valuesDir;
@@ -193,7 +193,7 @@ final class MeshCommands {
         }
     }
 
-    @Command(name = "apply", description = "Bring every cluster into the mesh (idempotent; converged meshes get zero writes).")
+    @Command(mixinStandardHelpOptions = true, name = "apply", description = "Bring every cluster into the mesh (idempotent; converged meshes get zero writes).")
     static class Apply extends Base {
         @Override
         int run(Target t) {
@@ -225,11 +225,11 @@ final class MeshCommands {
         }
     }
 
-    @Command(name = "connect", description = "Same as apply: connect every cluster to every other.")
+    @Command(mixinStandardHelpOptions = true, name = "connect", description = "Same as apply: connect every cluster to every other.")
     static final class Connect extends Apply {
     }
 
-    @Command(name = "status", description = "Per cluster and peer, like 'cilium clustermesh status', keeping every error text.")
+    @Command(mixinStandardHelpOptions = true, name = "status", description = "Per cluster and peer, like 'cilium clustermesh status', keeping every error text.")
     static final class Status extends Base {
         @Override
         int run(Target t) {
@@ -243,7 +243,7 @@ final class MeshCommands {
         }
     }
 
-    @Command(name = "disconnect", description = "Remove a cluster from every peer (it keeps Cilium).")
+    @Command(mixinStandardHelpOptions = true, name = "disconnect", description = "Remove a cluster from every peer (it keeps Cilium).")
     static final class Disconnect extends Base {
         @Parameters(index = "0", paramLabel = "CLUSTER")
         String cluster;
@@ -254,7 +254,7 @@ final class MeshCommands {
         }
     }
 
-    @Command(name = "disable", description = "Turn cluster mesh off on every cluster (clustermesh.useAPIServer=false, no peers).")
+    @Command(mixinStandardHelpOptions = true, name = "disable", description = "Turn cluster mesh off on every cluster (clustermesh.useAPIServer=false, no peers).")
     static final class Disable extends Base {
         @Override
         int run(Target t) {
@@ -262,7 +262,7 @@ final class MeshCommands {
         }
     }
 
-    @Command(name = "preflight", description = "Every check that needs no write: spec, clusters, Azure network; all problems at once.")
+    @Command(mixinStandardHelpOptions = true, name = "preflight", description = "Every check that needs no write: spec, clusters, Azure network; all problems at once.")
     static final class Preflight extends Base {
         @Override
         int run(Target t) {
@@ -293,7 +293,7 @@ final class MeshCommands {
         }
     }
 
-    @Command(name = "services", description = "Per cluster, each global service and where its requests go (from the live Services and EndpointSlices).")
+    @Command(mixinStandardHelpOptions = true, name = "services", description = "Per cluster, each global service and where its requests go (from the live Services and EndpointSlices).")
     static final class Services extends Base {
         @Option(names = {"-n", "--namespace"}, description = "only this namespace (with --name: only this service)")
         String namespace;
