@@ -27,6 +27,9 @@ final class CommonOptions {
     @Option(names = {"-v", "--verbose"}, description = "more progress and error causes (never keys or tokens)")
     boolean verbose;
 
+    @Option(names = {"-q", "--quiet"}, description = "no progress: only the result, warnings and errors")
+    boolean quiet;
+
     /** The checks of the path and URL options, made before any work. */
     void check(OptionChecks checks) {
         checks.readableFile("--spec", spec, OptionChecks.MAX_SPEC_BYTES, "the mesh spec, a YAML file of kind: Mesh (see samples/specs/article.yaml)");

@@ -49,9 +49,31 @@ final class MeshCommands {
             return ((Meshctl) spec.root().userObject()).err;
         }
 
-        /** Where progress goes: stdout for people, stderr when stdout carries JSON. */
+        /** Where progress goes: stdout for people, stderr when stdout carries JSON; nowhere with --quiet. */
         PrintStream progress() {
+            return opts.quiet ? new PrintStream(java.io.OutputStream.nullOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8)
+                    : opts.json() ? err() : out();
+        }
+
+        /** Warnings are not progress: shown even with --quiet. */
+        PrintStream notices() {
             return opts.json() ? err() : out();
+        }
+
+        /** Runs {@code work}, showing on stderr what it waits for once it takes longer than a second (not with --quiet). */
+        <T> T waitingFor(Target t, String what, java.util.function.Supplier<T> work) {
+            try (Heartbeat h = Heartbeat.start(opts.quiet ? null : err(), System.console() != null && !opts.json(), what, t.readDeadline())) {
+                return work.get();
+            }
+        }
+
+        /** "3 clusters (cluster1, cluster2, cluster3)". */
+        String clusterList() {
+            return clusters.size() + " cluster" + (clusters.size() == 1 ? "" : "s") + " (" + String.join(", ", clusters) + ")";
+        }
+
+        MeshPlan plan(Target t) {
+            return waitingFor(t, "the plan: reading " + clusterList(), () -> t.mesh().plan());
         }
 
         /** Checks of this command's own options, made with the common ones before any work. */
@@ -72,7 +94,7 @@ final class MeshCommands {
                 opts.check(checks);
                 checkOptions(checks);
                 checks.throwIfAny();
-                try (Target t = Target.open(opts, progress(), err())) {
+                try (Target t = Target.open(opts, progress(), opts.quiet ? null : err())) {
                     clusters = t.mesh().spec().clusters().stream().map(MeshCluster::name).toList();
                     return run(t);
                 }
@@ -87,7 +109,7 @@ final class MeshCommands {
 
         /** Plans with {@code planner}, stops on findings, applies, prints the report. */
         int runPlanned(Target t, String operation, java.util.function.Function<Target, MeshPlan> planner) {
-            MeshPlan plan = planner.apply(t);
+            MeshPlan plan = waitingFor(t, "the " + operation + " plan: reading " + clusterList(), () -> planner.apply(t));
             if (plan.hasErrors()) {
                 return findingsExit(plan.findings(), operation);
             }
@@ -150,7 +172,7 @@ final class MeshCommands {
 
         @Override
         int run(Target t) throws Exception {
-            MeshPlan plan = t.mesh().plan();
+            MeshPlan plan = plan(t);
             if (plan.hasErrors()) {
                 return findingsExit(plan.findings(), "plan");
             }
@@ -174,7 +196,8 @@ final class MeshCommands {
 
         /** Writes every cluster's values, or nothing and returns the clusters that could not be read. */
         private List<String> writeValues(Target t) throws Exception {
-            Map<String, Map<String, Object>> values = t.driver().intendedValues(t.mesh().context());
+            Map<String, Map<String, Object>> values = waitingFor(t, "the values: reading " + clusterList() + " again",
+                    () -> t.driver().intendedValues(t.mesh().context()));
             List<String> missing = clusters.stream().filter(c -> !values.containsKey(c)).toList();
             if (!missing.isEmpty()) {
                 // a cluster became unreadable between plan and export: say so rather than write part of the mesh
@@ -197,13 +220,13 @@ final class MeshCommands {
     static class Apply extends Base {
         @Override
         int run(Target t) {
-            MeshPlan plan = t.mesh().plan();
+            MeshPlan plan = plan(t);
             if (plan.hasErrors()) {
                 return findingsExit(plan.findings(), spec.name());
             }
             printWarnings(plan);
             MeshReport report = t.mesh().apply(plan);
-            MeshStatus status = report.succeeded() ? t.mesh().status() : null;
+            MeshStatus status = report.succeeded() ? waitingFor(t, "the status of " + clusterList(), () -> t.mesh().status()) : null;
             if (opts.json()) {
                 Map<String, Object> doc = report.toMap();
                 doc.put("status", status == null ? null : status.toMap());
@@ -221,7 +244,7 @@ final class MeshCommands {
 
         void printWarnings(MeshPlan plan) {
             plan.findings().stream().filter(f -> !f.isError())
-                    .forEach(f -> progress().println("  ! " + (f.cluster() == null ? "" : f.cluster() + ": ") + f.message() + " (fix: " + f.remediation() + ")"));
+                    .forEach(f -> notices().println("  ! " + (f.cluster() == null ? "" : f.cluster() + ": ") + f.message() + " (fix: " + f.remediation() + ")"));
         }
     }
 
@@ -233,7 +256,7 @@ final class MeshCommands {
     static final class Status extends Base {
         @Override
         int run(Target t) {
-            MeshStatus status = t.mesh().status();
+            MeshStatus status = waitingFor(t, "the status of " + clusterList() + ": every agent's cilium-dbg status", () -> t.mesh().status());
             if (opts.json()) {
                 out().println(status.toJson());
             } else {
@@ -266,7 +289,7 @@ final class MeshCommands {
     static final class Preflight extends Base {
         @Override
         int run(Target t) {
-            MeshPlan plan = t.mesh().plan();
+            MeshPlan plan = plan(t);
             List<Finding> findings = plan.findings();
             List<String> unreadable = Meshctl.unreadableClusters(findings, clusters);
             if (opts.json()) {
@@ -310,7 +333,7 @@ final class MeshCommands {
 
         @Override
         int run(Target t) {
-            var services = t.mesh().services();
+            var services = waitingFor(t, "the global services of " + clusterList(), () -> t.mesh().services());
             List<Map<String, Object>> docs = new java.util.ArrayList<>();
             java.util.Set<String> which = name != null && namespace != null ? java.util.Set.of(namespace + "/" + name)
                     : ServicesView.globalServices(services);

@@ -71,13 +71,14 @@ class ExitCodeTest {
             Files.writeString(spec, "apiVersion: clustermesh.io/v1alpha1\nkind: Mesh\nmetadata: {name: partial}\nspec:\n  clusters:\n" + clusters);
             Path values = dir.resolve("values");
 
-            MeshctlTest.Run r = MeshctlTest.run("plan", "--spec", spec.toString(), "--values-dir", values.toString(), "-o", "json");
+            MeshctlTest.Run r = MeshctlTest.run("plan", "--spec", spec.toString(), "--values-dir", values.toString(), "-o", "json", "--quiet");
 
             assertThat(r.code()).as(r.err()).isEqualTo(Meshctl.PARTIAL).isEqualTo(3);
             assertThat(r.json().path("unreadableClusters")).extracting(JsonNode::asString).containsExactly("cluster3");
             assertThat(r.err()).contains("could not read cluster3 (1 of 3 clusters)").contains("no values files were written").contains("fix:")
                     .doesNotContain("wrote ");
             assertThat(values).doesNotExist();
+            assertThat(r.err()).as("--quiet: no progress").doesNotContain("waiting for");
         }
     }
 
@@ -103,6 +104,9 @@ class ExitCodeTest {
         assertThat(r.err()).contains("could not read any cluster (cluster1, cluster2)").contains("no values files were written")
                 .doesNotContain("wrote ");
         assertThat(values).doesNotExist();
+        // the retries' backoffs alone keep this plan waiting for seconds: the wait is shown, with its deadline
+        assertThat(r.err()).contains("waiting for the plan: reading 2 clusters (cluster1, cluster2)").contains("so far")
+                .contains("each request gives up after");
     }
 
     @Test
