@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code meshctl bench}: convergence of a whole mesh on a fresh embedded lab per cluster count, the writes of a
  * re-apply, and the time planning takes for large meshes. See docs/performance.md for the method.
  */
-@Command(name = "bench", description = "Measure how fast a mesh converges on the embedded lab (per cluster count), what a re-apply writes, "
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure how fast a mesh converges on the embedded lab (per cluster count), what a re-apply writes, "
         + "and how long planning takes for large meshes. See docs/performance.md.")
 final class BenchCommand implements Callable<Integer> {
     enum MeshIps { known, discovered }
@@ -87,22 +87,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintStream out = root.out;
         boolean json = output == CommonOptions.Output.json;
         PrintStream progress = json ? root.err : out;
-        for (int n : clusters) {
-            if (n < 0 || n > 255) {
-                root.err.println("error: --clusters takes counts within 1..255 (the lab's address plan; 0 = none), not " + n);
-                return Meshctl.INVALID;
-            }
-        }
-        for (int n : planSizes) {
-            if (n < 0 || n > 511) {
-                root.err.println("error: --plan-sizes takes counts within 1..511 (0 = none), not " + n);
-                return Meshctl.INVALID;
-            }
-        }
-        if (apiLatencyMs < 0 || lbDelayMs < 0 || rolloutDelayMs < 0 || nodes < 1 || pollIntervalMs < 1) {
-            root.err.println("error: delays must not be negative; --nodes and --poll-interval-ms must be at least 1");
-            return Meshctl.INVALID;
-        }
+        checkOptions();
         boolean ok = true;
         List<Map<String, Object>> planTimings = new ArrayList<>();
         for (int n : planSizes) {
@@ -143,6 +128,32 @@ final class BenchCommand implements Callable<Integer> {
             printTable(out, runs, planTimings);
         }
         return ok ? Meshctl.OK : Meshctl.FAILED;
+    }
+
+    /** Every option value in range, all problems at once (exit code 2), before any lab starts. */
+    private void checkOptions() {
+        OptionChecks checks = new OptionChecks();
+        for (int n : clusters) {
+            if (n < 0 || n > 255) {
+                checks.add("--clusters", n + " is out of range: cluster counts are within 1..255 (the lab's address plan; 0 = none)",
+                        "give counts within 1..255, e.g. --clusters 3,16");
+            }
+        }
+        for (int n : planSizes) {
+            if (n < 0 || n > 511) {
+                checks.add("--plan-sizes", n + " is out of range: cluster counts are within 1..511 (0 = none)",
+                        "give counts within 1..511, e.g. --plan-sizes 255,511");
+            }
+        }
+        checks.range("--api-latency-ms", apiLatencyMs, 0, 60_000, "give a latency in milliseconds within 0..60000");
+        checks.range("--lb-delay-ms", lbDelayMs, 0, 600_000, "give a delay in milliseconds within 0..600000");
+        checks.range("--rollout-delay-ms", rolloutDelayMs, 0, 600_000, "give a delay in milliseconds within 0..600000");
+        checks.range("--nodes", nodes, 1, 200, "give a node count within 1..200 (the lab's limit)");
+        checks.range("--poll-interval-ms", pollIntervalMs, 1, 60_000, "give an interval in milliseconds within 1..60000");
+        if (concurrency != null) {
+            checks.range("--concurrency", concurrency, 1, 1024, "give a concurrency within 1..1024, or leave it out for the SDK's default");
+        }
+        checks.throwIfAny();
     }
 
     /** One cluster count on a fresh lab. */

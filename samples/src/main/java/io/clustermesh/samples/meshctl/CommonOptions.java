@@ -27,6 +27,17 @@ final class CommonOptions {
     @Option(names = {"-v", "--verbose"}, description = "more progress and error causes (never keys or tokens)")
     boolean verbose;
 
+    @Option(names = {"-q", "--quiet"}, description = "no progress: only the result, warnings and errors")
+    boolean quiet;
+
+    /** The checks of the path and URL options, made before any work. */
+    void check(OptionChecks checks) {
+        checks.readableFile("--spec", spec, OptionChecks.MAX_SPEC_BYTES, "the mesh spec, a YAML file of kind: Mesh (see samples/specs/article.yaml)");
+        checks.readableFile("--kubeconfig", kubeconfig, 0, "a kubeconfig file");
+        checks.httpUrl("--arm-endpoint", armEndpoint,
+                "give an http or https URL of an Azure Resource Manager endpoint, e.g. https://arm.example or http://127.0.0.1:8089 for a local fake");
+    }
+
     boolean json() {
         return output == Output.json;
     }

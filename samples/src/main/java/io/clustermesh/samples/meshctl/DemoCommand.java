@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
  * one CA and internal LBs, connect, status, a global service answered from every cluster, then cluster1
  * {@code shared: "false"} and cluster2 {@code affinity: "remote"} so that cluster2 is answered by cluster3 only.
  */
-@Command(name = "demo", description = "The article's whole scenario on the embedded lab (no Azure, no Docker, no arguments).")
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "The article's whole scenario on the embedded lab (no Azure, no Docker, no arguments).")
 final class DemoCommand implements Callable<Integer> {
     static final String NAMESPACE = "meshtest";
     static final String SERVICE = "aks-helloworld-one";

@@ -9,6 +9,7 @@ import io.clustermesh.MeshStatus;
 import io.clustermesh.cilium.CiliumMeshDriver;
 import io.clustermesh.cilium.helm.ValuesFileHelmTransport;
 import io.clustermesh.internal.Json;
+import io.clustermesh.model.MeshCluster;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,13 +30,16 @@ final class MeshCommands {
     private MeshCommands() {
     }
 
-    /** Shared plumbing: streams, target, output. */
+    /** Shared plumbing: option checks, streams, target, output, exit codes of findings. */
     abstract static class Base implements Callable<Integer> {
         @Mixin
         CommonOptions opts;
 
         @Spec
         CommandSpec spec;
+
+        /** The names of the spec's clusters, once the target is open (for the exit codes of findings). */
+        List<String> clusters = List.of();
 
         PrintStream out() {
             return ((Meshctl) spec.root().userObject()).out;
@@ -45,13 +49,58 @@ final class MeshCommands {
             return ((Meshctl) spec.root().userObject()).err;
         }
 
-        /** Where progress goes: stdout for people, stderr when stdout carries JSON. */
+        /** Where progress goes: stdout for people, stderr when stdout carries JSON; nowhere with --quiet. */
         PrintStream progress() {
+            return opts.quiet ? new PrintStream(java.io.OutputStream.nullOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8)
+                    : opts.json() ? err() : out();
+        }
+
+        /** Warnings are not progress: shown even with --quiet. */
+        PrintStream notices() {
             return opts.json() ? err() : out();
         }
 
-        Target target() {
-            return Target.open(opts, progress(), err());
+        /** Runs {@code work}, showing on stderr what it waits for once it takes longer than a second (not with --quiet). */
+        <T> T waitingFor(Target t, String what, java.util.function.Supplier<T> work) {
+            try (Heartbeat h = Heartbeat.start(opts.quiet ? null : err(), System.console() != null && !opts.json(), what, t.readDeadline())) {
+                return work.get();
+            }
+        }
+
+        /** "3 clusters (cluster1, cluster2, cluster3)". */
+        String clusterList() {
+            return clusters.size() + " cluster" + (clusters.size() == 1 ? "" : "s") + " (" + String.join(", ", clusters) + ")";
+        }
+
+        MeshPlan plan(Target t) {
+            return waitingFor(t, "the plan: reading " + clusterList(), () -> t.mesh().plan());
+        }
+
+        /** Checks of this command's own options, made with the common ones before any work. */
+        void checkOptions(OptionChecks checks) {
+        }
+
+        /** The command's work on an open target. */
+        abstract int run(Target t) throws Exception;
+
+        /**
+         * Checks every option first (exit 2, nothing done), opens the target, runs; invalid input and clusters that
+         * could not be read are exit codes 2, 3 or 4 with every finding.
+         */
+        @Override
+        public final Integer call() throws Exception {
+            try {
+                OptionChecks checks = new OptionChecks();
+                opts.check(checks);
+                checkOptions(checks);
+                checks.throwIfAny();
+                try (Target t = Target.open(opts, progress(), opts.quiet ? null : err())) {
+                    clusters = t.mesh().spec().clusters().stream().map(MeshCluster::name).toList();
+                    return run(t);
+                }
+            } catch (MeshConfigurationException e) {
+                return findingsExit(e.findings(), spec.name());
+            }
         }
 
         void printJson(Object document) {
@@ -59,34 +108,44 @@ final class MeshCommands {
         }
 
         /** Plans with {@code planner}, stops on findings, applies, prints the report. */
-        int runPlanned(String operation, java.util.function.Function<Target, MeshPlan> planner) throws Exception {
-            try (Target t = target()) {
-                MeshPlan plan = planner.apply(t);
-                if (plan.hasErrors()) {
-                    return findingsExit(plan.findings(), operation);
-                }
-                MeshReport report = t.mesh().apply(plan);
-                if (opts.json()) {
-                    out().println(report.toJson());
-                } else {
-                    out().print(report.toText());
-                }
-                return Meshctl.exitCode(report, t.mesh().spec().clusters().size());
+        int runPlanned(Target t, String operation, java.util.function.Function<Target, MeshPlan> planner) {
+            MeshPlan plan = waitingFor(t, "the " + operation + " plan: reading " + clusterList(), () -> planner.apply(t));
+            if (plan.hasErrors()) {
+                return findingsExit(plan.findings(), operation);
             }
+            MeshReport report = t.mesh().apply(plan);
+            if (opts.json()) {
+                out().println(report.toJson());
+            } else {
+                out().print(report.toText());
+            }
+            return Meshctl.exitCode(report, clusters.size());
         }
 
+        /** Prints findings that stop the command (nothing was written) and returns 2, or 3/4 when clusters could not be read. */
         int findingsExit(List<Finding> findings, String operation) {
+            List<String> unreadable = Meshctl.unreadableClusters(findings, clusters);
             if (opts.json()) {
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("operation", operation);
-                doc.put("valid", false);
+                doc.put("valid", findings.stream().noneMatch(f -> f.isError() && !Meshctl.UNREADABLE_CODES.contains(f.code())));
+                doc.put("unreadableClusters", unreadable);
                 doc.put("findings", findings.stream().map(MeshCommands::findingMap).toList());
                 printJson(doc);
             } else {
                 Meshctl.printFindings(findings, err());
+                if (!unreadable.isEmpty()) {
+                    err().println(Meshctl.unreadableText(unreadable, clusters) + "; fix: make them reachable from here and run again");
+                }
                 err().println("nothing was written.");
             }
-            return Meshctl.INVALID;
+            return Meshctl.findingsExitCode(findings, clusters);
+        }
+
+        /** On stderr: the clusters the plan could not read (its steps for them are only "read the cluster"). */
+        void sayUnreadable(List<String> unreadable, String consequence) {
+            err().println(spec.name() + " is incomplete: " + Meshctl.unreadableText(unreadable, clusters) + consequence);
+            err().println("      fix: make them reachable from here (see the CLUSTER_UNREACHABLE findings) and run " + spec.name() + " again");
         }
     }
 
@@ -101,32 +160,49 @@ final class MeshCommands {
         return m;
     }
 
-    @Command(name = "plan", description = "Show what apply would change (reads only). With --values-dir, write each cluster's complete Helm values (GitOps).")
+    @Command(mixinStandardHelpOptions = true, name = "plan", description = "Show what apply would change (reads only). With --values-dir, write each cluster's complete Helm values (GitOps).")
     static final class Plan extends Base {
         @Option(names = "--values-dir", paramLabel = "DIR", description = "write <cluster>.values.yaml per cluster (files hold private keys: mode 0600)")
         Path valuesDir;
 
         @Override
-        public Integer call() throws Exception {
-            try (Target t = target()) {
-                MeshPlan plan = t.mesh().plan();
-                if (plan.hasErrors()) {
-                    return findingsExit(plan.findings(), "plan");
-                }
-                if (valuesDir != null) {
-                    writeValues(t);
-                }
-                if (opts.json()) {
-                    out().println(plan.toJson());
-                } else {
-                    out().print(plan.toText());
-                }
-                return Meshctl.OK;
-            }
+        void checkOptions(OptionChecks checks) {
+            checks.writableDirectory("--values-dir", valuesDir);
         }
 
-        private void writeValues(Target t) throws Exception {
-            Map<String, Map<String, Object>> values = t.driver().intendedValues(t.mesh().context());
+        @Override
+        int run(Target t) throws Exception {
+            MeshPlan plan = plan(t);
+            if (plan.hasErrors()) {
+                return findingsExit(plan.findings(), "plan");
+            }
+            List<String> unreadable = Meshctl.unreadableClusters(plan.findings(), clusters);
+            if (valuesDir != null && unreadable.isEmpty()) {
+                // with a cluster unread, its CA and settings are unknown: values for the others could be wrong
+                unreadable = writeValues(t);
+            }
+            if (opts.json()) {
+                Map<String, Object> doc = plan.toMap();
+                doc.put("unreadableClusters", unreadable);
+                printJson(doc);
+            } else {
+                out().print(plan.toText());
+            }
+            if (!unreadable.isEmpty()) {
+                sayUnreadable(unreadable, valuesDir == null ? "" : "; no values files were written to " + valuesDir);
+            }
+            return unreadable.isEmpty() ? Meshctl.OK : unreadable.containsAll(clusters) ? Meshctl.UNREACHABLE : Meshctl.PARTIAL;
+        }
+
+        /** Writes every cluster's values, or nothing and returns the clusters that could not be read. */
+        private List<String> writeValues(Target t) throws Exception {
+            Map<String, Map<String, Object>> values = waitingFor(t, "the values: reading " + clusterList() + " again",
+                    () -> t.driver().intendedValues(t.mesh().context()));
+            List<String> missing = clusters.stream().filter(c -> !values.containsKey(c)).toList();
+            if (!missing.isEmpty()) {
+                // a cluster became unreadable between plan and export: say so rather than write part of the mesh
+                return missing;
+            }
             ValuesFileHelmTransport files = new ValuesFileHelmTransport(valuesDir);
             Files.createDirectories(valuesDir);
             for (Map.Entry<String, Map<String, Object>> e : values.entrySet()) {
@@ -136,111 +212,111 @@ final class MeshCommands {
             }
             err().println("wrote " + values.size() + " values files to " + valuesDir
                     + " - they hold the CA key and certificate keys: keep them in a secret store, not in plain git");
+            return List.of();
         }
     }
 
-    @Command(name = "apply", description = "Bring every cluster into the mesh (idempotent; converged meshes get zero writes).")
+    @Command(mixinStandardHelpOptions = true, name = "apply", description = "Bring every cluster into the mesh (idempotent; converged meshes get zero writes).")
     static class Apply extends Base {
         @Override
-        public Integer call() throws Exception {
-            try (Target t = target()) {
-                MeshPlan plan = t.mesh().plan();
-                if (plan.hasErrors()) {
-                    return findingsExit(plan.findings(), "apply");
-                }
-                printWarnings(plan);
-                MeshReport report = t.mesh().apply(plan);
-                MeshStatus status = report.succeeded() ? t.mesh().status() : null;
-                if (opts.json()) {
-                    Map<String, Object> doc = report.toMap();
-                    doc.put("status", status == null ? null : status.toMap());
-                    printJson(doc);
-                } else {
-                    if (!report.succeeded()) {
-                        out().print(report.toText());
-                    }
-                    if (status != null) {
-                        out().print(status.toText());
-                    }
-                }
-                return Meshctl.exitCode(report, t.mesh().spec().clusters().size());
+        int run(Target t) {
+            MeshPlan plan = plan(t);
+            if (plan.hasErrors()) {
+                return findingsExit(plan.findings(), spec.name());
             }
+            printWarnings(plan);
+            MeshReport report = t.mesh().apply(plan);
+            MeshStatus status = report.succeeded() ? waitingFor(t, "the status of " + clusterList(), () -> t.mesh().status()) : null;
+            if (opts.json()) {
+                Map<String, Object> doc = report.toMap();
+                doc.put("status", status == null ? null : status.toMap());
+                printJson(doc);
+            } else {
+                if (!report.succeeded()) {
+                    out().print(report.toText());
+                }
+                if (status != null) {
+                    out().print(status.toText());
+                }
+            }
+            return Meshctl.exitCode(report, clusters.size());
         }
 
         void printWarnings(MeshPlan plan) {
             plan.findings().stream().filter(f -> !f.isError())
-                    .forEach(f -> progress().println("  ! " + (f.cluster() == null ? "" : f.cluster() + ": ") + f.message() + " (fix: " + f.remediation() + ")"));
+                    .forEach(f -> notices().println("  ! " + (f.cluster() == null ? "" : f.cluster() + ": ") + f.message() + " (fix: " + f.remediation() + ")"));
         }
     }
 
-    @Command(name = "connect", description = "Same as apply: connect every cluster to every other.")
+    @Command(mixinStandardHelpOptions = true, name = "connect", description = "Same as apply: connect every cluster to every other.")
     static final class Connect extends Apply {
     }
 
-    @Command(name = "status", description = "Per cluster and peer, like 'cilium clustermesh status', keeping every error text.")
+    @Command(mixinStandardHelpOptions = true, name = "status", description = "Per cluster and peer, like 'cilium clustermesh status', keeping every error text.")
     static final class Status extends Base {
         @Override
-        public Integer call() throws Exception {
-            try (Target t = target()) {
-                MeshStatus status = t.mesh().status();
-                if (opts.json()) {
-                    out().println(status.toJson());
-                } else {
-                    out().print(status.toText());
-                }
-                return status.healthy() ? Meshctl.OK : Meshctl.PARTIAL;
+        int run(Target t) {
+            MeshStatus status = waitingFor(t, "the status of " + clusterList() + ": every agent's cilium-dbg status", () -> t.mesh().status());
+            if (opts.json()) {
+                out().println(status.toJson());
+            } else {
+                out().print(status.toText());
             }
+            return status.healthy() ? Meshctl.OK : Meshctl.PARTIAL;
         }
     }
 
-    @Command(name = "disconnect", description = "Remove a cluster from every peer (it keeps Cilium).")
+    @Command(mixinStandardHelpOptions = true, name = "disconnect", description = "Remove a cluster from every peer (it keeps Cilium).")
     static final class Disconnect extends Base {
         @Parameters(index = "0", paramLabel = "CLUSTER")
         String cluster;
 
         @Override
-        public Integer call() throws Exception {
-            return runPlanned("disconnect", t -> t.mesh().planDisconnect(cluster));
+        int run(Target t) {
+            return runPlanned(t, "disconnect", m -> m.mesh().planDisconnect(cluster));
         }
     }
 
-    @Command(name = "disable", description = "Turn cluster mesh off on every cluster (clustermesh.useAPIServer=false, no peers).")
+    @Command(mixinStandardHelpOptions = true, name = "disable", description = "Turn cluster mesh off on every cluster (clustermesh.useAPIServer=false, no peers).")
     static final class Disable extends Base {
         @Override
-        public Integer call() throws Exception {
-            return runPlanned("disable", t -> t.mesh().planDisable());
+        int run(Target t) {
+            return runPlanned(t, "disable", m -> m.mesh().planDisable());
         }
     }
 
-    @Command(name = "preflight", description = "Every check that needs no write: spec, clusters, Azure network; all problems at once.")
+    @Command(mixinStandardHelpOptions = true, name = "preflight", description = "Every check that needs no write: spec, clusters, Azure network; all problems at once.")
     static final class Preflight extends Base {
         @Override
-        public Integer call() throws Exception {
-            try (Target t = target()) {
-                MeshPlan plan = t.mesh().plan();
-                List<Finding> findings = plan.findings();
-                if (opts.json()) {
-                    Map<String, Object> doc = new LinkedHashMap<>();
-                    doc.put("operation", "preflight");
-                    doc.put("valid", !plan.hasErrors());
-                    doc.put("findings", findings.stream().map(MeshCommands::findingMap).toList());
-                    doc.put("requiredPorts", io.clustermesh.model.RequiredPorts.of(t.mesh().resolvedSpec()).stream().map(Object::toString).toList());
-                    printJson(doc);
+        int run(Target t) {
+            MeshPlan plan = plan(t);
+            List<Finding> findings = plan.findings();
+            List<String> unreadable = Meshctl.unreadableClusters(findings, clusters);
+            if (opts.json()) {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("operation", "preflight");
+                doc.put("valid", findings.stream().noneMatch(f -> f.isError() && !Meshctl.UNREADABLE_CODES.contains(f.code())));
+                doc.put("unreadableClusters", unreadable);
+                doc.put("findings", findings.stream().map(MeshCommands::findingMap).toList());
+                doc.put("requiredPorts", io.clustermesh.model.RequiredPorts.of(t.mesh().resolvedSpec()).stream().map(Object::toString).toList());
+                printJson(doc);
+            } else {
+                if (findings.isEmpty()) {
+                    out().println("preflight: no problems found");
                 } else {
-                    if (findings.isEmpty()) {
-                        out().println("preflight: no problems found");
-                    } else {
-                        Meshctl.printFindings(findings, out());
-                    }
-                    out().println("ports to open between all node subnets:");
-                    io.clustermesh.model.RequiredPorts.of(t.mesh().resolvedSpec()).stream().map(Object::toString).toList().forEach(p -> out().println("  " + p));
+                    Meshctl.printFindings(findings, out());
                 }
-                return plan.hasErrors() ? Meshctl.INVALID : Meshctl.OK;
+                out().println("ports to open between all node subnets:");
+                io.clustermesh.model.RequiredPorts.of(t.mesh().resolvedSpec()).stream().map(Object::toString).toList().forEach(p -> out().println("  " + p));
             }
+            if (!unreadable.isEmpty()) {
+                sayUnreadable(unreadable, ": their checks were not made");
+            }
+            return Meshctl.findingsExitCode(findings, clusters);
         }
     }
 
-    @Command(name = "services", description = "Per cluster, each global service and where its requests go (from the live Services and EndpointSlices).")
+    @Command(mixinStandardHelpOptions = true, name = "services", description = "Per cluster, each global service and where its requests go (from the live Services and EndpointSlices).")
     static final class Services extends Base {
         @Option(names = {"-n", "--namespace"}, description = "only this namespace (with --name: only this service)")
         String namespace;
@@ -249,27 +325,32 @@ final class MeshCommands {
         String name;
 
         @Override
-        public Integer call() throws Exception {
-            try (Target t = target()) {
-                var services = t.mesh().services();
-                List<Map<String, Object>> docs = new java.util.ArrayList<>();
-                java.util.Set<String> which = name != null && namespace != null ? java.util.Set.of(namespace + "/" + name)
-                        : ServicesView.globalServices(services);
-                for (String s : which) {
-                    String ns = s.substring(0, s.indexOf('/'));
-                    if (namespace == null || namespace.equals(ns)) {
-                        docs.add(ServicesView.describe(services, ns, s.substring(s.indexOf('/') + 1)));
-                    }
-                }
-                if (opts.json()) {
-                    printJson(Map.of("services", docs));
-                } else if (docs.isEmpty()) {
-                    out().println("no global services (annotate a Service with service.cilium.io/global: \"true\" in every cluster)");
-                } else {
-                    docs.forEach(d -> out().print(ServicesView.text(d)));
-                }
-                return Meshctl.OK;
+        void checkOptions(OptionChecks checks) {
+            if (name != null && namespace == null) {
+                checks.add("--name", "a service name needs its namespace", "add -n NAMESPACE (--namespace) to --name " + name);
             }
+        }
+
+        @Override
+        int run(Target t) {
+            var services = waitingFor(t, "the global services of " + clusterList(), () -> t.mesh().services());
+            List<Map<String, Object>> docs = new java.util.ArrayList<>();
+            java.util.Set<String> which = name != null && namespace != null ? java.util.Set.of(namespace + "/" + name)
+                    : ServicesView.globalServices(services);
+            for (String s : which) {
+                String ns = s.substring(0, s.indexOf('/'));
+                if (namespace == null || namespace.equals(ns)) {
+                    docs.add(ServicesView.describe(services, ns, s.substring(s.indexOf('/') + 1)));
+                }
+            }
+            if (opts.json()) {
+                printJson(Map.of("services", docs));
+            } else if (docs.isEmpty()) {
+                out().println("no global services (annotate a Service with service.cilium.io/global: \"true\" in every cluster)");
+            } else {
+                docs.forEach(d -> out().print(ServicesView.text(d)));
+            }
+            return Meshctl.OK;
         }
     }
 

@@ -6,6 +6,7 @@ import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException;
 import io.clustermesh.MeshReport;
 import io.clustermesh.StepReport;
+import io.clustermesh.azure.AzureFindingCodes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,6 +14,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code meshctl}: drives a Cilium Cluster Mesh from a spec file, on real AKS clusters or on the embedded lab.
@@ -67,8 +69,19 @@ public final class Meshctl implements Runnable {
     /** Runs the CLI with the given streams (tests call this). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         CommandLine cli = new CommandLine(new Meshctl(out, err));
+        cli.registerConverter(java.nio.file.Path.class, new OptionChecks.PathConverter());
+        cli.registerConverter(java.net.URI.class, new OptionChecks.UriConverter());
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cli.setParameterExceptionHandler((ex, args1) -> {
+            // a mistyped command line: what is wrong, how to fix it; no usage dump, no exception class
+            PrintWriter w = ex.getCommandLine().getErr();
+            w.println("error: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, w);
+            w.println("      fix: see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options and their values");
+            w.flush();
+            return INVALID;
+        });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             CommandLine.ParseResult leaf = parsed;
             while (leaf.subcommand() != null) {
@@ -119,9 +132,52 @@ public final class Meshctl implements Runnable {
         }
         for (Finding f : findings) {
             out.println((f.isError() ? "  \u2718 " : "  ! ") + (f.cluster() == null ? "" : f.cluster() + ": ") + f.message()
-                    + (f.path().isEmpty() ? "" : "  (" + f.path() + ")"));
+                    + (f.path().isEmpty() || f.message().startsWith(f.path()) ? "" : "  (" + f.path() + ")"));
             out.println("      fix: " + f.remediation() + "  [" + f.code() + "]");
         }
+    }
+
+    /**
+     * Finding codes saying that a cluster could not be read while planning (its API server or, for clusters given by
+     * Azure reference, Azure Resource Manager did not answer). Stable codes, see docs/findings.md.
+     */
+    static final Set<String> UNREADABLE_CODES = Set.of("CLUSTER_UNREACHABLE", "CA_ADOPT_SOURCE_UNREACHABLE", AzureFindingCodes.ARM_UNAVAILABLE);
+
+    /**
+     * The clusters (of {@code clusters}, in that order) that could not be read, by the findings. A finding for no
+     * particular cluster (ARM itself did not answer) counts for every cluster.
+     */
+    static List<String> unreadableClusters(List<Finding> findings, List<String> clusters) {
+        Set<String> named = new java.util.LinkedHashSet<>();
+        for (Finding f : findings) {
+            if (UNREADABLE_CODES.contains(f.code())) {
+                if (f.cluster() == null) {
+                    return List.copyOf(clusters);
+                }
+                named.add(f.cluster());
+            }
+        }
+        List<String> out = new java.util.ArrayList<>(clusters.stream().filter(named::contains).toList());
+        named.stream().filter(c -> !clusters.contains(c)).forEach(out::add);
+        return List.copyOf(out);
+    }
+
+    /**
+     * The exit code of findings made before anything was written: 4 when no cluster could be read, 3 when some could
+     * not (the plan is incomplete: its other findings may be consequences), else 2 for error findings, 0 otherwise.
+     */
+    static int findingsExitCode(List<Finding> findings, List<String> clusters) {
+        List<String> unreadable = unreadableClusters(findings, clusters);
+        if (!unreadable.isEmpty()) {
+            return unreadable.containsAll(clusters) ? UNREACHABLE : PARTIAL;
+        }
+        return findings.stream().anyMatch(Finding::isError) ? INVALID : OK;
+    }
+
+    /** "could not read cluster2 (1 of 3 clusters)" / "could not read any cluster (cluster1, cluster2)". */
+    static String unreadableText(List<String> unreadable, List<String> clusters) {
+        return unreadable.containsAll(clusters) ? "could not read any cluster (" + String.join(", ", unreadable) + ")"
+                : "could not read " + String.join(", ", unreadable) + " (" + unreadable.size() + " of " + clusters.size() + " clusters)";
     }
 
     /** The exit code of a finished run. */

@@ -1,6 +1,8 @@
 package io.clustermesh.samples.meshctl;
 
 import io.clustermesh.Mesh;
+import io.clustermesh.MeshTimeouts;
+import io.clustermesh.RetryPolicy;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.azure.AzureCloudProvider;
 import io.clustermesh.cilium.CiliumMeshDriver;
@@ -20,11 +22,19 @@ final class Target implements AutoCloseable {
     private final Mesh mesh;
     private final MeshLab lab;
     private final CiliumMeshDriver driver;
+    private final MeshTimeouts timeouts;
 
-    private Target(Mesh mesh, MeshLab lab, CiliumMeshDriver driver) {
+    private Target(Mesh mesh, MeshLab lab, CiliumMeshDriver driver, MeshTimeouts timeouts) {
         this.mesh = mesh;
         this.lab = lab;
         this.driver = driver;
+        this.timeouts = timeouts;
+    }
+
+    /** When the reads of clusters give up, for people: the timeouts and retries the mesh was built with. */
+    String readDeadline() {
+        RetryPolicy r = RetryPolicy.defaults();
+        return "each request gives up after " + Heartbeat.human(timeouts.request()) + ", tried up to " + r.maxAttempts() + " times";
     }
 
     /** The driver the mesh uses (for GitOps export of the same values the plan shows). */
@@ -40,9 +50,14 @@ final class Target implements AutoCloseable {
         return lab;
     }
 
-    static Target open(CommonOptions o, PrintStream progress, PrintStream err) {
+    /**
+     * @param progress where progress goes (a null stream when quiet)
+     * @param heartbeat where waits without SDK events are shown (stderr), or {@code null} when quiet
+     */
+    static Target open(CommonOptions o, PrintStream progress, PrintStream heartbeat) {
         MeshSpec spec = o.spec == null ? null : MeshSpecYaml.read(o.spec).orThrow();
-        ConsoleProgress listener = new ConsoleProgress(progress, System.console() != null && !o.json(), o.verbose);
+        boolean terminal = System.console() != null && !o.json();
+        ConsoleProgress listener = new ConsoleProgress(progress, terminal, o.verbose);
         if (o.lab) {
             MeshLab.Builder b = MeshLab.builder();
             if (spec != null) {
@@ -50,11 +65,17 @@ final class Target implements AutoCloseable {
             } else {
                 b.clusters(3);
             }
-            progress.println("starting the embedded lab (" + (spec == null ? 3 : spec.clusters().size()) + " clusters) ...");
-            MeshLab lab = b.start();
+            int n = spec == null ? 3 : spec.clusters().size();
+            progress.println("starting the embedded lab (" + n + " clusters) ...");
+            MeshLab lab;
+            try (Heartbeat h = Heartbeat.start(heartbeat, terminal, "the embedded lab to start (" + n + " API servers, etcd, simulated Cilium)",
+                    "no deadline: it stops by itself if a part cannot start")) {
+                lab = b.start();
+            }
             try {
                 CiliumMeshDriver driver = new CiliumMeshDriver();
-                return new Target(lab.meshBuilder().driver(driver).listener(listener).holderIdentity(holder()).build(), lab, driver);
+                return new Target(lab.meshBuilder().driver(driver).listener(listener).holderIdentity(holder()).build(), lab, driver,
+                        MeshLab.timeouts());
             } catch (RuntimeException e) {
                 lab.close();
                 throw e;
@@ -69,7 +90,7 @@ final class Target implements AutoCloseable {
         if (o.armEndpoint != null) {
             b.cloudProvider(AzureCloudProvider.builder().armEndpoint(o.armEndpoint).build());
         }
-        return new Target(b.build(), null, driver);
+        return new Target(b.build(), null, driver, MeshTimeouts.defaults());
     }
 
     /** Clusters given by kube context without a file use {@code --kubeconfig}. */
