@@ -30,6 +30,10 @@ final class CommonOptions {
     @Option(names = {"-q", "--quiet"}, description = "no progress: only the result, warnings and errors")
     boolean quiet;
 
+    @Option(names = "--allow-exec", description = "let kubeconfig files named inside the spec file run their credential plugin (exec);"
+            + " without it such a kubeconfig is refused (KUBECONFIG_EXEC_NOT_ALLOWED). A --kubeconfig you give may always run its plugin")
+    boolean allowExec;
+
     /** The checks of the path and URL options, made before any work. */
     void check(OptionChecks checks) {
         checks.readableFile("--spec", spec, OptionChecks.MAX_SPEC_BYTES, "the mesh spec, a YAML file of kind: Mesh (see samples/specs/article.yaml)");

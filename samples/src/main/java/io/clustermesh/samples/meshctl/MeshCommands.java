@@ -94,7 +94,7 @@ final class MeshCommands {
                 opts.check(checks);
                 checkOptions(checks);
                 checks.throwIfAny();
-                try (Target t = Target.open(opts, progress(), opts.quiet ? null : err())) {
+                try (Target t = Target.open(opts, progress(), opts.quiet ? null : err(), err())) {
                     clusters = t.mesh().spec().clusters().stream().map(MeshCluster::name).toList();
                     return run(t);
                 }
@@ -165,6 +165,10 @@ final class MeshCommands {
         @Option(names = "--values-dir", paramLabel = "DIR", description = "write <cluster>.values.yaml per cluster (files hold private keys: mode 0600)")
         Path valuesDir;
 
+        @Option(names = "--exit-code", description = "exit " + Meshctl.DIFFERS + " when the live mesh differs from the spec (the plan writes or"
+                + " found drift), 0 when it matches: for cron jobs and CI")
+        boolean exitCode;
+
         @Override
         void checkOptions(OptionChecks checks) {
             checks.writableDirectory("--values-dir", valuesDir);
@@ -191,7 +195,16 @@ final class MeshCommands {
             if (!unreadable.isEmpty()) {
                 sayUnreadable(unreadable, valuesDir == null ? "" : "; no values files were written to " + valuesDir);
             }
-            return unreadable.isEmpty() ? Meshctl.OK : unreadable.containsAll(clusters) ? Meshctl.UNREACHABLE : Meshctl.PARTIAL;
+            if (!unreadable.isEmpty()) {
+                return unreadable.containsAll(clusters) ? Meshctl.UNREACHABLE : Meshctl.PARTIAL;
+            }
+            boolean drift = plan.findings().stream().anyMatch(f -> f.code().startsWith("DRIFT_"));
+            if (exitCode && (plan.writeSteps() > 0 || drift)) {
+                err().println("meshctl: the live mesh differs from the spec (" + plan.writeSteps() + " writing steps"
+                        + (drift ? ", drift found" : "") + "); 'meshctl apply' makes it match");
+                return Meshctl.DIFFERS;
+            }
+            return Meshctl.OK;
         }
 
         /** Writes every cluster's values, or nothing and returns the clusters that could not be read. */

@@ -40,6 +40,8 @@ public final class Meshctl implements Runnable {
     public static final int INVALID = 2;
     public static final int PARTIAL = 3;
     public static final int UNREACHABLE = 4;
+    /** {@code plan --exit-code}: the live mesh differs from the spec. */
+    public static final int DIFFERS = 5;
 
     @Override
     public void run() {

@@ -53,8 +53,10 @@ final class Target implements AutoCloseable {
     /**
      * @param progress where progress goes (a null stream when quiet)
      * @param heartbeat where waits without SDK events are shown (stderr), or {@code null} when quiet
+     * @param notices   where what the user must always know goes (stderr, also when quiet): credential plugins that run
      */
-    static Target open(CommonOptions o, PrintStream progress, PrintStream heartbeat) {
+    static Target open(CommonOptions o, PrintStream progress, PrintStream heartbeat, PrintStream notices) {
+        io.clustermesh.event.MeshListener pluginNotice = pluginNotice(notices);
         MeshSpec spec = o.spec == null ? null : MeshSpecYaml.read(o.spec).orThrow();
         boolean terminal = System.console() != null && !o.json();
         ConsoleProgress listener = new ConsoleProgress(progress, terminal, o.verbose);
@@ -74,8 +76,8 @@ final class Target implements AutoCloseable {
             }
             try {
                 CiliumMeshDriver driver = new CiliumMeshDriver();
-                return new Target(lab.meshBuilder().driver(driver).listener(listener).holderIdentity(holder()).build(), lab, driver,
-                        MeshLab.timeouts());
+                return new Target(lab.meshBuilder().driver(driver).listener(listener).listener(pluginNotice).holderIdentity(holder())
+                        .allowExecFromSpecFiles(o.allowExec).build(), lab, driver, MeshLab.timeouts());
             } catch (RuntimeException e) {
                 lab.close();
                 throw e;
@@ -86,11 +88,27 @@ final class Target implements AutoCloseable {
                     "pass --spec FILE (see samples/specs/article.yaml), or --lab to try it on the embedded lab");
         }
         CiliumMeshDriver driver = new CiliumMeshDriver();
-        Mesh.Builder b = Mesh.builder().spec(withKubeconfig(spec, o.kubeconfig)).driver(driver).listener(listener).holderIdentity(holder());
+        Mesh.Builder b = Mesh.builder().spec(withKubeconfig(spec, o.kubeconfig)).driver(driver).listener(listener).listener(pluginNotice)
+                .holderIdentity(holder()).allowExecFromSpecFiles(o.allowExec);
         if (o.armEndpoint != null) {
             b.cloudProvider(AzureCloudProvider.builder().armEndpoint(o.armEndpoint).build());
         }
         return new Target(b.build(), null, driver, MeshTimeouts.defaults());
+    }
+
+    /**
+     * A kubeconfig credential plugin is a command run on the user's behalf: said on stderr before it first runs for a
+     * cluster, even with {@code --quiet}.
+     */
+    static io.clustermesh.event.MeshListener pluginNotice(PrintStream notices) {
+        return new io.clustermesh.event.MeshListener() {
+            @Override
+            public void credentialPlugin(io.clustermesh.event.CredentialPlugin e) {
+                notices.println("meshctl: " + e.cluster() + ": running the kubeconfig's credential plugin '" + e.command() + "' (context "
+                        + e.context() + ") to get the cluster's credentials");
+                notices.flush();
+            }
+        };
     }
 
     /** Clusters given by kube context without a file use {@code --kubeconfig}. */
