@@ -128,6 +128,13 @@ class MeshSpecYamlBadInputTest {
     }
 
     @Test
+    void nestingTooDeepToReadIsAFindingNotAStackOverflowError() {
+        String deep = HEAD + TWO + "  azure: " + "[".repeat(200_000) + "]".repeat(200_000) + "\n";
+        List<Finding> f = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> findings(deep));
+        assertThat(f).singleElement().satisfies(x -> assertThat(x.code()).isEqualTo("SPEC_TOO_COMPLEX"));
+    }
+
+    @Test
     void mergeKeysAreNotYaml12AndSaySo() {
         List<Finding> f = findings(HEAD + TWO + "  cilium:\n    <<: {hubble: true}\n");
         assertThat(f).singleElement().satisfies(x -> {
