@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -28,9 +29,39 @@ public final class Validator {
     /** Ranges AKS reserves (DOMAIN.md §1.2). */
     public static final List<IpCidr> AKS_RESERVED = List.of(IpCidr.parse("169.254.0.0/16"), IpCidr.parse("172.30.0.0/16"),
             IpCidr.parse("172.31.0.0/16"), IpCidr.parse("192.0.2.0/24"));
+    /** RFC 6598: refused for mesh IPs (not RFC 1918), allowed for pod CIDRs, which never leave the cluster's overlay. */
+    private static final IpCidr SHARED_ADDRESS_SPACE = IpCidr.parse("100.64.0.0/10");
+    /** The private ranges of RFC 1918: an internal load balancer's frontend address comes from one of them. */
+    public static final List<IpCidr> PRIVATE = List.of(IpCidr.parse("10.0.0.0/8"), IpCidr.parse("172.16.0.0/12"),
+            IpCidr.parse("192.168.0.0/16"));
+    /**
+     * Special-purpose ranges no pod, service or mesh address may use besides {@link #AKS_RESERVED} (RFC 6890; the
+     * Azure Cloud Adoption Framework page "Plan for IP addressing" lists multicast, broadcast, loopback, link-local and
+     * 168.63.129.16/32 as ranges not to use in a VNet). Shared address space (RFC 6598) is not private in that page's
+     * sense: only RFC 1918 is recommended, so a mesh IP there is refused as well.
+     */
+    public static final Map<IpCidr, String> SPECIAL_PURPOSE = special();
+    /**
+     * The largest prefix a pod CIDR may have: Cilium's cluster-pool IPAM hands each node a block of
+     * {@code ipam.operator.clusterPoolIPv4MaskSize} bits, 24 by default (the chart's values.yaml), which the SDK does
+     * not change. A smaller pod CIDR than one node's block leaves the operator nothing to hand out.
+     */
+    public static final int POD_CIDR_MAX_PREFIX = 24;
 
     private final MeshSpec spec;
     private final List<Finding> findings = new ArrayList<>();
+
+    private static Map<IpCidr, String> special() {
+        Map<IpCidr, String> m = new LinkedHashMap<>();
+        m.put(IpCidr.parse("0.0.0.0/8"), "'this network'; 0.0.0.0 is the unspecified address");
+        m.put(IpCidr.parse("127.0.0.0/8"), "loopback");
+        m.put(SHARED_ADDRESS_SPACE, "shared address space (carrier-grade NAT, RFC 6598)");
+        m.put(IpCidr.parse("168.63.129.16/32"), "Azure platform (DNS, DHCP and health probes)");
+        m.put(IpCidr.parse("224.0.0.0/4"), "multicast");
+        m.put(IpCidr.parse("255.255.255.255/32"), "broadcast");
+        m.put(IpCidr.parse("240.0.0.0/4"), "reserved for future use");
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     private Validator(MeshSpec spec) {
         this.spec = spec;
@@ -181,6 +212,17 @@ public final class Validator {
             error("API_SERVER_INVALID", c.name(), path(i, "apiServer"),
                     c.name() + ": apiServer '" + s + "' must be a host name (it becomes k8sServiceHost)",
                     "give the API server's FQDN only, e.g. aks-ciliumlab-1a2b.hcp.eastus.azmk8s.io (no https://, no port)");
+            return;
+        }
+        Optional<String> canonical = IpCidr.canonicalForm(s);
+        if (canonical.isPresent()) {
+            error("API_SERVER_INVALID", c.name(), path(i, "apiServer"),
+                    c.name() + ": apiServer '" + s + "' is an IP address not written canonically (it becomes k8sServiceHost as written)",
+                    "write " + path(i, "apiServer") + ": " + canonical.get());
+        } else if (!s.chars().allMatch(ch -> ch < 128 && (Character.isLetterOrDigit(ch) || ch == '-' || ch == '.' || ch == ':'))) {
+            error("API_SERVER_INVALID", c.name(), path(i, "apiServer"),
+                    c.name() + ": apiServer '" + s + "' has characters a host name cannot have (only ASCII letters, digits, '-' and '.')",
+                    "give the API server's FQDN in ASCII (an internationalised name in its xn-- form)");
         }
     }
 
@@ -192,8 +234,14 @@ public final class Validator {
         try {
             parsed = IpCidr.parse(value);
         } catch (IllegalArgumentException e) {
-            error("CIDR_INVALID", c.name(), path(i, field), c.name() + ": " + field + " " + e.getMessage(),
-                    "write " + field + " as an IPv4 network such as 10.10.0.0/16");
+            Optional<String> canonical = IpCidr.canonicalForm(value);
+            if (canonical.isPresent()) {
+                error("CIDR_NOT_CANONICAL", c.name(), path(i, field), c.name() + ": " + field + " " + e.getMessage(),
+                        "write " + path(i, field) + ": " + canonical.get());
+            } else {
+                error("CIDR_INVALID", c.name(), path(i, field), c.name() + ": " + field + " " + e.getMessage(),
+                        "write " + field + " as an IPv4 network such as 10.10.0.0/16");
+            }
             return null;
         }
         if (parsed.isIpv6()) {
@@ -209,13 +257,31 @@ public final class Validator {
                         "choose a " + field + " outside 169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 and 192.0.2.0/24");
             }
         }
+        List<String> special = new ArrayList<>();
+        SPECIAL_PURPOSE.forEach((r, what) -> {
+            if (r.overlaps(parsed) && !r.equals(SHARED_ADDRESS_SPACE)) {
+                special.add(r + " (" + what + ")");
+            }
+        });
+        if (!special.isEmpty()) {
+            error("CIDR_SPECIAL_PURPOSE", c.name(), path(i, field),
+                    c.name() + ": " + field + " " + parsed + " overlaps " + String.join(", ", special) + ", which no cluster range may use",
+                    "choose a private " + field + " (RFC 1918: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) outside the AKS-reserved ranges");
+        }
+        if (field.equals("podCidr") && parsed.prefixLength() > POD_CIDR_MAX_PREFIX) {
+            error("POD_CIDR_TOO_SMALL", c.name(), path(i, field),
+                    c.name() + ": pod CIDR " + parsed + " is smaller than one node's block (/" + POD_CIDR_MAX_PREFIX
+                            + ", Cilium's ipam.operator.clusterPoolIPv4MaskSize), so no node would get pod addresses",
+                    "give the cluster a pod CIDR of /" + POD_CIDR_MAX_PREFIX + " or larger, e.g. /16 for up to 256 nodes ("
+                            + path(i, field) + ")");
+        }
         return parsed;
     }
 
     private void checkCidrs(List<MeshCluster> clusters) {
         Map<Integer, IpCidr> pods = new LinkedHashMap<>();
         Map<Integer, IpCidr> services = new LinkedHashMap<>();
-        Map<IpCidr, Integer> meshIps = new HashMap<>(); // by address, so 10.1.0.250 and 010.1.0.250 are one
+        Map<IpCidr, Integer> meshIps = new HashMap<>();
         for (int i = 0; i < clusters.size(); i++) {
             MeshCluster c = clusters.get(i);
             if (c.podCidr() == null) {
@@ -262,6 +328,20 @@ public final class Validator {
             if (c.meshIp() == null) {
                 continue;
             }
+            Optional<String> canonical = IpCidr.canonicalForm(c.meshIp());
+            if (canonical.isPresent()) {
+                String why;
+                try {
+                    IpCidr.host(c.meshIp());
+                    why = "";
+                } catch (IllegalArgumentException e) {
+                    why = e.getMessage();
+                }
+                error("MESH_IP_NOT_CANONICAL", c.name(), path(i, "meshIp"), c.name() + ": meshIp " + why
+                                + " (it becomes the load balancer's address and peers' clustermesh.config as written)",
+                        "write " + path(i, "meshIp") + ": " + canonical.get());
+                continue;
+            }
             if (!IpCidr.isAddress(c.meshIp()) || c.meshIp().contains("/")) {
                 error("MESH_IP_INVALID", c.name(), path(i, "meshIp"),
                         c.name() + ": meshIp '" + c.meshIp() + "' is not an IP address",
@@ -282,11 +362,22 @@ public final class Validator {
             }
             checkIpAgainst(i, c, ip, pods, clusters, "pod CIDR");
             checkIpAgainst(i, c, ip, services, clusters, "service CIDR");
+            boolean reserved = false;
             for (IpCidr r : AKS_RESERVED) {
                 if (r.contains(ip)) {
-                    error("MESH_IP_RESERVED", c.name(), path(i, "meshIp"), c.name() + ": meshIp " + c.meshIp() + " lies in " + r + ", which AKS reserves",
+                    reserved = true;
+                    String what = r.equals(AKS_RESERVED.get(0)) ? " (link-local; 169.254.169.254 is Azure's instance metadata service)" : "";
+                    error("MESH_IP_RESERVED", c.name(), path(i, "meshIp"), c.name() + ": meshIp " + c.meshIp() + " lies in " + r + ", which AKS reserves" + what,
                             "choose a free address of the cluster's node subnet");
                 }
+            }
+            if (!reserved && PRIVATE.stream().noneMatch(r -> r.contains(ip))) {
+                String kind = SPECIAL_PURPOSE.entrySet().stream().filter(e -> e.getKey().contains(ip)).findFirst()
+                        .map(e -> "not a private address: it lies in " + e.getKey() + " (" + e.getValue() + ")").orElse("a public address");
+                error("MESH_IP_NOT_PRIVATE", c.name(), path(i, "meshIp"),
+                        c.name() + ": meshIp " + c.meshIp() + " is " + kind + "; the clustermesh-apiserver's internal load balancer "
+                                + "takes a private address of the cluster's subnet",
+                        "choose a free address of the cluster's node subnet in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918)");
             }
             if (!spec.exposure().isLoadBalancer()) {
                 warning("MESH_IP_IGNORED", c.name(), path(i, "meshIp"),

@@ -3,12 +3,16 @@ package io.clustermesh.model;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.text.Normalizer;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An IP network in CIDR notation ({@code 10.10.0.0/16}). IPv4 and IPv6 are parsed; the mesh validation
  * currently rejects IPv6 with a clear finding. Host bits must be zero ({@code 10.10.1.0/16} is refused).
- * Parsing never resolves names.
+ * Parsing never resolves names. One rule for text: only the canonical form is accepted (for IPv4 the dotted quad of
+ * ASCII decimal numbers without leading zeros, {@code /n} likewise, no spaces), so a value that passed validation is
+ * written byte for byte as validated; {@link #canonicalForm(String)} says what to write instead.
  */
 public final class IpCidr {
     private final BigInteger network;
@@ -25,13 +29,22 @@ public final class IpCidr {
     }
 
     /**
-     * Parses {@code a.b.c.d/n} or an IPv6 CIDR.
+     * Parses {@code a.b.c.d/n} or an IPv6 CIDR, written canonically: ASCII digits, no leading zeros (which some tools
+     * read as octal: {@code 010} is 8 to {@code inet_aton}), no spaces. Text that only differs from the canonical form
+     * in such ways ({@code １０.２０.０.０/１６}, {@code 010.020.000.000/16}, {@code " 10.20.0.0/16"}) is refused with the
+     * canonical form in the message (see {@link #canonicalForm(String)}), so that the text validated is the text
+     * written into Helm values, annotations and files.
      *
      * @throws IllegalArgumentException with a message that says what is wrong and how it should look
      */
     public static IpCidr parse(String text) {
         Objects.requireNonNull(text, "cidr");
-        String s = text.trim();
+        refuseNonCanonical(text);
+        return parseStrict(text);
+    }
+
+    private static IpCidr parseStrict(String text) {
+        String s = text;
         int slash = s.indexOf('/');
         if (slash < 0) {
             throw new IllegalArgumentException("'" + text + "' is not a CIDR: expected address/prefix, e.g. 10.10.0.0/16");
@@ -42,13 +55,16 @@ public final class IpCidr {
         BigInteger value = parseAddress(addr, v6, text);
         int bits = v6 ? 128 : 32;
         int prefix;
-        try {
+        if (len.matches("-?[0-9]{1,4}")) {
             prefix = Integer.parseInt(len);
-        } catch (NumberFormatException e) {
+        } else {
             throw new IllegalArgumentException("'" + text + "' has an invalid prefix length '" + len + "': expected 0.." + bits);
         }
         if (prefix < 0 || prefix > bits) {
             throw new IllegalArgumentException("'" + text + "' has prefix length " + prefix + ", outside 0.." + bits);
+        }
+        if (len.length() > 1 && len.charAt(0) == '0') {
+            throw new IllegalArgumentException("'" + text + "' has a prefix length with a leading zero: write /" + prefix);
         }
         BigInteger hostMask = BigInteger.ONE.shiftLeft(bits - prefix).subtract(BigInteger.ONE);
         if (!value.and(hostMask).equals(BigInteger.ZERO)) {
@@ -58,21 +74,116 @@ public final class IpCidr {
         return new IpCidr(value, prefix, v6);
     }
 
-    /** A single address as a /32 (or /128) network. */
+    /** A single address as a /32 (or /128) network; written canonically as for {@link #parse(String)}. */
     public static IpCidr host(String address) {
         Objects.requireNonNull(address, "address");
-        boolean v6 = address.contains(":");
-        return new IpCidr(parseAddress(address.trim(), v6, address), v6 ? 128 : 32, v6);
+        refuseNonCanonical(address);
+        return hostStrict(address);
     }
 
-    /** Whether {@code text} is a literal IPv4 or IPv6 address (no name lookups). */
+    private static IpCidr hostStrict(String address) {
+        boolean v6 = address.contains(":");
+        return new IpCidr(parseAddress(address, v6, address), v6 ? 128 : 32, v6);
+    }
+
+    /** Whether {@code text} is a literal IPv4 or IPv6 address written canonically (no name lookups). */
     public static boolean isAddress(String text) {
+        if (text == null) {
+            return false;
+        }
         try {
             host(text);
             return true;
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /**
+     * The canonical text of an address or CIDR written in a non-canonical but readable way, or empty when
+     * {@code text} is already canonical or not readable at all. Readable means: surrounding spaces (any Unicode
+     * space), digits of any script ({@code ١٠} is 10: {@link Character#digit(int, int)} and
+     * {@link Integer#parseInt(String)} accept them, so a lenient parser would silently take them), full-width
+     * punctuation, and leading zeros, read as decimal. The result is what a message offers as the fix; it is never
+     * used in place of what the user wrote.
+     */
+    public static Optional<String> canonicalForm(String text) {
+        if (text == null) {
+            return Optional.empty();
+        }
+        String s = Normalizer.normalize(text, Normalizer.Form.NFKC).strip();
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            if (cp < 128) {
+                b.append((char) cp);
+            } else if (Character.isDigit(cp)) {
+                b.append((char) ('0' + Character.digit(cp, 10)));
+            } else {
+                return Optional.empty();
+            }
+        }
+        String ascii = b.toString();
+        String canonical;
+        try {
+            if (ascii.contains(":")) {
+                // IPv6 (which validation refuses anyway): only spaces and non-ASCII characters are made canonical
+                canonical = ascii;
+                if (ascii.contains("/")) {
+                    parseStrict(ascii);
+                } else {
+                    hostStrict(ascii);
+                }
+            } else {
+                String[] cidr = ascii.split("/", -1);
+                if (cidr.length > 2) {
+                    return Optional.empty();
+                }
+                String[] octets = cidr[0].split("\\.", -1);
+                StringBuilder c = new StringBuilder();
+                for (int k = 0; k < octets.length; k++) {
+                    c.append(k == 0 ? "" : ".").append(withoutLeadingZeros(octets[k]));
+                }
+                if (cidr.length == 2) {
+                    c.append('/').append(withoutLeadingZeros(cidr[1]));
+                }
+                canonical = c.toString();
+                if (cidr.length == 2) {
+                    parseStrict(canonical);
+                } else {
+                    hostStrict(canonical);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        return canonical.equals(text) ? Optional.empty() : Optional.of(canonical);
+    }
+
+    private static String withoutLeadingZeros(String digits) {
+        if (!digits.matches("[0-9]{2,}") || digits.charAt(0) != '0') {
+            return digits;
+        }
+        String t = digits.replaceFirst("^0+", "");
+        return t.isEmpty() ? "0" : t;
+    }
+
+    /** Throws when the text is a readable but non-canonical form of an address or CIDR, naming the canonical form. */
+    private static void refuseNonCanonical(String text) {
+        Optional<String> canonical = canonicalForm(text);
+        if (canonical.isEmpty()) {
+            return;
+        }
+        String why;
+        if (!text.equals(text.strip()) || text.chars().anyMatch(Character::isSpaceChar)) {
+            why = "spaces around or inside it";
+        } else if (text.chars().anyMatch(c -> c >= 128)) {
+            why = "characters other than ASCII digits, dots and '/'";
+        } else {
+            why = "leading zeros, which some tools read as octal";
+        }
+        throw new IllegalArgumentException("'" + text + "' is not written canonically (" + why + "): write " + canonical.get());
     }
 
     private static BigInteger parseAddress(String addr, boolean v6, String original) {
@@ -83,22 +194,26 @@ public final class IpCidr {
             }
             long v = 0;
             for (String p : parts) {
-                if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) {
+                if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')) {
                     throw new IllegalArgumentException("'" + original + "' is not an IPv4 address: '" + p + "' is not a number 0..255");
                 }
                 int octet = Integer.parseInt(p);
                 if (octet > 255) {
                     throw new IllegalArgumentException("'" + original + "' is not an IPv4 address: " + octet + " is above 255");
                 }
+                if (p.length() > 1 && p.charAt(0) == '0') {
+                    throw new IllegalArgumentException("'" + original + "' is not an IPv4 address: '" + p
+                            + "' has a leading zero, which some tools read as octal");
+                }
                 v = (v << 8) | octet;
             }
             return BigInteger.valueOf(v);
         }
-        if (!addr.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
+        if (!addr.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.')) {
             throw new IllegalArgumentException("'" + original + "' is not an IPv6 address");
         }
         try {
-            // a literal with only hex digits, ':' and '.' is never looked up by InetAddress
+            // a literal with only ASCII hex digits, ':' and '.' is never looked up by InetAddress
             byte[] b = InetAddress.getByName(addr).getAddress();
             if (b.length != 16) {
                 throw new IllegalArgumentException("'" + original + "' is not an IPv6 address");

@@ -23,8 +23,11 @@ class IpCidrTest {
     }
 
     @Test
-    void surroundingBlanksAreIgnoredAndEqualNetworksAreEqual() {
-        assertThat(IpCidr.parse(" 10.10.0.0/16 ")).isEqualTo(IpCidr.parse("10.10.0.0/16"))
+    void surroundingBlanksAreRefusedAndEqualNetworksAreEqual() {
+        // one rule for all addresses: only the canonical text is accepted (it used to be trimmed)
+        assertThatIllegalArgumentException().isThrownBy(() -> IpCidr.parse(" 10.10.0.0/16 "))
+                .withMessage("' 10.10.0.0/16 ' is not written canonically (spaces around or inside it): write 10.10.0.0/16");
+        assertThat(IpCidr.parse("10.10.0.0/16")).isEqualTo(IpCidr.parse("10.10.0.0/16"))
                 .hasSameHashCodeAs(IpCidr.parse("10.10.0.0/16"));
         assertThat(IpCidr.parse("10.10.0.0/16")).isNotEqualTo(IpCidr.parse("10.10.0.0/17"));
     }

@@ -14,33 +14,58 @@ import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.model.RoutingMode;
 import io.clustermesh.model.TunnelProtocol;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
+import io.clustermesh.Mesh;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Reads and writes the {@code kind: Mesh} spec file (DESIGN.md "The spec file") into the same {@link MeshSpec} the
- * builder makes. Unknown fields, wrong types and bad values are {@link Finding}s with their path, all at once —
- * never a stack trace.
+ * builder makes. Unknown fields, wrong types, bad values, duplicate keys and empty sections are {@link Finding}s with
+ * their path; when there are any, the rules of {@link Mesh#validate} on what could be read are reported with them —
+ * all at once, never a stack trace.
+ *
+ * <p>The file is read as YAML 1.2 node tree (SnakeYAML Engine's composer), so a string field keeps the text written
+ * ({@code version: 1.20} is "1.20", not the number 1.2; {@code name: 1e3} is "1e3"); anchors and aliases resolve as
+ * YAML defines them, with at most {@value #MAX_COLLECTION_ALIASES} aliases of lists or mappings (an alias bomb is a
+ * finding); whole numbers are plain decimal.
  */
 public final class MeshSpecYaml {
     public static final String API_VERSION = "clustermesh.io/v1alpha1";
@@ -68,61 +93,196 @@ public final class MeshSpecYaml {
         }
     }
 
+    /** A spec file is a few KiB; anything above this is not a spec (and is not read). */
+    public static final int MAX_BYTES = 1 << 20;
+    /** Aliases of lists or mappings per file: enough for shared cilium options, far from an alias bomb. */
+    public static final int MAX_COLLECTION_ALIASES = 50;
+    private static final Pattern DECIMAL = Pattern.compile("^-?(0|[1-9][0-9]*)$");
+
     private final List<Finding> findings = new ArrayList<>();
     private final Path baseDir;
+    /** Each mapping's fields, read once (an aliased mapping is one node), duplicate keys reported at the first path. */
+    private final Map<MappingNode, Map<String, Node>> fieldsOf = new IdentityHashMap<>();
+    private boolean clustersComplete = true;
 
     private MeshSpecYaml(Path baseDir) {
         this.baseDir = baseDir;
     }
 
-    /** Reads a spec file; relative kubeconfig paths are resolved against the file's directory. */
+    /**
+     * Reads a spec file; relative kubeconfig paths are resolved against the file's directory. The file must be a
+     * regular file (not a directory, device or FIFO) of at most {@link #MAX_BYTES}, checked before anything is read,
+     * in UTF-8 (a byte order mark is skipped).
+     */
     public static Result read(Path file) {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (IOException e) {
+            return unreadable(file, e);
+        }
+        if (attributes.isDirectory()) {
+            return new Result(null, List.of(Finding.error("SPEC_NOT_A_FILE", null, file.toString(),
+                    "the spec file " + file + " is a directory", "give the path of the spec file itself, e.g. " + file.resolve("mesh.yaml"))));
+        }
+        if (!attributes.isRegularFile()) {
+            return new Result(null, List.of(Finding.error("SPEC_NOT_A_FILE", null, file.toString(),
+                    "the spec file " + file + " is not a regular file (a device, FIFO or socket); it is not read",
+                    "save the spec to a regular file and give its path")));
+        }
+        if (attributes.size() > MAX_BYTES) {
+            return tooLarge(file.toString(), attributes.size() + " bytes");
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_BYTES + 1);
+        } catch (IOException e) {
+            return unreadable(file, e);
+        }
+        if (bytes.length > MAX_BYTES) {
+            return tooLarge(file.toString(), "more than " + MAX_BYTES + " bytes");
+        }
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
             return new Result(null, List.of(Finding.error("SPEC_UNREADABLE", null, file.toString(),
-                    "cannot read the spec file " + file + ": " + e.getClass().getSimpleName(),
-                    "check the path and that the file is readable")));
+                    "the spec file " + file + " is not UTF-8 text", "save the spec file as UTF-8")));
         }
         Path dir = file.toAbsolutePath().getParent();
         return new MeshSpecYaml(dir).parseText(text);
     }
 
-    /** Parses spec YAML. */
+    private static Result unreadable(Path file, IOException e) {
+        String why = e instanceof NoSuchFileException ? "there is no such file" : e.getClass().getSimpleName();
+        return new Result(null, List.of(Finding.error("SPEC_UNREADABLE", null, file.toString(),
+                "cannot read the spec file " + file + ": " + why, "check the path and that the file is readable")));
+    }
+
+    private static Result tooLarge(String where, String size) {
+        return new Result(null, List.of(Finding.error("SPEC_TOO_LARGE", null, where,
+                "the spec is " + size + "; a spec file may have at most 1 MiB (" + MAX_BYTES + " bytes)",
+                "check that the path names the mesh spec (a few KiB); a spec that large is not one")));
+    }
+
+    /** Parses spec YAML (at most {@link #MAX_BYTES} characters). */
     public static Result parse(String yaml) {
+        Objects.requireNonNull(yaml, "yaml");
+        if (yaml.length() > MAX_BYTES) {
+            return tooLarge("", yaml.length() + " characters");
+        }
         return new MeshSpecYaml(null).parseText(yaml);
     }
 
-    private Result parseText(String text) {
-        JsonNode root;
+    private Result parseText(String input) {
+        // a byte order mark is allowed at the start of a stream (YAML 1.2 §5.2); CRLF line breaks are line breaks
+        String text = input.startsWith("\uFEFF") ? input.substring(1) : input;
+        LoadSettings settings = LoadSettings.builder().setLabel("spec").setMaxAliasesForCollections(MAX_COLLECTION_ALIASES)
+                .setAllowRecursiveKeys(false).setAllowNonScalarKeys(false).setCodePointLimit(MAX_BYTES + 1).build();
+        List<Node> documents = new ArrayList<>();
         try {
-            root = YAML.readTree(text);
-        } catch (JacksonException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            for (Node document : new Compose(settings).composeAllFromString(text)) {
+                if (!isNull(document) || documents.isEmpty()) {
+                    documents.add(document);
+                }
+                if (documents.size() > 1) {
+                    break;
+                }
+            }
+        } catch (MarkedYamlEngineException e) {
+            String where = e.getProblemMark().map(m -> " at line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1)).orElse("");
             return new Result(null, List.of(Finding.error("SPEC_SYNTAX", null, "", "the spec is not valid YAML" + where + ": "
-                    + e.getOriginalMessage(), "fix the YAML syntax" + where)));
+                    + e.getProblem(), "fix the YAML syntax" + where)));
+        } catch (YamlEngineException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("aliases")) {
+                return new Result(null, List.of(Finding.error("SPEC_TOO_COMPLEX", null, "",
+                        "the spec uses more than " + MAX_COLLECTION_ALIASES + " aliases of lists or mappings (an alias bomb expands "
+                                + "exponentially); it is not expanded",
+                        "write the repeated parts out, or share fewer lists and mappings through anchors")));
+            }
+            return new Result(null, List.of(Finding.error("SPEC_SYNTAX", null, "", "the spec is not valid YAML: " + m, "fix the YAML syntax")));
+        } catch (StackOverflowError e) {
+            return new Result(null, List.of(Finding.error("SPEC_TOO_COMPLEX", null, "", "the spec nests lists or mappings too deeply to be read",
+                    "write the spec as the documented kind: Mesh layout (see samples/specs/article.yaml)")));
         }
-        if (root == null || root.isMissingNode() || root.isNull()) {
+        if (documents.size() > 1) {
+            return new Result(null, List.of(Finding.error("SPEC_MULTIPLE_DOCUMENTS", null, "",
+                    "the spec file holds more than one YAML document (separated by ---); a spec is one kind: Mesh document",
+                    "keep one kind: Mesh document in the file and move the others to files of their own")));
+        }
+        if (documents.isEmpty() || isNull(documents.get(0))) {
             return new Result(null, List.of(Finding.error("SPEC_EMPTY", null, "", "the spec is empty",
                     "write a kind: Mesh document (see samples/specs/article.yaml)")));
         }
-        MeshSpec spec = mesh(root);
-        return new Result(findings.stream().anyMatch(Finding::isError) ? null : spec, findings);
+        MeshSpec spec = mesh(documents.get(0));
+        List<Finding> all = new ArrayList<>(findings);
+        if (spec != null && clustersComplete && findings.stream().anyMatch(Finding::isError)) {
+            // the file has problems of its own, so no spec reaches Mesh.builder(): add the rules that need no I/O on what
+            // could be read, so that one run reports every problem of the file (a file without problems of its own
+            // gives its spec, which build() validates as any spec)
+            for (Finding f : Mesh.validate(spec)) {
+                boolean said = findings.stream().anyMatch(r -> !r.path().isEmpty() && (f.path().equals(r.path())
+                        || f.path().startsWith(r.path() + ".") || f.path().startsWith(r.path() + "[")));
+                if (!said) {
+                    all.add(f);
+                }
+            }
+        }
+        return new Result(all.stream().anyMatch(Finding::isError) ? null : spec, all);
     }
 
     // ---------------------------------------------------------------- reading
 
-    private void unknown(JsonNode node, String path, Set<String> known) {
-        if (node == null || !node.isObject()) {
-            return;
+    private static boolean isNull(Node n) {
+        return n instanceof ScalarNode s && s.getTag().equals(Tag.NULL);
+    }
+
+    /** A mapping's fields by key text; duplicate and non-scalar keys are findings. */
+    private Map<String, Node> fields(MappingNode m, String path) {
+        Map<String, Node> known = fieldsOf.get(m);
+        if (known != null) {
+            return known;
         }
-        for (String f : node.propertyNames()) {
+        Map<String, Node> out = new LinkedHashMap<>();
+        fieldsOf.put(m, out);
+        for (NodeTuple t : m.getValue()) {
+            if (!(t.getKeyNode() instanceof ScalarNode key)) {
+                findings.add(Finding.error("SPEC_WRONG_TYPE", null, path, "a key at " + label(path) + " is a list or mapping",
+                        "write keys as plain names"));
+                continue;
+            }
+            String k = key.getValue();
+            if (out.containsKey(k)) {
+                String line = key.getStartMark().map(mark -> " (line " + (mark.getLine() + 1) + ")").orElse("");
+                findings.add(Finding.error("SPEC_DUPLICATE_KEY", null, join(path, k), "'" + k + "' is given twice at " + label(path) + line
+                        + "; YAML keys must be unique", "keep one '" + k + "' at " + label(path) + " and remove the other"));
+                continue;
+            }
+            out.put(k, t.getValueNode());
+        }
+        return out;
+    }
+
+    private static String join(String path, String field) {
+        return path.isEmpty() ? field : path + "." + field;
+    }
+
+    private static String label(String path) {
+        return path.isEmpty() ? "the top level" : path;
+    }
+
+    private void unknown(Map<String, Node> fields, String path, Set<String> known) {
+        for (String f : fields.keySet()) {
             if (!known.contains(f)) {
                 String suggestion = known.stream().filter(k -> distance(k.toLowerCase(Locale.ROOT), f.toLowerCase(Locale.ROOT)) <= 2)
                         .findFirst().map(k -> "did you mean '" + k + "'? ").orElse("");
-                findings.add(Finding.error("SPEC_UNKNOWN_FIELD", null, path + "." + f, "unknown field '" + f + "' at " + path,
-                        suggestion + "remove it; allowed here: " + String.join(", ", known)));
+                if (f.equals("<<")) {
+                    suggestion = "merge keys (<<) are YAML 1.1, not YAML 1.2: write the fields out; ";
+                }
+                findings.add(Finding.error("SPEC_UNKNOWN_FIELD", null, join(path, f), "unknown field '" + f + "' at " + label(path),
+                        suggestion + "remove it; allowed here: " + String.join(", ", new TreeSet<>(known))));
             }
         }
     }
@@ -145,72 +305,126 @@ public final class MeshSpecYaml {
         return prev[b.length()];
     }
 
-    private boolean object(JsonNode node, String path) {
-        if (node == null || node.isMissingNode() || node.isNull()) {
-            return false;
-        }
-        if (!node.isObject()) {
-            findings.add(Finding.error("SPEC_WRONG_TYPE", null, path, path + " must be a mapping, not " + describe(node),
-                    "write " + path + " as key: value pairs"));
-            return false;
-        }
-        return true;
-    }
-
-    private static String describe(JsonNode n) {
-        if (n.isArray()) return "a list";
-        if (n.isObject()) return "a mapping";
-        if (n.isNumber()) return "the number " + n.asString();
-        if (n.isBoolean()) return "the boolean " + n.asString();
-        return "'" + n.asString() + "'";
-    }
-
-    private String string(JsonNode parent, String field, String path, String cluster) {
-        JsonNode n = parent.get(field);
-        if (n == null || n.isNull()) {
+    /**
+     * The section's fields, or {@code null} when it is absent (no finding), null or empty (a finding naming it: an empty
+     * section is a left-over or a mistake), or not a mapping (a finding).
+     */
+    private Map<String, Node> section(Node node, String path) {
+        if (node == null) {
             return null;
         }
-        if (n.isObject() || n.isArray()) {
+        if (isNull(node) || (node instanceof MappingNode m && m.getValue().isEmpty())) {
+            findings.add(Finding.error("SPEC_EMPTY_SECTION", null, path, path + " is " + (isNull(node) ? "null" : "an empty mapping"),
+                    "give " + path + " its fields, or remove the " + last(path) + ": line"));
+            return null;
+        }
+        if (!(node instanceof MappingNode m)) {
+            findings.add(Finding.error("SPEC_WRONG_TYPE", null, path, path + " must be a mapping, not " + describe(node),
+                    "write " + path + " as key: value pairs"));
+            return null;
+        }
+        return fields(m, path);
+    }
+
+    private static String last(String path) {
+        String p = path.substring(path.lastIndexOf('.') + 1);
+        return p.contains("[") ? p.substring(0, p.indexOf('[')) : p;
+    }
+
+    private static String describe(Node n) {
+        if (n instanceof SequenceNode) return "a list";
+        if (n instanceof MappingNode) return "a mapping";
+        ScalarNode s = (ScalarNode) n;
+        if (s.isPlain() && (s.getTag().equals(Tag.INT) || s.getTag().equals(Tag.FLOAT))) return "the number " + s.getValue();
+        if (s.isPlain() && s.getTag().equals(Tag.BOOL)) return "the boolean " + s.getValue();
+        return "'" + s.getValue() + "'";
+    }
+
+    /** The text as written: {@code version: 1.20} is "1.20", {@code name: 1e3} is "1e3". */
+    private String string(Map<String, Node> parent, String field, String path, String cluster) {
+        Node n = parent.get(field);
+        if (n == null || isNull(n)) {
+            return null;
+        }
+        if (!(n instanceof ScalarNode s)) {
             findings.add(Finding.error("SPEC_WRONG_TYPE", cluster, path + "." + field, path + "." + field + " must be a string, not " + describe(n),
                     "write " + field + " as a single value"));
             return null;
         }
-        return n.asString();
+        return s.getValue();
     }
 
-    private Integer integer(JsonNode parent, String field, String path, String cluster) {
-        JsonNode n = parent.get(field);
-        if (n == null || n.isNull()) {
+    /** A whole number in plain decimal ({@code 010}, {@code 0x1F}, {@code +5} are refused: tools disagree on them). */
+    private Integer integer(Map<String, Node> parent, String field, String path, String cluster, String range) {
+        Node n = parent.get(field);
+        if (n == null || isNull(n)) {
             return null;
         }
-        if (n.isIntegralNumber() && n.canConvertToInt()) {
-            return n.intValue();
+        String where = path + "." + field;
+        if (n instanceof ScalarNode s) {
+            String t = s.getValue();
+            if (DECIMAL.matcher(t).matches()) {
+                BigInteger v = new BigInteger(t);
+                if (v.bitLength() > 31) {
+                    findings.add(Finding.error("SPEC_INVALID_VALUE", cluster, where, where + " " + t + " is out of range",
+                            "write " + field + " as " + range));
+                    return null;
+                }
+                return v.intValue();
+            }
+            String ascii = asciiDigits(t);
+            if (ascii != null && ascii.matches("^[-+]?[0-9]+$")) {
+                String plain = new BigInteger(ascii).toString();
+                findings.add(Finding.error("SPEC_INVALID_VALUE", cluster, where, where + " is written '" + t
+                                + "'; a number must be plain ASCII decimal without sign or leading zeros (YAML 1.1 reads 010 as 8)",
+                        "write " + field + ": " + plain));
+                return null;
+            }
+            if (s.isPlain() && s.getTag().equals(Tag.INT)) {
+                findings.add(Finding.error("SPEC_INVALID_VALUE", cluster, where, where + " is written '" + t + "', not in decimal",
+                        "write " + field + " in decimal as " + range));
+                return null;
+            }
         }
-        if (n.isString() && n.asString().matches("^-?\\d{1,9}$")) {
-            return Integer.parseInt(n.asString());
-        }
-        findings.add(Finding.error("SPEC_WRONG_TYPE", cluster, path + "." + field, path + "." + field + " must be a whole number, not " + describe(n),
+        findings.add(Finding.error("SPEC_WRONG_TYPE", cluster, where, where + " must be a whole number, not " + describe(n),
                 "write " + field + " as a number, e.g. " + field + ": 1"));
         return null;
     }
 
-    private Boolean bool(JsonNode parent, String field, String path) {
-        JsonNode n = parent.get(field);
-        if (n == null || n.isNull()) {
+    /** The text with digits of any script as ASCII digits, or {@code null} if it has other non-ASCII characters. */
+    private static String asciiDigits(String t) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < t.length(); ) {
+            int cp = t.codePointAt(i);
+            i += Character.charCount(cp);
+            if (cp < 128) {
+                b.append((char) cp);
+            } else if (Character.isDigit(cp)) {
+                b.append((char) ('0' + Character.digit(cp, 10)));
+            } else {
+                return null;
+            }
+        }
+        return b.toString();
+    }
+
+    private Boolean bool(Map<String, Node> parent, String field, String path) {
+        Node n = parent.get(field);
+        if (n == null || isNull(n)) {
             return null;
         }
-        if (n.isBoolean()) {
-            return n.booleanValue();
+        if (n instanceof ScalarNode s && (s.getValue().equals("true") || s.getValue().equals("false"))) {
+            return Boolean.parseBoolean(s.getValue());
         }
-        if (n.isString() && (n.asString().equals("true") || n.asString().equals("false"))) {
-            return Boolean.parseBoolean(n.asString());
+        if (n instanceof ScalarNode s && s.isPlain() && s.getTag().equals(Tag.BOOL)) {
+            return Boolean.parseBoolean(s.getValue().toLowerCase(Locale.ROOT));
         }
         findings.add(Finding.error("SPEC_WRONG_TYPE", null, path + "." + field, path + "." + field + " must be true or false, not " + describe(n),
                 "write " + field + ": true or " + field + ": false"));
         return null;
     }
 
-    private <E> E choice(JsonNode parent, String field, String path, String cluster, Function<String, E> parse, String allowed) {
+    private <E> E choice(Map<String, Node> parent, String field, String path, String cluster, Function<String, E> parse, String allowed) {
         String s = string(parent, field, path, cluster);
         if (s == null) {
             return null;
@@ -223,7 +437,7 @@ public final class MeshSpecYaml {
         return v;
     }
 
-    private Duration duration(JsonNode parent, String field, String path) {
+    private Duration duration(Map<String, Node> parent, String field, String path) {
         String s = string(parent, field, path, null);
         if (s == null) {
             return null;
@@ -247,10 +461,13 @@ public final class MeshSpecYaml {
         }
     }
 
-    private MeshSpec mesh(JsonNode root) {
-        if (!object(root, "")) {
+    private MeshSpec mesh(Node rootNode) {
+        if (!(rootNode instanceof MappingNode rootMap)) {
+            findings.add(Finding.error("SPEC_WRONG_TYPE", null, "", "the spec must be a mapping (apiVersion, kind, metadata, spec), not "
+                    + describe(rootNode), "write a kind: Mesh document (see samples/specs/article.yaml)"));
             return null;
         }
+        Map<String, Node> root = fields(rootMap, "");
         unknown(root, "", Set.of("apiVersion", "kind", "metadata", "spec"));
         String apiVersion = string(root, "apiVersion", "", null);
         String kind = string(root, "kind", "", null);
@@ -263,15 +480,16 @@ public final class MeshSpecYaml {
                     "use apiVersion: " + API_VERSION));
         }
         String name = MeshSpec.DEFAULT_NAME;
-        JsonNode metadata = root.get("metadata");
-        if (object(metadata, "metadata")) {
+        Map<String, Node> metadata = section(root.get("metadata"), "metadata");
+        if (metadata != null) {
             unknown(metadata, "metadata", Set.of("name"));
             String n = string(metadata, "name", "metadata", null);
             if (n != null) name = n;
         }
-        JsonNode spec = root.get("spec");
-        if (!object(spec, "spec")) {
-            if (spec == null) {
+        Node specNode = root.get("spec");
+        Map<String, Node> spec = section(specNode, "spec");
+        if (spec == null) {
+            if (specNode == null) {
                 findings.add(Finding.error("SPEC_MISSING_FIELD", null, "spec", "the spec has no 'spec' section",
                         "add spec: with clusters (see samples/specs/article.yaml)"));
             }
@@ -283,17 +501,28 @@ public final class MeshSpecYaml {
         Exposure exposure = exposure(spec.get("exposure"));
         AzureSpec azure = azure(spec.get("azure"));
         List<MeshCluster> clusters = new ArrayList<>();
-        JsonNode list = spec.get("clusters");
-        if (list == null || list.isNull()) {
+        Node list = spec.get("clusters");
+        if (list == null || isNull(list)) {
             findings.add(Finding.error("SPEC_MISSING_FIELD", null, "spec.clusters", "the spec lists no clusters",
                     "add spec.clusters with at least two clusters"));
-        } else if (!list.isArray()) {
+            clustersComplete = false;
+        } else if (!(list instanceof SequenceNode seq)) {
             findings.add(Finding.error("SPEC_WRONG_TYPE", null, "spec.clusters", "spec.clusters must be a list, not " + describe(list),
                     "write each cluster as a list item starting with '- name:'"));
+            clustersComplete = false;
+        } else if (seq.getValue().isEmpty()) {
+            findings.add(Finding.error("SPEC_EMPTY_SECTION", null, "spec.clusters", "spec.clusters is an empty list",
+                    "list the mesh's clusters under spec.clusters, at least two"));
+            clustersComplete = false;
         } else {
-            for (int i = 0; i < list.size(); i++) {
-                MeshCluster c = cluster(list.get(i), "spec.clusters[" + i + "]", cilium);
-                if (c != null) clusters.add(c);
+            List<Node> items = seq.getValue();
+            for (int i = 0; i < items.size(); i++) {
+                MeshCluster c = cluster(items.get(i), "spec.clusters[" + i + "]", cilium == null ? CiliumOptions.defaults() : cilium);
+                if (c != null) {
+                    clusters.add(c);
+                } else {
+                    clustersComplete = false;
+                }
             }
         }
         if (cilium == null || ca == null || exposure == null) {
@@ -302,8 +531,9 @@ public final class MeshSpecYaml {
         return new MeshSpec(name, cilium, ca, exposure, azure, clusters);
     }
 
-    private CiliumOptions cilium(JsonNode n, String path, CiliumOptions base) {
-        if (!object(n, path)) {
+    private CiliumOptions cilium(Node node, String path, CiliumOptions base) {
+        Map<String, Node> n = section(node, path);
+        if (n == null) {
             return base;
         }
         unknown(n, path, Set.of("version", "kubeProxyReplacement", "hubble", "routingMode", "tunnelProtocol", "kvstoremesh",
@@ -323,7 +553,7 @@ public final class MeshSpecYaml {
         if (kvs != null) o = o.kvstoremesh(kvs);
         Encryption enc = choice(n, "encryption", path, null, Encryption::fromValue, "none, wireguard, ipsec");
         if (enc != null) o = o.encryption(enc);
-        Integer max = integer(n, "maxConnectedClusters", path, null);
+        Integer max = integer(n, "maxConnectedClusters", path, null, "255 or 511");
         if (max != null) o = o.maxConnectedClusters(max);
         CertificateMethod cm = choice(n, "certificateMethod", path, null, CertificateMethod::fromValue, "sdk, helm, cronJob, certmanager");
         if (cm != null) o = o.certificateMethod(cm);
@@ -340,9 +570,10 @@ public final class MeshSpecYaml {
         return o;
     }
 
-    private CaStrategy ca(JsonNode n) {
+    private CaStrategy ca(Node node) {
         String path = "spec.ca";
-        if (!object(n, path)) {
+        Map<String, Node> n = section(node, path);
+        if (n == null) {
             return CaStrategy.generate();
         }
         unknown(n, path, Set.of("strategy", "from", "validity", "replaceExisting"));
@@ -373,19 +604,21 @@ public final class MeshSpecYaml {
         return Boolean.TRUE.equals(replace) ? ca.allowReplacingExisting() : ca;
     }
 
-    private Exposure exposure(JsonNode n) {
+    private Exposure exposure(Node node) {
         String path = "spec.exposure";
-        if (!object(n, path)) {
+        Map<String, Node> n = section(node, path);
+        if (n == null) {
             return Exposure.azureInternalLoadBalancer();
         }
         unknown(n, path, Set.of("type"));
         Exposure.Type t = choice(n, "type", path, null, Exposure.Type::fromValue, "azure-internal-lb, load-balancer, node-port");
-        return t == null ? (n.has("type") ? null : Exposure.azureInternalLoadBalancer()) : new Exposure(t);
+        return t == null ? (n.containsKey("type") ? null : Exposure.azureInternalLoadBalancer()) : new Exposure(t);
     }
 
-    private AzureSpec azure(JsonNode n) {
+    private AzureSpec azure(Node node) {
         String path = "spec.azure";
-        if (!object(n, path)) {
+        Map<String, Node> n = section(node, path);
+        if (n == null) {
             return null;
         }
         unknown(n, path, Set.of("subscription", "hub"));
@@ -399,8 +632,9 @@ public final class MeshSpecYaml {
         return new AzureSpec(sub, hub);
     }
 
-    private AzureRef ref(JsonNode n, String path, String cluster) {
-        if (!object(n, path)) {
+    private AzureRef ref(Node node, String path, String cluster) {
+        Map<String, Node> n = section(node, path);
+        if (n == null) {
             return null;
         }
         unknown(n, path, Set.of("resourceGroup", "name"));
@@ -414,8 +648,14 @@ public final class MeshSpecYaml {
         return new AzureRef(rg, name);
     }
 
-    private MeshCluster cluster(JsonNode n, String path, CiliumOptions meshCilium) {
-        if (!object(n, path)) {
+    private MeshCluster cluster(Node node, String path, CiliumOptions meshCilium) {
+        if (node == null || isNull(node) || !(node instanceof MappingNode)) {
+            findings.add(Finding.error("SPEC_WRONG_TYPE", null, path, path + " must be a mapping with the cluster's fields, not "
+                    + (node == null || isNull(node) ? "empty" : describe(node)), "write the cluster as '- name: <name>' followed by its fields"));
+            return null;
+        }
+        Map<String, Node> n = section(node, path);
+        if (n == null) {
             return null;
         }
         unknown(n, path, Set.of("name", "id", "podCidr", "serviceCidr", "apiServer", "meshIp", "kubeContext", "kubeconfig",
@@ -426,7 +666,7 @@ public final class MeshSpecYaml {
                     "add name: <cluster name> (lower case, at most 32 characters)"));
             name = "";
         }
-        Integer id = integer(n, "id", path, name);
+        Integer id = integer(n, "id", path, name, "a cluster id between 1 and 255 (1 and 511 with maxConnectedClusters: 511)");
         MeshCluster c = MeshCluster.named(name).id(id == null ? 0 : id)
                 .podCidr(string(n, "podCidr", path, name))
                 .serviceCidr(string(n, "serviceCidr", path, name))
@@ -450,8 +690,12 @@ public final class MeshSpecYaml {
             findings.add(Finding.error("SPEC_MISSING_FIELD", name, path + ".kubeContext", name + ": a kubeconfig file is given without kubeContext",
                     "add kubeContext: <context name in that file>"));
         }
-        if (n.has("cilium") && !n.get("cilium").isNull()) {
-            c = c.cilium(cilium(n.get("cilium"), path + ".cilium", meshCilium));
+        Node own = n.get("cilium");
+        if (own != null) {
+            CiliumOptions o = cilium(own, path + ".cilium", meshCilium);
+            if (own instanceof MappingNode m && !m.getValue().isEmpty()) {
+                c = c.cilium(o);
+            }
         }
         return c;
     }

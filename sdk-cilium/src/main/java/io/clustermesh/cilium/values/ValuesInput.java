@@ -4,6 +4,7 @@ import io.clustermesh.cilium.ApiserverCertificates;
 import io.clustermesh.model.CertificateMethod;
 import io.clustermesh.model.ChartVersion;
 import io.clustermesh.model.CiliumOptions;
+import io.clustermesh.model.IpCidr;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.spi.PemCredential;
@@ -61,6 +62,28 @@ public record ValuesInput(MeshSpec spec, MeshCluster cluster, List<PeerEndpoint>
         if (cluster.podCidr() == null || cluster.podCidr().isBlank()) {
             throw new IllegalArgumentException(who + ": pod CIDR is unknown (ipam.operator.clusterPoolIPv4PodCIDRList); "
                     + "set it or discover it first: the chart default 10.0.0.0/8 collides across clusters");
+        }
+        // what is written is what was validated: addresses and ranges only in their canonical text (IpCidr.parse)
+        try {
+            IpCidr.parse(cluster.podCidr());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(who + ": pod CIDR (ipam.operator.clusterPoolIPv4PodCIDRList) " + e.getMessage());
+        }
+        if (cluster.meshIp() != null && !IpCidr.isAddress(cluster.meshIp())) {
+            throw new IllegalArgumentException(who + ": meshIp '" + cluster.meshIp() + "' is not an IP address in canonical form"
+                    + IpCidr.canonicalForm(cluster.meshIp()).map(c -> " (write " + c + ")").orElse(""));
+        }
+        if (cluster.apiServer() != null && IpCidr.canonicalForm(cluster.apiServer()).isPresent()) {
+            throw new IllegalArgumentException(who + ": apiServer '" + cluster.apiServer() + "' is an IP address not in canonical form (write "
+                    + IpCidr.canonicalForm(cluster.apiServer()).get() + ")");
+        }
+        for (PeerEndpoint p : peers) {
+            for (String ip : p.ips()) {
+                if (!IpCidr.isAddress(ip)) {
+                    throw new IllegalArgumentException(who + ": peer " + p.name() + " has '" + ip + "', not an IP address in canonical form"
+                            + IpCidr.canonicalForm(ip).map(c -> " (write " + c + ")").orElse(""));
+                }
+            }
         }
         if (options.kubeProxyReplacement() && (cluster.apiServer() == null || cluster.apiServer().isBlank())) {
             throw new IllegalArgumentException(who + ": API server FQDN is unknown (k8sServiceHost), and kube-proxy "

@@ -133,6 +133,38 @@ class BadInputCatalogTest {
         rows.add(spec("mesh IP in a range AKS reserves", "MESH_IP_RESERVED", s -> cluster(s, 1, c -> c.meshIp("192.0.2.10"))));
         rows.add(spec("mesh IP inside the pod CIDR", "MESH_IP_IN_CLUSTER_RANGE", s -> cluster(s, 1, c -> c.meshIp(c.podCidr().replace(".0/", ".9/").split("/")[0]))));
         rows.add(spec("API server given as a URL", "API_SERVER_INVALID", s -> cluster(s, 1, c -> c.apiServer("https://" + c.apiServer() + ":443"))));
+        // --- what was validated is what is written: addresses only in canonical text, the fix names it
+        rows.add(spec("pod CIDR in full-width digits", "CIDR_NOT_CANONICAL", s -> cluster(s, 1, c -> c.podCidr(fullWidth(c.podCidr()))),
+                f -> assertThat(f.remediation()).isEqualTo("write spec.clusters[1].podCidr: 10.2.0.0/16")));
+        rows.add(spec("service CIDR padded with spaces", "CIDR_NOT_CANONICAL", s -> cluster(s, 1, c -> c.serviceCidr(" " + c.serviceCidr() + " ")),
+                f -> assertThat(f.remediation()).isEqualTo("write spec.clusters[1].serviceCidr: 10.0.0.0/16")));
+        rows.add(spec("mesh IP with leading zeros (octal to some tools)", "MESH_IP_NOT_CANONICAL", s -> cluster(s, 1, c -> c.meshIp(zeroPadded(c.meshIp()))),
+                f -> assertThat(f.remediation()).isEqualTo("write spec.clusters[1].meshIp: 172.16.2.250")));
+        rows.add(spec("mesh IP in Arabic-Indic digits", "MESH_IP_NOT_CANONICAL", s -> cluster(s, 1, c -> c.meshIp(arabicIndic(c.meshIp()))),
+                f -> assertThat(f.remediation()).isEqualTo("write spec.clusters[1].meshIp: 172.16.2.250")));
+        rows.add(spec("API server given as an IP with leading zeros", "API_SERVER_INVALID", s -> cluster(s, 1, c -> c.apiServer("010.2.0.4")),
+                f -> assertThat(f.remediation()).contains("10.2.0.4")));
+        // --- address sanity
+        rows.add(spec("public mesh IP", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("8.8.8.8")),
+                f -> assertThat(f.message()).startsWith("cluster2: ").contains("public")));
+        rows.add(spec("mesh IP on loopback", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("127.0.0.1")),
+                f -> assertThat(f.message()).contains("loopback")));
+        rows.add(spec("mesh IP 0.0.0.0", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("0.0.0.0")), f -> { }));
+        rows.add(spec("multicast mesh IP", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("239.1.2.3")),
+                f -> assertThat(f.message()).contains("multicast")));
+        rows.add(spec("broadcast mesh IP", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("255.255.255.255")),
+                f -> assertThat(f.message()).contains("broadcast")));
+        rows.add(spec("mesh IP of Azure's platform DNS 168.63.129.16", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("168.63.129.16")),
+                f -> assertThat(f.message()).contains("Azure platform")));
+        rows.add(spec("mesh IP in the CGNAT range 100.64.0.0/10", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("100.64.2.250")), f -> { }));
+        rows.add(spec("mesh IP of the instance metadata service", "MESH_IP_RESERVED", s -> cluster(s, 1, c -> c.meshIp("169.254.169.254")),
+                f -> assertThat(f.message()).contains("metadata")));
+        rows.add(spec("pod CIDR that is a host route (/32)", "POD_CIDR_TOO_SMALL", s -> cluster(s, 1, c -> c.podCidr("10.2.0.1/32")),
+                f -> assertThat(f.remediation()).contains("/24")));
+        rows.add(spec("multicast pod CIDR", "CIDR_SPECIAL_PURPOSE", s -> cluster(s, 1, c -> c.podCidr("224.2.0.0/16")), f -> { }));
+        rows.add(spec("loopback pod CIDR", "CIDR_SPECIAL_PURPOSE", s -> cluster(s, 1, c -> c.podCidr("127.2.0.0/16")), f -> { }));
+        rows.add(spec("pod CIDR over Azure's 168.63.129.16", "CIDR_SPECIAL_PURPOSE", s -> cluster(s, 1, c -> c.podCidr("168.63.0.0/16")),
+                f -> assertThat(f.message()).contains("168.63.129.16/32")));
         rows.add(spec("no access to a cluster", "CLUSTER_ACCESS_MISSING", s -> cluster(s, 1, c -> c.access(null))));
         rows.add(spec("an Azure cluster without an azure section", "AZURE_SECTION_MISSING", s -> cluster(s, 1, c -> c.access(ClusterAccess.azure("rg-cluster2", "cluster2")))));
         // --- versions and mixed settings
@@ -157,6 +189,42 @@ class BadInputCatalogTest {
         rows.add(yaml("an unknown routing mode", "SPEC_INVALID_VALUE", y -> y.replace("version: 1.16.19", "version: 1.16.19\n    routingMode: bgp")));
         rows.add(yaml("no clusters", "SPEC_MISSING_FIELD", y -> y.substring(0, y.indexOf("  clusters:"))));
         rows.add(yaml("both kubeContext and azure", "SPEC_CONFLICT", y -> y.replace("kubeContext: cluster2", "kubeContext: cluster2\n    azure: {resourceGroup: rg, name: aks}")));
+        rows.add(yaml("an id beyond the int range", "SPEC_INVALID_VALUE", y -> y.replace("id: 2", "id: 99999999999"),
+                f -> assertThat(f.message()).isEqualTo("spec.clusters[1].id 99999999999 is out of range")));
+        rows.add(yaml("an id with a leading zero", "SPEC_INVALID_VALUE", y -> y.replace("id: 2", "id: 02"),
+                f -> assertThat(f.remediation()).isEqualTo("write id: 2")));
+        rows.add(yaml("a key given twice", "SPEC_DUPLICATE_KEY", y -> y.replace("    id: 2\n", "    id: 2\n    id: 3\n"),
+                f -> assertThat(f.path()).isEqualTo("spec.clusters[1].id")));
+        rows.add(yaml("spec: null", "SPEC_EMPTY_SECTION", y -> y.substring(0, y.indexOf("spec:")) + "spec: null\n",
+                f -> assertThat(f.path()).isEqualTo("spec")));
+        rows.add(yaml("clusters: []", "SPEC_EMPTY_SECTION", y -> y.substring(0, y.indexOf("  clusters:")) + "  clusters: []\n",
+                f -> assertThat(f.path()).isEqualTo("spec.clusters")));
+        rows.add(yaml("an empty cilium section", "SPEC_EMPTY_SECTION", y -> y.replace("    version: 1.16.19\n", ""),
+                f -> assertThat(f.path()).isEqualTo("spec.cilium")));
+        rows.add(yaml("two documents in one file", "SPEC_MULTIPLE_DOCUMENTS", y -> y + "---\n" + y, f -> { }));
+        rows.add(yaml("an alias bomb", "SPEC_TOO_COMPLEX", y -> aliasBomb() + y, f -> assertThat(f.message()).contains("aliases")));
+        rows.add(yaml("a misspelt field with overlapping pod CIDRs: both reported", "POD_CIDR_OVERLAP",
+                y -> y.replace("podCidr: 10.2.0.0/16", "podCidr: 10.1.0.0/16").replace("apiServer:", "apiserver:"),
+                f -> assertThat(f.path()).isEqualTo("spec.clusters[1].podCidr")));
+        rows.add(yaml("pod CIDR in full-width digits in the spec file", "CIDR_NOT_CANONICAL",
+                y -> y.replace("podCidr: 10.2.0.0/16", "podCidr: " + fullWidth("10.2.0.0/16")),
+                f -> assertThat(f.remediation()).isEqualTo("write spec.clusters[1].podCidr: 10.2.0.0/16")));
+        rows.add(yaml("mesh IP with leading zeros in the spec file", "MESH_IP_NOT_CANONICAL",
+                y -> y.replace("meshIp: 172.16.2.250", "meshIp: 172.016.002.250"),
+                f -> assertThat(f.remediation()).isEqualTo("write spec.clusters[1].meshIp: 172.16.2.250")));
+        rows.add(yaml("public mesh IP in the spec file", "MESH_IP_NOT_PRIVATE", y -> y.replace("meshIp: 172.16.2.250", "meshIp: 8.8.8.8")));
+        rows.add(yaml("a /32 pod CIDR in the spec file", "POD_CIDR_TOO_SMALL", y -> y.replace("podCidr: 10.2.0.0/16", "podCidr: 10.2.0.1/32")));
+        rows.add(file("a directory as spec file", "SPEC_NOT_A_FILE", t -> t.kubeconfigs, f -> assertThat(f.message()).contains("directory")));
+        rows.add(file("/dev/zero as spec file", "SPEC_NOT_A_FILE", t -> Path.of("/dev/zero"), f -> assertThat(f.message()).contains("not a regular file")));
+        rows.add(file("a spec file of 2 MiB", "SPEC_TOO_LARGE", t -> {
+            try {
+                Path big = Files.createTempFile(t.lab.workDir(), "big", ".yaml");
+                Files.writeString(big, t.baseYaml() + "#" + "x".repeat(2 << 20));
+                return big;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, f -> assertThat(f.message()).contains("1 MiB")));
         // --- what the clusters already run
         rows.add(state("clusters already using different CAs", "CA_MISMATCH", t -> {
             t.seedCa("cluster1", t.caA, true);
@@ -269,6 +337,23 @@ class BadInputCatalogTest {
         Reliability.assertNothingWritten(lab, "planning");
     }
 
+    /** Input that is easy to misread but valid plans as cleanly as the plain file: a BOM, CRLF, aliases. */
+    @Test
+    void aByteOrderMarkCrlfAndAliasesPlanLikeThePlainFile() {
+        Reliability.resetCounts(lab);
+        String y = baseYaml();
+        String aliased = y.replace("  - name: cluster1\n", "  - name: &c1 cluster1\n").replace("    kubeContext: cluster1\n", "    kubeContext: *c1\n");
+        assertThat(aliased).contains("*c1");
+        String anchored = "\uFEFF" + aliased.replace("\n", "\r\n");
+        MeshSpec plain = MeshSpecYaml.parse(y).orThrow();
+        assertThat(MeshSpecYaml.parse(anchored).orThrow()).isEqualTo(plain);
+        try (Mesh mesh = builder(MeshSpecYaml.parse(anchored).orThrow()).build()) {
+            MeshPlan plan = mesh.plan();
+            assertThat(plan.hasErrors()).as(plan.toText()).isFalse();
+        }
+        Reliability.assertNothingWritten(lab, "planning");
+    }
+
     // ------------------------------------------------------------------------------------------------ running a row
 
     private Mesh.Builder builder(MeshSpec spec) {
@@ -318,6 +403,23 @@ class BadInputCatalogTest {
         }, f -> { });
     }
 
+    private static Row spec(String name, String code, UnaryOperator<MeshSpec> change, Consumer<Finding> check) {
+        return new Row(name, code, t -> t.runAsUser(change.apply(t.lab.spec())), check);
+    }
+
+    private static Row yaml(String name, String code, UnaryOperator<String> change, Consumer<Finding> check) {
+        Row r = yaml(name, code, change);
+        return new Row(name, code, r.run(), check);
+    }
+
+    /** A spec file given by path, read as meshctl reads it (MeshSpecYaml.read, then build and plan). */
+    private static Row file(String name, String code, Function<BadInputCatalogTest, Path> path, Consumer<Finding> check) {
+        return new Row(name, code, t -> {
+            MeshSpecYaml.Result r = MeshSpecYaml.read(path.apply(t));
+            return r.ok() ? t.runAsUser(r.spec()) : r.findings();
+        }, check);
+    }
+
     private static Row state(String name, String code, Consumer<BadInputCatalogTest> setUp, UnaryOperator<MeshSpec> change,
                              Consumer<Finding> check) {
         return new Row(name, code, t -> {
@@ -332,6 +434,34 @@ class BadInputCatalogTest {
         List<MeshCluster> cs = new ArrayList<>(s.clusters());
         cs.set(index, change.apply(cs.get(index)));
         return s.withClusters(cs);
+    }
+
+    /** The text in full-width digits, dots and slash (U+FF10.., U+FF0E, U+FF0F). */
+    private static String fullWidth(String text) {
+        StringBuilder b = new StringBuilder();
+        text.chars().forEach(ch -> b.append(Character.isDigit(ch) ? (char) ('\uFF10' + (ch - '0')) : ch == '.' ? '\uFF0E' : ch == '/' ? '\uFF0F' : (char) ch));
+        return b.toString();
+    }
+
+    /** The text in Arabic-Indic digits (U+0660..), dots kept. */
+    private static String arabicIndic(String text) {
+        StringBuilder b = new StringBuilder();
+        text.chars().forEach(ch -> b.append(Character.isDigit(ch) ? (char) ('\u0660' + (ch - '0')) : (char) ch));
+        return b.toString();
+    }
+
+    /** Every octet as three digits: 172.016.002.250. */
+    private static String zeroPadded(String ip) {
+        return String.join(".", java.util.Arrays.stream(ip.split("\\.")).map(o -> String.format("%03d", Integer.parseInt(o))).toList());
+    }
+
+    /** Ten nested anchors of ten aliases each: 10^10 items if expanded. */
+    private static String aliasBomb() {
+        StringBuilder y = new StringBuilder("x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (int i = 1; i < 10; i++) {
+            y.append("x").append(i).append(": &a").append(i).append(" [").append(("*a" + (i - 1) + ", ").repeat(9)).append("*a").append(i - 1).append("]\n");
+        }
+        return y.toString();
     }
 
     private static MeshCluster rename(MeshCluster c, String name) {
