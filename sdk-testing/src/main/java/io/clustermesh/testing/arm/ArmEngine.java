@@ -758,6 +758,16 @@ final class ArmEngine {
     }
 
     boolean remove(String id) {
+        ArmAuthorization.Request auth = ArmAuthorization.parse(id);
+        if (auth != null && auth.name() != null) {
+            List<ArmChange> changes = new ArrayList<>();
+            ArmResponse r;
+            synchronized (lock) {
+                r = authorization.handle("DELETE", auth, null, null, changes, null);
+            }
+            fire(changes);
+            return r.status() == 200;
+        }
         ArmPath p = ArmPath.parse(id);
         List<ArmChange> changes = new ArrayList<>();
         synchronized (lock) {

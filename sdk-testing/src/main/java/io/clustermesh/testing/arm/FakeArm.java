@@ -309,7 +309,7 @@ public final class FakeArm implements AutoCloseable {
         return engine.roleAssignments();
     }
 
-    /** Removes a resource and its children (not counted). */
+    /** Removes a resource and its children, or a role assignment by its id (not counted). */
     public boolean delete(String id) {
         return engine.remove(id);
     }

@@ -302,6 +302,8 @@ class FakeArmTest {
             assertThat(a.get("properties").toString()).contains("principalId=" + principal).contains(FakeArm.NETWORK_CONTRIBUTOR)
                     .contains("scope=" + vnet + "/subnets/snet-aks");
         });
+        assertThat(arm.delete(String.valueOf(arm.roleAssignments().get(0).get("id")))).isTrue();
+        assertThat(arm.roleAssignments()).isEmpty();
     }
 
     private static String enc(String s) {
