@@ -99,8 +99,9 @@ public final class AzureCloudProvider implements CloudProvider {
         // every problem, the Azure checks run here: each needs ARM only, not the credential or the ranges that failed.
         List<Finding> all = new ArrayList<>(d.findings());
         for (Finding f : AzurePreflight.run(arm, d.spec(), cluster -> discovered.get(key(spec, cluster)))) {
+            // discovery and preflight read the managed cluster alike: one failure is reported once
             boolean duplicate = all.stream().anyMatch(g -> g.code().equals(f.code()) && Objects.equals(g.cluster(), f.cluster())
-                    && g.path().equals(f.path()));
+                    && g.path().equals(f.path()) && (!f.code().equals(AzureFindingCodes.CHECKS_SKIPPED) || g.message().equals(f.message())));
             if (!duplicate) {
                 all.add(f);
             }
