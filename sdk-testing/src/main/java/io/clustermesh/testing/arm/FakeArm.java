@@ -319,7 +319,7 @@ public final class FakeArm implements AutoCloseable {
         return engine.ids();
     }
 
-    // --- seeding: the lab topology in the shapes of shared/fixtures/arm -------------------------------------------------
+    // --- seeding: the lab topology in the shapes of Azure's REST API examples -----------------------------------------
 
     public String resourceGroupId(String rg) {
         return "/subscriptions/" + subscription + "/resourceGroups/" + rg;
