@@ -89,7 +89,8 @@ public final class AzureCloudProvider implements CloudProvider {
             return new Discovery(spec, List.of(), Map.of()); // the spec validation reports AZURE_SECTION_MISSING
         }
         ArmSession arm = session(spec.azure().subscription());
-        Discovery d = AzureDiscovery.run(arm, spec, (cluster, ref) -> discovered.put(key(spec, cluster), ref));
+        Map<String, Finding> unreadable = new HashMap<>();
+        Discovery d = AzureDiscovery.run(arm, spec, (cluster, ref) -> discovered.put(key(spec, cluster), ref), unreadable::put);
         boolean discoveryErrors = d.findings().stream().anyMatch(Finding::isError);
         boolean specErrors = Mesh.validate(d.spec()).stream().anyMatch(Finding::isError);
         if (!discoveryErrors && !specErrors) {
@@ -98,7 +99,7 @@ public final class AzureCloudProvider implements CloudProvider {
         // A mesh runs preflight(..) only when discovery and the spec validation found no error. So that one run names
         // every problem, the Azure checks run here: each needs ARM only, not the credential or the ranges that failed.
         List<Finding> all = new ArrayList<>(d.findings());
-        for (Finding f : AzurePreflight.run(arm, d.spec(), cluster -> discovered.get(key(spec, cluster)))) {
+        for (Finding f : AzurePreflight.run(arm, d.spec(), cluster -> discovered.get(key(spec, cluster)), unreadable)) {
             // discovery and preflight read the managed cluster alike: one failure is reported once
             boolean duplicate = all.stream().anyMatch(g -> g.code().equals(f.code()) && Objects.equals(g.cluster(), f.cluster())
                     && g.path().equals(f.path()) && (!f.code().equals(AzureFindingCodes.CHECKS_SKIPPED) || g.message().equals(f.message())));

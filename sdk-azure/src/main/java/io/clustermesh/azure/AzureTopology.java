@@ -409,7 +409,15 @@ public final class AzureTopology {
             try {
                 check = roles.check(subnetId, principal);
             } catch (RuntimeException e) {
-                throw ArmErrors.exception(e, c.meshName(), "reading the role assignments of " + principal + " on", subnetId);
+                // reading roles is not what provisioning is for: say what is unknown and go on
+                ArmFailure f = ArmFailure.of(e);
+                findings.add(new Finding(AzureFindingCodes.SUBNET_ROLE_UNVERIFIED, Severity.WARNING, c.meshName(), subnetId,
+                        c.meshName() + ": the role assignments on " + subnetId + " could not be read (ARM answered " + f.summary()
+                                + (f.deniedAction() == null ? "" : ", missing " + f.deniedAction()) + "), so whether " + identity.describe()
+                                + " may join the subnet was neither checked nor granted",
+                        "make sure it holds Network Contributor on the subnet: " + SubnetRoles.azCommand(principal, subnetId)));
+                LOG.warn("{}: could not read the role assignments on {}: {}", c.meshName(), subnetId, f.summary());
+                return;
             }
             if (check.granted()) {
                 record(subnetId + "#" + principal, type, Action.UNCHANGED, String.join(", ", check.via()));

@@ -39,6 +39,15 @@ public final class AzureDiscovery {
 
     /** @param remember called with each cluster whose access was replaced, so preflight still knows its Azure resource */
     public static Discovery run(ArmSession arm, MeshSpec spec, BiConsumer<String, AzureRef> remember) {
+        return run(arm, spec, remember, (cluster, finding) -> { });
+    }
+
+    /**
+     * @param remember   called with each cluster whose access was replaced, so preflight still knows its Azure resource
+     * @param unreadable called with each cluster whose managed cluster could not be read, and the finding saying why
+     */
+    public static Discovery run(ArmSession arm, MeshSpec spec, BiConsumer<String, AzureRef> remember,
+                                BiConsumer<String, Finding> unreadable) {
         List<MeshCluster> out = new ArrayList<>();
         List<Finding> findings = new ArrayList<>();
         Map<String, String> notes = new LinkedHashMap<>();
@@ -48,13 +57,14 @@ public final class AzureDiscovery {
                 out.add(c);
                 continue;
             }
-            out.add(discover(arm, i, c, c.access().azureRef().get(), findings, notes, remember));
+            out.add(discover(arm, i, c, c.access().azureRef().get(), findings, notes, remember, unreadable));
         }
         return new Discovery(spec.withClusters(out), findings, notes);
     }
 
     private static MeshCluster discover(ArmSession arm, int index, MeshCluster c, AzureRef ref, List<Finding> findings,
-                                        Map<String, String> notes, BiConsumer<String, AzureRef> remember) {
+                                        Map<String, String> notes, BiConsumer<String, AzureRef> remember,
+                                        BiConsumer<String, Finding> unreadable) {
         String name = c.name();
         String id = ArmPaths.managedCluster(arm.subscription(), ref.resourceGroup(), ref.name());
         AksFacts a;
@@ -66,6 +76,7 @@ public final class AzureDiscovery {
                     "create the AKS cluster or correct spec.clusters[" + index + "].azure (resourceGroup " + ref.resourceGroup()
                             + ", name " + ref.name() + ")");
             findings.add(f);
+            unreadable.accept(name, f);
             findings.add(AzurePreflight.skippedFinding(name, id, "the pod CIDR, service CIDR and API server AKS reports, the user credentials, and "
                     + IN_CLUSTER_CHECKS, "they need the managed cluster " + id + ", which could not be read", f.code()));
             return c;

@@ -40,6 +40,9 @@ public final class AzurePreflight {
     /** Name of the load balancer AKS creates for internal LoadBalancer Services. */
     public static final String AKS_INTERNAL_LB = "kubernetes-internal";
 
+    private static final String CLUSTER_CHECKS = "the cluster's network plugin and dataplane, provisioning state, kube-proxy configuration, "
+            + "load balancer SKU, subnet and VNet, hub connection, the cluster identity's role on the subnet and the mesh IP";
+
     private final ArmSession arm;
     private final MeshSpec spec;
     private final Function<String, AzureRef> refOf;
@@ -47,6 +50,7 @@ public final class AzurePreflight {
     private final List<Finding> findings = new ArrayList<>();
     /** The spec names a hub that could not be read: connectivity through it is unknown, not missing. */
     private boolean hubUnknown;
+    private Map<String, Finding> unreadable = Map.of();
 
     private AzurePreflight(ArmSession arm, MeshSpec spec, Function<String, AzureRef> refOf) {
         this.arm = arm;
@@ -57,7 +61,17 @@ public final class AzurePreflight {
 
     /** @param refOf the Azure managed cluster of a cluster whose access was replaced by kubeconfig content in discovery */
     public static List<Finding> run(ArmSession arm, MeshSpec spec, Function<String, AzureRef> refOf) {
+        return run(arm, spec, refOf, Map.of());
+    }
+
+    /**
+     * @param refOf      the Azure managed cluster of a cluster whose access was replaced by kubeconfig content in discovery
+     * @param unreadable clusters whose managed cluster discovery could not read, with the finding it reported: not read
+     *                   again (a throttled or forbidden read would only fail again, after as many retries)
+     */
+    public static List<Finding> run(ArmSession arm, MeshSpec spec, Function<String, AzureRef> refOf, Map<String, Finding> unreadable) {
         AzurePreflight p = new AzurePreflight(arm, spec, refOf);
+        p.unreadable = unreadable;
         p.run();
         return List.copyOf(p.findings);
     }
@@ -95,6 +109,12 @@ public final class AzurePreflight {
             states.add(st);
             AzureRef ref = refOf(c);
             if (ref == null) {
+                continue;
+            }
+            Finding known = unreadable.get(c.name());
+            if (known != null) {
+                skipped(c.name(), known.path(), CLUSTER_CHECKS, "they need the managed cluster " + known.path() + ", which could not be read",
+                        known.code());
                 continue;
             }
             readCluster(st, ref);
@@ -232,9 +252,7 @@ public final class AzurePreflight {
             findings.add(ArmErrors.finding(ArmFailure.of(e), name, aksId, "read the managed cluster", AzureFindingCodes.CLUSTER_NOT_FOUND,
                     "create the AKS cluster or correct spec.clusters[" + st.index + "].azure (resourceGroup " + ref.resourceGroup()
                             + ", name " + ref.name() + ")"));
-            skipped(name, aksId, "the cluster's network plugin and dataplane, provisioning state, kube-proxy configuration, load balancer SKU, "
-                            + "subnet and VNet, hub connection, the cluster identity's role on the subnet and the mesh IP",
-                    "they need the managed cluster " + aksId + ", which could not be read", lastCode());
+            skipped(name, aksId, CLUSTER_CHECKS, "they need the managed cluster " + aksId + ", which could not be read", lastCode());
             return;
         }
         AksFacts a = st.aks;
