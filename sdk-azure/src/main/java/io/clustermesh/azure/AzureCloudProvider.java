@@ -5,6 +5,7 @@ import com.azure.core.http.HttpClient;
 import com.azure.core.management.AzureEnvironment;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import io.clustermesh.Finding;
+import io.clustermesh.Mesh;
 import io.clustermesh.MeshClock;
 import io.clustermesh.RetryPolicy;
 import io.clustermesh.azure.internal.ArmSession;
@@ -13,12 +14,14 @@ import io.clustermesh.azure.internal.AzureDiscovery;
 import io.clustermesh.azure.internal.AzurePreflight;
 import io.clustermesh.model.AzureRef;
 import io.clustermesh.model.ClusterAccess;
+import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.spi.CloudProvider;
 import io.clustermesh.spi.Discovery;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,9 +89,38 @@ public final class AzureCloudProvider implements CloudProvider {
             return new Discovery(spec, List.of(), Map.of()); // the spec validation reports AZURE_SECTION_MISSING
         }
         ArmSession arm = session(spec.azure().subscription());
-        return AzureDiscovery.run(arm, spec, (cluster, ref) -> discovered.put(key(spec, cluster), ref));
+        Map<String, Finding> unreadable = new HashMap<>();
+        Discovery d = AzureDiscovery.run(arm, spec, (cluster, ref) -> discovered.put(key(spec, cluster), ref), unreadable::put);
+        boolean discoveryErrors = d.findings().stream().anyMatch(Finding::isError);
+        boolean specErrors = Mesh.validate(d.spec()).stream().anyMatch(Finding::isError);
+        if (!discoveryErrors && !specErrors) {
+            return d; // the mesh runs preflight(..) next
+        }
+        // A mesh runs preflight(..) only when discovery and the spec validation found no error. So that one run names
+        // every problem, the Azure checks run here: each needs ARM only, not the credential or the ranges that failed.
+        List<Finding> all = new ArrayList<>(d.findings());
+        for (Finding f : AzurePreflight.run(arm, d.spec(), cluster -> discovered.get(key(spec, cluster)), unreadable)) {
+            // discovery and preflight read the managed cluster alike: one failure is reported once
+            boolean duplicate = all.stream().anyMatch(g -> g.code().equals(f.code()) && Objects.equals(g.cluster(), f.cluster())
+                    && g.path().equals(f.path()) && (!f.code().equals(AzureFindingCodes.CHECKS_SKIPPED) || g.message().equals(f.message())));
+            if (!duplicate) {
+                all.add(f);
+            }
+        }
+        List<String> reachable = d.spec().clusters().stream()
+                .filter(c -> c.access() != null && c.access().kind() != ClusterAccess.Kind.AZURE).map(MeshCluster::name).toList();
+        if (!reachable.isEmpty()) {
+            all.add(AzurePreflight.skippedFinding(null, "spec.clusters", AzureDiscovery.IN_CLUSTER_CHECKS + " of " + String.join(", ", reachable),
+                    "a plan reads the clusters only once discovery, the spec and the Azure preflight report no error", null));
+        }
+        return new Discovery(d.spec(), all, d.notes());
     }
 
+    /**
+     * {@inheritDoc} Every check whose input could be read runs; an {@code AZURE_CHECKS_SKIPPED} finding names the
+     * checks a failed read kept from running. When {@link #discover} already found errors, these checks ran there
+     * (a mesh does not call this method then), so that one run reports everything.
+     */
     @Override
     public List<Finding> preflight(MeshSpec spec) {
         Objects.requireNonNull(spec, "spec");

@@ -15,6 +15,11 @@ public final class AzureFindingCodes {
     public static final String ARM_UNAVAILABLE = "AZURE_ARM_UNAVAILABLE";
     /** Any other ARM error while reading. */
     public static final String ARM_ERROR = "AZURE_ARM_ERROR";
+    /**
+     * INFO: checks that were not run because an input they need failed (a credential, the managed cluster, the hub,
+     * the VNet) or because errors were found before the clusters are read; the message lists them and says why.
+     */
+    public static final String CHECKS_SKIPPED = "AZURE_CHECKS_SKIPPED";
 
     // ----- clusters
     /** The managed cluster named by {@code azure: {resourceGroup, name}} does not exist. */
@@ -25,6 +30,8 @@ public final class AzureFindingCodes {
     public static final String NETWORK_PLUGIN = "AZURE_NETWORK_PLUGIN";
     /** The dataplane is Azure-managed Cilium, which cannot join a self-managed mesh. */
     public static final String DATAPLANE_CILIUM = "AZURE_DATAPLANE_CILIUM";
+    /** The cluster uses the Basic load balancer SKU (retired by Azure on 30 September 2025); AKS needs Standard. */
+    public static final String LOAD_BALANCER_BASIC = "AZURE_LOAD_BALANCER_BASIC";
     /** ARM reports kube-proxy enabled ({@code networkProfile.kubeProxyConfig.enabled: true}). */
     public static final String KUBE_PROXY_ENABLED = "AZURE_KUBE_PROXY_ENABLED";
     /** ARM's read-back of {@code kubeProxyConfig} is absent or {@code {}}: the in-cluster DaemonSet check decides. */
@@ -75,10 +82,27 @@ public final class AzureFindingCodes {
     public static final String MESH_IP_ASSIGNED = "AZURE_MESH_IP_ASSIGNED";
     /** No {@code meshIp}: a free subnet address is suggested so the mesh converges in one pass. */
     public static final String MESH_IP_SUGGESTED = "AZURE_MESH_IP_SUGGESTED";
+    /**
+     * The cluster identity holds no role on its subnet (or a parent scope) that allows
+     * {@code Microsoft.Network/virtualNetworks/subnets/join/action} and {@code .../subnets/read}: AKS cannot create
+     * the clustermesh-apiserver's internal load balancer there. The remediation is the {@code az role assignment
+     * create} that grants Network Contributor on the subnet.
+     */
+    public static final String SUBNET_ROLE_MISSING = "AZURE_SUBNET_ROLE_MISSING";
+    /**
+     * WARNING: the cluster identity's role on its subnet could not be checked (a service principal whose object id
+     * the payload does not give, or the role assignments could not be read); the remediation says how to check.
+     */
+    public static final String SUBNET_ROLE_UNVERIFIED = "AZURE_SUBNET_ROLE_UNVERIFIED";
+    /**
+     * Provisioning could not grant Network Contributor on the subnet (403 on the role assignment PUT): the message
+     * says which identity was refused, the remediation who must grant what ({@link ProvisionResult#findings()}).
+     */
+    public static final String SUBNET_ROLE_DENIED = "AZURE_SUBNET_ROLE_DENIED";
     /** The subnet has no free address left for the clustermesh-apiserver's internal LB. */
     public static final String SUBNET_FULL = "AZURE_SUBNET_FULL";
     /** An {@link AzureLabTopology} is inconsistent (names, ids, prefixes); found before anything is written. */
     public static final String TOPOLOGY_INVALID = "AZURE_TOPOLOGY_INVALID";
-    /** INFO: the ports that must be open between all node subnets (DOMAIN.md §8). */
+    /** INFO: the ports that must be open between all node subnets (docs/findings.md). */
     public static final String PORTS_REQUIRED = "AZURE_PORTS_REQUIRED";
 }

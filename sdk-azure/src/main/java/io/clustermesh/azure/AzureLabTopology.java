@@ -14,7 +14,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The hub-and-spoke topology a mesh runs on, as {@link AzureTopology} builds it (DOMAIN.md §1.1–§1.3): a Standard
+ * The hub-and-spoke topology a mesh runs on, as {@link AzureTopology} builds it: a Standard
  * Virtual WAN with one hub, one spoke VNet with one subnet per cluster, each connected to the hub, and in each
  * subnet a BYOCNI AKS cluster ({@code networkPlugin: none}) with its own pod CIDR and kube-proxy disabled.
  * {@link #article(String, String)} is the lab of the article the SDK automates.

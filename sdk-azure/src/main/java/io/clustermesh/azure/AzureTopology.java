@@ -23,6 +23,7 @@ import io.clustermesh.Finding;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshConflictException;
 import io.clustermesh.MeshPreconditionException;
+import io.clustermesh.Severity;
 import io.clustermesh.azure.ProvisionResult.Action;
 import io.clustermesh.azure.ProvisionResult.ResourceChange;
 import io.clustermesh.azure.internal.AksFacts;
@@ -32,6 +33,8 @@ import io.clustermesh.azure.internal.ArmJson;
 import io.clustermesh.azure.internal.ArmPaths;
 import io.clustermesh.azure.internal.ArmSession;
 import io.clustermesh.azure.internal.AzurePreflight;
+import io.clustermesh.azure.internal.ClusterIdentity;
+import io.clustermesh.azure.internal.SubnetRoles;
 import io.clustermesh.azure.internal.SubnetAddresses;
 import io.clustermesh.azure.internal.SubnetUsage;
 import io.clustermesh.azure.internal.VnetFacts;
@@ -56,14 +59,17 @@ import java.util.function.Supplier;
  * Builds an {@link AzureLabTopology} in Azure, create-or-update and idempotent: every resource is read first and
  * written only when missing or different, so a second run over the same topology issues no PUT at all. Order:
  * resource groups, Standard Virtual WAN, hub, spoke VNets and subnets, hub connections, BYOCNI AKS clusters (started
- * together, awaited together), kube-proxy disabled through the preview api-version and verified, then a fixed mesh IP
- * per cluster (the topology's, or the highest free address of its subnet). Virtual WAN, hub and hub connections go
+ * together, awaited together), each cluster identity's role on its subnet, kube-proxy disabled through the preview
+ * api-version and verified, then a fixed mesh IP per cluster (the topology's, or the highest free address of its subnet). Virtual WAN, hub and hub connections go
  * through {@code NetworkManager.serviceClient()} (the fluent API has none). Long operations are polled through the
  * provider's clock, honouring {@code Retry-After}.
  *
- * <p>What the SDK does not do: role assignments. A cluster created by a raw ARM PUT gets no role on its subnet; the
- * notes name the {@code az role assignment} each cluster identity needs (Network Contributor on its subnet, for the
- * internal load balancer of the clustermesh-apiserver).
+ * <p>Role assignments: a cluster created by an ARM PUT gets no role on its subnet (unlike {@code az aks create}), but
+ * its identity must place the clustermesh-apiserver's internal load balancer there. After the clusters, each cluster
+ * identity that holds no role allowing {@code subnets/join/action} and {@code subnets/read} on its subnet (or a parent
+ * scope) is granted Network Contributor on the subnet, under a name derived from scope, principal and role, so a
+ * second run finds it and writes nothing. When the SDK's identity may not grant roles (403), the run goes on and
+ * {@link ProvisionResult#findings()} says who must grant what ({@code AZURE_SUBNET_ROLE_DENIED}).
  */
 public final class AzureTopology {
     private static final Logger LOG = LoggerFactory.getLogger(AzureTopology.class);
@@ -104,6 +110,7 @@ public final class AzureTopology {
         final String sub;
         final List<ResourceChange> changes = new ArrayList<>();
         final Map<String, String> notes = new LinkedHashMap<>();
+        final List<Finding> findings = new ArrayList<>();
 
         Run(ArmSession arm, AzureLabTopology t) {
             this.arm = arm;
@@ -124,6 +131,10 @@ public final class AzureTopology {
             }
             hubConnections();
             List<ManagedClusterInner> clusters = clusters(subnetIds);
+            SubnetRoles roles = new SubnetRoles(arm);
+            for (int i = 0; i < t.spokes().size(); i++) {
+                subnetRole(roles, t.spokes().get(i), clusters.get(i), subnetIds.get(i));
+            }
             List<ProvisionResult.Cluster> out = new ArrayList<>();
             Set<String> taken = new HashSet<>();
             for (int i = 0; i < t.spokes().size(); i++) {
@@ -133,7 +144,7 @@ public final class AzureTopology {
             }
             LOG.info("Azure topology: {} written, {} unchanged (hub {})", changes.stream().filter(c -> c.action() != Action.UNCHANGED).count(),
                     changes.stream().filter(c -> c.action() == Action.UNCHANGED).count(), hubId);
-            return new ProvisionResult(t.azureSpec(), changes, out, notes);
+            return new ProvisionResult(t.azureSpec(), changes, out, notes, findings);
         }
 
         private void record(String id, String type, Action action, String detail) {
@@ -335,11 +346,6 @@ public final class AzureTopology {
                 }
                 result.set(e.getKey(), done);
                 record(id, "managedCluster", Action.CREATED, "networkPlugin none, pod CIDR " + c.podCidr() + ", system pool in " + subnetIds.get(e.getKey()));
-                String principal = done.identity() == null ? null : done.identity().principalId();
-                notes.put(c.meshName() + ".roleAssignment", "grant Network Contributor on " + subnetIds.get(e.getKey())
-                        + " to the cluster identity" + (principal == null ? "" : " " + principal)
-                        + " (az role assignment create --role \"Network Contributor\" --assignee-object-id <principal> --scope <subnet>), "
-                        + "so AKS can create the clustermesh-apiserver's internal load balancer in the subnet");
             }
             return result;
         }
@@ -380,6 +386,66 @@ public final class AzureTopology {
                         + String.join(", ", diffs) + "; these cannot be changed in place",
                         "use the cluster's values in the topology, or delete the cluster and run again", false, null, null);
             }
+        }
+
+        // ---------------------------------------------------------------------------------------- subnet role
+
+        /** Network Contributor on the subnet for the cluster identity, unless a role it holds already allows joining it. */
+        void subnetRole(SubnetRoles roles, AzureLabTopology.Spoke s, ManagedClusterInner aks, String subnetId) {
+            AzureLabTopology.Cluster c = s.cluster();
+            String aksId = ArmPaths.managedCluster(sub, s.resourceGroup(), c.name());
+            ClusterIdentity identity = ClusterIdentity.of(aks);
+            String type = "roleAssignment";
+            if (identity.principalId() == null) {
+                String assignee = identity.assignee() != null ? identity.assignee() : "<the cluster identity>";
+                findings.add(new Finding(AzureFindingCodes.SUBNET_ROLE_UNVERIFIED, Severity.WARNING, c.meshName(), subnetId,
+                        c.meshName() + ": " + aksId + " reports no principal id for " + identity.describe()
+                                + ", so its role on subnet " + subnetId + " was neither checked nor granted",
+                        SubnetRoles.azCommand(assignee, subnetId)));
+                return;
+            }
+            String principal = identity.principalId();
+            SubnetRoles.Check check;
+            try {
+                check = roles.check(subnetId, principal);
+            } catch (RuntimeException e) {
+                // reading roles is not what provisioning is for: say what is unknown and go on
+                ArmFailure f = ArmFailure.of(e);
+                findings.add(new Finding(AzureFindingCodes.SUBNET_ROLE_UNVERIFIED, Severity.WARNING, c.meshName(), subnetId,
+                        c.meshName() + ": the role assignments on " + subnetId + " could not be read (ARM answered " + f.summary()
+                                + (f.deniedAction() == null ? "" : ", missing " + f.deniedAction()) + "), so whether " + identity.describe()
+                                + " may join the subnet was neither checked nor granted",
+                        "make sure it holds Network Contributor on the subnet: " + SubnetRoles.azCommand(principal, subnetId)));
+                LOG.warn("{}: could not read the role assignments on {}: {}", c.meshName(), subnetId, f.summary());
+                return;
+            }
+            if (check.granted()) {
+                record(subnetId + "#" + principal, type, Action.UNCHANGED, String.join(", ", check.via()));
+                return;
+            }
+            try {
+                String id = roles.grantNetworkContributor(subnetId, principal);
+                record(id, type, Action.CREATED, "Network Contributor for " + identity.describe());
+            } catch (RuntimeException e) {
+                ArmFailure f = ArmFailure.of(e);
+                if (!f.forbidden()) {
+                    throw ArmErrors.exception(e, c.meshName(), "granting Network Contributor to " + principal + " on", subnetId);
+                }
+                String caller = f.message() == null ? null : callerOf(f.message());
+                findings.add(new Finding(AzureFindingCodes.SUBNET_ROLE_DENIED, Severity.ERROR, c.meshName(), subnetId,
+                        c.meshName() + ": the identity this SDK runs as" + (caller == null ? "" : " (object id " + caller + ")")
+                                + " may not grant roles on " + subnetId + " (ARM answered " + f.summary()
+                                + (f.deniedAction() == null ? "" : ", missing " + f.deniedAction()) + "), so " + identity.describe()
+                                + " did not get Network Contributor on its subnet, which AKS needs to create the clustermesh-apiserver's internal load balancer",
+                        "someone who holds Owner, User Access Administrator or Role Based Access Control Administrator on the subnet (or its VNet, resource group "
+                                + "or subscription) must run: " + SubnetRoles.azCommand(principal, subnetId)));
+                LOG.warn("{}: may not grant Network Contributor on {} to {}: {}", c.meshName(), subnetId, principal, f.summary());
+            }
+        }
+
+        private static String callerOf(String message) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("object id '([^']+)'").matcher(message);
+            return m.find() ? m.group(1) : null;
         }
 
         // ---------------------------------------------------------------------------------------- kube-proxy

@@ -1,5 +1,6 @@
 package io.clustermesh.azure;
 
+import io.clustermesh.Finding;
 import io.clustermesh.model.AzureRef;
 import io.clustermesh.model.AzureSpec;
 import io.clustermesh.model.ClusterAccess;
@@ -15,15 +16,29 @@ import java.util.Objects;
  * @param azure    the mesh's {@code azure} section for the topology
  * @param changes  every resource looked at, in order, with what was done to it
  * @param clusters the clusters, ready to become mesh clusters
- * @param notes    where values came from and what is left to the user (e.g. role assignments), keyed like plan notes
+ * @param notes    where values came from and what is left to the user, keyed like plan notes
+ * @param findings what provisioning could not do and who must do it (e.g. {@code AZURE_SUBNET_ROLE_DENIED}: the SDK's
+ *                 identity may not grant the cluster identity its role on the subnet); empty when all was done
  */
-public record ProvisionResult(AzureSpec azure, List<ResourceChange> changes, List<Cluster> clusters, Map<String, String> notes) {
+public record ProvisionResult(AzureSpec azure, List<ResourceChange> changes, List<Cluster> clusters, Map<String, String> notes,
+                              List<Finding> findings) {
 
     public ProvisionResult {
         Objects.requireNonNull(azure, "azure");
         changes = List.copyOf(changes);
         clusters = List.copyOf(clusters);
         notes = Map.copyOf(notes);
+        findings = List.copyOf(findings == null ? List.of() : findings);
+    }
+
+    /** A result without findings. */
+    public ProvisionResult(AzureSpec azure, List<ResourceChange> changes, List<Cluster> clusters, Map<String, String> notes) {
+        this(azure, changes, clusters, notes, List.of());
+    }
+
+    /** Whether something is left that blocks the mesh (a finding of severity ERROR). */
+    public boolean hasErrors() {
+        return findings.stream().anyMatch(Finding::isError);
     }
 
     /** One resource and what was done to it. */

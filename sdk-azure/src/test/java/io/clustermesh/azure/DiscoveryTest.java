@@ -87,13 +87,17 @@ class DiscoveryTest {
     void aMissingClusterIsAFindingNotAnException() {
         arm.delete(Lab.aksId(2));
         Discovery d = azure.discover(Lab.spec(2));
-        assertThat(d.findings()).singleElement().satisfies(f -> {
+        // with an error, discovery also runs the Azure checks (a mesh would not call preflight): only this one error
+        assertThat(d.findings()).filteredOn(Finding::isError).singleElement().satisfies(f -> {
             assertThat(f.code()).isEqualTo(AzureFindingCodes.CLUSTER_NOT_FOUND);
             assertThat(f.cluster()).isEqualTo("cluster2");
             assertThat(f.path()).isEqualTo(Lab.aksId(2));
             assertThat(f.message()).contains(Lab.aksId(2)).contains("404");
             assertThat(f.remediation()).contains("spec.clusters[1].azure");
         });
+        assertThat(d.findings()).filteredOn(f -> f.code().equals(AzureFindingCodes.CHECKS_SKIPPED) && "cluster2".equals(f.cluster()))
+                .isNotEmpty().allSatisfy(f -> assertThat(f.message()).contains("could not be read").contains(Lab.aksId(2)));
+        assertThat(d.findings()).extracting(Finding::code).contains(AzureFindingCodes.PORTS_REQUIRED, AzureFindingCodes.MESH_IP_SUGGESTED);
         assertThat(d.spec().clusters().get(1).access().kind()).isEqualTo(ClusterAccess.Kind.AZURE);
         assertThat(d.spec().clusters().get(0).access().kind()).isEqualTo(ClusterAccess.Kind.KUBECONFIG);
     }
@@ -114,7 +118,7 @@ class DiscoveryTest {
     void theLegacyAzureAuthProviderIsAnError() {
         arm.registerKubeconfig(Lab.rg(1), Lab.aks(1), KubeconfigSamples.authProvider(Lab.aks(1)));
         Discovery d = azure.discover(Lab.spec(2));
-        assertThat(d.findings()).extracting(Finding::code).containsExactly(AzureFindingCodes.KUBECONFIG_AUTH_PROVIDER);
+        assertThat(d.findings()).filteredOn(Finding::isError).extracting(Finding::code).containsExactly(AzureFindingCodes.KUBECONFIG_AUTH_PROVIDER);
         assertThat(d.spec().clusters().get(0).access().kind()).isEqualTo(ClusterAccess.Kind.AZURE);
     }
 
@@ -129,20 +133,25 @@ class DiscoveryTest {
         arm.registerKubeconfig(Lab.rg(1), Lab.aks(1), decoded);
 
         Discovery d = azure.discover(Lab.spec(2));
-        assertThat(d.findings()).singleElement().satisfies(f -> {
+        assertThat(d.findings()).filteredOn(Finding::isError).singleElement().satisfies(f -> {
             assertThat(f.code()).isEqualTo(AzureFindingCodes.KUBECONFIG_INVALID);
             assertThat(f.severity()).isEqualTo(Severity.ERROR);
             assertThat(f.path()).isEqualTo(Lab.aksId(1));
             assertThat(f.message()).contains("not a kubeconfig").doesNotContain(decoded);
         });
         assertThat(d.spec().clusters().get(0).access().kind()).isEqualTo(ClusterAccess.Kind.AZURE);
+        assertThat(d.findings()).filteredOn(f -> f.code().equals(AzureFindingCodes.CHECKS_SKIPPED) && "cluster1".equals(f.cluster()))
+                .singleElement().satisfies(f -> {
+                    assertThat(f.message()).contains("in-cluster checks").contains("usable kubeconfig");
+                    assertThat(f.remediation()).contains(AzureFindingCodes.KUBECONFIG_INVALID);
+                });
     }
 
     @Test
     void aForbiddenCredentialListingNamesTheRoleAndIsNotRetried() {
         arm.forbidden(".*/managedClusters/aks-ciliumlab2/listClusterUserCredential", "POST");
         Discovery d = azure.discover(Lab.spec(2));
-        assertThat(d.findings()).singleElement().satisfies(f -> {
+        assertThat(d.findings()).filteredOn(Finding::isError).singleElement().satisfies(f -> {
             assertThat(f.code()).isEqualTo(AzureFindingCodes.AUTHORIZATION_FAILED);
             assertThat(f.cluster()).isEqualTo("cluster2");
             assertThat(f.path()).startsWith(Lab.aksId(2));

@@ -199,9 +199,18 @@ final class Lab {
         }
     }
 
-    /** A BYOCNI cluster: pod CIDR 10.(10 i).0.0/16, service CIDR 10.20i.0.0/16, nodes in subnet aks of spoke i. */
+    /**
+     * A BYOCNI cluster: pod CIDR 10.(10 i).0.0/16, service CIDR 10.20i.0.0/16, nodes in subnet aks of spoke i, its
+     * system-assigned identity holding Network Contributor on that subnet (as {@code az aks create} grants it).
+     */
     static void seedCluster(FakeArm arm, int i) {
         put(arm, aksId(i), cluster(i));
+        arm.roleAssignment(subnetId(i), principal(i), FakeArm.NETWORK_CONTRIBUTOR);
+    }
+
+    /** The object id of cluster i's system-assigned identity. */
+    static String principal(int i) {
+        return String.format("22222222-2222-2222-2222-%012d", i);
     }
 
     /** The managed cluster payload of cluster i (src/test/resources/arm/ManagedClusterByocni.json), to vary. */
@@ -211,7 +220,7 @@ final class Lab {
                 .replace("MC_RG_NAME", "MC_" + rg(i) + "_" + aks(i))
                 .replace("NAME", aks(i)).replace("SUBNET", subnetId(i))
                 .replace("PODCIDR", "10." + (10 * i) + ".0.0/16").replace("SERVICECIDR", "10.20" + i + ".0.0/16")
-                .replace("DNSIP", "10.20" + i + ".0.10");
+                .replace("DNSIP", "10.20" + i + ".0.10").replace("22222222-2222-2222-2222-222222222222", principal(i));
         return ArmJson.parse(json);
     }
 

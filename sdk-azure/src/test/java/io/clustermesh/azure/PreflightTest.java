@@ -352,4 +352,115 @@ class PreflightTest {
         assertThat(f).filteredOn(x -> x.code().equals(AzureFindingCodes.VNET_NOT_CONNECTED)).hasSize(2)
                 .allSatisfy(x -> assertThat(x.remediation()).contains("peer"));
     }
+
+    // ------------------------------------------------------------------------------------------------ subnet role
+
+    /** The (first) role assignment of cluster i's identity. */
+    private String roleAssignmentOn(int i) {
+        return String.valueOf(arm.roleAssignments().stream()
+                .filter(a -> Lab.principal(i).equals(ArmJson.string(a, "properties.principalId"))).findFirst().orElseThrow().get("id"));
+    }
+
+    @Test
+    void aClusterIdentityWithoutARoleOnItsSubnetIsNamedWithTheFix() {
+        arm.delete(roleAssignmentOn(2));
+        arm.roleAssignment(Lab.subnetId(2), Lab.principal(2), FakeArm.READER); // Reader cannot join the subnet
+        Finding f = only(errors(preflight()), AzureFindingCodes.SUBNET_ROLE_MISSING);
+        assertThat(f.cluster()).isEqualTo("cluster2");
+        assertThat(f.path()).isEqualTo(Lab.subnetId(2));
+        assertThat(f.message()).contains(Lab.principal(2)).contains("Microsoft.Network/virtualNetworks/subnets/join/action")
+                .contains("it holds Reader at " + Lab.subnetId(2)).contains("internal load balancer");
+        assertThat(f.remediation()).startsWith("az role assignment create --assignee " + Lab.principal(2)
+                + " --role \"Network Contributor\" --scope " + Lab.subnetId(2));
+    }
+
+    @Test
+    void aRoleOnAParentScopeOrACustomRoleWithBothActionsIsEnough() {
+        arm.delete(roleAssignmentOn(1));
+        arm.delete(roleAssignmentOn(2));
+        // cluster1: Network Contributor on its resource group; cluster2: a custom role with join and read on the VNet
+        arm.roleAssignment(io.clustermesh.azure.internal.ArmPaths.resourceGroup(Lab.SUB, Lab.rg(1)), Lab.principal(1), FakeArm.NETWORK_CONTRIBUTOR);
+        String custom = "0c0ffee0-1111-2222-3333-444444444444";
+        arm.roleDefinition(custom, "Subnet joiner", List.of("Microsoft.Network/virtualNetworks/subnets/*/action",
+                "Microsoft.Network/virtualNetworks/subnets/read"), List.of());
+        arm.roleAssignment(Lab.vnetId(2), Lab.principal(2), custom);
+        assertThat(preflight()).extracting(Finding::code).doesNotContain(AzureFindingCodes.SUBNET_ROLE_MISSING,
+                AzureFindingCodes.SUBNET_ROLE_UNVERIFIED);
+        // Contributor on the subscription allows it as well; a custom role whose notActions exclude join does not
+        arm.delete(roleAssignmentOn(1));
+        assertThat(preflight()).extracting(Finding::code).contains(AzureFindingCodes.SUBNET_ROLE_MISSING);
+        arm.roleAssignment("/subscriptions/" + Lab.SUB, Lab.principal(1), FakeArm.CONTRIBUTOR);
+        assertThat(preflight()).extracting(Finding::code).doesNotContain(AzureFindingCodes.SUBNET_ROLE_MISSING);
+        String noJoin = "0c0ffee0-1111-2222-3333-555555555555";
+        arm.roleDefinition(noJoin, "Network reader", List.of("Microsoft.Network/*"), List.of("Microsoft.Network/*/join/action"));
+        arm.delete(roleAssignmentOn(2));
+        arm.roleAssignment(Lab.subnetId(2), Lab.principal(2), noJoin);
+        Finding f = only(errors(preflight()), AzureFindingCodes.SUBNET_ROLE_MISSING);
+        assertThat(f.cluster()).isEqualTo("cluster2");
+        assertThat(f.message()).contains("subnets/join/action").doesNotContain("subnets/read and");
+    }
+
+    @Test
+    void aServicePrincipalClusterCannotBeCheckedAndSaysHowToCheckIt() {
+        Map<String, Object> sp = Lab.cluster(2);
+        sp.remove("identity");
+        ArmJson.object(sp, "properties").put("servicePrincipalProfile", Map.of("clientId", "clientid"));
+        Lab.put(arm, Lab.aksId(2), sp);
+        Finding f = only(preflight(), AzureFindingCodes.SUBNET_ROLE_UNVERIFIED);
+        assertThat(f.severity()).isEqualTo(Severity.WARNING);
+        assertThat(f.message()).contains("service principal (application id clientid)").contains("not checked");
+        assertThat(f.remediation()).contains("az role assignment list --assignee clientid --scope " + Lab.subnetId(2))
+                .contains("az role assignment create --assignee clientid --role \"Network Contributor\" --scope " + Lab.subnetId(2));
+    }
+
+    @Test
+    void unreadableRoleAssignmentsAreAWarningNotAGuess() {
+        arm.forbidden("(?i).*/providers/Microsoft.Authorization/roleAssignments", "GET");
+        List<Finding> f = preflight();
+        assertThat(f).filteredOn(x -> x.code().equals(AzureFindingCodes.SUBNET_ROLE_UNVERIFIED)).hasSize(2)
+                .allSatisfy(x -> {
+                    assertThat(x.severity()).isEqualTo(Severity.WARNING);
+                    assertThat(x.message()).contains("403").contains("Microsoft.Authorization/roleAssignments/read");
+                    assertThat(x.remediation()).contains("Reader");
+                });
+        assertThat(errors(f)).isEmpty();
+    }
+
+    @Test
+    void theBasicLoadBalancerSkuIsReported() {
+        Map<String, Object> c = Lab.cluster(1);
+        ArmJson.object(c, "properties.networkProfile").put("loadBalancerSku", "basic");
+        Lab.put(arm, Lab.aksId(1), c);
+        Finding f = only(errors(preflight()), AzureFindingCodes.LOAD_BALANCER_BASIC);
+        assertThat(f.path()).isEqualTo(Lab.aksId(1));
+        assertThat(f.remediation()).contains("--load-balancer-sku standard");
+    }
+
+    @Test
+    void anUnreadableHubSkipsOnlyWhatNeedsTheHub() {
+        arm.forbidden(".*/virtualHubs/hub1", "GET");
+        Map<String, Object> kubenet = Lab.cluster(1);
+        ArmJson.object(kubenet, "properties.networkProfile").put("networkPlugin", "kubenet");
+        Lab.put(arm, Lab.aksId(1), kubenet);
+        List<Finding> f = preflight();
+        assertThat(errors(f)).extracting(Finding::code).containsExactlyInAnyOrder(AzureFindingCodes.AUTHORIZATION_FAILED,
+                AzureFindingCodes.NETWORK_PLUGIN);
+        // not "VNet not connected": whether it is connected is unknown, and said so
+        Finding skipped = only(f, AzureFindingCodes.CHECKS_SKIPPED);
+        assertThat(skipped.path()).isEqualTo(Lab.hubId());
+        assertThat(skipped.message()).contains("Virtual WAN's type").contains("hub connections").contains("could not be read");
+        assertThat(skipped.remediation()).contains(AzureFindingCodes.AUTHORIZATION_FAILED);
+        assertThat(f).extracting(Finding::code).contains(AzureFindingCodes.MESH_IP_SUGGESTED);
+    }
+
+    @Test
+    void anUnreadableVnetStillChecksTheRoleOnTheSubnet() {
+        arm.forbidden(".*/virtualNetworks/vnet-ciliumlab2", "GET");
+        arm.delete(roleAssignmentOn(2));
+        List<Finding> f = preflight();
+        assertThat(errors(f)).extracting(Finding::code).containsExactlyInAnyOrder(AzureFindingCodes.AUTHORIZATION_FAILED,
+                AzureFindingCodes.SUBNET_ROLE_MISSING);
+        assertThat(only(f, AzureFindingCodes.CHECKS_SKIPPED).message()).contains("hub connection or peering").contains("mesh IP")
+                .doesNotContain("role");
+    }
 }

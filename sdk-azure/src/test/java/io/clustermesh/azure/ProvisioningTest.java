@@ -49,10 +49,11 @@ class ProvisioningTest {
                 .containsExactly("resourceGroup", "resourceGroup", "resourceGroup", "resourceGroup", "virtualWan", "virtualHub",
                         "virtualNetwork", "subnet", "virtualNetwork", "subnet", "virtualNetwork", "subnet",
                         "hubVirtualNetworkConnection", "hubVirtualNetworkConnection", "hubVirtualNetworkConnection",
-                        "managedCluster", "managedCluster", "managedCluster");
+                        "managedCluster", "managedCluster", "managedCluster", "roleAssignment", "roleAssignment", "roleAssignment");
         assertThat(first.changes()).filteredOn(c -> c.type().equals("kubeProxyConfig"))
                 .hasSize(3).allSatisfy(c -> assertThat(c.action()).isEqualTo(Action.UPDATED));
-        assertThat(first.writes()).isEqualTo(21);
+        assertThat(first.writes()).isEqualTo(24);
+        assertThat(first.findings()).isEmpty();
 
         Map<String, Object> wan = arm.resource(Lab.wanId()).orElseThrow();
         assertThat(ArmJson.string(wan, "properties.type")).isEqualTo("Standard");
@@ -79,7 +80,18 @@ class ProvisioningTest {
         // fixed mesh IPs: the highest free address of each subnet, deterministic
         assertThat(first.clusters()).extracting(ProvisionResult.Cluster::meshIp).containsExactly("10.1.0.254", "10.2.0.254", "10.3.0.254");
         assertThat(first.notes().get("cluster1.meshIp")).startsWith("10.1.0.254 from highest free address of subnet " + Lab.subnetId(1));
-        assertThat(first.notes().get("cluster2.roleAssignment")).contains("Network Contributor").contains(Lab.subnetId(2));
+        // each cluster identity holds Network Contributor on its subnet, under a name derived from scope, principal and role
+        assertThat(arm.roleAssignments()).hasSize(3);
+        for (int i = 1; i <= 3; i++) {
+            String principal = ArmJson.string(arm.resource(Lab.aksId(i)).orElseThrow(), "identity.principalId");
+            String expected = Lab.subnetId(i) + "/providers/Microsoft.Authorization/roleAssignments/"
+                    + io.clustermesh.azure.internal.SubnetRoles.assignmentName(Lab.subnetId(i), principal, FakeArm.NETWORK_CONTRIBUTOR);
+            assertThat(arm.roleAssignments()).anySatisfy(a -> {
+                assertThat(a.get("id")).isEqualTo(expected);
+                assertThat(ArmJson.string(a, "properties.principalId")).isEqualTo(principal);
+                assertThat(ArmJson.string(a, "properties.roleDefinitionId")).endsWith("/roleDefinitions/" + FakeArm.NETWORK_CONTRIBUTOR);
+            });
+        }
         MeshCluster c1 = first.meshClusters().get(0);
         assertThat(c1.name()).isEqualTo("cluster1");
         assertThat(c1.id()).isEqualTo(1);
@@ -98,6 +110,75 @@ class ProvisioningTest {
         assertThat(arm.counts().writes()).isZero();
         assertThat(arm.counts().reads()).isPositive();
         assertThat(second.clusters()).extracting(ProvisionResult.Cluster::meshIp).containsExactly("10.1.0.254", "10.2.0.254", "10.3.0.254");
+        assertThat(second.changes()).filteredOn(c -> c.type().equals("roleAssignment")).hasSize(3)
+                .allSatisfy(c -> assertThat(c.detail()).contains("Network Contributor at /subscriptions/" + Lab.SUB + "/"));
+        assertThat(arm.counts().method("PUT")).isZero();
+        assertThat(arm.roleAssignments()).hasSize(3);
+        // and the preflight of the provisioned mesh finds the role in place
+        assertThat(azure.preflight(Lab.spec(3))).extracting(io.clustermesh.Finding::code)
+                .doesNotContain(AzureFindingCodes.SUBNET_ROLE_MISSING, AzureFindingCodes.SUBNET_ROLE_UNVERIFIED);
+    }
+
+    @Test
+    void whenTheSdkMayNotGrantRolesTheRunGoesOnAndSaysWhoMustGrantWhat() {
+        arm.forbidRoleAssignmentWrites();
+        ProvisionResult r = azure.topology().apply(lab);
+        assertThat(r.hasErrors()).isTrue();
+        assertThat(r.changes()).filteredOn(c -> c.type().equals("kubeProxyConfig")).hasSize(3); // the rest was done
+        assertThat(r.clusters()).hasSize(3);
+        assertThat(arm.roleAssignments()).isEmpty();
+        String principal2 = ArmJson.string(arm.resource(Lab.aksId(2)).orElseThrow(), "identity.principalId");
+        assertThat(r.findings()).hasSize(3).allSatisfy(f -> {
+            assertThat(f.code()).isEqualTo(AzureFindingCodes.SUBNET_ROLE_DENIED);
+            assertThat(f.isError()).isTrue();
+            assertThat(f.message()).contains("object id 00000000-0000-0000-0000-00000000c0de")
+                    .contains("Microsoft.Authorization/roleAssignments/write");
+            assertThat(f.remediation()).contains("Owner, User Access Administrator or Role Based Access Control Administrator");
+        });
+        assertThat(r.findings()).filteredOn(f -> "cluster2".equals(f.cluster())).singleElement().satisfies(f -> {
+            assertThat(f.path()).isEqualTo(Lab.subnetId(2));
+            assertThat(f.remediation()).endsWith("az role assignment create --assignee " + principal2
+                    + " --role \"Network Contributor\" --scope " + Lab.subnetId(2));
+        });
+
+        // preflight then names the missing role with the same fix
+        List<io.clustermesh.Finding> preflight = azure.preflight(Lab.spec(3));
+        assertThat(preflight).filteredOn(f -> f.code().equals(AzureFindingCodes.SUBNET_ROLE_MISSING)).hasSize(3)
+                .anySatisfy(f -> {
+                    assertThat(f.cluster()).isEqualTo("cluster2");
+                    assertThat(f.remediation()).startsWith("az role assignment create --assignee " + principal2
+                            + " --role \"Network Contributor\" --scope " + Lab.subnetId(2));
+                });
+
+        // once someone may grant it, the next run does, and the one after writes nothing
+        arm.clearForbidden();
+        assertThat(azure.topology().apply(lab).findings()).isEmpty();
+        assertThat(arm.roleAssignments()).hasSize(3);
+        arm.resetCounts();
+        assertThat(azure.topology().apply(lab).writes()).isZero();
+        assertThat(arm.counts().method("PUT")).isZero();
+    }
+
+    @Test
+    void aRoleThatAlreadyAllowsJoiningTheSubnetIsKeptAndNoneIsAdded() {
+        // a custom role with exactly the two actions, held on the VNet (a parent scope of the subnet)
+        String custom = "0c0ffee0-1111-2222-3333-444444444444";
+        arm.roleDefinition(custom, "Subnet joiner", List.of("Microsoft.Network/virtualNetworks/subnets/join/action",
+                "Microsoft.Network/virtualNetworks/subnets/read"), List.of());
+        azure.topology().apply(lab);
+        for (int i = 1; i <= 3; i++) {
+            arm.delete(String.valueOf(arm.roleAssignments().get(0).get("id")));
+        }
+        for (int i = 1; i <= 3; i++) {
+            String principal = ArmJson.string(arm.resource(Lab.aksId(i)).orElseThrow(), "identity.principalId");
+            arm.roleAssignment(Lab.vnetId(i), principal, custom);
+        }
+        arm.resetCounts();
+        ProvisionResult r = azure.topology().apply(lab);
+        assertThat(r.writes()).isZero();
+        assertThat(r.changes()).filteredOn(c -> c.type().equals("roleAssignment"))
+                .allSatisfy(c -> assertThat(c.detail()).contains("Subnet joiner at ").contains("/virtualNetworks/"));
+        assertThat(arm.roleAssignments()).hasSize(3);
     }
 
     @Test

@@ -24,10 +24,12 @@ import java.util.Objects;
  * @param pools             agent pools with their subnet ids (null subnet = AKS-managed VNet)
  * @param aad               whether AAD integration is on (user credentials then need kubelogin)
  * @param location          Azure region
+ * @param loadBalancerSku   {@code networkProfile.loadBalancerSku} ({@code standard} or {@code basic}); null when absent
+ * @param identity          the cluster (control plane) identity: the one that creates load balancers in the subnet
  */
 public record AksFacts(String resourceId, String provisioningState, String fqdn, String networkPlugin, String networkPluginMode,
                        String dataplane, String podCidr, String serviceCidr, String nodeResourceGroup, List<Pool> pools,
-                       boolean aad, String location) {
+                       boolean aad, String location, String loadBalancerSku, ClusterIdentity identity) {
 
     /** One agent pool. */
     public record Pool(String name, String mode, String subnetId) {
@@ -57,7 +59,8 @@ public record AksFacts(String resourceId, String provisioningState, String fqdn,
                 np == null || np.networkDataplane() == null ? null : np.networkDataplane().toString(),
                 np == null ? null : firstNonNull(np.podCidr(), np.podCidrs()),
                 np == null ? null : firstNonNull(np.serviceCidr(), np.serviceCidrs()),
-                in.nodeResourceGroup(), pools, in.aadProfile() != null, in.location());
+                in.nodeResourceGroup(), pools, in.aadProfile() != null, in.location(),
+                np == null || np.loadBalancerSku() == null ? null : np.loadBalancerSku().toString(), ClusterIdentity.of(in));
     }
 
     private static String firstNonNull(String one, List<String> many) {

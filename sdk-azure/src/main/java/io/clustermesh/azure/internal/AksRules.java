@@ -5,7 +5,7 @@ import io.clustermesh.model.IpCidr;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** AKS and Cilium facts the Azure checks need (DOMAIN.md §1.2, §2), kept here so sdk-azure uses only sdk-api's public API. */
+/** AKS and Cilium facts the Azure checks need (the reserved ranges, the BYOCNI rules), kept here so sdk-azure uses only sdk-api's public API. */
 public final class AksRules {
     private AksRules() {
     }

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * How to reach ARM: the cloud, the credential (made on first use), the retry policy, the clock for every wait,
  * the default LRO poll interval (a {@code Retry-After} wins) and the deadline of one long-running operation.
  *
- * @param credential null over plain http (no bearer policy is installed there; DOMAIN.md §9)
+ * @param credential null over plain http (the bearer-token policy refuses plain http, so none is installed there)
  */
 public record ArmSettings(AzureEnvironment environment, String tenantId, Supplier<TokenCredential> credential,
                           RetryPolicy retryPolicy, MeshClock clock, Duration pollInterval, Duration operationTimeout,

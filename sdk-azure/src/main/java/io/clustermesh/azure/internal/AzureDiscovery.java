@@ -24,16 +24,30 @@ import java.util.function.BiConsumer;
  * Discovery: for each cluster given as {@code azure: {resourceGroup, name}}, read the managed cluster through the
  * fluent client, fill the spec's missing pod CIDR, service CIDR and API server from it (saying where each value came
  * from), and fetch the user kubeconfig with {@code listClusterUserCredential}, held in memory as
- * {@link ClusterAccess#kubeconfig(String)}. Read-only.
+ * {@link ClusterAccess#kubeconfig(String)}. Read-only. A failed read or an unusable credential is a finding, and an
+ * {@code AZURE_CHECKS_SKIPPED} finding (INFO) names what it keeps from being checked; the other clusters go on.
  */
 public final class AzureDiscovery {
     private static final Logger LOG = LoggerFactory.getLogger(AzureDiscovery.class);
+
+    /** What a cluster's API server is needed for: the checks the driver makes when it plans. */
+    public static final String IN_CLUSTER_CHECKS = "the in-cluster checks (Cilium release and version, cluster name and ID in use, "
+            + "the shared CA, a kube-proxy DaemonSet left running, the mesh IP in use)";
 
     private AzureDiscovery() {
     }
 
     /** @param remember called with each cluster whose access was replaced, so preflight still knows its Azure resource */
     public static Discovery run(ArmSession arm, MeshSpec spec, BiConsumer<String, AzureRef> remember) {
+        return run(arm, spec, remember, (cluster, finding) -> { });
+    }
+
+    /**
+     * @param remember   called with each cluster whose access was replaced, so preflight still knows its Azure resource
+     * @param unreadable called with each cluster whose managed cluster could not be read, and the finding saying why
+     */
+    public static Discovery run(ArmSession arm, MeshSpec spec, BiConsumer<String, AzureRef> remember,
+                                BiConsumer<String, Finding> unreadable) {
         List<MeshCluster> out = new ArrayList<>();
         List<Finding> findings = new ArrayList<>();
         Map<String, String> notes = new LinkedHashMap<>();
@@ -43,13 +57,14 @@ public final class AzureDiscovery {
                 out.add(c);
                 continue;
             }
-            out.add(discover(arm, i, c, c.access().azureRef().get(), findings, notes, remember));
+            out.add(discover(arm, i, c, c.access().azureRef().get(), findings, notes, remember, unreadable));
         }
         return new Discovery(spec.withClusters(out), findings, notes);
     }
 
     private static MeshCluster discover(ArmSession arm, int index, MeshCluster c, AzureRef ref, List<Finding> findings,
-                                        Map<String, String> notes, BiConsumer<String, AzureRef> remember) {
+                                        Map<String, String> notes, BiConsumer<String, AzureRef> remember,
+                                        BiConsumer<String, Finding> unreadable) {
         String name = c.name();
         String id = ArmPaths.managedCluster(arm.subscription(), ref.resourceGroup(), ref.name());
         AksFacts a;
@@ -57,9 +72,13 @@ public final class AzureDiscovery {
             KubernetesCluster kc = arm.aks().kubernetesClusters().getByResourceGroup(ref.resourceGroup(), ref.name());
             a = AksFacts.of(kc);
         } catch (RuntimeException e) {
-            findings.add(ArmErrors.finding(ArmFailure.of(e), name, id, "read the managed cluster", AzureFindingCodes.CLUSTER_NOT_FOUND,
+            Finding f = ArmErrors.finding(ArmFailure.of(e), name, id, "read the managed cluster", AzureFindingCodes.CLUSTER_NOT_FOUND,
                     "create the AKS cluster or correct spec.clusters[" + index + "].azure (resourceGroup " + ref.resourceGroup()
-                            + ", name " + ref.name() + ")"));
+                            + ", name " + ref.name() + ")");
+            findings.add(f);
+            unreadable.accept(name, f);
+            findings.add(AzurePreflight.skippedFinding(name, id, "the pod CIDR, service CIDR and API server AKS reports, the user credentials, and "
+                    + IN_CLUSTER_CHECKS, "they need the managed cluster " + id + ", which could not be read", f.code()));
             return c;
         }
         LOG.debug("{}: read managed cluster {}", name, id);
@@ -95,6 +114,14 @@ public final class AzureDiscovery {
         return credentials(arm, index, filled, ref, id, a, findings, notes, remember);
     }
 
+    /** The in-cluster checks cannot run without a kubeconfig: said once per cluster, after the finding that explains it. */
+    private static MeshCluster noCredential(MeshCluster c, String id, List<Finding> findings) {
+        String cause = findings.isEmpty() ? null : findings.get(findings.size() - 1).code();
+        findings.add(AzurePreflight.skippedFinding(c.name(), id, IN_CLUSTER_CHECKS,
+                "they need a usable kubeconfig, and listClusterUserCredential of " + id + " gave none", cause));
+        return c;
+    }
+
     private static MeshCluster credentials(ArmSession arm, int index, MeshCluster c, AzureRef ref, String id, AksFacts a,
                                            List<Finding> findings, Map<String, String> notes, BiConsumer<String, AzureRef> remember) {
         String name = c.name();
@@ -115,14 +142,14 @@ public final class AzureDiscovery {
             } else {
                 findings.add(ArmErrors.finding(f, name, id, "list the user credentials (listClusterUserCredential) of", null, null));
             }
-            return c;
+            return noCredential(c, id, findings);
         }
         List<CredentialResult> list = creds == null || creds.kubeconfigs() == null ? List.of() : creds.kubeconfigs();
         if (list.isEmpty()) {
             findings.add(new Finding(AzureFindingCodes.KUBECONFIG_INVALID, Severity.ERROR, name, id,
                     name + ": listClusterUserCredential of " + id + " returned no kubeconfig",
                     "check the cluster in the Azure portal (local accounts disabled without AAD?) or give a kubeContext for it"));
-            return c;
+            return noCredential(c, id, findings);
         }
         Kubeconfigs.Inspection k = Kubeconfigs.inspect(list.get(0).value());
         switch (k.kind()) {
@@ -131,12 +158,12 @@ public final class AzureDiscovery {
                         name + ": listClusterUserCredential of " + id + " did not return a usable kubeconfig: " + k.problem(),
                         "check the credential with az aks get-credentials -g " + ref.resourceGroup() + " -n " + ref.name()
                                 + ", or give a kubeContext for the cluster"));
-                return c;
+                return noCredential(c, id, findings);
             case AUTH_PROVIDER:
                 findings.add(new Finding(AzureFindingCodes.KUBECONFIG_AUTH_PROVIDER, Severity.ERROR, name, id,
                         name + ": the user kubeconfig of " + id + " authenticates with the retired 'auth-provider: azure' plugin, which Kubernetes clients no longer support",
                         "convert it with kubelogin convert-kubeconfig -l azurecli (or workloadidentity/msi) and give it as a kubeContext"));
-                return c;
+                return noCredential(c, id, findings);
             case EXEC_KUBELOGIN:
                 findings.add(new Finding(AzureFindingCodes.KUBECONFIG_EXEC, Severity.WARNING, name, id,
                         name + ": " + id + " uses Microsoft Entra ID (AAD) authentication: its user kubeconfig runs '" + k.execCommand()

@@ -27,28 +27,51 @@ import java.util.function.Function;
 
 /**
  * The Azure preflight: everything the network and the clusters must provide for a mesh, read-only, reported all at
- * once as findings that each name the resource id (in {@link Finding#path()} and in the message).
+ * once as findings that each name the resource id (in {@link Finding#path()} and in the message). A read that fails
+ * skips only the checks that need what it would have returned; an {@code AZURE_CHECKS_SKIPPED} finding (INFO) names
+ * those checks and the failure, every other check still runs.
  */
 public final class AzurePreflight {
-    /** The preview api-version that carries {@code networkProfile.kubeProxyConfig} (DOMAIN.md §1.3). */
+    /**
+     * The preview api-version that carries {@code networkProfile.kubeProxyConfig} (feature KubeProxyConfigurationPreview;
+     * no stable api-version has the field).
+     */
     public static final String PREVIEW_API = "2024-02-02-preview";
     /** Name of the load balancer AKS creates for internal LoadBalancer Services. */
     public static final String AKS_INTERNAL_LB = "kubernetes-internal";
 
+    private static final String CLUSTER_CHECKS = "the cluster's network plugin and dataplane, provisioning state, kube-proxy configuration, "
+            + "load balancer SKU, subnet and VNet, hub connection, the cluster identity's role on the subnet and the mesh IP";
+
     private final ArmSession arm;
     private final MeshSpec spec;
     private final Function<String, AzureRef> refOf;
+    private final SubnetRoles roles;
     private final List<Finding> findings = new ArrayList<>();
+    /** The spec names a hub that could not be read: connectivity through it is unknown, not missing. */
+    private boolean hubUnknown;
+    private Map<String, Finding> unreadable = Map.of();
 
     private AzurePreflight(ArmSession arm, MeshSpec spec, Function<String, AzureRef> refOf) {
         this.arm = arm;
         this.spec = spec;
         this.refOf = refOf;
+        this.roles = new SubnetRoles(arm);
     }
 
     /** @param refOf the Azure managed cluster of a cluster whose access was replaced by kubeconfig content in discovery */
     public static List<Finding> run(ArmSession arm, MeshSpec spec, Function<String, AzureRef> refOf) {
+        return run(arm, spec, refOf, Map.of());
+    }
+
+    /**
+     * @param refOf      the Azure managed cluster of a cluster whose access was replaced by kubeconfig content in discovery
+     * @param unreadable clusters whose managed cluster discovery could not read, with the finding it reported: not read
+     *                   again (a throttled or forbidden read would only fail again, after as many retries)
+     */
+    public static List<Finding> run(ArmSession arm, MeshSpec spec, Function<String, AzureRef> refOf, Map<String, Finding> unreadable) {
         AzurePreflight p = new AzurePreflight(arm, spec, refOf);
+        p.unreadable = unreadable;
         p.run();
         return List.copyOf(p.findings);
     }
@@ -59,6 +82,8 @@ public final class AzurePreflight {
         final MeshCluster cluster;
         AksFacts aks;
         String vnetId;
+        /** The VNet could not be read or the subnet is missing: connectivity and VNet ranges are unknown. */
+        boolean vnetUnknown;
         VnetFacts vnet;
         VnetFacts.SubnetFacts subnet;
 
@@ -86,10 +111,16 @@ public final class AzurePreflight {
             if (ref == null) {
                 continue;
             }
+            Finding known = unreadable.get(c.name());
+            if (known != null) {
+                skipped(c.name(), known.path(), CLUSTER_CHECKS, "they need the managed cluster " + known.path() + ", which could not be read",
+                        known.code());
+                continue;
+            }
             readCluster(st, ref);
         }
         for (ClusterState st : states) {
-            if (st.vnet != null) {
+            if (st.vnet != null && !hubUnknown) {
                 checkConnectivity(st, hub, states);
             }
         }
@@ -115,6 +146,25 @@ public final class AzurePreflight {
         findings.add(new Finding(code, severity, cluster, resourceId, message, fix));
     }
 
+    /** The checks that were not run, what they need and why that failed (the finding {@code cause} reported it). */
+    private void skipped(String cluster, String resourceId, String checks, String because, String cause) {
+        findings.add(skippedFinding(cluster, resourceId, checks, because, cause));
+    }
+
+    /** {@code AZURE_CHECKS_SKIPPED}: which checks were not run and why; shared with discovery. */
+    public static Finding skippedFinding(String cluster, String resourceId, String checks, String because, String cause) {
+        return new Finding(AzureFindingCodes.CHECKS_SKIPPED, Severity.INFO, cluster, resourceId,
+                (cluster == null ? "" : cluster + ": ") + "not checked: " + checks + "; " + because
+                        + (cause == null ? "" : " (" + cause + ")"),
+                cause == null ? "fix the errors above and run preflight again: these checks run then"
+                        : "fix " + cause + " and run preflight again: these checks run then");
+    }
+
+    /** The code of the last finding added (the failure a skip refers to). */
+    private String lastCode() {
+        return findings.isEmpty() ? null : findings.get(findings.size() - 1).code();
+    }
+
     // ------------------------------------------------------------------------------------------------ hub and WAN
 
     private Hub readHub() {
@@ -129,6 +179,9 @@ public final class AzurePreflight {
         } catch (RuntimeException e) {
             findings.add(ArmErrors.finding(ArmFailure.of(e), null, hubId, "read the Virtual Hub", AzureFindingCodes.HUB_NOT_FOUND,
                     "create the Virtual Hub (a Standard Virtual WAN hub) or correct spec.azure.hub"));
+            hubUnknown = true;
+            skipped(null, hubId, "the Virtual WAN's type, the hub's provisioning and routing state, the spoke VNets' hub connections "
+                    + "(or peerings) and overlaps with the hub prefix", "they need the Virtual Hub " + hubId + ", which could not be read", lastCode());
             return null;
         }
         String state = hub.provisioningState() == null ? null : hub.provisioningState().toString();
@@ -146,6 +199,9 @@ public final class AzurePreflight {
         String wanId = hub.virtualWan() == null ? null : hub.virtualWan().id();
         if (wanId != null) {
             checkWan(wanId);
+        } else {
+            skipped(null, hubId, "the Virtual WAN's type (Standard is needed to route VNet to VNet)",
+                    "the hub " + hubId + " names no virtualWan", null);
         }
         List<HubVirtualNetworkConnectionInner> connections = new ArrayList<>();
         try {
@@ -153,6 +209,8 @@ public final class AzurePreflight {
         } catch (RuntimeException e) {
             findings.add(ArmErrors.finding(ArmFailure.of(e), null, hubId + "/hubVirtualNetworkConnections",
                     "list the connections of the Virtual Hub", null, null));
+            skipped(null, hubId + "/hubVirtualNetworkConnections", "whether each cluster's VNet is connected to the hub",
+                    "they need the hub's connections, which could not be listed", lastCode());
             connections = null;
         }
         return new Hub(hubId, hub.addressPrefix(), connections);
@@ -165,8 +223,13 @@ public final class AzurePreflight {
         try {
             wan = arm.network().serviceClient().getVirtualWans().getByResourceGroup(rg, name);
         } catch (RuntimeException e) {
-            findings.add(ArmErrors.finding(ArmFailure.of(e), null, wanId, "read the Virtual WAN", AzureFindingCodes.VWAN_NOT_FOUND,
+            ArmFailure f = ArmFailure.of(e);
+            findings.add(ArmErrors.finding(f, null, wanId, "read the Virtual WAN", AzureFindingCodes.VWAN_NOT_FOUND,
                     "the hub refers to a Virtual WAN that does not exist: recreate the hub in a Standard Virtual WAN"));
+            if (!f.notFound()) {
+                skipped(null, wanId, "the Virtual WAN's type (Standard is needed to route VNet to VNet)",
+                        "it needs the Virtual WAN " + wanId + ", which could not be read", lastCode());
+            }
             return;
         }
         String type = wan.typePropertiesType();
@@ -189,6 +252,7 @@ public final class AzurePreflight {
             findings.add(ArmErrors.finding(ArmFailure.of(e), name, aksId, "read the managed cluster", AzureFindingCodes.CLUSTER_NOT_FOUND,
                     "create the AKS cluster or correct spec.clusters[" + st.index + "].azure (resourceGroup " + ref.resourceGroup()
                             + ", name " + ref.name() + ")"));
+            skipped(name, aksId, CLUSTER_CHECKS, "they need the managed cluster " + aksId + ", which could not be read", lastCode());
             return;
         }
         AksFacts a = st.aks;
@@ -216,6 +280,7 @@ public final class AzurePreflight {
                     name + ": the spec's pod CIDR " + st.cluster.podCidr() + " differs from AKS networkProfile.podCidr " + a.podCidr() + " (" + aksId + ")",
                     "use the same pod CIDR in the spec as the cluster was created with, or leave podCidr out to take AKS's");
         }
+        checkLoadBalancerSku(st, aksId);
         checkKubeProxy(st, aksId);
         String subnetId = a.primarySubnetId();
         if (subnetId == null) {
@@ -223,6 +288,8 @@ public final class AzurePreflight {
                     name + ": the managed cluster " + aksId + " has no BYO subnet (agentPoolProfiles[].vnetSubnetID is empty): its nodes run in the VNet AKS manages in node resource group "
                             + a.nodeResourceGroup() + ", which cannot be connected to a Virtual Hub",
                     "recreate the cluster with --vnet-subnet-id <a subnet of a spoke VNet you own>");
+            skipped(name, aksId, "the subnet and VNet, the hub connection, the cluster identity's role on the subnet and the mesh IP",
+                    "they need a BYO subnet, and the cluster has none", AzureFindingCodes.SUBNET_MANAGED);
             return;
         }
         st.vnetId = ArmPaths.vnetOfSubnet(subnetId);
@@ -230,9 +297,20 @@ public final class AzurePreflight {
         try {
             vnet = arm.network().networks().getById(st.vnetId);
         } catch (RuntimeException e) {
-            findings.add(ArmErrors.finding(ArmFailure.of(e), name, subnetId, "read the virtual network of the subnet",
+            ArmFailure f = ArmFailure.of(e);
+            findings.add(ArmErrors.finding(f, name, subnetId, "read the virtual network of the subnet",
                     AzureFindingCodes.SUBNET_NOT_FOUND, "the cluster's agent pool points at a subnet whose VNet " + st.vnetId
                             + " does not exist: recreate the VNet and subnet or the cluster"));
+            st.vnetUnknown = true;
+            String cause = lastCode();
+            if (f.notFound()) {
+                skipped(name, subnetId, "the hub connection or peering, the VNet's ranges, the cluster identity's role on the subnet and the mesh IP",
+                        "they need the subnet, which does not exist", cause);
+                return;
+            }
+            skipped(name, subnetId, "the hub connection or peering, the VNet's ranges and the mesh IP",
+                    "they need the VNet " + st.vnetId + ", which could not be read", cause);
+            checkSubnetRole(st, subnetId);
             return;
         }
         st.vnet = VnetFacts.of(vnet);
@@ -242,9 +320,75 @@ public final class AzurePreflight {
             add(AzureFindingCodes.SUBNET_NOT_FOUND, Severity.ERROR, name, subnetId,
                     name + ": the agent pool's subnet " + subnetId + " does not exist in VNet " + st.vnetId,
                     "recreate the subnet " + subnetName + " in " + st.vnetId + " with the prefix the nodes use, or recreate the cluster");
+            skipped(name, subnetId, "the cluster identity's role on the subnet and the mesh IP", "they need the subnet, which does not exist",
+                    AzureFindingCodes.SUBNET_NOT_FOUND);
             return;
         }
         st.subnet = sn.get();
+        checkSubnetRole(st, subnetId);
+    }
+
+    // ------------------------------------------------------------------------------------------------ load balancer
+
+    private void checkLoadBalancerSku(ClusterState st, String aksId) {
+        String sku = st.aks.loadBalancerSku();
+        if (sku != null && sku.equalsIgnoreCase("basic")) {
+            String name = st.name();
+            add(AzureFindingCodes.LOAD_BALANCER_BASIC, Severity.ERROR, name, aksId,
+                    name + ": the managed cluster " + aksId + " uses the Basic load balancer SKU (networkProfile.loadBalancerSku basic), which Azure retired on "
+                            + "30 September 2025; a Basic internal load balancer is not reachable from other regions' VNets, so the clustermesh-apiserver may be unreachable from the other clusters",
+                    "move the cluster to the Standard load balancer (az aks update -g <resource group> -n <cluster> --load-balancer-sku standard), or create it with --load-balancer-sku standard");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ subnet role
+
+    /**
+     * The cluster identity creates the clustermesh-apiserver's internal load balancer in the subnet: it needs
+     * {@code subnets/join/action} and {@code subnets/read} there (Network Contributor, or a role with both).
+     */
+    private void checkSubnetRole(ClusterState st, String subnetId) {
+        if (!spec.exposure().isLoadBalancer()) {
+            return;
+        }
+        String name = st.name();
+        ClusterIdentity id = st.aks.identity();
+        String what = "whether " + id.describe() + " may place the clustermesh-apiserver's internal load balancer in subnet " + subnetId;
+        if (id.principalId() == null) {
+            String assignee = id.assignee() != null ? id.assignee() : "<the cluster identity's object or application id>";
+            String why = id.kind() == ClusterIdentity.Kind.SERVICE_PRINCIPAL
+                    ? "the cluster uses a service principal, whose object id the managed cluster does not give (only its application id), so its role assignments cannot be listed"
+                    : "the managed cluster payload gives no principal id for its identity";
+            add(AzureFindingCodes.SUBNET_ROLE_UNVERIFIED, Severity.WARNING, name, subnetId,
+                    name + ": not checked: " + what + "; " + why,
+                    "make sure it holds Network Contributor (or subnets/join/action and subnets/read) on the subnet or a parent scope: "
+                            + "az role assignment list --assignee " + assignee + " --scope " + subnetId + " --include-inherited; grant it with "
+                            + SubnetRoles.azCommand(assignee, subnetId));
+            return;
+        }
+        SubnetRoles.Check check;
+        try {
+            check = roles.check(subnetId, id.principalId());
+        } catch (RuntimeException e) {
+            ArmFailure f = ArmFailure.of(e);
+            String action = f.deniedAction();
+            add(AzureFindingCodes.SUBNET_ROLE_UNVERIFIED, Severity.WARNING, name, subnetId,
+                    name + ": not checked: " + what + "; reading the role assignments on the subnet answered " + f.summary()
+                            + (action == null ? "" : " (missing permission " + action + ")"),
+                    (f.forbidden() ? "grant Reader on " + subnetId + " to the identity the SDK runs as (it includes Microsoft.Authorization/*/read), or check yourself: "
+                            : "run preflight again, or check yourself: ")
+                            + "az role assignment list --assignee " + id.principalId() + " --scope " + subnetId + " --include-inherited");
+            return;
+        }
+        if (!check.granted()) {
+            add(AzureFindingCodes.SUBNET_ROLE_MISSING, Severity.ERROR, name, subnetId,
+                    name + ": " + id.describe() + " holds no role on subnet " + subnetId + " (or its VNet, resource group or subscription) that allows "
+                            + String.join(" and ", check.missing())
+                            + (check.seen().isEmpty() ? "" : "; it holds " + String.join(", ", check.seen()))
+                            + ": AKS cannot create the clustermesh-apiserver's internal load balancer in the subnet, so the other clusters cannot reach it"
+                            + " (roles held through a group are not seen)",
+                    SubnetRoles.azCommand(id.principalId(), subnetId) + " (AzureTopology grants it when the SDK's identity may assign roles)");
+        }
     }
 
     private void checkKubeProxy(ClusterState st, String aksId) {
@@ -300,7 +444,7 @@ public final class AzurePreflight {
             }
         }
         if (hub != null && hub.connections() == null) {
-            return; // listing the hub's connections failed; reported already
+            return; // listing the hub's connections failed; reported (with what it skips) already
         }
         List<String> missingPeers = new ArrayList<>();
         boolean othersElsewhere = false;

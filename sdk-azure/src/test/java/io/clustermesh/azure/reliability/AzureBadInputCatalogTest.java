@@ -138,6 +138,16 @@ class AzureBadInputCatalogTest {
         rows.add(row("no permission to read the managed clusters (403)", AzureFindingCodes.AUTHORIZATION_FAILED,
                 t -> t.arm.forbidden(".*/managedClusters/cluster1", "GET"),
                 f -> assertThat(f.remediation()).contains("Azure Kubernetes Service Cluster User Role")));
+        rows.add(row("the Basic load balancer SKU", AzureFindingCodes.LOAD_BALANCER_BASIC,
+                t -> t.edit(t.aksId("cluster1"), r -> ArmJson.object(r, "properties.networkProfile").put("loadBalancerSku", "basic")),
+                f -> assertThat(f.cluster()).isEqualTo("cluster1")));
+        rows.add(row("a cluster identity without a role on its subnet", AzureFindingCodes.SUBNET_ROLE_MISSING,
+                // another identity than the one the lab granted Network Contributor on the subnet
+                t -> t.edit(t.aksId("cluster2"), r -> ArmJson.object(r, "identity").put("principalId", "99999999-0000-0000-0000-000000000002")),
+                f -> {
+                    assertThat(f.cluster()).isEqualTo("cluster2");
+                    assertThat(f.remediation()).startsWith("az role assignment create --assignee 99999999-0000-0000-0000-000000000002 --role \"Network Contributor\" --scope ");
+                }));
         rows.add(new Row("a mesh IP outside the cluster's subnet", AzureFindingCodes.MESH_IP_OUTSIDE_SUBNET, t -> { },
                 s -> withCluster(s, 0, c -> c.meshIp("172.16.9.250")), f -> assertThat(f.cluster()).isEqualTo("cluster1")));
         return rows.stream();

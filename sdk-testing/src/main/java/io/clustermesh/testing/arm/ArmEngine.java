@@ -35,6 +35,8 @@ final class ArmEngine {
     static final String SUBNETS = "microsoft.network/virtualnetworks/subnets";
     static final String VIRTUAL_HUBS = "microsoft.network/virtualhubs";
     static final String VIRTUAL_WANS = "microsoft.network/virtualwans";
+    /** The tenant of the lab's subscription and identities. */
+    static final String TENANT = "00000000-0000-0000-0000-0000000000aa";
 
     final JsonMapper json = JsonMapper.builder().build();
     private final long seed;
@@ -49,6 +51,7 @@ final class ArmEngine {
     private final List<Consumer<ArmChange>> listeners = new CopyOnWriteArrayList<>();
     private final Set<String> apiVersions = ConcurrentHashMap.newKeySet();
     private final Map<String, Set<String>> apiVersionsByType = new ConcurrentHashMap<>();
+    private final ArmAuthorization authorization = new ArmAuthorization(json, this::scopeExists);
     private volatile Duration lroRetryAfter;
     private long etags;
     private long operationIds;
@@ -135,14 +138,16 @@ final class ArmEngine {
         for (Forbidden f : forbidden) {
             if ((f.methods().isEmpty() || f.methods().contains(method)) && f.path().matcher(path).matches()) {
                 ArmPath p = ArmPath.parse(path);
-                String type = p.kind == ArmPath.Kind.UNKNOWN || p.kind == ArmPath.Kind.SUBSCRIPTION ? "Microsoft.Resources/subscriptions" : p.type();
+                ArmAuthorization.Request auth = ArmAuthorization.parse(path);
+                String type = auth != null ? auth.type()
+                        : p.kind == ArmPath.Kind.UNKNOWN || p.kind == ArmPath.Kind.SUBSCRIPTION ? "Microsoft.Resources/subscriptions" : p.type();
                 String action = switch (method) {
                     case "GET", "HEAD" -> "read";
                     case "DELETE" -> "delete";
                     case "POST" -> "action";
                     default -> "write";
                 };
-                String scope = p.kind == ArmPath.Kind.ITEM || p.kind == ArmPath.Kind.RESOURCE_GROUP ? p.id() : path;
+                String scope = auth == null && (p.kind == ArmPath.Kind.ITEM || p.kind == ArmPath.Kind.RESOURCE_GROUP) ? p.id() : path;
                 return error(403, "AuthorizationFailed", "The client '00000000-0000-0000-0000-00000000c0de' with object id "
                         + "'00000000-0000-0000-0000-00000000c0de' does not have authorization to perform action '" + type + "/" + action
                         + "' over scope '" + scope + "' or the scope is invalid. If access was recently granted, please refresh your credentials.");
@@ -173,12 +178,23 @@ final class ArmEngine {
 
     // --- request handling ----------------------------------------------------------------------------------------
 
-    ArmResponse handle(String method, String path, String apiVersion, String body) {
+    ArmResponse handle(String method, String path, String apiVersion, String filter, String body) {
         if (apiVersion == null || apiVersion.isBlank()) {
             return error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
         }
-        ArmPath p = ArmPath.parse(path);
         apiVersions.add(apiVersion);
+        ArmAuthorization.Request auth = ArmAuthorization.parse(path);
+        if (auth != null) {
+            apiVersionsByType.computeIfAbsent(ArmPath.canonicalTypeName(auth.type()), k -> ConcurrentHashMap.newKeySet()).add(apiVersion);
+            List<ArmChange> changes = new ArrayList<>();
+            ArmResponse r;
+            synchronized (lock) {
+                r = authorization.handle(method, auth, filter, body, changes, apiVersion);
+            }
+            fire(changes);
+            return r;
+        }
+        ArmPath p = ArmPath.parse(path);
         if (p.kind == ArmPath.Kind.ITEM || p.kind == ArmPath.Kind.COLLECTION || p.kind == ArmPath.Kind.RESOURCE_GROUP) {
             apiVersionsByType.computeIfAbsent(ArmPath.canonicalTypeName(p.type()), k -> ConcurrentHashMap.newKeySet()).add(apiVersion);
         }
@@ -200,7 +216,7 @@ final class ArmEngine {
                 ObjectNode sub = json.createObjectNode();
                 sub.put("id", "/subscriptions/" + p.subscription);
                 sub.put("subscriptionId", p.subscription);
-                sub.put("tenantId", "00000000-0000-0000-0000-0000000000aa");
+                sub.put("tenantId", TENANT);
                 sub.put("displayName", "clustermesh lab");
                 sub.put("state", "Enabled");
                 return ok(200, sub);
@@ -375,6 +391,7 @@ final class ArmEngine {
         if (!props.has("powerState")) {
             props.putObject("powerState").put("code", "Running");
         }
+        identities(p, b, existing);
         // kubeProxyConfig only exists in preview api-versions: a stable write keeps what a preview write set
         JsonNode np = props.get("networkProfile");
         JsonNode previous = existing == null ? null : existing.body.path("properties").path("networkProfile").get("kubeProxyConfig");
@@ -388,6 +405,45 @@ final class ArmEngine {
         } else if (previous != null) {
             props.putObject("networkProfile").set("kubeProxyConfig", previous.deepCopy());
         }
+    }
+
+    /**
+     * A system-assigned identity gets its {@code principalId} and {@code tenantId}, each user-assigned identity its
+     * {@code principalId} and {@code clientId}, as ARM fills them in; stable across updates and deterministic per id.
+     */
+    private void identities(ArmPath p, ObjectNode b, Stored existing) {
+        if (!(b.get("identity") instanceof ObjectNode identity)) {
+            return;
+        }
+        JsonNode before = existing == null ? null : existing.body.get("identity");
+        String type = identity.path("type").asString("").toLowerCase(Locale.ROOT);
+        if (type.contains("systemassigned")) {
+            if (!identity.hasNonNull("principalId")) {
+                String kept = before == null ? "" : before.path("principalId").asString("");
+                identity.put("principalId", kept.isEmpty() ? principalFor(p.id()) : kept);
+            }
+            if (!identity.hasNonNull("tenantId")) {
+                identity.put("tenantId", TENANT);
+            }
+        }
+        if (identity.get("userAssignedIdentities") instanceof ObjectNode uais) {
+            for (Map.Entry<String, JsonNode> e : uais.properties()) {
+                if (e.getValue() instanceof ObjectNode ua) {
+                    if (!ua.hasNonNull("principalId")) {
+                        ua.put("principalId", principalFor(e.getKey()));
+                    }
+                    if (!ua.hasNonNull("clientId")) {
+                        ua.put("clientId", principalFor("client|" + e.getKey()));
+                    }
+                }
+            }
+        }
+    }
+
+    /** A deterministic object id for an identity of the resource {@code id}. */
+    String principalFor(String id) {
+        return java.util.UUID.nameUUIDFromBytes(("fake-arm-principal|" + seed + "|" + id.toLowerCase(Locale.ROOT))
+                .getBytes(StandardCharsets.UTF_8)).toString();
     }
 
     static boolean isPreview(String apiVersion) {
@@ -658,6 +714,38 @@ final class ArmEngine {
         return json.readTree(r.body()).path("id").asString();
     }
 
+    /** Whether a role assignment may be put at {@code scope}: a subscription, or a stored resource group or resource. */
+    private boolean scopeExists(String scope) {
+        ArmPath p = ArmPath.parse(scope);
+        return switch (p.kind) {
+            case SUBSCRIPTION -> true;
+            case RESOURCE_GROUP, ITEM -> p.resourceGroup != null && store.containsKey(p.key());
+            default -> false;
+        };
+    }
+
+    String seedRoleAssignment(String scope, String principalId, String roleDefinition) {
+        List<ArmChange> changes = new ArrayList<>();
+        String id;
+        synchronized (lock) {
+            id = authorization.seedAssignment(scope, principalId, roleDefinition, changes);
+        }
+        fire(changes);
+        return id;
+    }
+
+    void seedRoleDefinition(String guid, String roleName, List<String> actions, List<String> notActions) {
+        synchronized (lock) {
+            authorization.seedDefinition(guid, roleName, actions, notActions);
+        }
+    }
+
+    List<Map<String, Object>> roleAssignments() {
+        synchronized (lock) {
+            return authorization.assignments();
+        }
+    }
+
     Optional<ObjectNode> resource(String id, String apiVersion) {
         ArmPath p = ArmPath.parse(id);
         if (p.kind != ArmPath.Kind.ITEM && p.kind != ArmPath.Kind.RESOURCE_GROUP) {
@@ -670,6 +758,16 @@ final class ArmEngine {
     }
 
     boolean remove(String id) {
+        ArmAuthorization.Request auth = ArmAuthorization.parse(id);
+        if (auth != null && auth.name() != null) {
+            List<ArmChange> changes = new ArrayList<>();
+            ArmResponse r;
+            synchronized (lock) {
+                r = authorization.handle("DELETE", auth, null, null, changes, null);
+            }
+            fire(changes);
+            return r.status() == 200;
+        }
         ArmPath p = ArmPath.parse(id);
         List<ArmChange> changes = new ArrayList<>();
         synchronized (lock) {

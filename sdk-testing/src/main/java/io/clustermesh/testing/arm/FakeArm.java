@@ -45,7 +45,13 @@ import java.util.stream.Collectors;
  * {@code properties.subnets} are stored as child subnets and composed back on read. Hub connections answer on
  * both {@code /hubVirtualNetworkConnections/} and {@code /virtualHubVnetConnections/}. A managed cluster's
  * {@code networkProfile.kubeProxyConfig} is only written and shown with a {@code -preview} api-version, as in
- * AKS.
+ * AKS. A managed cluster with a system-assigned identity gets its {@code identity.principalId}.
+ *
+ * <p>Authorization ({@code <scope>/providers/Microsoft.Authorization/...}, api-version 2022-04-01): role assignments
+ * at any scope (PUT, GET, DELETE; list with {@code $filter=atScope()}, {@code principalId eq '<id>'} or
+ * {@code assignedTo('<id>')}, an assignment applying to every scope below its own), the built-in role definitions
+ * Network Contributor, Reader, Contributor, Owner and User Access Administrator, and custom ones
+ * ({@link #roleDefinition}). {@link #forbidRoleAssignmentWrites()} makes the caller one who may not grant roles.
  *
  * <p>Long-running operations, per resource type ({@link #longRunning(String, int)}): PUT answers 201/200 with
  * {@code provisioningState} Creating/Updating, {@code Azure-AsyncOperation} and {@code Retry-After}; the operation
@@ -61,6 +67,14 @@ public final class FakeArm implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FakeArm.class);
     /** The default subscription of the lab. */
     public static final String DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
+    /** The tenant of the lab's subscription and of the identities it fills in. */
+    public static final String TENANT = ArmEngine.TENANT;
+    /** Built-in role definition ids (the GUIDs are the same in every Azure tenant). */
+    public static final String NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+    public static final String READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+    public static final String CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+    public static final String OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+    public static final String USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
 
     private final WireMockServer server;
     private final ArmEngine engine;
@@ -209,6 +223,15 @@ public final class FakeArm implements AutoCloseable {
     }
 
     /**
+     * Role assignment PUTs (at any scope) get 403 {@code AuthorizationFailed} for
+     * {@code Microsoft.Authorization/roleAssignments/write}: the caller may read but not grant roles, as a
+     * Contributor. Undone by {@link #clearForbidden()}.
+     */
+    public void forbidRoleAssignmentWrites() {
+        forbidden("(?i).*/providers/Microsoft\\.Authorization/roleAssignments/[^/]+", "PUT");
+    }
+
+    /**
      * Makes PUT and DELETE of a resource type long-running: the operation reports {@code InProgress} for
      * {@code pollsInProgress} polls, then {@code Succeeded}. Type as in ARM, e.g. {@code Microsoft.Network/virtualHubs};
      * {@code "*"} for every type.
@@ -265,7 +288,28 @@ public final class FakeArm implements AutoCloseable {
         return engine.seed(id, body);
     }
 
-    /** Removes a resource and its children (not counted). */
+    /**
+     * A role assignment of {@code roleDefinition} (a GUID such as {@link #NETWORK_CONTRIBUTOR}, or a role definition
+     * id) to {@code principalId} at {@code scope} (a subscription, resource group or resource id), as
+     * {@code az role assignment create} makes it. Not counted; the scope need not exist yet. Returns its id.
+     */
+    public String roleAssignment(String scope, String principalId, String roleDefinition) {
+        return engine.seedRoleAssignment(ArmEngine.requireText(scope, "scope"), ArmEngine.requireText(principalId, "principalId"),
+                ArmEngine.requireText(roleDefinition, "roleDefinition"));
+    }
+
+    /** A custom role definition (one permission block), assignable like the built-in ones. */
+    public void roleDefinition(String guid, String roleName, List<String> actions, List<String> notActions) {
+        engine.seedRoleDefinition(ArmEngine.requireText(guid, "guid"), ArmEngine.requireText(roleName, "roleName"),
+                List.copyOf(actions), List.copyOf(notActions));
+    }
+
+    /** Every role assignment, as ARM renders it ({@code id}, {@code name}, {@code properties.scope}, ...). */
+    public List<Map<String, Object>> roleAssignments() {
+        return engine.roleAssignments();
+    }
+
+    /** Removes a resource and its children, or a role assignment by its id (not counted). */
     public boolean delete(String id) {
         return engine.remove(id);
     }
@@ -275,7 +319,7 @@ public final class FakeArm implements AutoCloseable {
         return engine.ids();
     }
 
-    // --- seeding: the lab topology in the shapes of shared/fixtures/arm -------------------------------------------------
+    // --- seeding: the lab topology in the shapes of Azure's REST API examples -----------------------------------------
 
     public String resourceGroupId(String rg) {
         return "/subscriptions/" + subscription + "/resourceGroups/" + rg;
@@ -339,13 +383,17 @@ public final class FakeArm implements AutoCloseable {
         return engine.seed(networkId(rg, "virtualHubs", hub) + "/hubVirtualNetworkConnections/" + name, b);
     }
 
-    /** An AKS managed cluster (BYOCNI). */
+    /**
+     * An AKS managed cluster (BYOCNI) with a system-assigned identity. With a {@code vnetSubnetId} and
+     * {@link ManagedClusterSeed#subnetRoleAssignment()} (the default), its identity also gets Network Contributor on
+     * the subnet, as {@code az aks create --vnet-subnet-id} grants it when the caller may.
+     */
     public String managedCluster(ManagedClusterSeed s) {
         ObjectNode b = engine.json.createObjectNode();
         if (s.location() != null) {
             b.put("location", s.location());
         }
-        b.putObject("identity").put("type", "SystemAssigned");
+        b.putObject("identity").put("type", "SystemAssigned"); // principalId filled in as ARM does
         b.putObject("sku").put("name", "Base").put("tier", "Free");
         ObjectNode p = b.putObject("properties");
         p.put("kubernetesVersion", s.kubernetesVersion());
@@ -381,7 +429,12 @@ public final class FakeArm implements AutoCloseable {
             np.putObject("kubeProxyConfig").put("enabled", s.kubeProxyEnabled());
         }
         String id = resourceGroupId(s.resourceGroup()) + "/providers/Microsoft.ContainerService/managedClusters/" + s.name();
-        return engine.seed(id, b);
+        String seeded = engine.seed(id, b);
+        if (s.vnetSubnetId() != null && s.subnetRoleAssignment()) {
+            String principal = engine.resource(seeded, "preview").map(n -> n.path("identity").path("principalId").asString("")).orElse("");
+            roleAssignment(s.vnetSubnetId(), principal, NETWORK_CONTRIBUTOR);
+        }
+        return seeded;
     }
 
     /**
@@ -454,6 +507,8 @@ public final class FakeArm implements AutoCloseable {
             String path = path(req.getUrl());
             QueryParameter q = req.queryParameter("api-version");
             String apiVersion = q != null && q.isPresent() ? q.firstValue() : null;
+            QueryParameter f = req.queryParameter("$filter");
+            String filter = f != null && f.isPresent() ? f.firstValue() : null;
             boolean write = method.equals("PUT") || method.equals("PATCH") || method.equals("DELETE");
             long n = counter.record(method, path, write);
             ArmResponse r = engine.checkForbidden(method, path);
@@ -466,7 +521,7 @@ public final class FakeArm implements AutoCloseable {
             if (r != null) {
                 counter.fault();
             } else {
-                r = engine.handle(method, path, apiVersion, req.getBodyAsString());
+                r = engine.handle(method, path, apiVersion, filter, req.getBodyAsString());
             }
             LOG.debug("ARM {} {} -> {}", method, path, r.wireFault() != null ? r.wireFault() : r.status());
             return render(r);

@@ -18,10 +18,13 @@ import java.util.Objects;
  * @param nodeCount         nodes of the single system pool {@code nodepool1}
  * @param vnetSubnetId      the pool's {@code vnetSubnetID} (the spoke subnet)
  * @param kubeProxyEnabled  {@code networkProfile.kubeProxyConfig.enabled} (a preview-only field); {@code null} = not set
+ * @param subnetRoleAssignment with a {@code vnetSubnetId}: whether the cluster identity holds Network Contributor on
+ *                          the subnet (as {@code az aks create} grants it); default true
  */
 public record ManagedClusterSeed(String resourceGroup, String name, String location, String kubernetesVersion, String fqdn,
                                  String podCidr, String serviceCidr, String dnsServiceIp, String nodeResourceGroup,
-                                 int nodeCount, String vnetSubnetId, Boolean kubeProxyEnabled) {
+                                 int nodeCount, String vnetSubnetId, Boolean kubeProxyEnabled,
+                                 boolean subnetRoleAssignment) {
 
     public ManagedClusterSeed {
         Objects.requireNonNull(resourceGroup, "resourceGroup");
@@ -35,42 +38,47 @@ public record ManagedClusterSeed(String resourceGroup, String name, String locat
     /** A BYOCNI cluster with AKS defaults: 3 nodes, service CIDR 10.0.0.0/16, pod CIDR 10.244.0.0/16. */
     public static ManagedClusterSeed byocni(String resourceGroup, String name) {
         return new ManagedClusterSeed(resourceGroup, name, null, "1.30.6", null, "10.244.0.0/16", "10.0.0.0/16", "10.0.0.10",
-                null, 3, null, null);
+                null, 3, null, null, true);
     }
 
     public ManagedClusterSeed location(String v) {
-        return new ManagedClusterSeed(resourceGroup, name, v, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled);
+        return new ManagedClusterSeed(resourceGroup, name, v, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled, subnetRoleAssignment);
     }
 
     public ManagedClusterSeed kubernetesVersion(String v) {
-        return new ManagedClusterSeed(resourceGroup, name, location, v, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled);
+        return new ManagedClusterSeed(resourceGroup, name, location, v, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled, subnetRoleAssignment);
     }
 
     public ManagedClusterSeed fqdn(String v) {
-        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, v, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled);
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, v, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled, subnetRoleAssignment);
     }
 
     public ManagedClusterSeed podCidr(String v) {
-        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, v, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled);
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, v, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled, subnetRoleAssignment);
     }
 
     public ManagedClusterSeed serviceCidr(String cidr, String dnsIp) {
-        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, cidr, dnsIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled);
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, cidr, dnsIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled, subnetRoleAssignment);
     }
 
     public ManagedClusterSeed nodeResourceGroup(String v) {
-        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, v, nodeCount, vnetSubnetId, kubeProxyEnabled);
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, v, nodeCount, vnetSubnetId, kubeProxyEnabled, subnetRoleAssignment);
     }
 
     public ManagedClusterSeed nodeCount(int v) {
-        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, v, vnetSubnetId, kubeProxyEnabled);
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, v, vnetSubnetId, kubeProxyEnabled, subnetRoleAssignment);
     }
 
     public ManagedClusterSeed vnetSubnetId(String v) {
-        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, v, kubeProxyEnabled);
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, v, kubeProxyEnabled, subnetRoleAssignment);
+    }
+
+    /** Whether the cluster identity gets Network Contributor on its {@code vnetSubnetId} (default true). */
+    public ManagedClusterSeed subnetRoleAssignment(boolean v) {
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, kubeProxyEnabled, v);
     }
 
     public ManagedClusterSeed kubeProxyEnabled(Boolean v) {
-        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, v);
+        return new ManagedClusterSeed(resourceGroup, name, location, kubernetesVersion, fqdn, podCidr, serviceCidr, dnsServiceIp, nodeResourceGroup, nodeCount, vnetSubnetId, v, subnetRoleAssignment);
     }
 }

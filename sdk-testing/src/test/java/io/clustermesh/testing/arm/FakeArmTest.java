@@ -227,6 +227,90 @@ class FakeArmTest {
     }
 
     @Test
+    void roleAssignmentsApplyBelowTheirScopeAndAreListedWithFilters() throws Exception {
+        String auth = "2022-04-01";
+        arm.resourceGroup("rg-c1", "eastus");
+        String vnet = arm.virtualNetwork("rg-c1", "vnet-c1", "172.16.1.0/24", "snet-aks", "172.16.1.0/24");
+        String subnet = vnet + "/subnets/snet-aks";
+        arm.managedCluster(ManagedClusterSeed.byocni("rg-c1", "cluster1").vnetSubnetId(subnet).subnetRoleAssignment(false));
+        String mc = sub + "/resourceGroups/rg-c1/providers/Microsoft.ContainerService/managedClusters/cluster1";
+        String principal = call("GET", mc, AKS_API, null).body().path("identity").path("principalId").asString();
+        assertThat(principal).matches("[0-9a-f-]{36}");
+        assertThat(call("GET", mc, AKS_API, null).body().path("identity").path("tenantId").asString()).isEqualTo(FakeArm.TENANT);
+
+        // built-in role definitions at any scope, with their actions
+        Answer nc = call("GET", subnet + "/providers/Microsoft.Authorization/roleDefinitions/" + FakeArm.NETWORK_CONTRIBUTOR, auth, null);
+        assertThat(nc.status()).isEqualTo(200);
+        assertThat(nc.body().path("id").asString()).isEqualTo(sub + "/providers/Microsoft.Authorization/roleDefinitions/" + FakeArm.NETWORK_CONTRIBUTOR);
+        assertThat(nc.body().path("properties").path("roleName").asString()).isEqualTo("Network Contributor");
+        assertThat(nc.body().path("properties").path("permissions").get(0).path("actions").toString()).contains("Microsoft.Network/*");
+        assertThat(call("GET", sub + "/providers/Microsoft.Authorization/roleDefinitions/" + FakeArm.READER, auth, null)
+                .body().path("properties").path("permissions").get(0).path("actions").get(0).asString()).isEqualTo("*/read");
+        assertThat(call("GET", sub + "/providers/Microsoft.Authorization/roleDefinitions/00000000-0000-0000-0000-0000000000ff", auth, null)
+                .errorCode()).isEqualTo("RoleDefinitionDoesNotExist");
+
+        // one assignment on the resource group: inherited by the subnet
+        String name = "11111111-2222-3333-4444-555555555555";
+        String body = "{\"properties\":{\"roleDefinitionId\":\"" + sub + "/providers/Microsoft.Authorization/roleDefinitions/"
+                + FakeArm.NETWORK_CONTRIBUTOR + "\",\"principalId\":\"" + principal + "\",\"principalType\":\"ServicePrincipal\"}}";
+        String rgScope = sub + "/resourceGroups/rg-c1";
+        Answer put = call("PUT", rgScope + "/providers/Microsoft.Authorization/roleAssignments/" + name, auth, body);
+        assertThat(put.status()).isEqualTo(201);
+        assertThat(put.body().path("properties").path("scope").asString()).isEqualTo(rgScope);
+        assertThat(call("PUT", rgScope + "/providers/Microsoft.Authorization/roleAssignments/" + name, auth, body).status()).isEqualTo(200);
+        assertThat(call("PUT", rgScope + "/providers/Microsoft.Authorization/roleAssignments/99999999-2222-3333-4444-555555555555", auth, body)
+                .errorCode()).isEqualTo("RoleAssignmentExists");
+        assertThat(call("PUT", rgScope + "/providers/Microsoft.Authorization/roleAssignments/not-a-guid", auth, body).errorCode())
+                .isEqualTo("InvalidRoleAssignmentId");
+        assertThat(call("PUT", sub + "/resourceGroups/nope/providers/Microsoft.Authorization/roleAssignments/" + name, auth, body).status())
+                .isEqualTo(404);
+        arm.roleAssignment(sub, "77777777-0000-0000-0000-000000000000", FakeArm.READER);
+
+        String list = subnet + "/providers/Microsoft.Authorization/roleAssignments";
+        assertThat(call("GET", list + "?%24filter=" + enc("atScope()"), auth, null).body().path("value")).hasSize(2);
+        JsonNode mine = call("GET", list + "?%24filter=" + enc("principalId eq '" + principal + "'"), auth, null).body().path("value");
+        assertThat(mine).hasSize(1);
+        assertThat(mine.get(0).path("properties").path("scope").asString()).isEqualTo(rgScope);
+        assertThat(call("GET", list + "?%24filter=" + enc("atScope() and assignedTo('" + principal + "')"), auth, null).body().path("value")).hasSize(1);
+        // below: listing at the subscription without atScope() shows the resource group's assignment too
+        assertThat(call("GET", sub + "/providers/Microsoft.Authorization/roleAssignments", auth, null).body().path("value")).hasSize(2);
+        assertThat(call("GET", sub + "/providers/Microsoft.Authorization/roleAssignments?%24filter=" + enc("atScope()"), auth, null)
+                .body().path("value")).hasSize(1);
+        assertThat(call("GET", list + "?%24filter=" + enc("roleName eq 'x'"), auth, null).errorCode()).isEqualTo("UnsupportedQuery");
+        assertThat(arm.roleAssignments()).hasSize(2);
+
+        // a caller who may not grant roles
+        arm.forbidRoleAssignmentWrites();
+        Answer denied = call("PUT", subnet + "/providers/Microsoft.Authorization/roleAssignments/" + name, auth, body);
+        assertThat(denied.status()).isEqualTo(403);
+        assertThat(denied.errorCode()).isEqualTo("AuthorizationFailed");
+        assertThat(denied.body().path("error").path("message").asString())
+                .contains("'Microsoft.Authorization/roleAssignments/write'").contains(subnet + "/providers/Microsoft.Authorization/roleAssignments/" + name);
+        assertThat(call("GET", list, auth, null).status()).isEqualTo(200);
+        assertThat(call("DELETE", rgScope + "/providers/Microsoft.Authorization/roleAssignments/" + name, auth, null).status()).isEqualTo(200);
+        assertThat(call("GET", rgScope + "/providers/Microsoft.Authorization/roleAssignments/" + name, auth, null).errorCode())
+                .isEqualTo("RoleAssignmentNotFound");
+    }
+
+    @Test
+    void aSeededClusterInASubnetHoldsNetworkContributorOnItAsAzAksCreateGrantsIt() {
+        arm.resourceGroup("rg-c1", "eastus");
+        String vnet = arm.virtualNetwork("rg-c1", "vnet-c1", "172.16.1.0/24", "snet-aks", "172.16.1.0/24");
+        String id = arm.managedCluster(ManagedClusterSeed.byocni("rg-c1", "cluster1").vnetSubnetId(vnet + "/subnets/snet-aks"));
+        String principal = String.valueOf(((java.util.Map<?, ?>) arm.resource(id).orElseThrow().get("identity")).get("principalId"));
+        assertThat(arm.roleAssignments()).singleElement().satisfies(a -> {
+            assertThat(a.get("properties").toString()).contains("principalId=" + principal).contains(FakeArm.NETWORK_CONTRIBUTOR)
+                    .contains("scope=" + vnet + "/subnets/snet-aks");
+        });
+        assertThat(arm.delete(String.valueOf(arm.roleAssignments().get(0).get("id")))).isTrue();
+        assertThat(arm.roleAssignments()).isEmpty();
+    }
+
+    private static String enc(String s) {
+        return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    @Test
     void faultsOnTheKthRequestAndCounters() throws Exception {
         arm.resourceGroup("rg1");
         String vnet = sub + "/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/v1";
