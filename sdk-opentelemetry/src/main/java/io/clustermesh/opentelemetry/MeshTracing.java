@@ -302,8 +302,11 @@ public final class MeshTracing implements MeshListener {
 
     private StepSpan startStep(String id, String cluster, String kind) {
         Run run = current.get();
-        SpanBuilder b = tracer.spanBuilder("clustermesh.step " + kind).setSpanKind(SpanKind.INTERNAL)
-                .setAttribute(STEP_KIND, kind).setAttribute(STEP_ID, id);
+        SpanBuilder b = tracer.spanBuilder(kind == null ? "clustermesh.step" : "clustermesh.step " + kind).setSpanKind(SpanKind.INTERNAL)
+                .setAttribute(STEP_ID, id);
+        if (kind != null) {
+            b.setAttribute(STEP_KIND, kind);
+        }
         if (run != null) {
             b.setParent(run.context);
         } else {
@@ -377,8 +380,10 @@ public final class MeshTracing implements MeshListener {
                     start = startedAt; // the mesh clock may be a test's: never before the step
                 }
                 SpanBuilder b = tracer.spanBuilder("clustermesh.wait").setSpanKind(SpanKind.INTERNAL)
-                        .setParent(Context.root().with(span)).setStartTimestamp(start)
-                        .setAttribute(STEP_KIND, kind).setAttribute(WAIT_WHAT, what);
+                        .setParent(Context.root().with(span)).setStartTimestamp(start).setAttribute(WAIT_WHAT, what);
+                if (kind != null) {
+                    b.setAttribute(STEP_KIND, kind);
+                }
                 if (cluster != null) {
                     b.setAttribute(CLUSTER, cluster);
                 }
