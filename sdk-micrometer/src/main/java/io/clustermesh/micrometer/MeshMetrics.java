@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -76,6 +79,8 @@ public final class MeshMetrics implements MeterBinder, MeshListener {
     private final Duration minStatusInterval;
     private final MeshClock clock;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+    /** Per registry (by identity), the gauges registered so far: Micrometer warns when a gauge is registered twice. */
+    private final Map<MeterRegistry, Set<String>> gauges = new ConcurrentHashMap<>();
     private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
     private final AtomicReference<Supplier<MeshStatus>> statusSource = new AtomicReference<>();
     private final ReentrantLock reading = new ReentrantLock();
@@ -177,26 +182,35 @@ public final class MeshMetrics implements MeterBinder, MeshListener {
     }
 
     private void registerGauges(MeterRegistry registry, MeshStatus status) {
+        Set<String> known = gauges.computeIfAbsent(registry, r -> ConcurrentHashMap.newKeySet());
         for (ClusterStatus c : status.clusters()) {
             String cluster = c.name();
             Tags t = commonTags.and("cluster", cluster);
-            Gauge.builder(PEERS_CONNECTED, this, m -> m.clusterValue(cluster, x -> x.connectedPeers().size()))
-                    .tags(t).baseUnit("peers").description("Peers every agent of the cluster is connected to")
-                    .strongReference(true).register(registry);
-            Gauge.builder(PEERS_EXPECTED, this, m -> m.clusterValue(cluster, x -> x.peers().size()))
-                    .tags(t).baseUnit("peers").description("Peers the cluster should be connected to")
-                    .strongReference(true).register(registry);
-            Gauge.builder(CLUSTER_HEALTHY, this, m -> m.clusterValue(cluster, x -> x.healthy() ? 1 : 0))
-                    .tags(t).description("1 when every agent of the cluster is ready with every peer and the cluster has no error, else 0")
-                    .strongReference(true).register(registry);
+            if (known.add("cluster|" + cluster)) {
+                registerClusterGauges(registry, cluster, t);
+            }
             for (CertificateExpiry e : c.certificates()) {
                 String secret = e.secret();
-                Gauge.builder(CERTIFICATE_EXPIRY, this, m -> m.secondsToExpiry(cluster, secret))
-                        .tags(t.and("secret", secret)).baseUnit("seconds")
-                        .description("Time left until the Cluster Mesh certificate in the secret expires (negative once expired)")
-                        .strongReference(true).register(registry);
+                if (known.add("secret|" + cluster + "|" + secret)) {
+                    Gauge.builder(CERTIFICATE_EXPIRY, this, m -> m.secondsToExpiry(cluster, secret))
+                            .tags(t.and("secret", secret)).baseUnit("seconds")
+                            .description("Time left until the Cluster Mesh certificate in the secret expires (negative once expired)")
+                            .strongReference(true).register(registry);
+                }
             }
         }
+    }
+
+    private void registerClusterGauges(MeterRegistry registry, String cluster, Tags t) {
+        Gauge.builder(PEERS_CONNECTED, this, m -> m.clusterValue(cluster, x -> x.connectedPeers().size()))
+                .tags(t).baseUnit("peers").description("Peers every agent of the cluster is connected to")
+                .strongReference(true).register(registry);
+        Gauge.builder(PEERS_EXPECTED, this, m -> m.clusterValue(cluster, x -> x.peers().size()))
+                .tags(t).baseUnit("peers").description("Peers the cluster should be connected to")
+                .strongReference(true).register(registry);
+        Gauge.builder(CLUSTER_HEALTHY, this, m -> m.clusterValue(cluster, x -> x.healthy() ? 1 : 0))
+                .tags(t).description("1 when every agent of the cluster is ready with every peer and the cluster has no error, else 0")
+                .strongReference(true).register(registry);
     }
 
     private interface ClusterValue {
