@@ -116,6 +116,11 @@ class MeshServicesWiringTest {
                     }
 
                     @Override
+                    public List<ServiceRoute> awaitRoutes(String namespace, String name, java.time.Duration timeout) {
+                        return List.of();
+                    }
+
+                    @Override
                     public ProbeRequest probe(String namespace, String name) {
                         return new ProbeRequest(namespace, name, (ns, n, from, count) -> new ProbeResult(ns, n, from,
                                 context.trafficProbe().orElseThrow().send(context, from, ns, n, count)));
