@@ -125,11 +125,6 @@ class MeshServicesWiringTest {
                         return new ProbeRequest(namespace, name, (ns, n, from, count) -> new ProbeResult(ns, n, from,
                                 context.trafficProbe().orElseThrow().send(context, from, ns, n, count)));
                     }
-
-                    @Override
-                    public List<ServiceRoute> awaitRoutes(String namespace, String name, java.time.Duration timeout) {
-                        return List.of();
-                    }
                 };
             }
         };
