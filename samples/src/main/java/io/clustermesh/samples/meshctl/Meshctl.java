@@ -133,7 +133,9 @@ public final class Meshctl implements Runnable {
             out.println(errors + " problem" + (errors == 1 ? "" : "s") + " found:");
         }
         for (Finding f : findings) {
-            out.println((f.isError() ? "  \u2718 " : "  ! ") + (f.cluster() == null ? "" : f.cluster() + ": ") + f.message()
+            // the cluster is named once: most messages already start with it
+            boolean named = f.cluster() == null || f.message().startsWith(f.cluster() + ":") || f.message().startsWith(f.cluster() + " ");
+            out.println((f.isError() ? "  \u2718 " : "  ! ") + (named ? "" : f.cluster() + ": ") + f.message()
                     + (f.path().isEmpty() || f.message().startsWith(f.path()) ? "" : "  (" + f.path() + ")"));
             out.println("      fix: " + f.remediation() + "  [" + f.code() + "]");
         }
