@@ -129,7 +129,7 @@ final class DemoCommand implements Callable<Integer> {
                 progress.println("==> deploying " + NAMESPACE + "/" + SERVICE + " in every cluster and marking it global");
                 LabTopology.deployHelloWorld(lab, NAMESPACE, SERVICE, 2);
                 mesh.services().global(NAMESPACE, SERVICE).apply();
-                LabTopology.awaitPublished(lab, NAMESPACE, SERVICE, Duration.ofSeconds(30));
+                mesh.services().awaitRoutes(NAMESPACE, SERVICE, Duration.ofSeconds(30));   // live in every cluster's agents
                 boolean allAnswer = true;
                 for (String from : List.of("cluster1", "cluster2", "cluster3")) {
                     ProbeResult r = mesh.services().probe(NAMESPACE, SERVICE).from(from).requests(REQUESTS);
@@ -142,7 +142,7 @@ final class DemoCommand implements Callable<Integer> {
                 progress.println("==> cluster1: service.cilium.io/shared=\"false\"; cluster2: service.cilium.io/affinity=\"remote\"");
                 mesh.services().global(NAMESPACE, SERVICE).shared(false).in("cluster1").apply();
                 mesh.services().global(NAMESPACE, SERVICE).affinity(Affinity.REMOTE).in("cluster2").apply();
-                LabTopology.awaitUnpublished(lab, "cluster1", NAMESPACE, SERVICE, Duration.ofSeconds(30));
+                mesh.services().awaitRoutes(NAMESPACE, SERVICE, Duration.ofSeconds(30));
                 ProbeResult fromTwo = mesh.services().probe(NAMESPACE, SERVICE).from("cluster2").requests(REQUESTS);
                 record(services, "cluster1 not shared, cluster2 affinity remote", fromTwo);
                 check("cluster2 is answered by cluster3 only", fromTwo.byCluster().keySet().equals(java.util.Set.of("cluster3")),

@@ -42,21 +42,6 @@ final class LabTopology {
         LabWorkloads.deploy(lab, namespace, name, replicas);
     }
 
-    /** Until every cluster's agents have synced the service from every peer. */
-    static boolean awaitPublished(MeshLab lab, String namespace, String name, Duration timeout) {
-        return await(timeout, () -> lab.clusters().stream().allMatch(c -> lab.clusters().stream()
-                .filter(p -> !p.name().equals(c.name()))
-                .allMatch(p -> lab.cilium(c.name()).remoteServices().getOrDefault(p.name(), java.util.Map.of())
-                        .containsKey("cilium/state/services/v1/" + p.name() + "/" + namespace + "/" + name))));
-    }
-
-    /** Until no cluster's agents see {@code cluster}'s service any more. */
-    static boolean awaitUnpublished(MeshLab lab, String cluster, String namespace, String name, Duration timeout) {
-        return await(timeout, () -> lab.clusters().stream().filter(c -> !c.name().equals(cluster))
-                .noneMatch(c -> lab.cilium(c.name()).remoteServices().getOrDefault(cluster, java.util.Map.of())
-                        .containsKey("cilium/state/services/v1/" + cluster + "/" + namespace + "/" + name)));
-    }
-
     private static boolean await(Duration timeout, BooleanSupplier condition) {
         Instant end = Instant.now().plus(timeout);
         while (Instant.now().isBefore(end)) {
