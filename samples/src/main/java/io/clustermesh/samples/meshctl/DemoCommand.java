@@ -169,6 +169,9 @@ final class DemoCommand implements Callable<Integer> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("passed", passed);
             doc.put("chartVersion", chartVersion);
+            // which Helm ran: the production transport (helm-java) unless the lab's own was chosen
+            doc.put("helmTransport", mesh.context().helm().name());
+            doc.put("clusterAccess", "kubeconfig contexts");
             List<Map<String, Object>> clusters = new ArrayList<>();
             if (status != null) {
                 for (ClusterStatus c : status.clusters()) {
@@ -193,7 +196,8 @@ final class DemoCommand implements Callable<Integer> {
             for (Map<String, Object> s : services) {
                 out.println("  from " + s.get("from") + " (" + s.get("scenario") + "): answered by " + s.get("answeredBy"));
             }
-            out.println(passed ? "demo passed: every check held" : "demo FAILED: see the checks marked \u274c above");
+            out.println((passed ? "demo passed: every check held" : "demo FAILED: see the checks marked \u274c above") + " (Helm: "
+                    + mesh.context().helm().name() + ", " + Duration.between(start, Instant.now()).toMillis() + " ms)");
         }
         return passed ? Meshctl.OK : Meshctl.FAILED;
     }
