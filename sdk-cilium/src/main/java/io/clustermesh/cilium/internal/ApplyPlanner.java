@@ -168,7 +168,8 @@ public final class ApplyPlanner {
     private final Map<String, List<DriftChecks.Drift>> drifts = new java.util.concurrent.ConcurrentHashMap<>();
 
     private void checkDrift(ClusterSnapshot s, Operation op) {
-        if (op != Operation.APPLY || !s.reachable() || s.release() == null || !"deployed".equals(s.release().status())) {
+        // GitOps (the driver does not wait): the SDK only hands out values and Argo CD or Flux own the objects
+        if (!waitForConvergence || op != Operation.APPLY || !s.reachable() || s.release() == null || !"deployed".equals(s.release().status())) {
             return;
         }
         Finding reset = DriftChecks.valuesReset(s.name(), s.release().values());
