@@ -34,4 +34,24 @@ class BuilderMistakesTest {
             });
         }
     }
+
+    /** The mesh name ends up in the CA's subject (RFC 5280: a CN of at most 64 characters) and a Lease name. */
+    @org.junit.jupiter.api.Test
+    void aMeshNameThatCannotNameTheCaOrTheLeaseIsAFindingBeforeAnyCertificateIsMade() {
+        MeshConfigurationException tooLong = catchThrowableOfType(MeshConfigurationException.class,
+                () -> Fixtures.mesh().name("a".repeat(70)).build());
+        MeshConfigurationException upper = catchThrowableOfType(MeshConfigurationException.class,
+                () -> Fixtures.mesh().name("My Mesh").build());
+
+        assertThat(tooLong.findings()).filteredOn(f -> f.code().equals("MESH_NAME_INVALID")).singleElement().satisfies(f -> {
+            assertThat(f.path()).isEqualTo("metadata.name");
+            assertThat(f.message()).contains("70 characters").contains("RFC 5280").doesNotContain("IllegalArgumentException");
+            assertThat(f.remediation()).contains("54 characters");
+        });
+        assertThat(upper.findings()).filteredOn(f -> f.code().equals("MESH_NAME_INVALID")).singleElement()
+                .satisfies(f -> assertThat(f.remediation()).contains("my-mesh"));
+        try (Mesh ok = Fixtures.mesh().name("a".repeat(54)).build()) {
+            assertThat(ok).isNotNull();
+        }
+    }
 }

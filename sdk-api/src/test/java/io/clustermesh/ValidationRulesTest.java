@@ -107,6 +107,8 @@ class ValidationRulesTest {
                         "add another cluster", "at least two clusters", "has 1"),
                 error("no cluster at all", article(clusters()), "MESH_TOO_FEW_CLUSTERS", null, "spec.clusters",
                         "add another cluster", "has 0"),
+                error("a mesh name too long for the CA's subject", article(s -> new MeshSpec("m".repeat(55), s.cilium(), s.ca(), s.exposure(),
+                        s.azure(), s.clusters())), "MESH_NAME_INVALID", null, "metadata.name", "54 characters", "RFC 5280"),
 
                 error("empty name", article(cluster(1, c -> rename(c, ""))), "CLUSTER_NAME_EMPTY", null,
                         "spec.clusters[1].name", "cluster2", "cluster #2 has no name"),

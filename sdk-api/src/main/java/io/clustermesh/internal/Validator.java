@@ -73,6 +73,24 @@ public final class Validator {
         return List.copyOf(v.findings);
     }
 
+    /** The mesh name becomes the CA's subject ("Cilium CA <name>", CN at most 64 characters: RFC 5280) and a Lease name. */
+    static final int MESH_NAME_MAX = 64 - "Cilium CA ".length();
+
+    private void checkMeshName(String name) {
+        if (name == null || name.isEmpty()) {
+            error("MESH_NAME_INVALID", null, "metadata.name", "the mesh has no name", "give the mesh a name, e.g. metadata.name: article");
+        } else if (name.length() > MESH_NAME_MAX) {
+            error("MESH_NAME_INVALID", null, "metadata.name", "the mesh name is " + name.length() + " characters long; at most " + MESH_NAME_MAX
+                            + " fit the CA's subject (\"Cilium CA <name>\", a common name of at most 64 characters, RFC 5280)",
+                    "shorten metadata.name to " + MESH_NAME_MAX + " characters or fewer");
+        } else if (!name.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
+            error("MESH_NAME_INVALID", null, "metadata.name", "the mesh name '" + name + "' is not a lower-case DNS name (it names the mesh's"
+                            + " Lease object and labels)",
+                    "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, e.g. "
+                            + name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9.-]", "-").replaceAll("^[-.]+|[-.]+$", ""));
+        }
+    }
+
     private static String path(int i, String field) {
         return "spec.clusters[" + i + "]" + (field.isEmpty() ? "" : "." + field);
     }
@@ -92,6 +110,7 @@ public final class Validator {
                     "a mesh needs at least two clusters, the spec has " + clusters.size(),
                     "add another cluster under spec.clusters");
         }
+        checkMeshName(spec.name());
         checkCilium(spec.cilium(), null, "spec.cilium");
         for (int i = 0; i < clusters.size(); i++) {
             MeshCluster c = clusters.get(i);
