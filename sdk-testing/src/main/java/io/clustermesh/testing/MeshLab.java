@@ -253,7 +253,14 @@ public final class MeshLab implements AutoCloseable {
      * simulated Cilium, a {@link io.clustermesh.testing.sim.LabTrafficProbe} answering {@code mesh.services().probe(..)}.
      */
     public Mesh.Builder meshBuilder() {
-        Mesh.Builder b = Mesh.builder().spec(spec()).helmTransport(helmTransport()).timeouts(timeouts());
+        Mesh.Builder b = Mesh.builder().spec(spec()).timeouts(timeouts());
+        if (settings.helm == Helm.REAL) {
+            // what users run on AKS: helm-java against the clusters' API servers, the real Cilium chart
+            b.helmTransport(new io.clustermesh.cilium.helm.HelmJavaTransport())
+                    .driver(new io.clustermesh.cilium.CiliumMeshDriver(chartSource(), true));
+        } else {
+            b.helmTransport(helmTransport());
+        }
         if (cilium != null) {
             b.trafficProbe(new io.clustermesh.testing.sim.LabTrafficProbe(this));
         }
@@ -383,6 +390,21 @@ public final class MeshLab implements AutoCloseable {
         return "MeshLab[" + byName.keySet() + (arm != null ? ", arm" : "") + (closed ? ", closed" : "") + "]";
     }
 
+    /** Which Helm the lab's meshes use. */
+    public enum Helm {
+        /**
+         * The production path: the SDK's default {@code HelmJavaTransport} (helm-java, Helm 3 in-process) installing the
+         * real Cilium chart ({@link #chartsDir()}) through each cluster's kubeconfig context, as on AKS.
+         */
+        REAL,
+        /**
+         * The lab's {@link LabHelmTransport}: renders the small lab chart and applies its objects with the lab's own
+         * client (Helm's object traffic is then neither counted nor faulted). For tests that inject faults into the
+         * SDK's requests or that measure the SDK rather than Helm; each such test says why.
+         */
+        TEMPLATE
+    }
+
     // --- builder -----------------------------------------------------------------------------------------------------------
 
     /** Builder of a {@link MeshLab}; {@link #start()} starts everything. Not thread-safe. */
@@ -411,8 +433,15 @@ public final class MeshLab implements AutoCloseable {
         private boolean simulatedCilium = true;
         private SimulatedCiliumAddon.Knobs ciliumKnobs = SimulatedCiliumAddon.Knobs.defaults();
         private Path charts;
+        private Helm helm = Helm.TEMPLATE;
 
         private Builder() {
+        }
+
+        /** Which Helm {@link MeshLab#meshBuilder()} gives the lab's meshes (see {@link Helm}). */
+        public Builder helm(Helm helm) {
+            this.helm = Objects.requireNonNull(helm, "helm");
+            return this;
         }
 
         /**
