@@ -5,15 +5,19 @@ import io.clustermesh.MeshPlan;
 import io.clustermesh.MeshReport;
 import io.clustermesh.MeshStatus;
 import io.clustermesh.model.CaStrategy;
+import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.Exposure;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.testing.MeshLab;
 
+import java.nio.file.Path;
+
 /**
  * The README's Java example, runnable: three clusters of the embedded lab brought into one mesh with the fluent API.
- * On real AKS clusters, replace {@code lab.cluster(..).access()} by {@code ClusterAccess.kubeContext("aks-ciliumlab")}
- * (or {@code ClusterAccess.azure(resourceGroup, name)}) and drop the lab's Helm transport.
+ * The clusters are reached through the lab's kubeconfig file, one context per cluster, as users reach AKS clusters
+ * after {@code az aks get-credentials}: on real clusters give your kubeconfig (or {@code ClusterAccess.azure(resourceGroup,
+ * name)}) and drop the lab's Helm transport and timeouts.
  */
 public final class QuickStart {
     private QuickStart() {
@@ -21,14 +25,15 @@ public final class QuickStart {
 
     public static void main(String[] args) {
         try (MeshLab lab = MeshLab.start(3)) {
+            Path kubeconfig = lab.kubeconfigFile();                  // one kubeconfig, a context per cluster, as az aks get-credentials leaves it
             // --- the README example starts here
             try (Mesh mesh = Mesh.builder()
                     .cluster(MeshCluster.named("cluster1").id(1).podCidr("10.1.0.0/16").meshIp(lab.meshIp("cluster1"))
-                            .apiServer(lab.cluster("cluster1").apiServer()).access(lab.cluster("cluster1").access()))
+                            .apiServer(lab.cluster("cluster1").apiServer()).access(ClusterAccess.kubeContext("cluster1", kubeconfig)))
                     .cluster(MeshCluster.named("cluster2").id(2).podCidr("10.2.0.0/16").meshIp(lab.meshIp("cluster2"))
-                            .apiServer(lab.cluster("cluster2").apiServer()).access(lab.cluster("cluster2").access()))
+                            .apiServer(lab.cluster("cluster2").apiServer()).access(ClusterAccess.kubeContext("cluster2", kubeconfig)))
                     .cluster(MeshCluster.named("cluster3").id(3).podCidr("10.3.0.0/16").meshIp(lab.meshIp("cluster3"))
-                            .apiServer(lab.cluster("cluster3").apiServer()).access(lab.cluster("cluster3").access()))
+                            .apiServer(lab.cluster("cluster3").apiServer()).access(ClusterAccess.kubeContext("cluster3", kubeconfig)))
                     .cilium(CiliumOptions.version("1.16.19").kubeProxyReplacement(true).hubble(true))
                     .certificateAuthority(CaStrategy.generate())      // or CaStrategy.adoptFrom("cluster1")
                     .exposure(Exposure.azureInternalLoadBalancer())
