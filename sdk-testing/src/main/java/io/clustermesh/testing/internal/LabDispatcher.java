@@ -183,6 +183,9 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
             }
         } else {
             r = crud.dispatch(request);
+            if (method.equals("GET") && target.name() == null && target.resource() != null && r.code() == 200 && r.getWebSocketListener() == null) {
+                r = typedList(r, target);
+            }
         }
         if (r.code() >= 400 && (r.getBody() == null || r.getBody().size() == 0)) {
             r = statusFor(r.code(), path);
@@ -467,6 +470,27 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
 
     private static String qualified(KubeChange target) {
         return target.group() == null || target.group().isEmpty() ? target.resource() : target.resource() + "." + target.group();
+    }
+
+    /**
+     * A list answered like the API server: {@code kind: <Kind>List} of the resource's group version (the CRUD store
+     * answers {@code kind: List}, which typed client-go clients do not take for a {@code SecretList}).
+     */
+    private MockResponse typedList(MockResponse r, KubeChange target) {
+        Optional<ApiResources.Resource> resource = ApiResources.byPlural(target.group(), target.version(), target.resource());
+        if (resource.isEmpty() || r.getBody() == null || r.getBody().size() == 0) {
+            return r;
+        }
+        try {
+            if (json.readTree(r.getBody().getBytes()) instanceof ObjectNode list && list.has("items")) {
+                list.put("apiVersion", resource.get().apiVersion());
+                list.put("kind", resource.get().kind() + "List");
+                return r.setBody(JSON_WRITER.writeValueAsBytes(list));
+            }
+        } catch (JacksonException e) {
+            // leave the store's answer
+        }
+        return r;
     }
 
     /** The custom resources' group versions the CRUD store serves (from its own {@code /apis} answer). */
