@@ -104,7 +104,8 @@ public final class LabCluster implements AutoCloseable {
         web.setProtocols(List.of(Protocol.HTTP_1_1));
         web.setHttp2ClearTextEnabled(false);
         Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-        this.dispatcher = new LabDispatcher(spec.name(), responses, counter, injector, token, internalToken, spec.serviceCidr(), events);
+        this.dispatcher = new LabDispatcher(spec.name(), responses, counter, injector, token, internalToken, spec.serviceCidr(), events,
+                spec.kubernetesVersion(), spec.apiServer() + ":443");
         String[] v = spec.kubernetesVersion().split("\\.");
         VersionInfo version = new VersionInfo.Builder().withMajor(v[0]).withMinor(v[1]).withGitVersion("v" + spec.kubernetesVersion())
                 .withPlatform("linux/amd64").withGoVersion("go1.22.0").build();

@@ -355,34 +355,61 @@ final class Fabric8Connection implements ClusterConnection {
         });
     }
 
+    /**
+     * Whether the live object already holds what the SDK wants: every field the desired object sets has the same value
+     * in the live one. Fields only the live object has — what the API server adds (metadata such as uid and
+     * managedFields, defaults such as a Service's {@code sessionAffinity} or a pod template's {@code dnsPolicy}, status)
+     * — do not count, so that applying the same object twice writes once, on AKS as on the lab. Lists compare element
+     * by element in order and must have the same length (an element the SDK dropped is a change); a field the SDK
+     * stopped setting is not detected here, and goes with the next write (a full update).
+     */
     @SuppressWarnings("unchecked")
     private static boolean sameContent(Map<String, Object> current, Map<String, Object> desired) {
         for (Map.Entry<String, Object> e : desired.entrySet()) {
-            if (e.getKey().equals("metadata")) {
-                Map<String, Object> dm = new HashMap<>((Map<String, Object>) e.getValue());
-                Map<String, Object> cm = new HashMap<>((Map<String, Object>) current.getOrDefault("metadata", Map.of()));
-                VOLATILE_METADATA.forEach(dm::remove);
-                for (Map.Entry<String, Object> m : dm.entrySet()) {
-                    if (!Objects.equals(m.getValue(), cm.get(m.getKey()))) return false;
+            Object live = current.get(e.getKey());
+            if (e.getKey().equals("metadata") && e.getValue() instanceof Map<?, ?> dm) {
+                Map<String, Object> wanted = new HashMap<>((Map<String, Object>) dm);
+                VOLATILE_METADATA.forEach(wanted::remove);
+                if (!contains(live instanceof Map<?, ?> lm ? lm : Map.of(), wanted)) {
+                    return false;
                 }
-            } else if (!Objects.equals(normalize(e.getValue()), normalize(current.get(e.getKey())))) {
+            } else if (!contains(live, e.getValue())) {
                 return false;
             }
         }
         return true;
     }
 
+    /** {@code live} holds {@code desired}: equal scalars, maps with at least the desired entries, lists element-wise. */
+    private static boolean contains(Object live, Object desired) {
+        if (desired instanceof Map<?, ?> dm) {
+            if (!(live instanceof Map<?, ?> lm)) {
+                return dm.isEmpty() && live == null;
+            }
+            for (Map.Entry<?, ?> e : dm.entrySet()) {
+                if (!contains(lm.get(e.getKey()), e.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (desired instanceof List<?> dl) {
+            if (!(live instanceof List<?> ll) || ll.size() != dl.size()) {
+                return dl.isEmpty() && live == null;
+            }
+            for (int i = 0; i < dl.size(); i++) {
+                if (!contains(ll.get(i), dl.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return Objects.equals(normalize(desired), normalize(live));
+    }
+
     private static Object normalize(Object o) {
         if (o instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
             return n.longValue();
-        }
-        if (o instanceof Map<?, ?> m) {
-            Map<Object, Object> x = new HashMap<>();
-            m.forEach((k, v) -> x.put(k, normalize(v)));
-            return x;
-        }
-        if (o instanceof List<?> l) {
-            return l.stream().map(Fabric8Connection::normalize).toList();
         }
         return o;
     }

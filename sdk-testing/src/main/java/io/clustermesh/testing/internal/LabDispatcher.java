@@ -11,7 +11,9 @@ import io.fabric8.kubernetes.client.server.mock.Resetable;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import org.slf4j.Logger;
@@ -24,6 +26,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -51,8 +54,6 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
     private static final Logger LOG = LoggerFactory.getLogger(LabDispatcher.class);
     public static final String INTERNAL_HEADER = "X-Clustermesh-Lab-Internal";
     private static final Duration FOREVER = Duration.ofDays(1);
-    private static final Pattern SECRET = Pattern.compile("/api/v1/namespaces/[^/]+/secrets(/[^/]+)?");
-    private static final Pattern SERVICE = Pattern.compile("/api/v1/namespaces/[^/]+/services(/[^/]+)?");
     private static final Pattern OBJECT = Pattern.compile("/apis?/(?:[^/]+/)?[^/]+/(?:namespaces/[^/]+/)?([^/]+)/([^/]+)(?:/[^/]+)?");
 
     private final String cluster;
@@ -65,11 +66,17 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
     private final AtomicLong nextClusterIp = new AtomicLong(11);
     private final AtomicLong nextNodePort = new AtomicLong(30000);
     private final JsonMapper json = JsonMapper.builder().build();
+    private static final JsonMapper JSON_WRITER = JsonMapper.builder().build();
+    private static final Pattern FIELD_MANAGER = Pattern.compile("[?&]fieldManager=([^&]+)");
+    /** Writes are applied one at a time, so that a PATCH reads and stores without another write in between. */
+    private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock();
+    private final ApiDiscovery discovery;
     private final List<Consumer<KubeChange>> listeners = new CopyOnWriteArrayList<>();
     private final ExecutorService events;
 
     public LabDispatcher(String cluster, Map<ServerRequest, Queue<ServerResponse>> responses, RequestCounter counter,
-                         FaultInjector injector, String token, String internalToken, String serviceCidr, ExecutorService events) {
+                         FaultInjector injector, String token, String internalToken, String serviceCidr, ExecutorService events,
+                         String kubernetesVersion, String serverAddress) {
         this.cluster = cluster;
         this.crud = new KubernetesMixedDispatcher(responses);
         this.counter = counter;
@@ -78,6 +85,7 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
         this.internalToken = internalToken;
         this.serviceCidr = IpCidr.parse(serviceCidr);
         this.events = events;
+        this.discovery = new ApiDiscovery(kubernetesVersion, serverAddress);
     }
 
     public void listener(Consumer<KubeChange> l) {
@@ -98,6 +106,17 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+        try {
+            return dispatchOrFail(request);
+        } catch (RuntimeException e) {
+            // an exception on the event loop would leave the client waiting for an answer forever
+            LOG.warn("{}: {} {} failed in the lab's API server: {}", cluster, request.getMethod(), request.getPath(), e.toString());
+            return status(500, "InternalError", "Internal error occurred: the clustermesh lab could not handle the request: "
+                    + e.getClass().getSimpleName(), null);
+        }
+    }
+
+    private MockResponse dispatchOrFail(RecordedRequest request) {
         String method = request.getMethod() == null ? "GET" : request.getMethod().toUpperCase(java.util.Locale.ROOT);
         String fullPath = request.getPath() == null ? "/" : request.getPath();
         int q = fullPath.indexOf('?');
@@ -120,6 +139,7 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
             return faultResponse(fault.get(), path);
         }
         MockResponse r = handle(request, method, path, write, false);
+        LOG.trace("{}: {} {} -> {}", cluster, method, fullPath, r.code());
         return r.getWebSocketListener() != null ? r : delayed(r);
     }
 
@@ -131,13 +151,47 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
                 return answer.get();
             }
         }
-        RecordedRequest effective = request;
-        if ((method.equals("POST") || method.equals("PUT")) && request.getBody() != null && request.getBody().size() > 0) {
-            effective = normalize(request, method, path);
+        if (method.equals("GET")) {
+            Optional<ApiDiscovery.Answer> answer = discovery.answer(path, path.equals("/apis") ? customGroups() : Map.of());
+            if (answer.isPresent()) {
+                ApiDiscovery.Answer a = answer.get();
+                return new MockResponse().setResponseCode(a.code()).setHeader("Content-Type", a.contentType()).setBody(a.body());
+            }
         }
-        MockResponse r = crud.dispatch(effective);
+        MockResponse r;
+        KubeChange target = KubeChange.of(method, path, 0, internal);
+        boolean objectWrite = target.resource() != null && (method.equals("POST")
+                || ((method.equals("PUT") || method.equals("PATCH")) && target.name() != null
+                && (target.subresource() == null || target.subresource().equals("status"))));
+        if (objectWrite) {
+            writeLock.lock();
+            try {
+                r = switch (method) {
+                    case "POST" -> create(request, path, target);
+                    case "PUT" -> replace(request, path, target);
+                    default -> patch(request, path, target);
+                };
+            } finally {
+                writeLock.unlock();
+            }
+        } else if (write) {
+            writeLock.lock();
+            try {
+                r = crud.dispatch(request);
+            } finally {
+                writeLock.unlock();
+            }
+        } else {
+            r = crud.dispatch(request);
+            if (method.equals("GET") && target.name() == null && target.resource() != null && r.code() == 200 && r.getWebSocketListener() == null) {
+                r = typedList(r, target);
+            }
+        }
         if (r.code() >= 400 && (r.getBody() == null || r.getBody().size() == 0)) {
             r = statusFor(r.code(), path);
+        }
+        if (r.getBody() != null && r.getBody().size() > 0 && r.header("Content-Type") == null) {
+            r.setHeader("Content-Type", "application/json");
         }
         if (write && r.code() >= 200 && r.code() < 300 && !listeners.isEmpty()) {
             KubeChange parsed = KubeChange.of(method, path, r.code(), internal);
@@ -164,64 +218,301 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
         return r;
     }
 
-    /** What a real API server does and the CRUD store does not. */
-    private RecordedRequest normalize(RecordedRequest request, String method, String path) {
-        boolean secret = SECRET.matcher(path).matches();
-        boolean service = method.equals("POST") && SERVICE.matcher(path).matches();
-        if (!secret && !service) {
-            return request;
+    // --- writes: what a real API server does around the CRUD store --------------------------------------------------
+
+    /**
+     * POST: stringData merged into data, the kind's defaults, a cluster IP and node ports for a Service, a managedFields
+     * entry; then the CRUD store (uid, resourceVersion, creationTimestamp, generation 1). A POST to a subresource
+     * (eviction, binding, token) goes to the store as it is.
+     */
+    private MockResponse create(RecordedRequest request, String path, KubeChange target) {
+        if (target.name() != null) {
+            return crud.dispatch(request);
         }
-        JsonNode body;
+        Optional<ObjectNode> body = readObject(request);
+        if (body.isEmpty()) {
+            return isProtobuf(request) ? unsupportedProtobuf() : crud.dispatch(request);
+        }
+        ObjectNode o = body.get();
+        JsonNode written = o.deepCopy();
+        completeTypeMeta(o, target);
+        serverSide(o, null);
+        ServerFields.managedFields(o, written, null, manager(request), null, Instant.now());
+        MockResponse r = crud.dispatch(withBody(request, HttpMethod.POST, request.getPath(), o));
+        if (r.code() == 409) {
+            String name = o.path("metadata").path("name").asString("");
+            return status(409, "AlreadyExists", qualified(target) + " \"" + name + "\" already exists",
+                    Map.of("name", name, "group", target.group(), "kind", target.resource()));
+        }
+        return r;
+    }
+
+    /** PUT of an object or its status: like POST, keeping what the server allocated and the other managers' fields. */
+    private MockResponse replace(RecordedRequest request, String path, KubeChange target) {
+        Optional<ObjectNode> body = readObject(request);
+        if (body.isEmpty()) {
+            return isProtobuf(request) ? unsupportedProtobuf() : crud.dispatch(request);
+        }
+        Optional<ObjectNode> current = stored(request, target);
+        if (current.isEmpty()) {
+            return statusFor(404, path);
+        }
+        return store(request, target, current.get(), body.get(), body.get().deepCopy());
+    }
+
+    /**
+     * PATCH: the stored object patched (JSON patch, merge patch or strategic merge patch, see {@link Patches}) and
+     * stored like a PUT with the stored resourceVersion (unless the patch names one: then a stale one gets 409).
+     * Answered 200 with the stored object, like the API server.
+     */
+    private MockResponse patch(RecordedRequest request, String path, KubeChange target) {
+        Optional<ObjectNode> current = stored(request, target);
+        if (current.isEmpty()) {
+            return statusFor(404, path);
+        }
+        JsonNode patch;
         try {
-            body = json.readTree(request.getBody().getBytes());
+            patch = json.readTree(request.getBody().getBytes());
         } catch (JacksonException e) {
-            return request;
+            return status(400, "BadRequest", "the patch is not valid JSON: " + e.getOriginalMessage(), null);
         }
-        if (!(body instanceof ObjectNode o)) {
-            return request;
+        JsonNode patched;
+        try {
+            patched = Patches.apply(request.getHeader("Content-Type"), current.get(), patch);
+        } catch (Patches.UnsupportedPatchException e) {
+            return status(e.code(), e.code() == 415 ? "UnsupportedMediaType" : "Invalid", e.getMessage(), null);
         }
-        boolean changed = false;
-        if (secret && o.get("stringData") instanceof ObjectNode sd) {
+        if (!(patched instanceof ObjectNode p)) {
+            return status(422, "Invalid", "the patched object is not a JSON object", null);
+        }
+        JsonNode written = patch instanceof ObjectNode ? patch : p;
+        MockResponse r = store(request, target, current.get(), p, written);
+        return r.code() == 201 ? r.setResponseCode(200) : r;
+    }
+
+    /** Stores {@code body} over {@code current} through the CRUD store's PUT of the object's own path. */
+    private MockResponse store(RecordedRequest request, KubeChange target, ObjectNode current, ObjectNode body, JsonNode written) {
+        boolean status = "status".equals(target.subresource());
+        ObjectNode o;
+        if (status) {
+            // a status write changes the status only: the rest is the stored object's
+            o = current.deepCopy();
+            JsonNode st = body.get("status");
+            if (st == null || st.isNull()) {
+                o.remove("status");
+            } else {
+                o.set("status", st.deepCopy());
+            }
+            String rv = body.path("metadata").path("resourceVersion").asString(null);
+            if (rv != null && !rv.isEmpty()) {
+                ((ObjectNode) o.get("metadata")).put("resourceVersion", rv);
+            }
+        } else {
+            o = body;
+            completeTypeMeta(o, target);
+            serverSide(o, current);
+        }
+        ServerFields.managedFields(o, written, current, manager(request), status ? "status" : null, Instant.now());
+        String objectPath = objectPath(request.getPath(), target);
+        MockResponse r = crud.dispatch(withBody(request, HttpMethod.PUT, objectPath, o));
+        if (r.code() == 409) {
+            return status(409, "Conflict", "Operation cannot be fulfilled on " + qualified(target) + " \"" + target.name()
+                    + "\": the object has been modified; please apply your changes to the latest version and try again",
+                    Map.of("name", target.name(), "group", target.group(), "kind", target.resource()));
+        }
+        return r;
+    }
+
+    /** The defaults and the fields a real API server sets on a create or an update of the object itself. */
+    private void serverSide(ObjectNode o, ObjectNode current) {
+        String kind = o.path("kind").asString("");
+        if (kind.equals("Secret") && o.get("stringData") instanceof ObjectNode sd) {
             // the API server merges stringData into data (base64) and never stores stringData
             ObjectNode data = o.get("data") instanceof ObjectNode d ? d : o.putObject("data");
             for (Map.Entry<String, JsonNode> e : sd.properties()) {
                 data.put(e.getKey(), Base64.getEncoder().encodeToString(e.getValue().asString("").getBytes(StandardCharsets.UTF_8)));
             }
             o.remove("stringData");
-            changed = true;
         }
-        if (service && o.get("spec") instanceof ObjectNode spec) {
-            String type = spec.path("type").asString("ClusterIP");
-            if (!type.equals("ExternalName")) {
-                String ip = spec.path("clusterIP").asString("");
-                if (ip.isEmpty()) {
-                    ip = serviceCidr.address(nextClusterIp.getAndIncrement());
-                    spec.put("clusterIP", ip);
-                    changed = true;
-                }
-                if (!spec.has("clusterIPs") && !ip.equals("None")) {
-                    spec.putArray("clusterIPs").add(ip);
-                    changed = true;
-                }
+        if (kind.equals("Service") && o.get("spec") instanceof ObjectNode spec) {
+            allocate(spec, current == null ? null : current.path("spec"));
+        }
+        ServerFields.defaults(o);
+        if (current != null && o.get("metadata") instanceof ObjectNode meta) {
+            // generation, uid, creationTimestamp are the store's; a client's managedFields are not taken over
+            meta.remove("managedFields");
+        }
+    }
+
+    /** Cluster IPs and node ports, kept on update (k8s.io/kubernetes/pkg/registry/core/service/storage patchAllocatedValues). */
+    private void allocate(ObjectNode spec, JsonNode old) {
+        String type = spec.path("type").asString("ClusterIP");
+        if (old != null && !old.isMissingNode()) {
+            if (spec.path("clusterIP").asString("").isEmpty() && old.hasNonNull("clusterIP")) {
+                spec.set("clusterIP", old.get("clusterIP").deepCopy());
             }
-            if ((type.equals("NodePort") || type.equals("LoadBalancer")) && spec.get("ports") instanceof ArrayNode ports) {
+            if (!spec.has("clusterIPs") && old.has("clusterIPs")) {
+                spec.set("clusterIPs", old.get("clusterIPs").deepCopy());
+            }
+            if (spec.get("ports") instanceof ArrayNode ports && old.get("ports") instanceof ArrayNode oldPorts) {
                 for (JsonNode p : ports) {
                     if (p instanceof ObjectNode po && !po.has("nodePort")) {
-                        po.put("nodePort", nextNodePort.getAndIncrement());
-                        changed = true;
+                        for (JsonNode op : oldPorts) {
+                            if (op.path("port").equals(po.path("port")) && op.has("nodePort")
+                                    && op.path("protocol").asString("TCP").equals(po.path("protocol").asString("TCP"))) {
+                                po.set("nodePort", op.get("nodePort").deepCopy());
+                            }
+                        }
                     }
                 }
             }
-            if (!spec.has("type")) {
-                spec.put("type", "ClusterIP");
-                changed = true;
+        }
+        if (!type.equals("ExternalName")) {
+            String ip = spec.path("clusterIP").asString("");
+            if (ip.isEmpty()) {
+                ip = serviceCidr.address(nextClusterIp.getAndIncrement());
+                spec.put("clusterIP", ip);
+            }
+            if (!spec.has("clusterIPs") && !ip.equals("None")) {
+                spec.putArray("clusterIPs").add(ip);
+            } else if (!spec.has("clusterIPs")) {
+                spec.putArray("clusterIPs").add("None");
             }
         }
-        if (!changed) {
-            return request;
+        if ((type.equals("NodePort") || type.equals("LoadBalancer")) && spec.get("ports") instanceof ArrayNode ports) {
+            for (JsonNode p : ports) {
+                if (p instanceof ObjectNode po && !po.has("nodePort")) {
+                    po.put("nodePort", nextNodePort.getAndIncrement());
+                }
+            }
         }
-        byte[] bytes = json.writeValueAsBytes(o);
-        return new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(), request.getHeaders(), new Buffer(bytes));
+    }
+
+    /** The API server fills apiVersion and kind from the URL when the body lacks them. */
+    private static void completeTypeMeta(ObjectNode o, KubeChange target) {
+        Optional<ApiResources.Resource> r = ApiResources.byPlural(target.group(), target.version(), target.resource());
+        if (r.isPresent()) {
+            if (!o.hasNonNull("apiVersion")) {
+                o.put("apiVersion", r.get().apiVersion());
+            }
+            if (!o.hasNonNull("kind")) {
+                o.put("kind", r.get().kind());
+            }
+        }
+    }
+
+    private Optional<ObjectNode> stored(RecordedRequest request, KubeChange target) {
+        MockResponse r = crud.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.GET, objectPath(request.getPath(), target),
+                Headers.builder().build(), new Buffer()));
+        if (r.code() != 200 || r.getBody() == null) {
+            return Optional.empty();
+        }
+        try {
+            return json.readTree(r.getBody().getBytes()) instanceof ObjectNode o ? Optional.of(o) : Optional.empty();
+        } catch (JacksonException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Optional<ObjectNode> readObject(RecordedRequest request) {
+        if (request.getBody() == null || request.getBody().size() == 0) {
+            return Optional.empty();
+        }
+        if (isProtobuf(request)) {
+            return KubeProtobuf.toJson(request.getBody().getBytes());
+        }
+        try {
+            return json.readTree(request.getBody().getBytes()) instanceof ObjectNode o ? Optional.of(o) : Optional.empty();
+        } catch (JacksonException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean isProtobuf(RecordedRequest request) {
+        String type = request.getHeader("Content-Type");
+        return type != null && type.startsWith(KubeProtobuf.CONTENT_TYPE);
+    }
+
+    private MockResponse unsupportedProtobuf() {
+        return status(415, "UnsupportedMediaType", "the clustermesh lab reads protobuf request bodies of Secrets and ConfigMaps only; "
+                + "send JSON (application/json)", null);
+    }
+
+    /** The object's own path (without subresource and query): where the CRUD store keeps it. */
+    private static String objectPath(String fullPath, KubeChange target) {
+        int q = fullPath.indexOf('?');
+        String path = q < 0 ? fullPath : fullPath.substring(0, q);
+        if (target.subresource() != null) {
+            path = path.substring(0, path.length() - target.subresource().length() - 1);
+        }
+        return path;
+    }
+
+    private static RecordedRequest withBody(RecordedRequest request, HttpMethod method, String path, ObjectNode body) {
+        Headers headers = request.getHeaders().newBuilder().set("Content-Type", "application/json").build();
+        return new RecordedRequest(request.getHttpVersion(), method, path, headers, new Buffer(JSON_WRITER.writeValueAsBytes(body)));
+    }
+
+    /** The field manager: the {@code fieldManager} parameter, else the user agent's program name, as the API server takes it. */
+    private static String manager(RecordedRequest request) {
+        String p = request.getPath() == null ? "" : request.getPath();
+        Matcher m = FIELD_MANAGER.matcher(p);
+        if (m.find()) {
+            return java.net.URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
+        }
+        String ua = request.getHeader("User-Agent");
+        if (ua == null || ua.isBlank()) {
+            return "unknown";
+        }
+        String first = ua.split("[/ ]")[0];
+        return first.isEmpty() ? "unknown" : first;
+    }
+
+    private static String qualified(KubeChange target) {
+        return target.group() == null || target.group().isEmpty() ? target.resource() : target.resource() + "." + target.group();
+    }
+
+    /**
+     * A list answered like the API server: {@code kind: <Kind>List} of the resource's group version (the CRUD store
+     * answers {@code kind: List}, which typed client-go clients do not take for a {@code SecretList}).
+     */
+    private MockResponse typedList(MockResponse r, KubeChange target) {
+        Optional<ApiResources.Resource> resource = ApiResources.byPlural(target.group(), target.version(), target.resource());
+        if (resource.isEmpty() || r.getBody() == null || r.getBody().size() == 0) {
+            return r;
+        }
+        try {
+            if (json.readTree(r.getBody().getBytes()) instanceof ObjectNode list && list.has("items")) {
+                list.put("apiVersion", resource.get().apiVersion());
+                list.put("kind", resource.get().kind() + "List");
+                return r.setBody(JSON_WRITER.writeValueAsBytes(list));
+            }
+        } catch (JacksonException e) {
+            // leave the store's answer
+        }
+        return r;
+    }
+
+    /** The custom resources' group versions the CRUD store serves (from its own {@code /apis} answer). */
+    private Map<String, List<String>> customGroups() {
+        MockResponse r = crud.dispatch(new RecordedRequest("HTTP/1.1", HttpMethod.GET, "/apis", Headers.builder().build(), new Buffer()));
+        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        if (r.code() != 200 || r.getBody() == null || r.getBody().size() == 0) {
+            return out;
+        }
+        try {
+            JsonNode groups = json.readTree(r.getBody().getBytes()).path("groups");
+            for (JsonNode g : groups) {
+                List<String> versions = new java.util.ArrayList<>();
+                g.path("versions").forEach(v -> versions.add(v.path("version").asString("")));
+                if (!g.path("name").asString("").isEmpty()) {
+                    out.put(g.path("name").asString(), versions);
+                }
+            }
+        } catch (JacksonException e) {
+            // no custom groups
+        }
+        return out;
     }
 
     private MockResponse delayed(MockResponse r) {

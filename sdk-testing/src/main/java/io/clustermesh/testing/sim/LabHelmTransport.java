@@ -47,18 +47,12 @@ import java.util.zip.GZIPInputStream;
  * The objects go through the SDK's connection too, or — in a {@code MeshLab} — through the lab's own client of the
  * cluster (see the constructors).
  *
- * <p>Why not helm-java's {@code upgrade().install()} against the lab's API server (tried with helm-java 0.0.21, Helm
- * 3.21 in-process, on a {@code LabCluster}): it first failed at Helm's release-storage query ({@code failed to query with
- * labels: provided data does not appear to be a protobuf message}: the mock server answered without a
- * {@code Content-Type}, so client-go took the JSON for protobuf) — {@code disableOpenApiValidation()} does not help,
- * the failure comes before validation. With the lab dispatcher now sending {@code Content-Type: application/json},
- * Helm gets past storage and stops at the chart's {@code kubeVersion} check ({@code incompatible with Kubernetes }
- * followed by an empty version: Helm's discovery does not get the mock's {@code /version}, and
- * {@code withKubeVersion} is ignored for a real install). DOMAIN.md §10 also records Helm's OpenAPI validation failing
- * on the mock ({@code proto: cannot parse invalid wire-format data}). Rendering with {@code template()} and applying is
- * independent of how complete the mock API server is, keeps the request counters honest (every write is a write of
- * the SDK's own connection) and needs no kubeconfig on disk.
- *
+ * <p>Real Helm runs on the lab too: the lab's API server answers what Helm needs (discovery, {@code /version}, OpenAPI
+ * v3, strategic merge patches, protobuf Secret bodies; see docs/lab.md), and {@code RealHelmOnLabTest} installs,
+ * upgrades and uninstalls the real Cilium charts with helm-java's {@code upgrade().install()}. The mesh lab still
+ * renders the small lab chart through this transport because the simulated Cilium reacts to the lab chart's objects
+ * (the real chart's differ: more objects, other secret layouts per version), rendering it is fast, every write goes
+ * through the SDK's own connection (so request counters stay honest) and it needs no kubeconfig on disk.
  * <p>Like the real chart, the CA is the values' {@code tls.ca} when given, else the one in the cluster (what the
  * chart's {@code lookup} would find; {@code helm template} cannot look up, so the transport passes it in as
  * {@code lab.existingCa}, which is never stored in the release), else a new one ({@code genCA}).
