@@ -79,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
         Instant start = Instant.now();
         progress.println("Starting the embedded lab: 3 AKS clusters (fabric8 mock API), simulated Cilium, etcd per cluster, fake Azure Resource Manager ...");
         MeshStatus status = null;
-        try (MeshLab lab = MeshLab.builder().clusters(3).arm(true).armTopology(false)
+        try (MeshLab lab = MeshLab.builder().clusters(3).helm(MeshLab.Helm.REAL).arm(true).armTopology(false)
                 .lbDelay(Duration.ofMillis(400)).rolloutDelay(Duration.ofMillis(400)).start()) {
             FakeArm arm = lab.arm().orElseThrow();
             AzureCloudProvider azure = AzureCloudProvider.builder().armEndpoint(arm.url()).pollInterval(Duration.ofMillis(50)).build();

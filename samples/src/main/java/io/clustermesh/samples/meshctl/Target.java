@@ -61,7 +61,8 @@ final class Target implements AutoCloseable {
         boolean terminal = System.console() != null && !o.json();
         ConsoleProgress listener = new ConsoleProgress(progress, terminal, o.verbose);
         if (o.lab) {
-            MeshLab.Builder b = MeshLab.builder();
+            // the production path on the lab: helm-java and the real chart through the lab's kubeconfig contexts
+            MeshLab.Builder b = MeshLab.builder().helm(MeshLab.Helm.REAL);
             if (spec != null) {
                 b.spec(spec);
             } else {
@@ -75,7 +76,7 @@ final class Target implements AutoCloseable {
                 lab = b.start();
             }
             try {
-                CiliumMeshDriver driver = new CiliumMeshDriver();
+                CiliumMeshDriver driver = new CiliumMeshDriver(lab.chartSource(), true);
                 return new Target(lab.meshBuilder().driver(driver).listener(listener).listener(pluginNotice).holderIdentity(holder())
                         .allowExecFromSpecFiles(o.allowExec).build(), lab, driver, MeshLab.timeouts());
             } catch (RuntimeException e) {

@@ -169,7 +169,7 @@ public final class CiliumMeshServices implements MeshServices {
                 LOG.info("{}/{}: every cluster's agents use the predicted backends ({} ms)", namespace, name, elapsed.toMillis());
                 return routes;
             }
-            context.listener().waiting(new io.clustermesh.event.Waiting(String.join(",", lagging.keySet()), null,
+            context.listener().waiting(new io.clustermesh.event.Waiting(String.join(",", lagging.keySet()), "await-routes/" + namespace + "/" + name,
                     "agents of " + String.join(", ", lagging.keySet()) + " to use the backends of " + namespace + "/" + name,
                     elapsed, timeout, (double) (routes.size() - lagging.size()) / Math.max(1, routes.size())));
             if (!context.clock().now().isBefore(deadline)) {
