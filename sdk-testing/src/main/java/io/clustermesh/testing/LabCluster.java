@@ -59,9 +59,11 @@ import java.util.logging.Level;
  * {@link LoopbackResolver} maps {@code <fqdn>:443} to the loopback port.
  *
  * <p>Knobs: {@link #latency(Duration)}, {@link #addFault(FaultRule)} (429 with Retry-After, 500, 409, connection
- * reset, hang), counters {@link #counts()} (reads vs writes). Like the real API server it enforces
- * {@code resourceVersion} on updates (409), merges Secret {@code stringData} into {@code data} and allocates
- * cluster IPs and node ports. The lab's own client ({@link #client()}) bypasses token, knobs and counters.
+ * reset, hang), counters {@link #counts()} (reads vs writes). Like the real API server it answers {@code /version},
+ * discovery and OpenAPI v3, enforces {@code resourceVersion} on updates (409), applies JSON, merge and strategic merge
+ * patches, sets the built-in kinds' defaults and {@code managedFields}, merges Secret {@code stringData} into
+ * {@code data} and allocates cluster IPs and node ports: real Helm (helm-java) installs charts onto it through
+ * {@link #kubeconfig()}. docs/lab.md says what it does not do. The lab's own client ({@link #client()}) bypasses token, knobs and counters.
  *
  * <p>How it hooks into fabric8: {@code KubernetesMockServer(context, webServer, responses, dispatcher, false)}
  * with our {@code LabDispatcher} wrapped around the {@code KubernetesMixedDispatcher} (expectations, then CRUD);

@@ -42,11 +42,16 @@ import java.util.regex.Pattern;
 /**
  * The lab's hook into fabric8's mock API server: a {@link Dispatcher} wrapped around the CRUD
  * {@link KubernetesMixedDispatcher}. Per request it checks the bearer token, counts, decides faults, makes the
- * CRUD store behave more like a real API server (secret {@code stringData}, cluster IPs, node ports) and delays the
- * answer. Requests carrying the {@link #INTERNAL_HEADER} (the lab's own client) skip token, counting, faults and
+ * CRUD store behave like a real API server and delays the answer. Like an API server it answers {@code /version},
+ * discovery and OpenAPI v3 ({@link ApiDiscovery}); applies PATCHes itself ({@link Patches}, strategic merge included)
+ * and stores the result like an update; on writes sets defaults and {@code managedFields} ({@link ServerFields}),
+ * merges Secret {@code stringData}, allocates cluster IPs and node ports, reads protobuf Secret/ConfigMap bodies
+ * ({@link KubeProtobuf}); answers lists as {@code <Kind>List} and errors as {@code Status} (409 AlreadyExists or
+ * Conflict, 404, 415). Writes are applied one at a time (a short in-memory lock), so that a PATCH reads and stores
+ * without another write in between. docs/lab.md lists what it does not do. Requests carrying the {@link #INTERNAL_HEADER} (the lab's own client) skip token, counting, faults and
  * latency.
  *
- * <p>Runs on Vert.x event-loop threads: it never blocks. Latency and hangs use the mock's body delay (a Vert.x
+ * <p>Runs on Vert.x event-loop threads: it never blocks on I/O. Latency and hangs use the mock's body delay (a Vert.x
  * timer); connection resets are answered with {@link LabProxy#RESET_STATUS}, which the {@link LabProxy} turns into
  * a TCP RST.
  */
