@@ -121,18 +121,15 @@ class DriftRepairTest {
         assertThat(after.healthy()).as(after.toText()).isTrue();
     }
 
+    /**
+     * The status once every simulated agent sees every peer ready again: waits on the simulator's passes (a condition
+     * with a deadline, no polling), then reads the status the user would.
+     */
     private MeshStatus healthyWithin(Duration limit) {
-        long end = System.nanoTime() + limit.toNanos();
-        MeshStatus s = mesh.status();
-        while (!s.healthy() && System.nanoTime() < end) {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            s = mesh.status();
+        for (var c : lab.clusters()) {
+            lab.cilium(c.name()).awaitRemotes(r -> r.size() == lab.clusters().size() - 1
+                    && r.stream().allMatch(io.clustermesh.testing.sim.RemoteClusterState::ready), limit);
         }
-        return s;
+        return mesh.status();
     }
 }
