@@ -390,17 +390,20 @@ public final class MeshLab implements AutoCloseable {
         return "MeshLab[" + byName.keySet() + (arm != null ? ", arm" : "") + (closed ? ", closed" : "") + "]";
     }
 
-    /** Which Helm the lab's meshes use. */
+    /** Which Helm the lab's meshes use; {@link #REAL} unless a builder says otherwise. */
     public enum Helm {
         /**
-         * The production path: the SDK's default {@code HelmJavaTransport} (helm-java, Helm 3 in-process) installing the
-         * real Cilium chart ({@link #chartsDir()}) through each cluster's kubeconfig context, as on AKS.
+         * The default, and the production path: the SDK's default {@code HelmJavaTransport} (helm-java, Helm 3
+         * in-process) installing the real Cilium chart ({@link #chartsDir()}) through each cluster's kubeconfig context,
+         * as on AKS.
          */
         REAL,
         /**
-         * The lab's {@link LabHelmTransport}: renders the small lab chart and applies its objects with the lab's own
-         * client (Helm's object traffic is then neither counted nor faulted). For tests that inject faults into the
-         * SDK's requests or that measure the SDK rather than Helm; each such test says why.
+         * The lab's {@link LabHelmTransport}: renders the small lab chart with helm-java's {@code template()} and applies
+         * its objects through the SDK's own connection, so that faults injected into the SDK's requests hit Helm's
+         * object writes too. An explicit choice for tests that need exactly that (a crash injected into a Helm storage
+         * write, 20 % failing requests) or what the lab's API server cannot serve real Helm (hook Jobs); each such
+         * test says why.
          */
         TEMPLATE
     }
@@ -433,7 +436,7 @@ public final class MeshLab implements AutoCloseable {
         private boolean simulatedCilium = true;
         private SimulatedCiliumAddon.Knobs ciliumKnobs = SimulatedCiliumAddon.Knobs.defaults();
         private Path charts;
-        private Helm helm = Helm.TEMPLATE;
+        private Helm helm = Helm.REAL;
 
         private Builder() {
         }

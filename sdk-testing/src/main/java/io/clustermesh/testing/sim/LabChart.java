@@ -22,7 +22,8 @@ public final class LabChart implements AutoCloseable {
     /** Every file of the chart (resources cannot be listed from a jar). */
     static final List<String> FILES = List.of("Chart.yaml", "values.yaml", "templates/_helpers.tpl",
             "templates/cilium-config.yaml", "templates/cilium-ca-secret.yaml", "templates/clustermesh-apiserver-certs.yaml",
-            "templates/clustermesh-apiserver.yaml", "templates/clustermesh-secrets.yaml", "templates/cilium-agent.yaml");
+            "templates/clustermesh-apiserver.yaml", "templates/clustermesh-apiserver-generate-certs.yaml", "templates/clustermesh-secrets.yaml",
+            "templates/cilium-agent.yaml");
 
     private final Path root;
     private final Path dir;

@@ -64,7 +64,7 @@ public final class LabHelmTransport implements HelmTransport {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final YAMLMapper YAML = YAMLMapper.builder().build();
     /** The order Helm installs kinds in (a subset of Helm's InstallOrder). */
-    private static final List<String> KIND_ORDER = List.of("Namespace", "Secret", "ConfigMap", "Service", "DaemonSet", "Deployment");
+    private static final List<String> KIND_ORDER = List.of("Namespace", "Secret", "ConfigMap", "Service", "DaemonSet", "Deployment", "Job");
     public static final String KUBE_VERSION = "1.30.0";
 
     private final Path chart;

@@ -534,9 +534,16 @@ public final class SimulatedCilium implements AutoCloseable {
      * certgen job or cert-manager issues them from the CA. The simulator plays that part: when the clustermesh-apiserver
      * exists without its server certificate, it issues the server, admin, remote and local (KVStoreMesh) certificates
      * from {@code cilium-ca}. Secrets that exist are never touched.
+     * <p>
+     * Only while an issuer is there — the certgen Job or CronJob {@code clustermesh-apiserver-generate-certs}
+     * (templates/clustermesh-apiserver/tls-cronjob/) or cert-manager's {@code Certificate}
+     * (templates/clustermesh-apiserver/tls-certmanager/): with the {@code helm} or {@code sdk} method nobody issues
+     * certificates in a real cluster, and a Helm upgrade that deletes the chart's certificate secrets before the
+     * Service must not find simulator-made secrets in their place (Helm refuses to adopt them).
      */
     private void issueMissingCertificates(Service svc, Deployment dep) {
-        if (svc == null || dep == null || kube.secrets().inNamespace(NAMESPACE).withName("clustermesh-apiserver-server-cert").get() != null) {
+        if (svc == null || dep == null || kube.secrets().inNamespace(NAMESPACE).withName("clustermesh-apiserver-server-cert").get() != null
+                || !certificateIssuerPresent()) {
             return;
         }
         Secret caSecret = kube.secrets().inNamespace(NAMESPACE).withName("cilium-ca").get();
@@ -568,6 +575,20 @@ public final class SimulatedCilium implements AutoCloseable {
             }
         });
         LOG.debug("{}: issued the clustermesh-apiserver certificates from cilium-ca (as the certgen job would)", cluster);
+    }
+
+    private boolean certificateIssuerPresent() {
+        String certgen = "clustermesh-apiserver-generate-certs";
+        if (kube.batch().v1().jobs().inNamespace(NAMESPACE).withName(certgen).get() != null
+                || kube.batch().v1().cronjobs().inNamespace(NAMESPACE).withName(certgen).get() != null) {
+            return true;
+        }
+        try {
+            return kube.genericKubernetesResources("cert-manager.io/v1", "Certificate").inNamespace(NAMESPACE)
+                    .withName("clustermesh-apiserver-server-cert").get() != null;
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            return false; // cert-manager's CRD is not installed: no Certificate can exist
+        }
     }
 
     private static String b64(String s) {

@@ -5,6 +5,7 @@ import com.marcnuri.helm.Release;
 import com.marcnuri.helm.ReleaseHistory;
 import io.clustermesh.cilium.helm.HelmValuesYaml;
 import io.clustermesh.cilium.values.PeerEndpoint;
+import io.clustermesh.testing.FixtureCharts;
 import io.clustermesh.testing.LabCluster;
 import io.clustermesh.testing.LabClusterSpec;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -41,7 +42,7 @@ class RealHelmOnLabTest {
     @ParameterizedTest
     @ValueSource(strings = {"1.16.19", "1.19.5"})
     void installUpgradeHistoryUninstall(String version) throws IOException {
-        Path chart = Charts.require(version);
+        Path chart = FixtureCharts.require(version);
         try (LabCluster cluster = LabCluster.start(LabClusterSpec.of("cluster1", 1, 7))) {
             KubernetesClient k = cluster.client();
             Path kubeconfig = privateFile("kubeconfig", cluster.kubeconfig());

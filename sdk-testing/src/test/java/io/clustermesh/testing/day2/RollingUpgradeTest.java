@@ -11,6 +11,7 @@ import io.clustermesh.event.StepStarted;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.testing.Fault;
 import io.clustermesh.testing.FaultRule;
+import io.clustermesh.testing.FixtureCharts;
 import io.clustermesh.testing.MeshLab;
 import org.junit.jupiter.api.Test;
 
@@ -46,12 +47,12 @@ class RollingUpgradeTest {
 
     @Test
     void fourClustersUpgradeOneAfterAnotherEachAfterThePreviousGateHeld() {
-        try (MeshLab lab = MeshLab.builder().clusters(4).rolloutDelay(Duration.ofMillis(300)).cilium(CiliumOptions.version("1.16.19")).start()) {
+        try (MeshLab lab = MeshLab.builder().clusters(4).charts(FixtureCharts.dir("1.17.17")).rolloutDelay(Duration.ofMillis(300)).cilium(CiliumOptions.version("1.16.19")).start()) {
             try (Mesh day1 = lab.meshBuilder().build()) {
                 assertThat(day1.apply(day1.plan()).succeeded()).isTrue();
             }
             Order order = new Order();
-            try (Mesh mesh = lab.meshBuilder().cilium(CiliumOptions.version("1.17.6")).listener(order).build()) {
+            try (Mesh mesh = lab.meshBuilder().cilium(CiliumOptions.version("1.17.17")).listener(order).build()) {
                 MeshPlan plan = mesh.plan();
                 assertThat(plan.findings()).extracting(Finding::code).contains("CILIUM_UPGRADE").doesNotContain("CILIUM_UPGRADE_SKIPS_MINOR");
                 assertThat(plan.toText()).contains("rolling upgrade 1/4").contains("rolling upgrade 4/4, after cluster3's gate")
@@ -72,14 +73,14 @@ class RollingUpgradeTest {
 
     @Test
     void aFailureStopsTheRolloutAndTheNextRunResumesIt() {
-        try (MeshLab lab = MeshLab.builder().clusters(4).cilium(CiliumOptions.version("1.16.19")).start()) {
+        try (MeshLab lab = MeshLab.builder().clusters(4).charts(FixtureCharts.dir("1.17.17")).cilium(CiliumOptions.version("1.16.19")).start()) {
             try (Mesh day1 = lab.meshBuilder().build()) {
                 assertThat(day1.apply(day1.plan()).succeeded()).isTrue();
             }
             Order order = new Order();
             // cluster2's Helm upgrade cannot store its release
             lab.cluster("cluster2").addFault(FaultRule.always(Fault.serverError()).forMethods("POST", "PUT").forPath(".*/secrets.*"));
-            try (Mesh mesh = lab.meshBuilder().cilium(CiliumOptions.version("1.17.6")).listener(order).retryPolicy(RetryPolicy.none()).build()) {
+            try (Mesh mesh = lab.meshBuilder().cilium(CiliumOptions.version("1.17.17")).listener(order).retryPolicy(RetryPolicy.none()).build()) {
                 MeshReport report = mesh.apply(mesh.plan());
                 assertThat(report.succeeded()).isFalse();
                 assertThat(report.failedClusters()).contains("cluster2");
@@ -87,7 +88,7 @@ class RollingUpgradeTest {
                         .doesNotContain("started cluster4/helm-upgrade");
             }
             lab.cluster("cluster2").clearFaults();
-            try (Mesh again = lab.meshBuilder().cilium(CiliumOptions.version("1.17.6")).build()) {
+            try (Mesh again = lab.meshBuilder().cilium(CiliumOptions.version("1.17.17")).build()) {
                 MeshPlan resume = again.plan();
                 assertThat(resume.steps()).extracting(s -> s.id()).doesNotContain("cluster1/helm-upgrade")
                         .contains("cluster2/helm-upgrade", "cluster3/helm-upgrade", "cluster4/helm-upgrade");
@@ -101,11 +102,11 @@ class RollingUpgradeTest {
 
     @Test
     void skippingAMinorLineIsRefusedWithThePathThroughEachLine() {
-        try (MeshLab lab = MeshLab.builder().clusters(2).cilium(CiliumOptions.version("1.18.11")).start()) {
+        try (MeshLab lab = MeshLab.builder().clusters(2).charts(FixtureCharts.dir("1.17.17")).cilium(CiliumOptions.version("1.18.11")).start()) {
             try (Mesh day1 = lab.meshBuilder().build()) {
                 assertThat(day1.apply(day1.plan()).succeeded()).isTrue();
             }
-            try (Mesh mesh = lab.meshBuilder().cilium(CiliumOptions.version("1.20.0")).build()) {
+            try (Mesh mesh = lab.meshBuilder().cilium(CiliumOptions.version("1.20.0-pre.3")).build()) {
                 MeshPlan plan = mesh.plan();
                 assertThat(plan.findings()).filteredOn(f -> f.code().equals("CILIUM_UPGRADE_SKIPS_MINOR")).hasSize(2)
                         .allSatisfy(f -> {

@@ -12,6 +12,7 @@ import io.clustermesh.cilium.kube.Fabric8ClusterTransport;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.HelmRelease;
+import io.clustermesh.testing.FixtureCharts;
 import io.clustermesh.testing.LabCluster;
 import io.clustermesh.testing.MeshLab;
 import org.junit.jupiter.api.Test;
@@ -35,23 +36,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RealHelmMeshTest {
 
-    static Path fixtureCharts(String version) {
-        String file = "cilium-" + version + ".tgz";
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path dir = d.resolve("shared/fixtures/charts");
-            if (Files.isRegularFile(dir.resolve(file))) {
-                return dir;
-            }
-        }
-        throw new AssertionError("the official Cilium chart " + file + " is missing from shared/fixtures/charts beside the project");
-    }
 
     @ParameterizedTest(name = "chart {0}")
     @ValueSource(strings = {"1.16.19", "1.19.5"})
     void threeClustersConvergeWithRealHelmAndTheRealChartAndAReapplyWritesNothing(String version) {
         MeshLab.Builder b = MeshLab.builder().clusters(3).helm(MeshLab.Helm.REAL).cilium(CiliumOptions.version(version));
         if (!version.equals("1.16.19")) {
-            b.charts(fixtureCharts(version));
+            b.charts(FixtureCharts.dir(version));
         }
         try (MeshLab lab = b.start(); Mesh mesh = lab.meshBuilder().build()) {
             assertThat(mesh.context().helm().name()).isEqualTo("helm-java");

@@ -70,7 +70,10 @@ class InterruptedHelmTest {
 
     @Test
     void aHelmInstallStoppedHalfwayIsCompletedByTheNextRun() {
-        try (MeshLab lab = Reliability.lab(3).start()) {
+        // The lab's template-and-apply Helm transport, on purpose: the "kill" is injected into the Helm storage write
+        // that this transport makes through the SDK's ClusterConnection; real Helm writes through its own client. The
+        // same interruption with real Helm (helm-java history/upgrade on the marked release) is RealHelmMeshTest's.
+        try (MeshLab lab = Reliability.lab(3).helm(MeshLab.Helm.TEMPLATE).start()) {
             try (Mesh dying = lab.meshBuilder().helmTransport(new DyingHelm(lab.helmTransport()))
                     .retryPolicy(RetryPolicy.none()).build()) {
                 MeshReport report = dying.apply(dying.plan());

@@ -103,8 +103,8 @@ class SecretsScanTest {
                 secrets.put("the refused token", Set.of(wrongToken));
                 log = capture.text();
             }
-            assertThat(log).as("the run was logged at DEBUG").contains("DEBUG io.clustermesh.cilium.kube.Fabric8Connection - cluster1: reading secret kube-system/cilium-ca")
-                    .contains("INFO io.clustermesh.testing.sim.LabHelmTransport");
+            assertThat(log).as("the run was logged at DEBUG, through the production Helm transport").contains("DEBUG io.clustermesh.cilium.kube.Fabric8Connection - cluster1: reading secret kube-system/cilium-ca")
+                    .contains("INFO io.clustermesh.cilium.helm.HelmJavaTransport");
             collectSecrets(lab, secrets);
         }
 

@@ -91,10 +91,14 @@ class MeshLabApplyTest {
     @Test
     void withTheCronJobMethodTheSimulatorIssuesTheCertificatesAndTheMeshConverges() {
         CiliumOptions cronJob = CiliumOptions.defaults().certificateMethod(CertificateMethod.CRON_JOB);
-        try (MeshLab lab = MeshLab.builder().clusters(2).nodesPerCluster(1).cilium(cronJob).start();
+        // The lab's template-and-apply Helm transport, on purpose: with tls.auto.method=cronJob the real chart makes the
+        // certgen Job a post-install hook, and Helm waits for hook Jobs through a client-go HTTP streaming watch, which
+        // the lab's API server does not serve (docs/lab.md, "Not done"); the template transport applies the Job as an
+        // object and the simulator plays certgen. The production path of the default method (helm) is RealHelmMeshTest's.
+        try (MeshLab lab = MeshLab.builder().clusters(2).nodesPerCluster(1).helm(MeshLab.Helm.TEMPLATE).cilium(cronJob).start();
              Mesh mesh = lab.meshBuilder().build()) {
             MeshReport report = mesh.apply(mesh.plan());
-            assertThat(report.succeeded()).as(report.toString()).isTrue();
+            assertThat(report.succeeded()).as(report.toText()).isTrue();
             assertThat(mesh.status().clusters()).allSatisfy(c -> assertThat(c.peers()).allSatisfy(p -> assertThat(p.fullyConnected()).isTrue()));
             assertThat(lab.cluster("cluster1").client().secrets().inNamespace("kube-system").withName("clustermesh-apiserver-server-cert").get()
                     .getMetadata().getLabels()).containsEntry("clustermesh.io/lab-owner", "simulated-cilium");

@@ -13,6 +13,7 @@ import io.clustermesh.spi.HelmRelease;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
+import io.clustermesh.testing.FixtureCharts;
 import io.clustermesh.testing.MeshLab;
 import org.junit.jupiter.api.Test;
 
@@ -65,8 +66,8 @@ class MeshLabVariantsTest {
 
     @Test
     void chart120MapFormWithoutKvstoremeshConnectsAgentsDirectly() {
-        CiliumOptions o = CiliumOptions.version("1.20.0").kvstoremesh(false);
-        try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(1).cilium(o).start(); Mesh mesh = lab.meshBuilder().build()) {
+        CiliumOptions o = CiliumOptions.version("1.20.0-pre.3").kvstoremesh(false);
+        try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(1).charts(FixtureCharts.dir("1.20.0-pre.3")).cilium(o).start(); Mesh mesh = lab.meshBuilder().build()) {
             MeshReport report = mesh.apply(mesh.plan());
             assertThat(report.succeeded()).as(report.toString()).isTrue();
             MeshStatus status = mesh.status();
