@@ -18,11 +18,13 @@ import java.util.Objects;
  * @param certificateMethod     who issues the clustermesh-apiserver certificates
  * @param certificateValidity   validity of leaf certificates the SDK issues
  * @param renewBefore           SDK-issued leaf certificates are re-issued when less than this is left
+ * @param rolloutBatch          how many clusters a rolling upgrade upgrades at a time (default 1); the next batch
+ *                              starts once every cluster of the previous one passed its gate
  */
 public record CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
                             TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
                             int maxConnectedClusters, CertificateMethod certificateMethod,
-                            Duration certificateValidity, Duration renewBefore) {
+                            Duration certificateValidity, Duration renewBefore, int rolloutBatch) {
 
     public static final String DEFAULT_VERSION = "1.16.19";
 
@@ -40,12 +42,15 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
         if (renewBefore.isNegative()) {
             throw new IllegalArgumentException("renewBefore must not be negative");
         }
+        if (rolloutBatch < 1) {
+            throw new IllegalArgumentException("rolloutBatch must be at least 1 (clusters upgraded at a time), got " + rolloutBatch);
+        }
     }
 
     /** The article's settings: chart 1.16.19, kube-proxy replacement, Hubble, VXLAN tunnel, KVStoreMesh. */
     public static CiliumOptions defaults() {
         return new CiliumOptions(DEFAULT_VERSION, true, true, RoutingMode.TUNNEL, TunnelProtocol.VXLAN, true,
-                Encryption.NONE, 255, CertificateMethod.SDK, Duration.ofDays(365), Duration.ofDays(30));
+                Encryption.NONE, 255, CertificateMethod.SDK, Duration.ofDays(365), Duration.ofDays(30), 1);
     }
 
     /** The defaults with the given chart version. */
@@ -55,52 +60,64 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
 
     public CiliumOptions withVersion(String v) {
         return new CiliumOptions(v, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
     }
 
     public CiliumOptions kubeProxyReplacement(boolean on) {
         return new CiliumOptions(version, on, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
     }
 
     public CiliumOptions hubble(boolean on) {
         return new CiliumOptions(version, kubeProxyReplacement, on, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
     }
 
     public CiliumOptions routingMode(RoutingMode mode) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, mode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
     }
 
     public CiliumOptions tunnelProtocol(TunnelProtocol protocol) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, protocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
     }
 
     public CiliumOptions kvstoremesh(boolean on) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, on, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
     }
 
     public CiliumOptions encryption(Encryption mode) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, mode,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
     }
 
     public CiliumOptions maxConnectedClusters(int max) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                max, certificateMethod, certificateValidity, renewBefore);
+                max, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
     }
 
     public CiliumOptions certificateMethod(CertificateMethod method) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, method, certificateValidity, renewBefore);
+                maxConnectedClusters, method, certificateValidity, renewBefore, rolloutBatch);
     }
 
     public CiliumOptions certificateValidity(Duration validity, Duration renewBefore) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, validity, renewBefore);
+                maxConnectedClusters, certificateMethod, validity, renewBefore, rolloutBatch);
+    }
+
+    /**
+     * How many clusters a rolling upgrade (a chart version change) upgrades at a time: the clusters are taken in spec
+     * order in batches of {@code clusters}, and a batch starts once every cluster of the previous batch passed its
+     * gate (its agents and its peers' agents see each other connected again). Default 1.
+     *
+     * @throws IllegalArgumentException if {@code clusters} is less than 1
+     */
+    public CiliumOptions rolloutBatch(int clusters) {
+        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, clusters);
     }
 
     /** The parsed chart version. @throws IllegalArgumentException if {@link #version()} is not a version */

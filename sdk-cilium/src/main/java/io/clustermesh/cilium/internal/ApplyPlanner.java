@@ -428,11 +428,12 @@ public final class ApplyPlanner {
     }
 
     /**
-     * A chart version change on clusters that already run Cilium restarts their agents: it rolls out one cluster at a
-     * time, in spec order. Each upgraded cluster gets a {@value #KIND_GATE} step (after its rollout: its agents report
-     * every peer connected and every peer's agents report it connected again), and the next cluster's Helm upgrade
-     * depends on that gate: a failed gate stops the rollout there, and the next run resumes with the clusters still on
-     * the old version. Fresh installs and value-only changes are not chained.
+     * A chart version change on clusters that already run Cilium restarts their agents: it rolls out in batches of
+     * {@link CiliumOptions#rolloutBatch()} clusters (default 1), in spec order. Each upgraded cluster outside the last
+     * batch gets a {@value #KIND_GATE} step (after its rollout: its agents report every peer connected and every peer's
+     * agents report it connected again), and the Helm upgrades of the next batch depend on every gate of the previous
+     * one: a failed gate stops the rollout there, and the next run resumes with the clusters still on the old version.
+     * Fresh installs and value-only changes are not chained.
      */
     private void rollingChain(List<PlanStep> steps, Map<String, Draft> drafts) {
         List<String> order = new ArrayList<>();
@@ -442,30 +443,47 @@ public final class ApplyPlanner {
                 order.add(s.name());
             }
         }
-        if (order.size() < 2) {
+        int size = spec.cilium().rolloutBatch();
+        if (order.size() < 2 || size >= order.size()) {
             return;
         }
-        String previousGate = null;
-        for (int i = 0; i < order.size(); i++) {
-            String c = order.get(i);
-            String upgradeId = c + "/" + KIND_UPGRADE;
-            int at = indexOf(steps, upgradeId);
-            PlanStep up = steps.get(at);
-            List<String> deps = new ArrayList<>(up.dependsOn());
-            if (previousGate != null) {
-                deps.add(previousGate);
-            }
-            steps.set(at, new PlanStep(up.id(), up.cluster(), up.kind(), up.description() + "; rolling upgrade " + (i + 1) + "/" + order.size()
-                    + (previousGate == null ? "" : ", after " + order.get(i - 1) + "'s gate") + "; restarts the cilium agents (DaemonSet cilium)"
-                    + " and the clustermesh-apiserver", deps, up.after(), up.changes(), up.timeout(), up.action()));
-            if (i < order.size() - 1) {
-                String gate = c + "/" + KIND_GATE;
-                steps.add(new PlanStep(gate, c, KIND_GATE, "gate: " + c + "'s agents connected to every peer and every peer's agents to " + c
-                        + " before the next cluster is upgraded", List.of(c + "/" + KIND_WAIT_ROLLOUT), List.of(), List.of(), null, sc -> gate(sc, c)));
-                previousGate = gate;
-            }
+        List<List<String>> batches = new ArrayList<>();
+        for (int i = 0; i < order.size(); i += size) {
+            batches.add(order.subList(i, Math.min(order.size(), i + size)));
         }
-        notes.put("rolling upgrade", String.join(" -> ", order));
+        List<String> previousGates = List.of();
+        List<String> previous = List.of();
+        for (int b = 0; b < batches.size(); b++) {
+            List<String> batch = batches.get(b);
+            List<String> gates = new ArrayList<>();
+            for (String c : batch) {
+                int at = indexOf(steps, c + "/" + KIND_UPGRADE);
+                PlanStep up = steps.get(at);
+                List<String> deps = new ArrayList<>(up.dependsOn());
+                deps.addAll(previousGates);
+                String position = size == 1 ? "rolling upgrade " + (b + 1) + "/" + batches.size()
+                        + (previous.isEmpty() ? "" : ", after " + previous.get(0) + "'s gate")
+                        : "rolling upgrade batch " + (b + 1) + "/" + batches.size() + " (" + String.join(", ", batch) + ")"
+                        + (previous.isEmpty() ? "" : ", after the gates of " + String.join(", ", previous));
+                steps.set(at, new PlanStep(up.id(), up.cluster(), up.kind(), up.description() + "; " + position
+                        + "; restarts the cilium agents (DaemonSet cilium) and the clustermesh-apiserver", deps, up.after(), up.changes(),
+                        up.timeout(), up.action()));
+                if (b < batches.size() - 1) {
+                    String gate = c + "/" + KIND_GATE;
+                    steps.add(new PlanStep(gate, c, KIND_GATE, "gate: " + c + "'s agents connected to every peer and every peer's agents to " + c
+                            + " before the next " + (size == 1 ? "cluster" : "batch") + " is upgraded", List.of(c + "/" + KIND_WAIT_ROLLOUT),
+                            List.of(), List.of(), null, sc -> gate(sc, c)));
+                    gates.add(gate);
+                }
+            }
+            previousGates = gates;
+            previous = batch;
+        }
+        StringBuilder note = new StringBuilder();
+        for (List<String> batch : batches) {
+            note.append(note.length() == 0 ? "" : " -> ").append(batch.size() == 1 ? batch.get(0) : "[" + String.join(", ", batch) + "]");
+        }
+        notes.put("rolling upgrade", note + (size == 1 ? "" : " (" + size + " clusters at a time)"));
     }
 
     private static int indexOf(List<PlanStep> steps, String id) {

@@ -537,7 +537,7 @@ public final class MeshSpecYaml {
             return base;
         }
         unknown(n, path, Set.of("version", "kubeProxyReplacement", "hubble", "routingMode", "tunnelProtocol", "kvstoremesh",
-                "encryption", "maxConnectedClusters", "certificateMethod", "certificateValidity", "renewBefore"));
+                "encryption", "maxConnectedClusters", "certificateMethod", "certificateValidity", "renewBefore", "rolloutBatch"));
         CiliumOptions o = base;
         String version = string(n, "version", path, null);
         if (version != null) o = o.withVersion(version);
@@ -557,6 +557,13 @@ public final class MeshSpecYaml {
         if (max != null) o = o.maxConnectedClusters(max);
         CertificateMethod cm = choice(n, "certificateMethod", path, null, CertificateMethod::fromValue, "sdk, helm, cronJob, certmanager");
         if (cm != null) o = o.certificateMethod(cm);
+        Integer batch = integer(n, "rolloutBatch", path, null, "the number of clusters upgraded at a time, 1 or more");
+        if (batch != null && batch < 1) {
+            findings.add(Finding.error("SPEC_INVALID_VALUE", null, path + ".rolloutBatch", path + ".rolloutBatch is " + batch
+                    + ": a rolling upgrade needs at least one cluster per batch", "set rolloutBatch to 1 (the default) or more"));
+        } else if (batch != null) {
+            o = o.rolloutBatch(batch);
+        }
         Duration validity = duration(n, "certificateValidity", path);
         Duration renew = duration(n, "renewBefore", path);
         if (validity != null || renew != null) {
