@@ -146,12 +146,72 @@ public final class ApplyPlanner {
                 }
             }
         }
+        if (op != Operation.DISABLE) {
+            for (ClusterSnapshot s : snapshots.values()) {
+                if (s.reachable() && s.release() != null && CaRotation.bundleEnabled(s.release().values())) {
+                    findings.add(Finding.error("CA_ROTATION_IN_PROGRESS", s.name(), "helm release kube-system/cilium tls.caBundle",
+                            s.name() + " trusts a CA bundle (tls.caBundle): a CA rotation is under way, and "
+                                    + op.name().toLowerCase(java.util.Locale.ROOT) + " with the mesh's values would drop the bundle"
+                                    + " and disconnect the peers whose certificates come from the other CA",
+                            "finish the rotation first: mesh.rotateCa() (meshctl rotate-ca); it resumes where it stopped"));
+                }
+            }
+        }
         if (findings.stream().noneMatch(Finding::isError)) {
             CaPlanner.Decision d = CaPlanner.decide(spec.ca(), snapshots, ctx.certificateAuthority(), generatedCa);
             findings.addAll(d.findings());
             meshCa = d.ca();
             notes.put("ca", d.source());
         }
+    }
+
+    // ------------------------------------------------------------------ CA rotation (see CaRotation)
+
+    /**
+     * A planner over snapshots already read whose mesh CA is {@code ca}: the CA rotation computes each phase's values
+     * with the planner of the CA that phase issues from (certificates kept when signed by it, else issued once).
+     */
+    static ApplyPlanner withCa(MeshContext ctx, ChartSource chart, Map<String, ClusterSnapshot> snapshots, PemCredential ca) {
+        ApplyPlanner p = new ApplyPlanner(ctx, chart, true, () -> ca);
+        p.snapshots = snapshots;
+        p.clusters = new LinkedHashMap<>();
+        for (ClusterSnapshot s : snapshots.values()) {
+            p.clusters.put(s.name(), p.complete(s));
+        }
+        p.meshCa = ca;
+        return p;
+    }
+
+    /** The complete values of {@code cluster} with every peer, its certificates from this planner's CA. Holds keys. */
+    Map<String, Object> completeValues(String cluster) {
+        ClusterSnapshot s = snapshots.get(cluster);
+        return values(s, peersFor(cluster, Operation.APPLY, null, x -> snapshots.get(x).meshAddress()), true);
+    }
+
+    /** Whether the cluster's current SDK-issued certificates are signed by this planner's CA and still good. */
+    boolean keepsCertificates(String cluster) {
+        MeshCluster c = clusters.get(cluster);
+        return kept(snapshots.get(cluster), c, spec.ciliumFor(c)).isPresent();
+    }
+
+    /** A Helm upgrade of {@code cluster} to {@code values}, unless the release has them already. */
+    StepResult upgradeTo(StepContext sc, String cluster, Map<String, Object> values) {
+        return upgrade(sc, snapshots.get(cluster), values);
+    }
+
+    /** Waits for the cluster's clustermesh-apiserver and agents to be rolled out. */
+    StepResult rolledOut(StepContext sc, String cluster) throws Exception {
+        return waitRollout(sc, cluster);
+    }
+
+    /** Whether the SDK writes the cluster's KVStoreMesh client certificate itself. */
+    boolean writesLocalCertificate(String cluster) {
+        return needsLocalCert(clusters.get(cluster));
+    }
+
+    /** Issues the KVStoreMesh client certificate from this planner's CA unless the current one is from it and good. */
+    StepResult localCertificate(String cluster) {
+        return writeLocalCert(cluster);
     }
 
     private MeshCluster complete(ClusterSnapshot s) {
