@@ -178,6 +178,24 @@ class CaRotationTest {
         }
     }
 
+    @Test
+    void withKvstoremeshOnChart116TheRotationIsRefusedNamingTheChartTemplate() {
+        try (MeshLab lab = MeshLab.builder().clusters(2).cilium(CiliumOptions.version("1.16.19")).start()) {
+            try (Mesh mesh = lab.meshBuilder().build()) {
+                assertThat(mesh.apply(mesh.plan()).succeeded()).isTrue();
+                MeshPlan plan = mesh.planRotateCa();
+                assertThat(plan.steps()).isEmpty();
+                assertThat(plan.findings()).filteredOn(f -> f.code().equals("CA_ROTATION_KVSTOREMESH_CHART")).hasSize(2).allSatisfy(f -> {
+                    assertThat(f.isError()).isTrue();
+                    assertThat(f.message()).contains("kvstoremesh-secrets").contains("templates/clustermesh-apiserver/deployment.yaml");
+                    assertThat(f.remediation()).contains("1.18");
+                });
+            }
+            assertThat(lab.clusters()).allSatisfy(c -> assertThat(c.client().secrets().inNamespace(NS).withName("clustermesh-ca-rotation").get())
+                    .as("nothing was written").isNull());
+        }
+    }
+
     @ParameterizedTest(name = "a crash after phase {0}, then the rotation runs again and completes")
     @ValueSource(ints = {1, 2, 3})
     void aCrashAfterEachPhaseResumesThere(int phase) throws Exception {
@@ -213,6 +231,16 @@ class CaRotationTest {
 
             // 2. a new process: the plan starts after the completed phase, with the recorded CA
             try (Mesh mesh = lab.meshBuilder().build()) {
+                if (phase < 3) {
+                    MeshPlan apply = mesh.plan();
+                    assertThat(apply.findings()).as("apply would drop the bundle mid-rotation: refused, naming the rotation")
+                            .anySatisfy(f -> {
+                                assertThat(f.code()).isEqualTo("CA_ROTATION_IN_PROGRESS");
+                                assertThat(f.isError()).isTrue();
+                                assertThat(f.remediation()).contains("mesh.rotateCa()").contains("meshctl rotate-ca");
+                            });
+                    assertThat(apply.steps()).isEmpty();
+                }
                 MeshPlan resume = mesh.planRotateCa();
                 assertThat(resume.hasErrors()).as(resume.toText()).isFalse();
                 assertThat(resume.notes().get("ca rotation")).startsWith("resumed").contains(X509.inspect(recorded).sha256().substring(0, 16));
