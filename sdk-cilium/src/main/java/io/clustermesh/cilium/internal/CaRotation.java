@@ -193,7 +193,9 @@ public final class CaRotation {
             }
             notes.put("ca rotation", "new: to " + from.name() + "'s CA " + fingerprint(next.certificatePem()).substring(0, 16));
         } else {
-            next = authority.createCa("Cilium CA " + ctx.spec().name(), strategy.validity());
+            // a subject of its own: during the rotation both CAs sit in one bundle, and peers tell them apart by name
+            next = authority.createCa("Cilium CA " + ctx.spec().name() + " " + ctx.clock().now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                    strategy.validity());
             notes.put("ca rotation", "new: to a generated CA " + fingerprint(next.certificatePem()).substring(0, 16)
                     + " (ECDSA P-256, valid " + strategy.validity().toDays() + " days)");
         }
@@ -232,9 +234,16 @@ public final class CaRotation {
         for (int phase = Math.max(1, st.phase() + 1); phase <= 3; phase++) {
             int p = phase;
             List<String> rollouts = new ArrayList<>();
-            for (String c : names) {
+            int batch = ctx.spec().cilium().rolloutBatch();
+            for (int i = 0; i < names.size(); i++) {
+                String c = names.get(i);
                 ClusterSnapshot s = snapshots.get(c);
                 List<String> deps = new ArrayList<>(gate);
+                // rolling, as an upgrade: rolloutBatch clusters at a time, the next after the previous ones rolled out
+                int from = (i / batch - 1) * batch;
+                for (int j = Math.max(0, from); j < from + batch && j >= 0 && j < i; j++) {
+                    deps.add(names.get(j) + "/" + KIND_ROLLOUT + "-" + p);
+                }
                 List<Change> changes = new ArrayList<>();
                 String res = "helm release kube-system/cilium";
                 String kind;
@@ -279,7 +288,9 @@ public final class CaRotation {
                     action = sc -> toNext.upgradeTo(sc, c, toNext.completeValues(c));
                 }
                 String id = c + "/" + kind;
-                steps.add(new PlanStep(id, c, kind, what + (changes.isEmpty() ? " (already done)" : ""), deps, List.of(), changes, null, action));
+                List<String> after = deps.stream().filter(d -> d.contains("/" + KIND_ROLLOUT + "-")).map(d -> d.substring(0, d.indexOf('/'))).toList();
+                steps.add(new PlanStep(id, c, kind, what + (changes.isEmpty() ? " (already done)" : "")
+                        + (after.isEmpty() ? "" : "; after " + String.join(", ", after) + " rolled out"), deps, List.of(), changes, null, action));
                 String rollout = c + "/" + KIND_ROLLOUT + "-" + p;
                 steps.add(new PlanStep(rollout, c, KIND_ROLLOUT, "phase " + p + "/3: wait for the clustermesh-apiserver and the agents of " + c
                         + " to be rolled out", List.of(id), List.of(), List.of(), null, sc -> toNext.rolledOut(sc, c)));
