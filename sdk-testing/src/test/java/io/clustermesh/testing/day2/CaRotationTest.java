@@ -182,6 +182,35 @@ class CaRotationTest {
         }
     }
 
+    /**
+     * The ordering mistake the phases exist for, made with the SDK's own steps: the rotation plan without phase 1, so
+     * cluster1's certificates come from the new CA while cluster2 and cluster3 still trust only the old one.
+     */
+    @Test
+    void reissuingBeforeEveryClusterTrustsTheNewCaIsCaughtByTheLab() {
+        try (MeshLab lab = lab()) {
+            dayOne(lab);
+            try (Mesh mesh = lab.meshBuilder().build()) {
+                MeshPlan plan = mesh.planRotateCa();
+                java.util.Set<String> phaseOne = new java.util.HashSet<>();
+                plan.steps().stream().filter(s -> s.kind().equals("ca-trust-both") || s.id().endsWith("/ca-wait-rollout-1")
+                        || s.id().equals("ca-rotation/ca-rotation-gate-1")).forEach(s -> phaseOne.add(s.id()));
+                assertThat(phaseOne).hasSize(7);
+                List<PlanStep> withoutPhaseOne = plan.steps().stream().filter(s -> !phaseOne.contains(s.id()))
+                        .map(s -> new PlanStep(s.id(), s.cluster(), s.kind(), s.description(),
+                                s.dependsOn().stream().filter(d -> !phaseOne.contains(d)).toList(), s.after(), s.changes(), s.timeout(), s.action()))
+                        .toList();
+                mesh.apply(new MeshPlan(plan.mesh(), plan.operation(), plan.createdAt(), plan.findings(), withoutPhaseOne, plan.notes()));
+            }
+            assertThat(trustFailures(lab)).as("cluster2's agents refused cluster1's certificate of the new CA")
+                    .anySatisfy(f -> {
+                        assertThat(f.cluster()).isIn("cluster2", "cluster3");
+                        assertThat(f.peer()).isEqualTo("cluster1");
+                        assertThat(f.detail()).contains("signed by unknown authority");
+                    });
+        }
+    }
+
     @Test
     void withKvstoremeshOnChart116TheRotationIsRefusedNamingTheChartTemplate() {
         try (MeshLab lab = MeshLab.builder().clusters(2).cilium(CiliumOptions.version("1.16.19")).start()) {
