@@ -202,11 +202,11 @@ class CaRotationTest {
                         .toList();
                 mesh.apply(new MeshPlan(plan.mesh(), plan.operation(), plan.createdAt(), plan.findings(), withoutPhaseOne, plan.notes()));
             }
-            assertThat(trustFailures(lab)).as("cluster2's agents refused cluster1's certificate of the new CA")
+            // which pair meets first depends on the order the restarts happen in; some pair of clusters always does
+            assertThat(trustFailures(lab)).as("a cluster refused a peer's certificate (or the peer refused its client certificate)")
                     .anySatisfy(f -> {
-                        assertThat(f.cluster()).isIn("cluster2", "cluster3");
-                        assertThat(f.peer()).isEqualTo("cluster1");
-                        assertThat(f.detail()).contains("signed by unknown authority");
+                        assertThat(f.peer()).isNotEqualTo(f.cluster());
+                        assertThat(f.detail()).containsAnyOf("signed by unknown authority", "bad certificate");
                     });
         }
     }
