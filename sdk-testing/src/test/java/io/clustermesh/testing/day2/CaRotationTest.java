@@ -246,6 +246,10 @@ class CaRotationTest {
                 public void stepFinished(StepFinished e) {
                     finished.add(e.stepId());
                     if (e.stepId().equals(gate)) {
+                        // the process dies here: nothing it would still send reaches the clusters (the steps the engine
+                        // had already launched when the interrupt landed, e.g. phase 3's clean-up, cannot delete the record)
+                        lab.clusters().forEach(c -> c.addFault(io.clustermesh.testing.FaultRule.always(io.clustermesh.testing.Fault.serverError())
+                                .forMethods("DELETE", "PUT", "POST", "PATCH").forPath(".*/secrets.*")));
                         applying.interrupt();
                     }
                 }
@@ -258,6 +262,7 @@ class CaRotationTest {
                 threads.shutdownNow();
                 assertThat(threads.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
             }
+            lab.clusters().forEach(LabCluster::clearFaults);
             assertThat(finished).contains(gate).doesNotContain("cluster1/ca-rotation-done");
             String recorded = recordedNewCa(lab);
             assertThat(recorded).as("the new CA is recorded in the clusters").isNotNull();
