@@ -311,6 +311,9 @@ public final class ApplyPlanner {
         if (op == Operation.APPLY && s.release() == null && s.ciliumConfig() == null) {
             notes.put(c + ".install", "Cilium " + o.version() + " will be installed");
         }
+        if (op == Operation.APPLY && o.chartVersion().atLeast(1, 18)) {
+            notes.put(c + ".policyDefaultLocalCluster", CiliumValues.policyDefaultNote(o, c));
+        }
     }
 
     /** The newest revision of the release is an install or upgrade that never completed (a run that was killed). */

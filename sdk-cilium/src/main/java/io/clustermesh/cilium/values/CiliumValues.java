@@ -160,6 +160,10 @@ public final class CiliumValues {
         put(v, "clustermesh.config.clusters", in.meshEnabled()
                 ? clusters(clustersShape(version), listedPeers(in))
                 : clusters(clustersShape(version), List.of()));
+        if (o.policyDefaultLocalCluster() != null && version.atLeast(1, 18)) {
+            // chart 1.18+: values.yaml clustermesh.policyDefaultLocalCluster (cilium-config policy-default-local-cluster)
+            put(v, "clustermesh.policyDefaultLocalCluster", o.policyDefaultLocalCluster());
+        }
         put(v, "clustermesh.apiserver.kvstoremesh.enabled", o.kvstoremesh());
         service(v, in);
         apiserverTls(v, in, version);
@@ -218,6 +222,18 @@ public final class CiliumValues {
                     + "clustermesh.config.clusters until known");
         }
         return List.copyOf(notes);
+    }
+
+    /**
+     * What a network policy selector without {@code io.cilium.k8s.policy.cluster} matches on the cluster's chart line
+     * ({@code clustermesh.policyDefaultLocalCluster}, chart 1.18 and later; default true from 1.19), for the plan.
+     */
+    public static String policyDefaultNote(CiliumOptions o, String cluster) {
+        boolean local = o.effectivePolicyDefaultLocalCluster();
+        return "chart " + o.version() + ": a network policy selector without io.cilium.k8s.policy.cluster matches "
+                + (local ? "only endpoints of " + cluster : "endpoints of every cluster of the mesh")
+                + " (clustermesh.policyDefaultLocalCluster " + local
+                + (o.policyDefaultLocalCluster() == null ? ", the line's default" : ", as set") + ")";
     }
 
     /**
