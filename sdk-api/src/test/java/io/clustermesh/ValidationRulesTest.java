@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * One case per finding code of {@code internal/Validator} (DOMAIN.md §2): each starts from the article's valid
+ * One case per finding code of {@code internal/Validator} (docs/findings.md): each starts from the article's valid
  * mesh, breaks one thing, and checks code, severity, cluster, exact path, message and remediation, that no other
  * finding appears, and that {@code Mesh.builder().build()} refuses the spec with the same finding.
  */
@@ -420,7 +420,7 @@ class ValidationRulesTest {
                 .anySatisfy(m -> assertThat(m).contains("172.31.0.0/16"));
     }
 
-    // ---- the texts users know from the cilium CLI (DOMAIN.md §2) ----
+    // ---- the texts users know from the cilium CLI (docs/findings.md) ----
 
     @Test
     void duplicateNameUsesTheCliText() {

@@ -21,13 +21,13 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * The checks of DOMAIN.md §2 that need no I/O. Returns every finding at once; never throws on bad input.
+ * The spec checks that need no I/O (docs/findings.md). Returns every finding at once; never throws on bad input.
  * Codes are stable (documented in docs/findings.md).
  */
 public final class Validator {
     public static final Pattern NAME = Pattern.compile("^([a-z0-9][-a-z0-9]*)?[a-z0-9]$");
     public static final int MAX_NAME_LENGTH = 32;
-    /** Ranges AKS reserves (DOMAIN.md §1.2). */
+    /** Ranges AKS reserves (AKS docs, "Configure Azure CNI networking" / "kubenet": address ranges that cannot be used). */
     public static final List<IpCidr> AKS_RESERVED = List.of(IpCidr.parse("169.254.0.0/16"), IpCidr.parse("172.30.0.0/16"),
             IpCidr.parse("172.31.0.0/16"), IpCidr.parse("192.0.2.0/24"));
     /** RFC 6598: refused for mesh IPs (not RFC 1918), allowed for pod CIDRs, which never leave the cluster's overlay. */

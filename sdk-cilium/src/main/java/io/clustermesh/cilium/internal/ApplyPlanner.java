@@ -47,7 +47,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Plans {@code apply}, {@code disconnect} and {@code disable} (DESIGN.md "How a mesh is brought up"). Planning reads
+ * Plans {@code apply}, {@code disconnect} and {@code disable} (docs/operations.md). Planning reads
  * every cluster once, in parallel, and writes nothing; the steps re-check the cluster before writing so that a
  * retried or repeated step writes nothing when nothing changed.
  */

@@ -57,7 +57,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads and writes the {@code kind: Mesh} spec file (DESIGN.md "The spec file") into the same {@link MeshSpec} the
+ * Reads and writes the {@code kind: Mesh} spec file (README, "The spec file") into the same {@link MeshSpec} the
  * builder makes. Unknown fields, wrong types, bad values, duplicate keys and empty sections are {@link Finding}s with
  * their path; when there are any, the rules of {@link Mesh#validate} on what could be read are reported with them —
  * all at once, never a stack trace.

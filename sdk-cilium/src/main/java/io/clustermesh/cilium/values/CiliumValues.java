@@ -32,11 +32,11 @@ import java.util.Objects;
 /**
  * The complete Helm values of the Cilium chart for one cluster of the mesh, in the shape of its chart line
  * (1.15, 1.16–1.18, 1.19, 1.20). Always the whole document, never a partial {@code --set}: an upgrade without
- * {@code clustermesh.config} wipes the mesh (DOMAIN.md §4).
+ * {@code clustermesh.config} wipes the mesh (the chart's {@code clustermesh.config}, cilium/cilium#35975).
  *
  * <p>What it contains:
  * <ul>
- *   <li>the AKS BYOCNI base (DOMAIN.md §1.4): {@code aksbyocni}, {@code nodeinit}, {@code kubeProxyReplacement}
+ *   <li>the AKS BYOCNI base (Cilium docs, "Installation using Helm", AKS BYOCNI): {@code aksbyocni}, {@code nodeinit}, {@code kubeProxyReplacement}
  *       (the strings {@code "true"}/{@code "false"}; {@code "strict"} is deprecated from 1.15 and does not enable
  *       what {@code "true"} does), {@code k8sServiceHost}/{@code k8sServicePort} ({@code "443"}), cluster-pool IPAM
  *       with the cluster's pod CIDR, {@code cluster.name/id}, Hubble, routing, tunnel, encryption,
