@@ -308,6 +308,7 @@ public final class Validator {
     private void checkCidrs(List<MeshCluster> clusters) {
         Map<Integer, IpCidr> pods = new LinkedHashMap<>();
         Map<Integer, IpCidr> services = new LinkedHashMap<>();
+        Map<Integer, IpCidr> nodes = new LinkedHashMap<>();
         Map<IpCidr, Integer> meshIps = new HashMap<>();
         for (int i = 0; i < clusters.size(); i++) {
             MeshCluster c = clusters.get(i);
@@ -323,6 +324,8 @@ public final class Validator {
             }
             IpCidr s = cidr(i, c, "serviceCidr", c.serviceCidr());
             if (s != null) services.put(i, s);
+            IpCidr n = cidr(i, c, "nodeCidr", c.nodeCidr());
+            if (n != null) nodes.put(i, n);
         }
         List<Integer> idx = new ArrayList<>(pods.keySet());
         for (int a = 0; a < idx.size(); a++) {
@@ -386,6 +389,12 @@ public final class Validator {
                 error("MESH_IP_DUPLICATE", c.name(), path(i, "meshIp"),
                         c.name() + ": meshIp " + c.meshIp() + " is also " + clusters.get(prev).name() + "'s",
                         "give every cluster its own meshIp from its own subnet");
+            }
+            if (nodes.containsKey(i) && !nodes.get(i).contains(ip) && spec.exposure().isLoadBalancer()) {
+                error("MESH_IP_OUTSIDE_NODE_CIDR", c.name(), path(i, "meshIp"),
+                        c.name() + ": meshIp " + c.meshIp() + " is outside the cluster's node range " + nodes.get(i)
+                                + "; the internal load balancer takes its address from the cluster's own subnet",
+                        "choose a free address of " + nodes.get(i) + ", or correct " + path(i, "nodeCidr"));
             }
             checkIpAgainst(i, c, ip, pods, clusters, "pod CIDR");
             checkIpAgainst(i, c, ip, services, clusters, "service CIDR");

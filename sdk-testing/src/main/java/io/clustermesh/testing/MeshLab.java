@@ -172,8 +172,8 @@ public final class MeshLab implements AutoCloseable {
     }
 
     /**
-     * A valid mesh spec for the lab: every cluster with kubeconfig access, id, pod and service CIDR, API FQDN and a
-     * mesh IP from its subnet; with the fake ARM, the azure section (subscription and hub).
+     * A valid mesh spec for the lab: every cluster with kubeconfig access, id, pod and service CIDR, node range (its
+     * subnet), API FQDN and a mesh IP from its subnet; with the fake ARM, the azure section (subscription and hub).
      */
     public MeshSpec spec() {
         MeshSpec given = settings.spec;
@@ -185,7 +185,7 @@ public final class MeshLab implements AutoCloseable {
         List<MeshCluster> out = new ArrayList<>();
         for (LabCluster c : clusters) {
             MeshCluster planned = meshClusters.get(c.name());
-            out.add(planned.podCidr(c.spec().podCidr()).serviceCidr(c.spec().serviceCidr()).apiServer(c.apiServer())
+            out.add(planned.podCidr(c.spec().podCidr()).serviceCidr(c.spec().serviceCidr()).nodeCidr(c.spec().subnet()).apiServer(c.apiServer())
                     .access(ClusterAccess.kubeContext(c.name(), kubeconfigFile())));
         }
         return new MeshSpec(given != null ? given.name() : settings.name, cilium, ca, exposure, azure, out);

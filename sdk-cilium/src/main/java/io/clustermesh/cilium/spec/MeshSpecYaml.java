@@ -661,7 +661,7 @@ public final class MeshSpecYaml {
         if (n == null) {
             return null;
         }
-        unknown(n, path, Set.of("name", "id", "podCidr", "serviceCidr", "apiServer", "meshIp", "kubeContext", "kubeconfig",
+        unknown(n, path, Set.of("name", "id", "podCidr", "serviceCidr", "nodeCidr", "apiServer", "meshIp", "kubeContext", "kubeconfig",
                 "azure", "cilium"));
         String name = string(n, "name", path, null);
         if (name == null) {
@@ -673,6 +673,7 @@ public final class MeshSpecYaml {
         MeshCluster c = MeshCluster.named(name).id(id == null ? 0 : id)
                 .podCidr(string(n, "podCidr", path, name))
                 .serviceCidr(string(n, "serviceCidr", path, name))
+                .nodeCidr(string(n, "nodeCidr", path, name))
                 .apiServer(string(n, "apiServer", path, name))
                 .meshIp(string(n, "meshIp", path, name));
         String ctx = string(n, "kubeContext", path, name);
@@ -738,6 +739,7 @@ public final class MeshSpecYaml {
             if (c.id() != 0) x.put("id", c.id());
             putIf(x, "podCidr", c.podCidr());
             putIf(x, "serviceCidr", c.serviceCidr());
+            putIf(x, "nodeCidr", c.nodeCidr());
             putIf(x, "apiServer", c.apiServer());
             putIf(x, "meshIp", c.meshIp());
             if (c.access() != null) {

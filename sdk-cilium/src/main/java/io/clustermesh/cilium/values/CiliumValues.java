@@ -348,6 +348,37 @@ public final class CiliumValues {
             }
             case NODE_PORT -> put(v, "clustermesh.apiserver.service.type", "NodePort");
         }
+        if (in.spec().exposure().isLoadBalancer()) {
+            List<String> ranges = sourceRanges(in);
+            if (!ranges.isEmpty()) {
+                put(v, "clustermesh.apiserver.service.loadBalancerSourceRanges", new ArrayList<>(ranges));
+            }
+        }
+    }
+
+    /**
+     * The ranges the cluster's clustermesh-apiserver load balancer accepts connections from (chart 1.17+:
+     * {@code clustermesh.apiserver.service.loadBalancerSourceRanges}): the node ranges of every peer, sorted, once
+     * each. Empty — no restriction — when the chart line has no such value, the mesh is disabled, or any peer's node
+     * range is unknown (a peer left out would be cut off; the plan says so).
+     */
+    public static List<String> sourceRanges(ValuesInput in) {
+        if (!in.meshEnabled() || !in.options().chartVersion().atLeast(1, 17)) {
+            return List.of();
+        }
+        java.util.TreeSet<String> ranges = new java.util.TreeSet<>();
+        for (PeerEndpoint p : in.peers()) {
+            if (p.name().equals(in.cluster().name())) {
+                continue;
+            }
+            String cidr = in.spec().clusters().stream().filter(c -> c.name().equals(p.name())).findFirst()
+                    .map(MeshCluster::nodeCidr).orElse(null);
+            if (cidr == null) {
+                return List.of();
+            }
+            ranges.add(cidr);
+        }
+        return List.copyOf(ranges);
     }
 
     private static void apiserverTls(Map<String, Object> v, ValuesInput in, ChartVersion version) {

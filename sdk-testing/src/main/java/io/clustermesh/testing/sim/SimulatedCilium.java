@@ -159,6 +159,7 @@ public final class SimulatedCilium implements AutoCloseable {
     private EtcdAdmin admin;
     private String etcdFingerprint;
     private String registeredIp;
+    private volatile String sourceIp;
     private Map<String, String> published = new TreeMap<>();
     private Instant lastHeartbeat;
     private final Map<String, Probe> probes = new HashMap<>();
@@ -325,6 +326,8 @@ public final class SimulatedCilium implements AutoCloseable {
         long now = System.nanoTime();
         long next = Long.MAX_VALUE;
         List<Node> nodes = kube.nodes().list().getItems();
+        // the address the agents' connections to peers leave with (masqueraded to the node's)
+        sourceIp = nodes.stream().map(SimulatedCilium::internalIp).filter(Objects::nonNull).sorted().findFirst().orElse(null);
         DaemonSet ds = kube.apps().daemonSets().inNamespace(NAMESPACE).withName("cilium").get();
         Deployment dep = kube.apps().deployments().inNamespace(NAMESPACE).withName(APISERVER).get();
         Service svc = kube.services().inNamespace(NAMESPACE).withName(APISERVER).get();
@@ -659,6 +662,18 @@ public final class SimulatedCilium implements AutoCloseable {
             resolver.register(ip, 2379, lastTarget);
             registeredIp = ip;
         }
+        if (registeredIp != null) {
+            // the load balancer drops connections from outside spec.loadBalancerSourceRanges (as the rendered Service says)
+            List<IpCidr> ranges = new ArrayList<>();
+            for (String r : svc.getSpec().getLoadBalancerSourceRanges() == null ? List.<String>of() : svc.getSpec().getLoadBalancerSourceRanges()) {
+                try {
+                    ranges.add(IpCidr.parse(r));
+                } catch (IllegalArgumentException bad) {
+                    LOG.warn("{}: the clustermesh-apiserver Service has an invalid loadBalancerSourceRanges entry '{}'; ignored", cluster, r);
+                }
+            }
+            resolver.restrictSources(registeredIp, 2379, ranges);
+        }
     }
 
     private InetSocketAddress lastTarget;
@@ -932,6 +947,10 @@ public final class SimulatedCilium implements AutoCloseable {
         Optional<InetSocketAddress> target = resolver.resolve(ip, port);
         if (target.isEmpty()) {
             return failed(peer, "failed to connect to etcd: dial tcp " + ip + ":" + port + ": connect: connection refused", kvstoremesh);
+        }
+        if (!resolver.admits(ip, port, sourceIp)) {
+            // the peer's load balancer drops what comes from outside its source ranges: the dial times out
+            return failed(peer, "failed to connect to etcd: dial tcp " + ip + ":" + port + ": i/o timeout", kvstoremesh);
         }
         EtcdProbe probe = probe(peer, target.get(), remoteCert);
         String inputs = sha256(config + ip + port + probes.get(peer).fingerprint());
