@@ -6,6 +6,8 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
 
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Spring Boot's startup report for a mesh configuration with errors ({@link MeshConfigurationFailure}, or a
@@ -13,6 +15,7 @@ import java.util.List;
  * code, cluster and property (or spec file path), the action every fix. Registered in {@code META-INF/spring.factories}.
  */
 public class MeshConfigurationFailureAnalyzer implements FailureAnalyzer {
+    private static final Pattern SPEC_PATH = Pattern.compile("\\bspec\\.[A-Za-z][A-Za-z0-9]*(\\[\\d+])?(\\.[A-Za-z][A-Za-z0-9]*(\\[\\d+])?)*");
 
     @Override
     public FailureAnalysis analyze(Throwable failure) {
@@ -38,10 +41,15 @@ public class MeshConfigurationFailureAnalyzer implements FailureAnalyzer {
         for (Finding f : errors) {
             String where = where(f, properties);
             description.append("\n    ").append(f.code()).append(f.cluster() == null || f.cluster().isEmpty() ? "" : " [" + f.cluster() + "]")
-                    .append(where.isEmpty() ? "" : " " + where).append(": ").append(f.message());
-            action.append("\n    ").append(where.isEmpty() ? f.code() : where).append(": ").append(f.remediation());
+                    .append(where.isEmpty() ? "" : " " + where).append(": ").append(text(f.message(), properties));
+            action.append("\n    ").append(where.isEmpty() ? f.code() : where).append(": ").append(text(f.remediation(), properties));
         }
         return new FailureAnalysis(description.toString(), action.toString(), cause);
+    }
+
+    /** With properties, the spec paths the SDK's texts name ({@code spec.clusters[1].podCidr}) as property names. */
+    private static String text(String s, boolean properties) {
+        return properties ? SPEC_PATH.matcher(s).replaceAll(m -> Matcher.quoteReplacement(MeshSpecSource.propertyName(m.group()))) : s;
     }
 
     private static String where(Finding f, boolean properties) {

@@ -21,8 +21,7 @@ import java.util.regex.Pattern;
 /**
  * The {@link MeshSpec} of the {@code clustermesh.*} properties, or of the spec file they name, with every finding
  * about it: the spec file reader's ({@link MeshSpecYaml#read}) or, for properties, the SDK's own rules
- * ({@link Mesh#validate}) plus what only properties can get wrong (a cluster without a name, a kubeconfig without a
- * context). Finding paths are spec paths ({@code spec.clusters[1].podCidr}); {@link #propertyName} gives the property.
+ * ({@link Mesh#validate}) plus what only properties can get wrong (a kubeconfig without a context, both a context and Azure). Finding paths are spec paths ({@code spec.clusters[1].podCidr}); {@link #propertyName} gives the property.
  *
  * @param spec     the spec as far as it could be read ({@code null} when nothing could)
  * @param findings every finding, errors and warnings
@@ -138,12 +137,7 @@ public record MeshSpecSource(MeshSpec spec, List<Finding> findings, String origi
     }
 
     private static MeshCluster cluster(ClusterMeshProperties p, ClusterMeshProperties.Cluster c, String path, List<Finding> findings) {
-        String name = c.getName();
-        if (name == null || name.isBlank()) {
-            findings.add(Finding.error("SPEC_MISSING_FIELD", null, path + ".name", propertyName(path) + " has no name",
-                    "set " + propertyName(path + ".name") + "=<cluster name> (lower case, at most 32 characters)"));
-            name = "";
-        }
+        String name = c.getName() == null ? "" : c.getName(); // an empty name is the SDK's CLUSTER_NAME_EMPTY
         MeshCluster m = MeshCluster.named(name).id(c.getId() == null ? 0 : c.getId()).podCidr(c.getPodCidr())
                 .serviceCidr(c.getServiceCidr()).apiServer(c.getApiServer()).meshIp(c.getMeshIp());
         boolean azure = c.getAzure().getResourceGroup() != null || c.getAzure().getName() != null;
