@@ -84,8 +84,10 @@ public class ClusterMeshAutoConfiguration {
     @ConditionalOnMissingBean
     @ConditionalOnBean(Mesh.class)
     @ConditionalOnProperty(prefix = "clustermesh.reconcile", name = "enabled", havingValue = "true")
-    public MeshReconciler meshReconciler(Mesh mesh, ObjectProvider<MeshStatusCache> statuses, ClusterMeshProperties properties) {
+    public MeshReconciler meshReconciler(Mesh mesh, ObjectProvider<MeshReconciler.Planner> planner,
+                                         ObjectProvider<MeshStatusCache> statuses, ClusterMeshProperties properties) {
         ClusterMeshProperties.Reconcile r = properties.getReconcile();
-        return new MeshReconciler(mesh, statuses.getIfAvailable(), r.getInitialDelay(), r.getInterval());
+        return new MeshReconciler(mesh, planner.getIfAvailable(() -> java.util.function.Supplier::get), statuses.getIfAvailable(),
+                r.getInitialDelay(), r.getInterval());
     }
 }

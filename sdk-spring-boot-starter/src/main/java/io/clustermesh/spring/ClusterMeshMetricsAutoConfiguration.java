@@ -16,7 +16,7 @@ import org.springframework.context.annotation.Bean;
  * The mesh's meters when Micrometer and clustermesh-micrometer are on the class path: {@link MeshMetrics}, a
  * {@code MeterBinder} that Spring Boot binds to the application's registries and a {@code MeshListener} that the
  * {@code Mesh} bean reports to. Every meter is tagged {@code mesh=<name>}; the gauges read the shared
- * {@link MeshStatusCache}. Names and tags: docs/observability.md.
+ * {@link MeshStatusCache} and are fed by every status it reads; the reconcile's plans are timed. Names and tags: docs/observability.md.
  */
 @AutoConfiguration(after = ClusterMeshAutoConfiguration.class)
 @ConditionalOnClass({MeterRegistry.class, MeshMetrics.class})
@@ -36,8 +36,16 @@ public class ClusterMeshMetricsAutoConfiguration {
                 .minStatusInterval(properties.getStatus().getCacheFor()).build();
         MeshStatusCache cache = statuses.getIfAvailable();
         if (cache != null) {
-            metrics.readStatusFrom(cache::get);
+            metrics.readStatusFrom(cache::get); // a scrape reads through the cache
+            cache.onRead(metrics::record);      // and every status read (health, reconcile) feeds the gauges
         }
         return metrics;
+    }
+
+    /** The scheduled reconcile times its plans as {@code clustermesh.plan}. */
+    @Bean
+    @ConditionalOnMissingBean
+    public MeshReconciler.Planner meshMetricsPlanner(MeshMetrics metrics) {
+        return metrics::plan;
     }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * Keeps the mesh converged: {@link #reconcile()} plans and, when the plan writes, applies it (a converged mesh is
@@ -40,7 +41,15 @@ public class MeshReconciler implements SmartLifecycle {
         }
     }
 
+    /** Computes a plan around {@code mesh.plan()}, e.g. timing it ({@code MeshMetrics::plan}). */
+    @FunctionalInterface
+    public interface Planner {
+        /** @param planning {@code mesh::plan} */
+        MeshPlan plan(Supplier<MeshPlan> planning);
+    }
+
     private final Mesh mesh;
+    private final Planner planner;
     private final MeshStatusCache statuses;
     private final Duration initialDelay;
     private final Duration interval;
@@ -55,7 +64,19 @@ public class MeshReconciler implements SmartLifecycle {
      * @param interval     between the end of a run and the start of the next
      */
     public MeshReconciler(Mesh mesh, MeshStatusCache statuses, Duration initialDelay, Duration interval) {
+        this(mesh, Supplier::get, statuses, initialDelay, interval);
+    }
+
+    /**
+     * @param mesh         the mesh to keep converged
+     * @param planner      computes each plan around {@code mesh.plan()}
+     * @param statuses     cleared after each run ({@code null}: none)
+     * @param initialDelay before the first scheduled run
+     * @param interval     between the end of a run and the start of the next
+     */
+    public MeshReconciler(Mesh mesh, Planner planner, MeshStatusCache statuses, Duration initialDelay, Duration interval) {
         this.mesh = Objects.requireNonNull(mesh, "mesh");
+        this.planner = Objects.requireNonNull(planner, "planner");
         this.statuses = statuses;
         this.initialDelay = Objects.requireNonNull(initialDelay, "initialDelay");
         this.interval = Objects.requireNonNull(interval, "interval");
@@ -71,7 +92,7 @@ public class MeshReconciler implements SmartLifecycle {
     public Result reconcile() {
         running.lock();
         try {
-            MeshPlan plan = mesh.plan();
+            MeshPlan plan = planner.plan(mesh::plan);
             Result r;
             if (plan.hasErrors()) {
                 LOG.warn("clustermesh reconcile: the plan of mesh '{}' has errors, nothing applied:\n{}", plan.mesh(),

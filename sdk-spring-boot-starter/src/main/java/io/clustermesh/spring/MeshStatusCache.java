@@ -5,8 +5,11 @@ import io.clustermesh.MeshStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -20,6 +23,7 @@ public final class MeshStatusCache {
     private final Duration cacheFor;
     private final Clock clock;
     private final ReentrantLock reading = new ReentrantLock();
+    private final List<Consumer<MeshStatus>> onRead = new CopyOnWriteArrayList<>();
     private volatile Entry last;
     private volatile long reads;
 
@@ -55,10 +59,23 @@ public final class MeshStatusCache {
             MeshStatus s = Objects.requireNonNull(source.get(), "status");
             reads++;
             last = new Entry(s, clock.instant());
+            for (Consumer<MeshStatus> c : onRead) {
+                c.accept(s);
+            }
             return s;
         } finally {
             reading.unlock();
         }
+    }
+
+    /**
+     * Calls {@code consumer} with every status this cache reads (on the reading thread), e.g. the meters' {@code record}.
+     *
+     * @return this
+     */
+    public MeshStatusCache onRead(Consumer<MeshStatus> consumer) {
+        onRead.add(Objects.requireNonNull(consumer, "consumer"));
+        return this;
     }
 
     /** The last status read, without reading ({@code null} before the first). */
