@@ -29,8 +29,9 @@ import java.util.Map;
  * <p>Run it against the embedded lab (three fake AKS clusters with a simulated Cilium, no Azure account needed):
  * <pre>
  * mvn -B -q -pl samples/spring-boot -am package -DskipTests
- * java -cp ... io.clustermesh.samples.spring.MeshApplication lab
- * curl -s http://127.0.0.1:8080/actuator/health
+ * java -cp "samples/spring-boot/target/classes:$(cat samples/spring-boot/target/app.classpath)" \
+ *      io.clustermesh.samples.spring.MeshApplication lab
+ * curl -s http://127.0.0.1:8080/actuator/health/clustermesh
  * </pre>
  * Without {@code lab}, it reads the mesh from its configuration like any Boot application (see docs/spring-boot.md).
  */
