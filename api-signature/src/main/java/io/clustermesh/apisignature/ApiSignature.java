@@ -115,7 +115,7 @@ public final class ApiSignature {
         removed.forEach(l -> b.append("  - removed or changed: ").append(l).append('\n'));
         added.forEach(l -> b.append("  + added or changed:   ").append(l).append('\n'));
         b.append("If the change is intended (a removed or changed method breaks users: say so in CHANGELOG.md), update the file with\n")
-                .append("  mvn -B verify -Dapi.update=true -pl <module> -am\nand commit it.");
+                .append("  mvn -B verify -Dapi.update=true -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -pl <module> -am\nand commit it.");
         return Optional.of(b.toString());
     }
 
@@ -134,7 +134,7 @@ public final class ApiSignature {
             Files.createDirectories(file.toAbsolutePath().getParent());
             List<String> out = new ArrayList<>();
             out.add("# Public API of " + module + ", compared in mvn verify (README.md, \"API signature\").");
-            out.add("# Regenerate on purpose with: mvn -B verify -Dapi.update=true -pl <module> -am");
+            out.add("# Regenerate on purpose with: mvn -B verify -Dapi.update=true -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -pl <module> -am");
             out.addAll(lines);
             Files.write(file, out);
         } catch (IOException e) {

@@ -31,7 +31,7 @@ public class ApiSignatureCheck {
         }
         if (!Files.exists(file)) {
             fail("the module " + module + " has no API signature file " + file
-                    + ": create it with mvn -B verify -Dapi.update=true -pl <module> -am and commit it");
+                    + ": create it with mvn -B verify -Dapi.update=true -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -pl <module> -am and commit it");
         }
         Optional<String> difference = ApiSignature.compare(file.toString(), ApiSignature.read(file), actual);
         difference.ifPresent(org.junit.jupiter.api.Assertions::fail);
