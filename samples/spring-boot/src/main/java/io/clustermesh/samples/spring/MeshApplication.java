@@ -57,8 +57,7 @@ public class MeshApplication {
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("lab")) {
             MeshLab lab = MeshLab.builder().clusters(3).start();
-            Runtime.getRuntime().addShutdownHook(new Thread(lab::close, "clustermesh-lab-close"));
-            runOnLab(lab, Arrays.copyOfRange(args, 1, args.length));
+            runOnLab(lab, true, Arrays.copyOfRange(args, 1, args.length));
         } else {
             SpringApplication.run(MeshApplication.class, args);
         }
@@ -73,10 +72,19 @@ public class MeshApplication {
      * @return the running application
      */
     public static ConfigurableApplicationContext runOnLab(MeshLab lab, String... args) {
+        return runOnLab(lab, false, args);
+    }
+
+    private static ConfigurableApplicationContext runOnLab(MeshLab lab, boolean closeLab, String... args) {
         SpringApplication app = new SpringApplication(MeshApplication.class);
         app.setDefaultProperties(labProperties(lab));
-        app.addInitializers(ctx -> ctx.getBeanFactory().registerSingleton("labTimeouts",
-                (MeshBuilderCustomizer) b -> b.timeouts(MeshLab.timeouts())));
+        app.addInitializers(ctx -> {
+            ctx.getBeanFactory().registerSingleton("labTimeouts", (MeshBuilderCustomizer) b -> b.timeouts(MeshLab.timeouts()));
+            if (closeLab) {
+                // registered first, destroyed last: the lab closes after the Mesh and the reconcile stopped
+                ((org.springframework.context.support.GenericApplicationContext) ctx).registerBean("meshLab", MeshLab.class, () -> lab);
+            }
+        });
         return app.run(args);
     }
 
