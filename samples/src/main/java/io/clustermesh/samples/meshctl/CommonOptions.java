@@ -12,7 +12,8 @@ final class CommonOptions {
     @Option(names = "--spec", paramLabel = "FILE", description = "the mesh spec (kind: Mesh YAML)")
     Path spec;
 
-    @Option(names = "--lab", description = "run against an embedded lab created for the spec (no Azure, no real clusters)")
+    @Option(names = "--lab", description = "run against an embedded lab created for the spec, for this command only (no Azure, no real clusters);"
+            + " 'meshctl lab up' keeps one up for several commands")
     boolean lab;
 
     @Option(names = "--kubeconfig", paramLabel = "FILE", description = "kubeconfig file for clusters given by kubeContext without their own file")

@@ -29,6 +29,8 @@ final class Target implements AutoCloseable {
     private final MeshLab lab;
     private final CiliumMeshDriver driver;
     private final MeshTimeouts timeouts;
+    /** Closes the lab when the JVM ends before {@link #close()} (a signal); removed by {@link #close()}. */
+    private Thread onSignal;
 
     private Target(Mesh mesh, MeshLab lab, CiliumMeshDriver driver, MeshTimeouts timeouts) {
         this.mesh = mesh;
@@ -88,11 +90,17 @@ final class Target implements AutoCloseable {
                     "no deadline: it stops by itself if a part cannot start")) {
                 lab = b.start();
             }
+            // Ctrl-C or SIGTERM while the command runs: the lab's etcd processes and files go with the JVM (exit 130/143)
+            Thread onSignal = new Thread(lab::close, "meshctl-lab-close");
+            Runtime.getRuntime().addShutdownHook(onSignal);
             try {
                 CiliumMeshDriver driver = new CiliumMeshDriver(lab.chartSource(), true);
-                return new Target(lab.meshBuilder().driver(driver).listener(listener).listener(pluginNotice).holderIdentity(holder())
+                Target t = new Target(lab.meshBuilder().driver(driver).listener(listener).listener(pluginNotice).holderIdentity(holder())
                         .allowExecFromSpecFiles(o.allowExec).build(), lab, driver, MeshLab.timeouts());
+                t.onSignal = onSignal;
+                return t;
             } catch (RuntimeException e) {
+                removeHook(onSignal);
                 lab.close();
                 throw e;
             }
@@ -228,8 +236,19 @@ final class Target implements AutoCloseable {
             mesh.close();
         } finally {
             if (lab != null) {
+                removeHook(onSignal);
                 lab.close();
             }
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            if (hook != null) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook closes the lab
         }
     }
 }

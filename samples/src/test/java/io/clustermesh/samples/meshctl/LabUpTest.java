@@ -82,6 +82,50 @@ class LabUpTest {
     }
 
     @Test
+    void sigtermDuringAnApplyWithLabRemovesTheLabsEtcdAndFiles(@TempDir Path tmp) throws Exception {
+        // the child's temporary files all go to its own directory, so what it leaves is visible there
+        Path jtmp = Files.createDirectories(tmp.resolve("java-tmp"));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djava.io.tmpdir=" + jtmp,
+                "-cp", System.getProperty("java.class.path"), Meshctl.class.getName(), "apply", "--lab", "--spec", MeshctlTest.ARTICLE.toString())
+                .redirectError(tmp.resolve("apply.stderr").toFile()).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = CompletableFuture.supplyAsync(() -> {
+                try {
+                    for (String l = out.readLine(); l != null; l = out.readLine()) {
+                        if (l.contains("local-cert")) {
+                            return l; // the certificates are issued, Helm is yet to run: the apply is in flight
+                        }
+                    }
+                } catch (IOException e) {
+                    // ended
+                }
+                return null;
+            }).get(START_MINUTES, TimeUnit.MINUTES);
+            assertThat(line).as("the apply got under way; stderr: " + Files.readString(tmp.resolve("apply.stderr"))).isNotNull();
+            assertThat(labDirs(jtmp)).as("the lab's files, while it runs").isNotEmpty();
+
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+
+            assertThat(p.exitValue()).isEqualTo(143);
+            assertThat(etcdUnder(jtmp)).as("no etcd of the lab in /proc").isEmpty();
+            assertThat(labDirs(jtmp)).as("no lab directory left").isEmpty();
+        } finally {
+            if (p.isAlive()) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private static List<Path> labDirs(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(f -> f.getFileName().toString().startsWith("clustermesh-lab-")).toList();
+        }
+    }
+
+    @Test
     void badOptionsAreRefusedBeforeAnyLabStarts(@TempDir Path tmp) throws Exception {
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
         MeshctlTest.Run r = MeshctlTest.run("lab", "up", "--clusters", "0", "--dir", file.toString());
