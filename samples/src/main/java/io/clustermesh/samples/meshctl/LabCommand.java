@@ -75,6 +75,14 @@ final class LabCommand implements Runnable {
             checks.range("--clusters", clusters, 1, LabAddressing.MAX_CLUSTERS,
                     "give a cluster count within 1.." + LabAddressing.MAX_CLUSTERS + " (the lab's address plan); 3 is the article's mesh");
             checks.writableDirectory("--dir", dir);
+            if (dir != null) {
+                // the lab removes the files it wrote when it stops: it never takes over files that were there before
+                List<String> present = java.util.stream.Stream.of(KUBECONFIG, SPEC).filter(f -> Files.exists(dir.resolve(f), java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList();
+                if (!present.isEmpty()) {
+                    checks.add("--dir", dir + " already holds " + String.join(" and ", present) + "; the lab would overwrite, then remove "
+                            + (present.size() == 1 ? "it" : "them"), "give a new or empty directory, or move " + String.join(" and ", present) + " away");
+                }
+            }
             checks.throwIfAny();
 
             Meshctl root = (Meshctl) spec.root().userObject();

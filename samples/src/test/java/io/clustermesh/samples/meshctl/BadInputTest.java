@@ -94,6 +94,7 @@ class BadInputTest {
                 new Case("lab up --dir /dev/null", "--dir", d -> List.of("lab", "up", "--dir", "/dev/null")),
                 new Case("lab up --dir a regular file", "--dir", d -> List.of("lab", "up", "--dir", file(d).toString())),
                 new Case("lab up --clusters 256", "--clusters", d -> List.of("lab", "up", "--clusters", "256")),
+                new Case("lab up --dir holding a kubeconfig", "--dir", d -> List.of("lab", "up", "--dir", withKubeconfig(d).toString())),
                 // spec files: what they hold
                 new Case("--spec 20 MiB", "--spec", d -> withSpec(sparse(d, 20L << 20).toString())),
                 new Case("--spec a binary file", "is not UTF-8", d -> withSpec(binary(d).toString())),
@@ -255,6 +256,17 @@ class BadInputTest {
             Path f = Files.copy(MeshctlTest.ARTICLE, d.resolve("unreadable-" + System.nanoTime() + ".yaml"));
             Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("-w-------"));
             return f;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A directory holding a file named kubeconfig, which lab up must neither overwrite nor remove. */
+    private static Path withKubeconfig(Path d) {
+        try {
+            Path dir = Files.createDirectories(d.resolve("kube-" + System.nanoTime()));
+            Files.writeString(dir.resolve("kubeconfig"), "apiVersion: v1\nkind: Config\n");
+            return dir;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
