@@ -50,6 +50,13 @@ class LabUpTest {
             JsonNode clusters = status.json().path("clusters");
             assertThat(clusters).hasSize(2).allSatisfy(c -> assertThat(c.path("connectedPeers")).hasSize(1));
 
+            MeshctlTest.Run plan = MeshctlTest.run(args("plan", with, "--exit-code", "-q"));
+            assertThat(plan.code()).as("the applied mesh matches the spec lab up wrote: " + plan.err()).isZero();
+
+            MeshctlTest.Run services = MeshctlTest.run(args("services", with, "-q"));
+            assertThat(services.code()).as(services.err()).isZero();
+            assertThat(services.out()).contains("no global services");
+
             List<ProcessHandle> etcd = lab.etcdProcesses();
             assertThat(etcd).as("the clustermesh-apiservers' etcd, children of the lab's JVM").isNotEmpty();
             assertThat(etcdUnder(lab.workDir)).as("/proc: etcd with its data in the lab's files").isNotEmpty();
