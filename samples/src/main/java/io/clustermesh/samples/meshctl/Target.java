@@ -84,7 +84,7 @@ final class Target implements AutoCloseable {
                 b.clusters(3);
             }
             int n = spec == null ? 3 : spec.clusters().size();
-            progress.println("starting the embedded lab (" + n + " clusters) ...");
+            progress.println("starting the embedded lab (" + n + " clusters; for this command only: 'meshctl lab up' keeps one up) ...");
             MeshLab lab;
             try (Heartbeat h = Heartbeat.start(heartbeat, terminal, "the embedded lab to start (" + n + " API servers, etcd, simulated Cilium)",
                     "no deadline: it stops by itself if a part cannot start")) {

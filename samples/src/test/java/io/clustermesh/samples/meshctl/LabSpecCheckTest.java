@@ -45,9 +45,11 @@ class LabSpecCheckTest {
                 + "  - {name: cluster1, id: 1, podCidr: 10.2.0.0/16, meshIp: 172.16.2.250}\n"
                 + "  - {name: cluster2, id: 2}\n");
 
-        MeshctlTest.Run r = MeshctlTest.run("plan", "--lab", "--spec", spec.toString(), "-o", "json", "-q");
+        MeshctlTest.Run r = MeshctlTest.run("plan", "--lab", "--spec", spec.toString(), "-o", "json");
 
         assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).as("a valid spec starts the lab, saying it lasts this command only").contains("starting the embedded lab")
+                .contains("for this command only");
         assertThat(r.out() + r.err()).doesNotContain("MESH_IP_DUPLICATE").doesNotContain("POD_CIDR_OVERLAP");
         assertThat(r.json().path("findings")).noneMatch(f -> f.path("severity").asString().equals("ERROR"));
     }

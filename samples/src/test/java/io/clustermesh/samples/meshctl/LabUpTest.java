@@ -39,6 +39,8 @@ class LabUpTest {
             assertThat(Files.readString(lab.kubeconfig)).as("one context per cluster").containsPattern("name: \"?cluster1\"?\n")
                     .containsPattern("name: \"?cluster2\"?\n");
             assertThat(Files.getPosixFilePermissions(lab.kubeconfig)).extracting(Object::toString).containsExactlyInAnyOrder("OWNER_READ", "OWNER_WRITE");
+            assertThat(Files.readString(lab.spec)).as("clusters by kube context; --kubeconfig says which file").contains("kubeContext")
+                    .doesNotContain("kubeconfig:").doesNotContain("token");
             List<String> with = List.of("--spec", lab.spec.toString(), "--kubeconfig", lab.kubeconfig.toString(), "--charts", lab.charts.toString());
 
             MeshctlTest.Run apply = MeshctlTest.run(args("apply", with, "-o", "json", "-q"));
