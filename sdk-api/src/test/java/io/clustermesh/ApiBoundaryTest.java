@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * sdk-api is the SLF4J of the project: no implementation library may show in its public signatures, and the model
- * is made of values (CONVENTIONS.md, "Layout and boundaries").
+ * is made of values.
  */
 public class ApiBoundaryTest {
     static final List<String> FORBIDDEN = List.of("io.fabric8.", "com.azure.", "io.github.resilience4j.", "org.bouncycastle.",

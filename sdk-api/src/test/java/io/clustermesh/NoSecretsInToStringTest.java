@@ -20,7 +20,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Private keys, tokens and kubeconfigs never reach a toString() (CONVENTIONS.md, "Logging and secrets"). */
+/** Private keys, tokens and kubeconfigs never reach a toString() (the project's rule: no secret in logs, plans, reports, exceptions or toString()). */
 class NoSecretsInToStringTest {
     /** Not a key: a marker that must never show up in toString(). */
     private static final String KEY = "not-a-real-key-marker-0123456789abcdef";

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * One case per finding code of {@code internal/Validator} (DOMAIN.md §2): each starts from the article's valid
+ * One case per finding code of {@code internal/Validator} (docs/findings.md): each starts from the article's valid
  * mesh, breaks one thing, and checks code, severity, cluster, exact path, message and remediation, that no other
  * finding appears, and that {@code Mesh.builder().build()} refuses the spec with the same finding.
  */
@@ -185,6 +185,15 @@ class ValidationRulesTest {
                 error("a cluster overrides the version with 1.21.0",
                         article(cluster(1, c -> c.cilium(CiliumOptions.version("1.21.0")))), "CILIUM_VERSION_UNSUPPORTED",
                         "cluster2", "spec.clusters[1].cilium.version", "1.16.19", "1.21.0 is not supported"),
+
+                error("policyDefaultLocalCluster on chart 1.17",
+                        article(cilium(o -> o.withVersion("1.17.17").policyDefaultLocalCluster(true))), "CILIUM_OPTION_NOT_ON_LINE", null,
+                        "spec.cilium.policyDefaultLocalCluster", "chart 1.18 or later", "needs Cilium chart 1.18 or later", "1.17.17"),
+                new Rule("a 1.18 cluster in a 1.19 mesh: policy selectors mean different things",
+                        article(cilium(version("1.19.5")), cluster(0, c -> c.cilium(CiliumOptions.version("1.18.11")))),
+                        "POLICY_DEFAULT_LOCAL_CLUSTER_MIXED", Severity.WARNING, null, "spec.cilium.policyDefaultLocalCluster",
+                        List.of("only the local cluster on cluster2, cluster3", "every cluster on cluster1"),
+                        "io.cilium.k8s.policy.cluster", Set.of("POLICY_DEFAULT_LOCAL_CLUSTER_MIXED")),
 
                 error("no access", article(cluster(1, c -> c.access(null))), "CLUSTER_ACCESS_MISSING", "cluster2",
                         "spec.clusters[1].kubeContext", "set kubeContext", "no way to reach the cluster's Kubernetes API"),
@@ -411,7 +420,7 @@ class ValidationRulesTest {
                 .anySatisfy(m -> assertThat(m).contains("172.31.0.0/16"));
     }
 
-    // ---- the texts users know from the cilium CLI (DOMAIN.md §2) ----
+    // ---- the texts users know from the cilium CLI (docs/findings.md) ----
 
     @Test
     void duplicateNameUsesTheCliText() {

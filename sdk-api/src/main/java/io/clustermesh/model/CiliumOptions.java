@@ -18,13 +18,26 @@ import java.util.Objects;
  * @param certificateMethod     who issues the clustermesh-apiserver certificates
  * @param certificateValidity   validity of leaf certificates the SDK issues
  * @param renewBefore           SDK-issued leaf certificates are re-issued when less than this is left
+ * @param policyDefaultLocalCluster {@code clustermesh.policyDefaultLocalCluster} (chart 1.18 and later): whether a
+ *                              policy selector without {@code io.cilium.k8s.policy.cluster} matches only the local
+ *                              cluster; {@code null} keeps the chart line's default (off up to 1.18, on from 1.19, see
+ *                              {@link #effectivePolicyDefaultLocalCluster()})
  */
 public record CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
                             TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
                             int maxConnectedClusters, CertificateMethod certificateMethod,
-                            Duration certificateValidity, Duration renewBefore) {
+                            Duration certificateValidity, Duration renewBefore, Boolean policyDefaultLocalCluster) {
 
     public static final String DEFAULT_VERSION = "1.16.19";
+
+    /** The options with the chart line's default for {@code clustermesh.policyDefaultLocalCluster}. */
+    public CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
+                         TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
+                         int maxConnectedClusters, CertificateMethod certificateMethod,
+                         Duration certificateValidity, Duration renewBefore) {
+        this(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, null);
+    }
 
     public CiliumOptions {
         Objects.requireNonNull(version, "version");
@@ -55,52 +68,77 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
 
     public CiliumOptions withVersion(String v) {
         return new CiliumOptions(v, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster);
     }
 
     public CiliumOptions kubeProxyReplacement(boolean on) {
         return new CiliumOptions(version, on, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster);
     }
 
     public CiliumOptions hubble(boolean on) {
         return new CiliumOptions(version, kubeProxyReplacement, on, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster);
     }
 
     public CiliumOptions routingMode(RoutingMode mode) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, mode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster);
     }
 
     public CiliumOptions tunnelProtocol(TunnelProtocol protocol) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, protocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster);
     }
 
     public CiliumOptions kvstoremesh(boolean on) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, on, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster);
     }
 
     public CiliumOptions encryption(Encryption mode) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, mode,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster);
     }
 
     public CiliumOptions maxConnectedClusters(int max) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                max, certificateMethod, certificateValidity, renewBefore);
+                max, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster);
     }
 
     public CiliumOptions certificateMethod(CertificateMethod method) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, method, certificateValidity, renewBefore);
+                maxConnectedClusters, method, certificateValidity, renewBefore, policyDefaultLocalCluster);
     }
 
     public CiliumOptions certificateValidity(Duration validity, Duration renewBefore) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, validity, renewBefore);
+                maxConnectedClusters, certificateMethod, validity, renewBefore, policyDefaultLocalCluster);
+    }
+
+    /**
+     * Sets {@code clustermesh.policyDefaultLocalCluster} (chart 1.18 and later); {@code null} keeps the line's default.
+     * From Cilium 1.19 the default is {@code true}: a policy selector without {@code io.cilium.k8s.policy.cluster}
+     * then matches endpoints of the local cluster only (Cilium 1.19 upgrade notes, "Cluster Mesh").
+     */
+    public CiliumOptions policyDefaultLocalCluster(Boolean localOnly) {
+        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, localOnly);
+    }
+
+    /**
+     * Whether a policy selector without the cluster label matches only the local cluster on this chart: the explicit
+     * {@link #policyDefaultLocalCluster()} where the line has the option (1.18 and later), else the line's behaviour
+     * ({@code false} up to 1.18, {@code true} from 1.19).
+     *
+     * @throws IllegalArgumentException if {@link #version()} is not a version
+     */
+    public boolean effectivePolicyDefaultLocalCluster() {
+        ChartVersion v = chartVersion();
+        if (policyDefaultLocalCluster != null && v.atLeast(1, 18)) {
+            return policyDefaultLocalCluster;
+        }
+        return v.atLeast(1, 19);
     }
 
     /** The parsed chart version. @throws IllegalArgumentException if {@link #version()} is not a version */

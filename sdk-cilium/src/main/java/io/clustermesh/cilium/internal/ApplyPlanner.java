@@ -47,7 +47,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Plans {@code apply}, {@code disconnect} and {@code disable} (DESIGN.md "How a mesh is brought up"). Planning reads
+ * Plans {@code apply}, {@code disconnect} and {@code disable} (docs/operations.md). Planning reads
  * every cluster once, in parallel, and writes nothing; the steps re-check the cluster before writing so that a
  * retried or repeated step writes nothing when nothing changed.
  */
@@ -310,6 +310,9 @@ public final class ApplyPlanner {
         }
         if (op == Operation.APPLY && s.release() == null && s.ciliumConfig() == null) {
             notes.put(c + ".install", "Cilium " + o.version() + " will be installed");
+        }
+        if (op == Operation.APPLY && o.chartVersion().atLeast(1, 18)) {
+            notes.put(c + ".policyDefaultLocalCluster", CiliumValues.policyDefaultNote(o, c));
         }
     }
 

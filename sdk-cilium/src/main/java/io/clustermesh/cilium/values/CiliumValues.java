@@ -32,11 +32,11 @@ import java.util.Objects;
 /**
  * The complete Helm values of the Cilium chart for one cluster of the mesh, in the shape of its chart line
  * (1.15, 1.16–1.18, 1.19, 1.20). Always the whole document, never a partial {@code --set}: an upgrade without
- * {@code clustermesh.config} wipes the mesh (DOMAIN.md §4).
+ * {@code clustermesh.config} wipes the mesh (the chart's {@code clustermesh.config}, cilium/cilium#35975).
  *
  * <p>What it contains:
  * <ul>
- *   <li>the AKS BYOCNI base (DOMAIN.md §1.4): {@code aksbyocni}, {@code nodeinit}, {@code kubeProxyReplacement}
+ *   <li>the AKS BYOCNI base (Cilium docs, "Installation using Helm", AKS BYOCNI): {@code aksbyocni}, {@code nodeinit}, {@code kubeProxyReplacement}
  *       (the strings {@code "true"}/{@code "false"}; {@code "strict"} is deprecated from 1.15 and does not enable
  *       what {@code "true"} does), {@code k8sServiceHost}/{@code k8sServicePort} ({@code "443"}), cluster-pool IPAM
  *       with the cluster's pod CIDR, {@code cluster.name/id}, Hubble, routing, tunnel, encryption,
@@ -160,6 +160,10 @@ public final class CiliumValues {
         put(v, "clustermesh.config.clusters", in.meshEnabled()
                 ? clusters(clustersShape(version), listedPeers(in))
                 : clusters(clustersShape(version), List.of()));
+        if (o.policyDefaultLocalCluster() != null && version.atLeast(1, 18)) {
+            // chart 1.18+: values.yaml clustermesh.policyDefaultLocalCluster (cilium-config policy-default-local-cluster)
+            put(v, "clustermesh.policyDefaultLocalCluster", o.policyDefaultLocalCluster());
+        }
         put(v, "clustermesh.apiserver.kvstoremesh.enabled", o.kvstoremesh());
         service(v, in);
         apiserverTls(v, in, version);
@@ -218,6 +222,18 @@ public final class CiliumValues {
                     + "clustermesh.config.clusters until known");
         }
         return List.copyOf(notes);
+    }
+
+    /**
+     * What a network policy selector without {@code io.cilium.k8s.policy.cluster} matches on the cluster's chart line
+     * ({@code clustermesh.policyDefaultLocalCluster}, chart 1.18 and later; default true from 1.19), for the plan.
+     */
+    public static String policyDefaultNote(CiliumOptions o, String cluster) {
+        boolean local = o.effectivePolicyDefaultLocalCluster();
+        return "chart " + o.version() + ": a network policy selector without io.cilium.k8s.policy.cluster matches "
+                + (local ? "only endpoints of " + cluster : "endpoints of every cluster of the mesh")
+                + " (clustermesh.policyDefaultLocalCluster " + local
+                + (o.policyDefaultLocalCluster() == null ? ", the line's default" : ", as set") + ")";
     }
 
     /**

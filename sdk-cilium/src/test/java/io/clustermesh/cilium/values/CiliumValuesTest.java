@@ -3,6 +3,7 @@ package io.clustermesh.cilium.values;
 import io.clustermesh.cilium.ApiserverCertificates;
 import io.clustermesh.model.CertificateMethod;
 import io.clustermesh.model.ChartVersion;
+import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.Encryption;
 import io.clustermesh.model.Exposure;
 import io.clustermesh.model.MeshCluster;
@@ -57,6 +58,22 @@ class CiliumValuesTest {
             assertThat(at(v, "tls.ca.cert")).isEqualTo(b64(PKI.ca().certificatePem()));
             assertThat(at(v, "tls.ca.key")).isEqualTo(b64(PKI.ca().privateKeyPem()));
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1.15.6", "1.16.19", "1.17.6", "1.18.3", "1.19.5", "1.20.0-pre.3"})
+    void policyDefaultLocalClusterIsWrittenOnlyWhenAskedAndOnlyFrom118(String version) {
+        boolean known = ChartVersion.parse(version).atLeast(1, 18);
+        assertThat(has(ArticleMesh.values(version, "cluster1"), "clustermesh.policyDefaultLocalCluster"))
+                .as("the line's default is kept when nothing is asked").isFalse();
+        Map<String, Object> v = CiliumValues.values(ArticleMesh.input(
+                ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.policyDefaultLocalCluster(false)), "cluster1", true));
+        assertThat(has(v, "clustermesh.policyDefaultLocalCluster")).as("chart " + version).isEqualTo(known);
+        if (known) {
+            assertThat(at(v, "clustermesh.policyDefaultLocalCluster")).isEqualTo(false);
+        }
+        assertThat(CiliumOptions.version(version).effectivePolicyDefaultLocalCluster()).isEqualTo(ChartVersion.parse(version).atLeast(1, 19));
+        assertThat(CiliumOptions.version(version).policyDefaultLocalCluster(true).effectivePolicyDefaultLocalCluster()).isEqualTo(known);
     }
 
     @ParameterizedTest

@@ -85,7 +85,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       peer addresses from the rendered {@code hostAliases}, and the client certificate of
  *       {@code clustermesh-apiserver-remote-cert}; connect to each peer's etcd over real mutual TLS with
  *       {@link EtcdProbe} (server name {@code <peer>.mesh.cilium.io}) and compute the RemoteCluster status of
- *       DOMAIN.md §5, refreshed every {@link Knobs#agentRefresh()} and after every change. {@link #execHandler()}
+ *       the agent's cluster-mesh status, refreshed every {@link Knobs#agentRefresh()} and after every change. {@link #execHandler()}
  *       answers {@code cilium-dbg status -o json} in the agent pods from it.</li>
  * </ul>
  *
@@ -96,7 +96,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code shared}, {@code includeExternal}, {@code clusterID}. Only Services annotated
  * {@code service.cilium.io/global: "true"} (or the legacy {@code io.cilium/global-service}) and not
  * {@code service.cilium.io/shared: "false"} (legacy {@code io.cilium/shared-service}) are published.
- * {@link #remoteServices()} is the extension point for resolving them per DOMAIN.md §6.
+ * {@link #remoteServices()} is the extension point for resolving them per Cilium's global-service rules (network/clustermesh/services).
  *
  * <p>Thread-safe: all work runs serialised on the lab's scheduler. {@link #close()} stops etcd.
  */
@@ -1067,7 +1067,7 @@ public final class SimulatedCilium implements AutoCloseable {
 
     /**
      * The global services the agents synced from each peer: peer name to (etcd key to {@code ClusterService} JSON).
-     * The extension point for resolving global services with the semantics of DOMAIN.md §6 (local backends plus these,
+     * The extension point for resolving global services with Cilium's global-service semantics (network/clustermesh/services) (local backends plus these,
      * by the Service's affinity).
      */
     /** What this cluster's agents do with a request to {@code namespace/name} (see {@link AgentBackendSelection}). */
