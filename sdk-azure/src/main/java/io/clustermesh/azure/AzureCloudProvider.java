@@ -250,12 +250,26 @@ public final class AzureCloudProvider implements CloudProvider {
 
         ArmSettings settings() {
             TokenCredential given = credential;
-            Supplier<TokenCredential> cred = given != null ? () -> given : new LazyDefaultCredential(tenantId);
+            Supplier<TokenCredential> cred = given != null ? new GivenCredential(given) : new LazyDefaultCredential(tenantId);
             return new ArmSettings(environment, tenantId, cred, retryPolicy, clock, pollInterval, operationTimeout, httpClient);
         }
 
         public AzureCloudProvider build() {
             return new AzureCloudProvider(settings());
+        }
+    }
+
+    /** The credential the caller gave, named by its class (for findings and logs; never a secret). */
+    private record GivenCredential(TokenCredential credential) implements Supplier<TokenCredential> {
+        @Override
+        public TokenCredential get() {
+            return credential;
+        }
+
+        @Override
+        public String toString() {
+            String n = credential.getClass().getSimpleName();
+            return n.isEmpty() || n.contains("$$Lambda") || n.contains("/") ? "the given TokenCredential" : n;
         }
     }
 

@@ -24,7 +24,9 @@ import java.util.function.BiConsumer;
  * Discovery: for each cluster given as {@code azure: {resourceGroup, name}}, read the managed cluster through the
  * fluent client, fill the spec's missing pod CIDR, service CIDR and API server from it (saying where each value came
  * from), and fetch the user kubeconfig with {@code listClusterUserCredential}, held in memory as
- * {@link ClusterAccess#kubeconfig(String)}. Read-only. A failed read or an unusable credential is a finding, and an
+ * {@link ClusterAccess#kubeconfig(String)} — for a cluster with Microsoft Entra ID integration ({@code aadProfile}) as
+ * {@link ClusterAccess#kubeconfig(String, io.clustermesh.spi.BearerTokens)} with {@link EntraTokens} from the SDK's
+ * own Azure credential, so that no {@code kubelogin} runs. Read-only. A failed read or an unusable credential is a finding, and an
  * {@code AZURE_CHECKS_SKIPPED} finding (INFO) names what it keeps from being checked; the other clusters go on.
  */
 public final class AzureDiscovery {
@@ -68,9 +70,11 @@ public final class AzureDiscovery {
         String name = c.name();
         String id = ArmPaths.managedCluster(arm.subscription(), ref.resourceGroup(), ref.name());
         AksFacts a;
+        boolean localAccountsDisabled;
         try {
             KubernetesCluster kc = arm.aks().kubernetesClusters().getByResourceGroup(ref.resourceGroup(), ref.name());
             a = AksFacts.of(kc);
+            localAccountsDisabled = Boolean.TRUE.equals(kc.innerModel().disableLocalAccounts());
         } catch (RuntimeException e) {
             Finding f = ArmErrors.finding(ArmFailure.of(e), name, id, "read the managed cluster", AzureFindingCodes.CLUSTER_NOT_FOUND,
                     "create the AKS cluster or correct spec.clusters[" + index + "].azure (resourceGroup " + ref.resourceGroup()
@@ -111,7 +115,7 @@ public final class AzureDiscovery {
         String subnet = a.primarySubnetId();
         notes.put(name + ".subnet", subnet == null ? "none: the AKS-managed VNet in " + a.nodeResourceGroup()
                 : subnet + " (VNet " + ArmPaths.vnetOfSubnet(subnet) + ") from agentPoolProfiles[].vnetSubnetID");
-        return credentials(arm, index, filled, ref, id, a, findings, notes, remember);
+        return credentials(arm, index, filled, ref, id, a, localAccountsDisabled, findings, notes, remember);
     }
 
     /** The in-cluster checks cannot run without a kubeconfig: said once per cluster, after the finding that explains it. */
@@ -123,7 +127,7 @@ public final class AzureDiscovery {
     }
 
     private static MeshCluster credentials(ArmSession arm, int index, MeshCluster c, AzureRef ref, String id, AksFacts a,
-                                           List<Finding> findings, Map<String, String> notes, BiConsumer<String, AzureRef> remember) {
+                                           boolean localAccountsDisabled, List<Finding> findings, Map<String, String> notes, BiConsumer<String, AzureRef> remember) {
         String name = c.name();
         CredentialResultsInner creds;
         try {
@@ -152,6 +156,9 @@ public final class AzureDiscovery {
             return noCredential(c, id, findings);
         }
         Kubeconfigs.Inspection k = Kubeconfigs.inspect(list.get(0).value());
+        if (a.aad() && k.kind() != Kubeconfigs.Kind.INVALID) {
+            return entraId(arm, c, ref, id, k, localAccountsDisabled, findings, notes, remember);
+        }
         switch (k.kind()) {
             case INVALID:
                 findings.add(new Finding(AzureFindingCodes.KUBECONFIG_INVALID, Severity.ERROR, name, id,
@@ -165,12 +172,6 @@ public final class AzureDiscovery {
                         "convert it with kubelogin convert-kubeconfig -l azurecli (or workloadidentity/msi) and give it as a kubeContext"));
                 return noCredential(c, id, findings);
             case EXEC_KUBELOGIN:
-                findings.add(new Finding(AzureFindingCodes.KUBECONFIG_EXEC, Severity.WARNING, name, id,
-                        name + ": " + id + " uses Microsoft Entra ID (AAD) authentication: its user kubeconfig runs '" + k.execCommand()
-                                + "' to get a token, so kubelogin must be installed on this machine's PATH and able to log in",
-                        "install kubelogin and make it non-interactive (kubelogin convert-kubeconfig -l workloadidentity, msi or azurecli after az login); "
-                                + "or grant this identity the Azure Kubernetes Service RBAC role and use a kubeContext"));
-                break;
             case EXEC_OTHER:
                 findings.add(new Finding(AzureFindingCodes.KUBECONFIG_EXEC, Severity.WARNING, name, id,
                         name + ": the user kubeconfig of " + id + " runs the exec plugin '" + k.execCommand() + "' to get a token",
@@ -183,5 +184,29 @@ public final class AzureDiscovery {
                 + (k.server() == null ? "" : "; server " + k.server()) + (a.aad() ? "; AAD-enabled cluster" : ""));
         remember.accept(name, ref);
         return c.access(ClusterAccess.kubeconfig(k.text()));
+    }
+
+    /**
+     * An AKS cluster with Microsoft Entra ID integration: its user kubeconfig (which would run {@code kubelogin}) keeps
+     * its server and CA, and every request carries a token the SDK gets in-process from its own Azure credential
+     * ({@link EntraTokens}). Said once, as an INFO finding naming the role the identity needs.
+     */
+    private static MeshCluster entraId(ArmSession arm, MeshCluster c, AzureRef ref, String id, Kubeconfigs.Inspection k,
+                                       boolean localAccountsDisabled, List<Finding> findings, Map<String, String> notes,
+                                       BiConsumer<String, AzureRef> remember) {
+        String name = c.name();
+        EntraTokens tokens = new EntraTokens(name, arm.settings().credential(), arm.settings().tenantId(), arm.settings().clock());
+        findings.add(new Finding(AzureFindingCodes.KUBECONFIG_ENTRA_ID, Severity.INFO, name, id,
+                name + ": " + id + " uses Microsoft Entra ID" + (localAccountsDisabled ? " with local accounts disabled" : "")
+                        + ": the SDK gets its Kubernetes API tokens in-process from its Azure credential (" + arm.settings().credential()
+                        + ", scope " + EntraTokens.SCOPE + ") and refreshes them before they expire"
+                        + (k.execCommand() == null ? "" : "; the kubeconfig's '" + k.execCommand() + "' plugin is not run"),
+                "the identity needs the Azure Kubernetes Service RBAC Cluster Admin role on " + id
+                        + " (Azure RBAC for Kubernetes), or a cluster-admin ClusterRoleBinding for it in the cluster's Kubernetes RBAC"));
+        notes.put(name + ".access", "kubeconfig from AKS listClusterUserCredential (" + id + "), held in memory"
+                + (k.server() == null ? "" : "; server " + k.server()) + "; Microsoft Entra ID tokens from " + arm.settings().credential()
+                + " (scope " + EntraTokens.SCOPE + ")");
+        remember.accept(name, ref);
+        return c.access(ClusterAccess.kubeconfig(k.text(), tokens));
     }
 }
