@@ -130,6 +130,30 @@ class DiscoveryTest {
     }
 
     @Test
+    void adminCredentialsAreUsedOnlyWhenAskedForAndRefusedWhereLocalAccountsAreDisabled() {
+        java.util.Map<String, Object> aad = Lab.cluster(1);
+        ArmJson.object(aad, "properties").put("aadProfile", java.util.Map.of("managed", true, "enableAzureRBAC", true));
+        ArmJson.object(aad, "properties").put("disableLocalAccounts", true);
+        Lab.put(arm, Lab.aksId(1), aad);
+        AzureCloudProvider admin = AzureCloudProvider.builder().armEndpoint(arm.url()).clock(clock).adminCredentials(true).build();
+        arm.resetCounts();
+
+        Discovery d = admin.discover(Lab.spec(2));
+
+        assertThat(d.findings()).filteredOn(Finding::isError).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo(AzureFindingCodes.KUBECONFIG_INVALID);
+            assertThat(f.cluster()).isEqualTo("cluster1");
+            assertThat(f.message()).contains("admin credentials were asked for").contains("local accounts disabled");
+            assertThat(f.remediation()).contains("leave adminCredentials off");
+        });
+        assertThat(d.notes().get("cluster2.access")).contains("listClusterAdminCredential");
+        assertThat(d.spec().clusters().get(1).access().bearerTokens()).isEmpty();
+        assertThat(arm.counts().writes()).isZero();
+        // the default: user credentials, and Entra ID tokens for the Entra ID cluster
+        assertThat(azure.discover(Lab.spec(2)).notes().get("cluster2.access")).contains("listClusterUserCredential");
+    }
+
+    @Test
     void anExecPluginOnAClusterWithoutEntraIdIsAWarning() {
         arm.registerKubeconfig(Lab.rg(1), Lab.aks(1), KubeconfigSamples.kubelogin(Lab.aks(1)));
         Discovery d = azure.discover(Lab.spec(2));
