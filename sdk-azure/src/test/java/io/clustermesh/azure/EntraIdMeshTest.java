@@ -184,6 +184,8 @@ class EntraIdMeshTest {
             assertThat(entra.acceptedTokens()).as("the lab served more than one token").isGreaterThan(1);
             assertThat(entra.rejections()).as("no request carried an expired or missing token: the SDK refreshed before expiry").isZero();
             assertThat(lab.kubeloginRuns()).as("the user kubeconfig's kubelogin was never run").isZero();
+            assertThat(lab.cluster(AAD).client().secrets().inNamespace("kube-system").withLabel("owner", "helm").list().getItems())
+                    .as("real Helm wrote its release to the Entra-ID-only cluster, with the SDK's tokens").isNotEmpty();
             String first = entra.issuedTokens().get(0);
             assertThat(entra.accepts(first)).as("the first token has really expired in the lab").isFalse();
             for (String out : outputs) {

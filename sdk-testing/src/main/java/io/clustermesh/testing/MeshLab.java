@@ -200,7 +200,9 @@ public final class MeshLab implements AutoCloseable {
 
     /**
      * A valid mesh spec for the lab: every cluster with kubeconfig access, id, pod and service CIDR, API FQDN and a
-     * mesh IP from its subnet; with the fake ARM, the azure section (subscription and hub).
+     * mesh IP from its subnet; with the fake ARM, the azure section (subscription and hub). A cluster of
+     * {@link Builder#entraIdOnly(String...)} is reached with {@code ClusterAccess.kubeconfig(content, tokens)}: its
+     * kubelogin kubeconfig and tokens of {@link #entraId()} ({@link LabEntraId#bearerTokens()}).
      */
     public MeshSpec spec() {
         MeshSpec given = settings.spec;
