@@ -20,8 +20,8 @@ import java.util.function.Supplier;
  * would do out of process, without a binary on PATH and without a device-code prompt.
  *
  * <p>The scope is the AKS Microsoft Entra server application, {@value #SCOPE}: the audience every AKS-managed Entra ID
- * cluster accepts (AKS docs, "Use kubelogin to authenticate": {@code --server-id 6dae42f8-4368-4678-94ff-3960e28e3630};
- * Azure/kubelogin {@code pkg/internal/token/options.go}). The token is cached and fetched again once it is within
+ * cluster accepts (AKS docs, "Use kubelogin to authenticate users in AKS": {@code kubelogin get-token --server-id
+ * 6dae42f8-4368-4678-94ff-3960e28e3630}; "AKS-managed Microsoft Entra integration"). The token is cached and fetched again once it is within
  * {@value #MARGIN_MINUTES} minutes of its expiry, or past half its lifetime for tokens that live less than twice that
  * (the credential's own cache then hands out a fresh one). Thread-safe.
  *
