@@ -59,6 +59,28 @@ class NoSecretsInToStringTest {
     }
 
     @Test
+    void anAccessWithBearerTokensShowsWhereTheyComeFromButNoToken() {
+        String live = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.live-entra-token";
+        io.clustermesh.spi.BearerTokens tokens = new io.clustermesh.spi.BearerTokens() {
+            @Override
+            public String current() {
+                return live;
+            }
+
+            @Override
+            public String describe() {
+                return "Entra ID (test credential)";
+            }
+        };
+        ClusterAccess a = ClusterAccess.kubeconfig(KUBECONFIG, tokens);
+        assertNoSecret(a);
+        assertThat(a.toString()).doesNotContain(live).isEqualTo("kubeconfig(<redacted>, bearer tokens from Entra ID (test credential))");
+        assertThat(a.bearerTokens()).containsSame(tokens);
+        assertThat(a).isNotEqualTo(ClusterAccess.kubeconfig(KUBECONFIG)).isEqualTo(a.withExecAllowed(false));
+        assertNoSecret(MeshCluster.named("cluster1").id(1).access(a));
+    }
+
+    @Test
     void clustersAndSpecsHoldingAKubeconfigAreRedacted() {
         MeshCluster c = MeshCluster.named("cluster1").id(1).podCidr("10.10.0.0/16").access(ClusterAccess.kubeconfig(KUBECONFIG));
         MeshSpec spec = new MeshSpec("article", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(),
