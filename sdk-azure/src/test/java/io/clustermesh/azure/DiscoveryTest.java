@@ -54,6 +54,9 @@ class DiscoveryTest {
                 .containsEntry("cluster1.apiServer", Lab.fqdn(1) + " from AKS fqdn (" + Lab.aksId(1) + ")")
                 .containsEntry("cluster2.serviceCidr", "10.202.0.0/16 from AKS networkProfile.serviceCidr (" + Lab.aksId(2) + ")");
         assertThat(d.notes().get("cluster1.subnet")).startsWith(Lab.subnetId(1));
+        // the node subnet's prefix: every peer's clustermesh-apiserver admits this cluster alone (loadBalancerSourceRanges)
+        assertThat(c1.nodeCidr()).isEqualTo("10.1.0.0/24");
+        assertThat(d.notes()).containsEntry("cluster1.nodeCidr", "10.1.0.0/24 from the node subnet's addressPrefix (" + Lab.subnetId(1) + ")");
         assertThat(d.notes().get("cluster1.network")).contains("plugin none");
 
         // credentials: the kubeconfig from listClusterUserCredential, in memory, never printed

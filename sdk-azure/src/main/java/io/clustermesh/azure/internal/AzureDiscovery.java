@@ -125,7 +125,32 @@ public final class AzureDiscovery {
         String subnet = a.primarySubnetId();
         notes.put(name + ".subnet", subnet == null ? "none: the AKS-managed VNet in " + a.nodeResourceGroup()
                 : subnet + " (VNet " + ArmPaths.vnetOfSubnet(subnet) + ") from agentPoolProfiles[].vnetSubnetID");
+        if (c.nodeCidr() == null && subnet != null) {
+            filled = nodeCidr(arm, filled, subnet, notes);
+        }
         return credentials(arm, index, filled, ref, id, a, localAccountsDisabled, admin, findings, notes, remember);
+    }
+
+    /**
+     * The node subnet's address prefix as the cluster's node range: each peer's clustermesh-apiserver then admits this
+     * cluster alone on 2379 (loadBalancerSourceRanges). Unreadable, it stays unknown and the plan says so.
+     */
+    private static MeshCluster nodeCidr(ArmSession arm, MeshCluster c, String subnetId, Map<String, String> notes) {
+        String vnetId = ArmPaths.vnetOfSubnet(subnetId);
+        try {
+            VnetFacts vnet = VnetFacts.of(arm.network().networks().getById(vnetId));
+            String prefix = vnet.subnet(ArmPaths.segment(subnetId, "subnets")).map(VnetFacts.SubnetFacts::addressPrefix).orElse(null);
+            if (prefix == null) {
+                notes.put(c.name() + ".nodeCidr", "unknown: " + subnetId + " has no address prefix in " + vnetId);
+                return c;
+            }
+            notes.put(c.name() + ".nodeCidr", prefix + " from the node subnet's addressPrefix (" + subnetId + ")");
+            return c.nodeCidr(prefix);
+        } catch (RuntimeException e) {
+            notes.put(c.name() + ".nodeCidr", "unknown: the VNet " + vnetId + " could not be read ("
+                    + "HTTP " + ArmFailure.of(e).status() + "); preflight reports why");
+            return c;
+        }
     }
 
     /** The in-cluster checks cannot run without a kubeconfig: said once per cluster, after the finding that explains it. */
