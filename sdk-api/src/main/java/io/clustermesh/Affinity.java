@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Which backends a global service prefers ({@code service.cilium.io/affinity}, DOMAIN.md §6).
+ * Which backends a global service prefers ({@code service.cilium.io/affinity}, Cilium docs, network/clustermesh/services).
  *
  * <ul>
  *   <li>{@link #NONE}: local and remote backends alike (the default, also when the annotation is absent);</li>

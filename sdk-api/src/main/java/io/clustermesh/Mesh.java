@@ -105,7 +105,7 @@ public final class Mesh implements AutoCloseable {
         return new Builder();
     }
 
-    /** Every finding about the spec that needs no I/O (DOMAIN.md §2), all at once. Never throws. */
+    /** Every finding about the spec that needs no I/O (docs/findings.md), all at once. Never throws. */
     public static List<Finding> validate(MeshSpec spec) {
         return Validator.validate(Objects.requireNonNull(spec, "spec"));
     }
@@ -220,7 +220,7 @@ public final class Mesh implements AutoCloseable {
     }
 
     /**
-     * Global services across the clusters (DOMAIN.md §6): make Services global, read their settings, check them, see
+     * Global services across the clusters (Cilium docs, "Load-balancing & Service Discovery", network/clustermesh/services): make Services global, read their settings, check them, see
      * where requests go, probe them.
      *
      * @throws MeshConfigurationException if the spec has error findings

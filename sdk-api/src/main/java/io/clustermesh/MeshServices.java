@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Global services across the mesh (DOMAIN.md §6): a Service of the same namespace and name in several clusters,
+ * Global services across the mesh (Cilium docs, "Load-balancing & Service Discovery", network/clustermesh/services): a Service of the same namespace and name in several clusters,
  * annotated {@code service.cilium.io/global: "true"}, is load-balanced across the clusters' backends. Obtained from
  * {@link Mesh#services()}. Reads never write; {@link GlobalServiceRequest#apply()} writes only what differs.
  *

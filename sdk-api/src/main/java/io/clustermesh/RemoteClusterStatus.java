@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * One agent's view of one remote cluster, as {@code cilium-dbg status -o json} reports it under
- * {@code cluster-mesh.clusters[]} (DOMAIN.md §5), with the error text kept and a remediation added.
+ * {@code cluster-mesh.clusters[]} (the agent's cluster-mesh status, Cilium {@code api/v1/models/remote_cluster.go}), with the error text kept and a remediation added.
  *
  * @param name             remote cluster name
  * @param connected        connected to the remote etcd

@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * Where a request to a Service goes when it is sent from one cluster: the backends that cluster's Cilium selects for
- * the Service, following Cilium's global-service rules (DOMAIN.md §6).
+ * the Service, following Cilium's global-service rules (Cilium docs, "Load-balancing & Service Discovery", network/clustermesh/services).
  *
  * @param cluster       the cluster the request is sent from
  * @param namespace     the Service's namespace

@@ -10,7 +10,7 @@ import java.util.TreeMap;
 
 /**
  * The effective global-service setting of one Service in one cluster, read the way the Cilium agent reads it
- * (DOMAIN.md §6; Cilium {@code pkg/annotation/k8s.go} and {@code pkg/annotation/clustermesh.go}):
+ * (Cilium docs, network/clustermesh/services; Cilium {@code pkg/annotation/k8s.go} and {@code pkg/annotation/clustermesh.go}):
  * <ul>
  *   <li>each setting has a canonical annotation and a legacy alias; when both are present the canonical one wins
  *       ({@code annotation.Get} tries the key before its aliases);</li>

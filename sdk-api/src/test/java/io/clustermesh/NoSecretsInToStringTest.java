@@ -20,7 +20,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Private keys, tokens and kubeconfigs never reach a toString() (CONVENTIONS.md, "Logging and secrets"). */
+/** Private keys, tokens and kubeconfigs never reach a toString() (the project's rule: no secret in logs, plans, reports, exceptions or toString()). */
 class NoSecretsInToStringTest {
     /** Not a key: a marker that must never show up in toString(). */
     private static final String KEY = "not-a-real-key-marker-0123456789abcdef";
@@ -56,6 +56,28 @@ class NoSecretsInToStringTest {
         assertThat(a).hasToString("kubeconfig(<redacted>)");
         assertThat(withContext).hasToString("kubeconfig(<redacted>, context aks-ciliumlab)");
         assertThat(a.kubeconfigContent()).contains(KUBECONFIG);
+    }
+
+    @Test
+    void anAccessWithBearerTokensShowsWhereTheyComeFromButNoToken() {
+        String live = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.live-entra-token";
+        io.clustermesh.spi.BearerTokens tokens = new io.clustermesh.spi.BearerTokens() {
+            @Override
+            public String current() {
+                return live;
+            }
+
+            @Override
+            public String describe() {
+                return "Entra ID (test credential)";
+            }
+        };
+        ClusterAccess a = ClusterAccess.kubeconfig(KUBECONFIG, tokens);
+        assertNoSecret(a);
+        assertThat(a.toString()).doesNotContain(live).isEqualTo("kubeconfig(<redacted>, bearer tokens from Entra ID (test credential))");
+        assertThat(a.bearerTokens()).containsSame(tokens);
+        assertThat(a).isNotEqualTo(ClusterAccess.kubeconfig(KUBECONFIG)).isEqualTo(a.withExecAllowed(false));
+        assertNoSecret(MeshCluster.named("cluster1").id(1).access(a));
     }
 
     @Test

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * One case per finding code of {@code internal/Validator} (DOMAIN.md §2): each starts from the article's valid
+ * One case per finding code of {@code internal/Validator} (docs/findings.md): each starts from the article's valid
  * mesh, breaks one thing, and checks code, severity, cluster, exact path, message and remediation, that no other
  * finding appears, and that {@code Mesh.builder().build()} refuses the spec with the same finding.
  */
@@ -186,6 +186,15 @@ class ValidationRulesTest {
                         article(cluster(1, c -> c.cilium(CiliumOptions.version("1.21.0")))), "CILIUM_VERSION_UNSUPPORTED",
                         "cluster2", "spec.clusters[1].cilium.version", "1.16.19", "1.21.0 is not supported"),
 
+                error("policyDefaultLocalCluster on chart 1.17",
+                        article(cilium(o -> o.withVersion("1.17.17").policyDefaultLocalCluster(true))), "CILIUM_OPTION_NOT_ON_LINE", null,
+                        "spec.cilium.policyDefaultLocalCluster", "chart 1.18 or later", "needs Cilium chart 1.18 or later", "1.17.17"),
+                new Rule("a 1.18 cluster in a 1.19 mesh: policy selectors mean different things",
+                        article(cilium(version("1.19.5")), cluster(0, c -> c.cilium(CiliumOptions.version("1.18.11")))),
+                        "POLICY_DEFAULT_LOCAL_CLUSTER_MIXED", Severity.WARNING, null, "spec.cilium.policyDefaultLocalCluster",
+                        List.of("only the local cluster on cluster2, cluster3", "every cluster on cluster1"),
+                        "io.cilium.k8s.policy.cluster", Set.of("POLICY_DEFAULT_LOCAL_CLUSTER_MIXED")),
+
                 error("no access", article(cluster(1, c -> c.access(null))), "CLUSTER_ACCESS_MISSING", "cluster2",
                         "spec.clusters[1].kubeContext", "set kubeContext", "no way to reach the cluster's Kubernetes API"),
                 error("an Azure cluster without spec.azure",
@@ -235,6 +244,12 @@ class ValidationRulesTest {
                         "spec.clusters[1].meshIp", "e.g. 10.1.0.250", "'10.2.0.250/32' is not an IP address"),
                 error("meshIp as a host name", article(cluster(1, c -> c.meshIp("lb.cluster2.internal"))), "MESH_IP_INVALID",
                         "cluster2", "spec.clusters[1].meshIp", "e.g. 10.1.0.250", "'lb.cluster2.internal' is not an IP address"),
+                error("meshIp outside the cluster's node range",
+                        article(cluster(1, c -> c.nodeCidr("10.2.0.0/24").meshIp("10.9.0.250"))),
+                        "MESH_IP_OUTSIDE_NODE_CIDR", "cluster2", "spec.clusters[1].meshIp", "a free address of 10.2.0.0/24",
+                        "meshIp 10.9.0.250 is outside the cluster's node range 10.2.0.0/24"),
+                error("a node range that is not a network", article(cluster(1, c -> c.nodeCidr("10.2.0.0/33"))),
+                        "CIDR_INVALID", "cluster2", "spec.clusters[1].nodeCidr", "nodeCidr as an IPv4 network", "nodeCidr"),
                 error("two clusters ask for 10.1.0.250",
                         article(cluster(0, c -> c.meshIp("10.1.0.250")), cluster(1, c -> c.meshIp("10.1.0.250"))),
                         "MESH_IP_DUPLICATE", "cluster2", "spec.clusters[1].meshIp", "its own meshIp",
@@ -411,7 +426,7 @@ class ValidationRulesTest {
                 .anySatisfy(m -> assertThat(m).contains("172.31.0.0/16"));
     }
 
-    // ---- the texts users know from the cilium CLI (DOMAIN.md §2) ----
+    // ---- the texts users know from the cilium CLI (docs/findings.md) ----
 
     @Test
     void duplicateNameUsesTheCliText() {

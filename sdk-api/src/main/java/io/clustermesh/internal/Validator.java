@@ -16,17 +16,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * The checks of DOMAIN.md §2 that need no I/O. Returns every finding at once; never throws on bad input.
+ * The spec checks that need no I/O (docs/findings.md). Returns every finding at once; never throws on bad input.
  * Codes are stable (documented in docs/findings.md).
  */
 public final class Validator {
     public static final Pattern NAME = Pattern.compile("^([a-z0-9][-a-z0-9]*)?[a-z0-9]$");
     public static final int MAX_NAME_LENGTH = 32;
-    /** Ranges AKS reserves (DOMAIN.md §1.2). */
+    /** Ranges AKS reserves (AKS docs, "Configure Azure CNI networking" / "kubenet": address ranges that cannot be used). */
     public static final List<IpCidr> AKS_RESERVED = List.of(IpCidr.parse("169.254.0.0/16"), IpCidr.parse("172.30.0.0/16"),
             IpCidr.parse("172.31.0.0/16"), IpCidr.parse("192.0.2.0/24"));
     /** RFC 6598: refused for mesh IPs (not RFC 1918), allowed for pod CIDRs, which never leave the cluster's overlay. */
@@ -154,6 +155,7 @@ public final class Validator {
         }
         checkCidrs(clusters);
         checkConsistency(clusters);
+        checkPolicyDefault(clusters);
         checkCa(clusters);
     }
 
@@ -178,6 +180,12 @@ public final class Validator {
             error("MAX_CONNECTED_CLUSTERS_INVALID", cluster, path + ".maxConnectedClusters",
                     who + "maxConnectedClusters is " + o.maxConnectedClusters() + ", but Cilium only allows 255 or 511",
                     "set maxConnectedClusters to 255 (default) or 511");
+        }
+        if (Boolean.TRUE.equals(o.policyDefaultLocalCluster()) && supportedBelow(o, 1, 18)) {
+            error("CILIUM_OPTION_NOT_ON_LINE", cluster, path + ".policyDefaultLocalCluster",
+                    who + "policyDefaultLocalCluster: true needs Cilium chart 1.18 or later; chart " + o.version()
+                            + " has no such value, and its policy selectors without io.cilium.k8s.policy.cluster match every cluster",
+                    "use chart 1.18 or later for this cluster, or remove policyDefaultLocalCluster");
         }
         if (o.routingMode() != RoutingMode.TUNNEL) {
             error("ROUTING_MODE_NOT_TUNNEL", cluster, path + ".routingMode",
@@ -300,6 +308,7 @@ public final class Validator {
     private void checkCidrs(List<MeshCluster> clusters) {
         Map<Integer, IpCidr> pods = new LinkedHashMap<>();
         Map<Integer, IpCidr> services = new LinkedHashMap<>();
+        Map<Integer, IpCidr> nodes = new LinkedHashMap<>();
         Map<IpCidr, Integer> meshIps = new HashMap<>();
         for (int i = 0; i < clusters.size(); i++) {
             MeshCluster c = clusters.get(i);
@@ -315,6 +324,8 @@ public final class Validator {
             }
             IpCidr s = cidr(i, c, "serviceCidr", c.serviceCidr());
             if (s != null) services.put(i, s);
+            IpCidr n = cidr(i, c, "nodeCidr", c.nodeCidr());
+            if (n != null) nodes.put(i, n);
         }
         List<Integer> idx = new ArrayList<>(pods.keySet());
         for (int a = 0; a < idx.size(); a++) {
@@ -379,6 +390,12 @@ public final class Validator {
                         c.name() + ": meshIp " + c.meshIp() + " is also " + clusters.get(prev).name() + "'s",
                         "give every cluster its own meshIp from its own subnet");
             }
+            if (nodes.containsKey(i) && !nodes.get(i).contains(ip) && spec.exposure().isLoadBalancer()) {
+                error("MESH_IP_OUTSIDE_NODE_CIDR", c.name(), path(i, "meshIp"),
+                        c.name() + ": meshIp " + c.meshIp() + " is outside the cluster's node range " + nodes.get(i)
+                                + "; the internal load balancer takes its address from the cluster's own subnet",
+                        "choose a free address of " + nodes.get(i) + ", or correct " + path(i, "nodeCidr"));
+            }
             checkIpAgainst(i, c, ip, pods, clusters, "pod CIDR");
             checkIpAgainst(i, c, ip, services, clusters, "service CIDR");
             boolean reserved = false;
@@ -426,6 +443,42 @@ public final class Validator {
                 "transparent encryption must be the same on all clusters");
         mixed(clusters, "maxConnectedClusters", o -> String.valueOf(o.maxConnectedClusters()), "MAX_CONNECTED_CLUSTERS_MIXED",
                 "remote and local clusters have different max connected clusters");
+    }
+
+    /**
+     * From Cilium 1.19 a policy selector without {@code io.cilium.k8s.policy.cluster} matches the local cluster only
+     * ({@code clustermesh.policyDefaultLocalCluster}, default true from 1.19, false before): a mesh whose clusters
+     * differ here gives the same user policy different meanings per cluster.
+     */
+    private void checkPolicyDefault(List<MeshCluster> clusters) {
+        Map<Boolean, List<String>> byDefault = new TreeMap<>();
+        for (MeshCluster c : clusters) {
+            CiliumOptions o = spec.ciliumFor(c);
+            try {
+                if (!o.chartVersion().supported()) {
+                    return; // reported by checkCilium
+                }
+            } catch (IllegalArgumentException e) {
+                return; // an invalid chart version is reported by checkCilium
+            }
+            byDefault.computeIfAbsent(o.effectivePolicyDefaultLocalCluster(), k -> new ArrayList<>()).add(c.name());
+        }
+        if (byDefault.size() > 1) {
+            warning("POLICY_DEFAULT_LOCAL_CLUSTER_MIXED", null, "spec.cilium.policyDefaultLocalCluster",
+                    "policy selectors without io.cilium.k8s.policy.cluster match only the local cluster on "
+                            + String.join(", ", byDefault.get(true)) + " but every cluster on " + String.join(", ", byDefault.get(false))
+                            + " (clustermesh.policyDefaultLocalCluster: the default is true from chart 1.19, false before)",
+                    "set spec.cilium.policyDefaultLocalCluster to the same value for every cluster (chart 1.18 or later), "
+                            + "and write io.cilium.k8s.policy.cluster in every cross-cluster selector (ClusterMeshPolicy does)");
+        }
+    }
+
+    private static boolean supportedBelow(CiliumOptions o, int major, int minor) {
+        try {
+            return !o.chartVersion().atLeast(major, minor);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private void mixed(List<MeshCluster> clusters, String field, Function<CiliumOptions, String> get, String code, String why) {

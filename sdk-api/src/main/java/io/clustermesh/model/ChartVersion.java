@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /**
  * A Cilium chart version such as {@code 1.16.19} or {@code 1.20.0-pre.3}. The chart line
- * ({@code major.minor}) decides value shapes (DOMAIN.md §4).
+ * ({@code major.minor}) decides value shapes (see {@code CiliumValues} in clustermesh-cilium).
  */
 public record ChartVersion(int major, int minor, int patch, String preRelease) implements Comparable<ChartVersion> {
     private static final Pattern SEMVER = Pattern.compile("^v?(\\d+)\\.(\\d+)(?:\\.(\\d+))?(?:-([0-9A-Za-z.-]+))?$");

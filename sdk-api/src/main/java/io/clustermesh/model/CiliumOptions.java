@@ -18,15 +18,38 @@ import java.util.Objects;
  * @param certificateMethod     who issues the clustermesh-apiserver certificates
  * @param certificateValidity   validity of leaf certificates the SDK issues
  * @param renewBefore           SDK-issued leaf certificates are re-issued when less than this is left
+ * @param policyDefaultLocalCluster {@code clustermesh.policyDefaultLocalCluster} (chart 1.18 and later): whether a
+ *                              policy selector without {@code io.cilium.k8s.policy.cluster} matches only the local
+ *                              cluster; {@code null} keeps the chart line's default (off up to 1.18, on from 1.19, see
+ *                              {@link #effectivePolicyDefaultLocalCluster()})
  * @param rolloutBatch          how many clusters a rolling upgrade upgrades at a time (default 1); the next batch
  *                              starts once every cluster of the previous one passed its gate
  */
 public record CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
                             TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
                             int maxConnectedClusters, CertificateMethod certificateMethod,
-                            Duration certificateValidity, Duration renewBefore, int rolloutBatch) {
+                            Duration certificateValidity, Duration renewBefore, Boolean policyDefaultLocalCluster,
+                            int rolloutBatch) {
 
     public static final String DEFAULT_VERSION = "1.16.19";
+
+    /** The options with rolling upgrades one cluster at a time ({@link #rolloutBatch()} 1). */
+    public CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
+                         TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
+                         int maxConnectedClusters, CertificateMethod certificateMethod,
+                         Duration certificateValidity, Duration renewBefore, Boolean policyDefaultLocalCluster) {
+        this(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, 1);
+    }
+
+    /** The options with the chart line's default for {@code clustermesh.policyDefaultLocalCluster}. */
+    public CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
+                         TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
+                         int maxConnectedClusters, CertificateMethod certificateMethod,
+                         Duration certificateValidity, Duration renewBefore) {
+        this(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, null, 1);
+    }
 
     public CiliumOptions {
         Objects.requireNonNull(version, "version");
@@ -50,7 +73,7 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
     /** The article's settings: chart 1.16.19, kube-proxy replacement, Hubble, VXLAN tunnel, KVStoreMesh. */
     public static CiliumOptions defaults() {
         return new CiliumOptions(DEFAULT_VERSION, true, true, RoutingMode.TUNNEL, TunnelProtocol.VXLAN, true,
-                Encryption.NONE, 255, CertificateMethod.SDK, Duration.ofDays(365), Duration.ofDays(30), 1);
+                Encryption.NONE, 255, CertificateMethod.SDK, Duration.ofDays(365), Duration.ofDays(30));
     }
 
     /** The defaults with the given chart version. */
@@ -60,52 +83,52 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
 
     public CiliumOptions withVersion(String v) {
         return new CiliumOptions(v, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
     }
 
     public CiliumOptions kubeProxyReplacement(boolean on) {
         return new CiliumOptions(version, on, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
     }
 
     public CiliumOptions hubble(boolean on) {
         return new CiliumOptions(version, kubeProxyReplacement, on, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
     }
 
     public CiliumOptions routingMode(RoutingMode mode) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, mode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
     }
 
     public CiliumOptions tunnelProtocol(TunnelProtocol protocol) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, protocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
     }
 
     public CiliumOptions kvstoremesh(boolean on) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, on, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
     }
 
     public CiliumOptions encryption(Encryption mode) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, mode,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
     }
 
     public CiliumOptions maxConnectedClusters(int max) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                max, certificateMethod, certificateValidity, renewBefore, rolloutBatch);
+                max, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
     }
 
     public CiliumOptions certificateMethod(CertificateMethod method) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, method, certificateValidity, renewBefore, rolloutBatch);
+                maxConnectedClusters, method, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
     }
 
     public CiliumOptions certificateValidity(Duration validity, Duration renewBefore) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, validity, renewBefore, rolloutBatch);
+                maxConnectedClusters, certificateMethod, validity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
     }
 
     /**
@@ -117,7 +140,32 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
      */
     public CiliumOptions rolloutBatch(int clusters) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, clusters);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, clusters);
+    }
+
+    /**
+     * Sets {@code clustermesh.policyDefaultLocalCluster} (chart 1.18 and later); {@code null} keeps the line's default.
+     * From Cilium 1.19 the default is {@code true}: a policy selector without {@code io.cilium.k8s.policy.cluster}
+     * then matches endpoints of the local cluster only (Cilium 1.19 upgrade notes, "Cluster Mesh").
+     */
+    public CiliumOptions policyDefaultLocalCluster(Boolean localOnly) {
+        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, localOnly, rolloutBatch);
+    }
+
+    /**
+     * Whether a policy selector without the cluster label matches only the local cluster on this chart: the explicit
+     * {@link #policyDefaultLocalCluster()} where the line has the option (1.18 and later), else the line's behaviour
+     * ({@code false} up to 1.18, {@code true} from 1.19).
+     *
+     * @throws IllegalArgumentException if {@link #version()} is not a version
+     */
+    public boolean effectivePolicyDefaultLocalCluster() {
+        ChartVersion v = chartVersion();
+        if (policyDefaultLocalCluster != null && v.atLeast(1, 18)) {
+            return policyDefaultLocalCluster;
+        }
+        return v.atLeast(1, 19);
     }
 
     /** The parsed chart version. @throws IllegalArgumentException if {@link #version()} is not a version */

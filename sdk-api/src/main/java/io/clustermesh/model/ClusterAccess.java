@@ -1,5 +1,7 @@
 package io.clustermesh.model;
 
+import io.clustermesh.spi.BearerTokens;
+
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,6 +19,10 @@ import java.util.Optional;
  * ({@code MeshListener.credentialPlugin}). A kubeconfig named inside a spec file is not the caller's own choice: the
  * spec reader marks it {@linkplain #withExecAllowed(boolean) exec not allowed}, and the SDK refuses to run its plugin
  * unless the caller allows it.
+ *
+ * <p>Kubeconfig content may come with a {@link BearerTokens} source ({@link #kubeconfig(String, BearerTokens)}): the
+ * kubeconfig then gives only the server and its CA, and every request (Kubernetes client and Helm alike) carries the
+ * source's current token instead of the user entry's credentials; no credential plugin runs.
  */
 public final class ClusterAccess {
 
@@ -35,18 +41,21 @@ public final class ClusterAccess {
     private final String kubeconfig;
     private final AzureRef azure;
     private final boolean execAllowed;
+    private final BearerTokens tokens;
 
     private ClusterAccess(Kind kind, String context, Path kubeconfigFile, String kubeconfig, AzureRef azure) {
-        this(kind, context, kubeconfigFile, kubeconfig, azure, true);
+        this(kind, context, kubeconfigFile, kubeconfig, azure, true, null);
     }
 
-    private ClusterAccess(Kind kind, String context, Path kubeconfigFile, String kubeconfig, AzureRef azure, boolean execAllowed) {
+    private ClusterAccess(Kind kind, String context, Path kubeconfigFile, String kubeconfig, AzureRef azure, boolean execAllowed,
+                          BearerTokens tokens) {
         this.kind = kind;
         this.context = context;
         this.kubeconfigFile = kubeconfigFile;
         this.kubeconfig = kubeconfig;
         this.azure = azure;
         this.execAllowed = execAllowed;
+        this.tokens = tokens;
     }
 
     /** A context of the default kubeconfig ({@code KUBECONFIG} or {@code ~/.kube/config}). */
@@ -68,6 +77,16 @@ public final class ClusterAccess {
     /** Kubeconfig content with an explicit context. */
     public static ClusterAccess kubeconfig(String content, String context) {
         return new ClusterAccess(Kind.KUBECONFIG, requireText(context, "context"), null, requireText(content, "kubeconfig"), null);
+    }
+
+    /**
+     * Kubeconfig content (its current context) whose server and CA are used with bearer tokens from {@code tokens}: the
+     * user entry's credentials (token, client certificate, {@code exec} plugin) are not used. For clusters that accept
+     * tokens the SDK obtains in-process, e.g. AKS clusters with Microsoft Entra ID integration.
+     */
+    public static ClusterAccess kubeconfig(String content, BearerTokens tokens) {
+        return new ClusterAccess(Kind.KUBECONFIG, null, null, requireText(content, "kubeconfig"), null, true,
+                Objects.requireNonNull(tokens, "tokens"));
     }
 
     /** An AKS managed cluster; credentials come from {@code listClusterUserCredential}. */
@@ -104,6 +123,11 @@ public final class ClusterAccess {
         return Optional.ofNullable(azure);
     }
 
+    /** The source of the bearer tokens every request carries, when the access has one (instead of the user entry's credentials). */
+    public Optional<BearerTokens> bearerTokens() {
+        return Optional.ofNullable(tokens);
+    }
+
     /**
      * Whether a credential plugin ({@code exec}) of this access's kubeconfig may run. True for accesses made in code;
      * false for kubeconfig files named inside a spec file until the caller allows them.
@@ -114,7 +138,7 @@ public final class ClusterAccess {
 
     /** A copy that may (or may not) run the kubeconfig's credential plugin. */
     public ClusterAccess withExecAllowed(boolean allowed) {
-        return allowed == execAllowed ? this : new ClusterAccess(kind, context, kubeconfigFile, kubeconfig, azure, allowed);
+        return allowed == execAllowed ? this : new ClusterAccess(kind, context, kubeconfigFile, kubeconfig, azure, allowed, tokens);
     }
 
     /** Equal when they reach the same cluster the same way; whether a plugin may run is a permission, not part of it. */
@@ -122,7 +146,7 @@ public final class ClusterAccess {
     public boolean equals(Object o) {
         return o instanceof ClusterAccess a && a.kind == kind && Objects.equals(a.context, context)
                 && Objects.equals(a.kubeconfigFile, kubeconfigFile) && Objects.equals(a.kubeconfig, kubeconfig)
-                && Objects.equals(a.azure, azure);
+                && Objects.equals(a.azure, azure) && Objects.equals(a.tokens, tokens);
     }
 
     @Override
@@ -136,7 +160,8 @@ public final class ClusterAccess {
             case KUBE_CONTEXT:
                 return "kubeContext(" + context + (kubeconfigFile == null ? "" : ", " + kubeconfigFile) + (execAllowed ? "" : ", exec not allowed") + ")";
             case KUBECONFIG:
-                return "kubeconfig(<redacted>" + (context == null ? "" : ", context " + context) + ")";
+                return "kubeconfig(<redacted>" + (context == null ? "" : ", context " + context)
+                        + (tokens == null ? "" : ", bearer tokens from " + tokens.describe()) + ")";
             default:
                 return "azure(" + azure + ")";
         }

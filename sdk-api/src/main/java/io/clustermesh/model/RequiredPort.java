@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * A protocol/port that must be allowed for the mesh to work (DOMAIN.md §8), for preflight output and firewall or
+ * A protocol/port that must be allowed for the mesh to work (Cilium docs, "System Requirements", firewall rules for Cluster Mesh), for preflight output and firewall or
  * NSG rules.
  *
  * @param protocol what is allowed

@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The traffic to allow between the clusters of a mesh (DOMAIN.md §8), derived from the Cilium options:
+ * The traffic to allow between the clusters of a mesh (Cilium docs, "System Requirements", firewall rules for Cluster Mesh), derived from the Cilium options:
  * <ul>
  *   <li>2379/tcp to each clustermesh-apiserver (its LB IP; with NodePort exposure the node port, chart default 32379,
  *       on the node IPs);</li>

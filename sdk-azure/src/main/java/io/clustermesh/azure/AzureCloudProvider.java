@@ -54,17 +54,19 @@ public final class AzureCloudProvider implements CloudProvider {
     public static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofMinutes(45);
 
     private final ArmSettings settings;
+    private final boolean adminCredentials;
     private final Map<String, ArmSession> sessions = new ConcurrentHashMap<>();
     /** {@code <mesh>/<cluster>} → its managed cluster, for clusters whose access discovery replaced by kubeconfig content. */
     private final Map<String, AzureRef> discovered = new ConcurrentHashMap<>();
 
     /** Public Azure with {@code DefaultAzureCredential} (workload identity, managed identity, Azure CLI, ...), made on first use. */
     public AzureCloudProvider() {
-        this(new Builder().settings());
+        this(new Builder().settings(), false);
     }
 
-    private AzureCloudProvider(ArmSettings settings) {
+    private AzureCloudProvider(ArmSettings settings, boolean adminCredentials) {
         this.settings = settings;
+        this.adminCredentials = adminCredentials;
     }
 
     public static Builder builder() {
@@ -90,7 +92,8 @@ public final class AzureCloudProvider implements CloudProvider {
         }
         ArmSession arm = session(spec.azure().subscription());
         Map<String, Finding> unreadable = new HashMap<>();
-        Discovery d = AzureDiscovery.run(arm, spec, (cluster, ref) -> discovered.put(key(spec, cluster), ref), unreadable::put);
+        Discovery d = AzureDiscovery.run(arm, spec, (cluster, ref) -> discovered.put(key(spec, cluster), ref), unreadable::put,
+                adminCredentials);
         boolean discoveryErrors = d.findings().stream().anyMatch(Finding::isError);
         boolean specErrors = Mesh.validate(d.spec()).stream().anyMatch(Finding::isError);
         if (!discoveryErrors && !specErrors) {
@@ -165,8 +168,21 @@ public final class AzureCloudProvider implements CloudProvider {
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
         private Duration operationTimeout = DEFAULT_OPERATION_TIMEOUT;
         private HttpClient httpClient;
+        private boolean adminCredentials;
 
         private Builder() {
+        }
+
+        /**
+         * Use each cluster's <em>admin</em> kubeconfig ({@code listClusterAdminCredential}: the local admin account's
+         * client certificate) instead of the user kubeconfig (default false). Only when asked: the caller's identity needs
+         * the Azure Kubernetes Service Cluster Admin Role, and AKS refuses it for clusters with local accounts disabled
+         * (a finding, before anything is written). Without it, Microsoft Entra ID clusters are reached with in-process
+         * Entra ID tokens from the {@linkplain #credential credential}.
+         */
+        public Builder adminCredentials(boolean admin) {
+            this.adminCredentials = admin;
+            return this;
         }
 
         /** Any Azure Identity credential; default {@code DefaultAzureCredential}. Not used over plain http. */
@@ -250,12 +266,26 @@ public final class AzureCloudProvider implements CloudProvider {
 
         ArmSettings settings() {
             TokenCredential given = credential;
-            Supplier<TokenCredential> cred = given != null ? () -> given : new LazyDefaultCredential(tenantId);
+            Supplier<TokenCredential> cred = given != null ? new GivenCredential(given) : new LazyDefaultCredential(tenantId);
             return new ArmSettings(environment, tenantId, cred, retryPolicy, clock, pollInterval, operationTimeout, httpClient);
         }
 
         public AzureCloudProvider build() {
-            return new AzureCloudProvider(settings());
+            return new AzureCloudProvider(settings(), adminCredentials);
+        }
+    }
+
+    /** The credential the caller gave, named by its class (for findings and logs; never a secret). */
+    private record GivenCredential(TokenCredential credential) implements Supplier<TokenCredential> {
+        @Override
+        public TokenCredential get() {
+            return credential;
+        }
+
+        @Override
+        public String toString() {
+            String n = credential.getClass().getSimpleName();
+            return n.isEmpty() || n.contains("$$Lambda") || n.contains("/") ? "the given TokenCredential" : n;
         }
     }
 

@@ -42,8 +42,17 @@ public final class AzureFindingCodes {
     public static final String SPEC_DIFFERS = "AZURE_SPEC_DIFFERS";
 
     // ----- credentials
-    /** The user kubeconfig runs {@code kubelogin} (AAD): it works only where kubelogin is installed and logged in. */
+    /**
+     * The user kubeconfig runs an exec plugin although AKS reports no Entra ID integration: it works only where that
+     * plugin is installed and can sign in without a prompt.
+     */
     public static final String KUBECONFIG_EXEC = "AZURE_KUBECONFIG_EXEC";
+    /**
+     * INFO: the cluster uses Microsoft Entra ID ({@code aadProfile}): the SDK gets its Kubernetes API tokens in-process from
+     * its Azure credential (scope {@code 6dae42f8-4368-4678-94ff-3960e28e3630/.default}) and refreshes them; kubelogin is
+     * not run. The remediation names the role the identity needs.
+     */
+    public static final String KUBECONFIG_ENTRA_ID = "AZURE_KUBECONFIG_ENTRA_ID";
     /** The user kubeconfig uses the legacy {@code auth-provider: azure}, which current clients no longer support. */
     public static final String KUBECONFIG_AUTH_PROVIDER = "AZURE_KUBECONFIG_AUTH_PROVIDER";
     /** {@code listClusterUserCredential} returned something that is not a kubeconfig (or nothing). */

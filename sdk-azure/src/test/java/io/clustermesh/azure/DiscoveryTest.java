@@ -54,6 +54,9 @@ class DiscoveryTest {
                 .containsEntry("cluster1.apiServer", Lab.fqdn(1) + " from AKS fqdn (" + Lab.aksId(1) + ")")
                 .containsEntry("cluster2.serviceCidr", "10.202.0.0/16 from AKS networkProfile.serviceCidr (" + Lab.aksId(2) + ")");
         assertThat(d.notes().get("cluster1.subnet")).startsWith(Lab.subnetId(1));
+        // the node subnet's prefix: every peer's clustermesh-apiserver admits this cluster alone (loadBalancerSourceRanges)
+        assertThat(c1.nodeCidr()).isEqualTo("10.1.0.0/24");
+        assertThat(d.notes()).containsEntry("cluster1.nodeCidr", "10.1.0.0/24 from the node subnet's addressPrefix (" + Lab.subnetId(1) + ")");
         assertThat(d.notes().get("cluster1.network")).contains("plugin none");
 
         // credentials: the kubeconfig from listClusterUserCredential, in memory, never printed
@@ -103,15 +106,65 @@ class DiscoveryTest {
     }
 
     @Test
-    void anAadKubeloginKubeconfigIsUsedAndExplained() {
+    void anEntraIdClustersKubeloginKubeconfigGetsInProcessTokensAndIsExplainedOnce() {
+        // an AKS-managed Entra ID cluster with local accounts disabled (ManagedClusterAADProfile, disableLocalAccounts)
+        java.util.Map<String, Object> aad = Lab.cluster(1);
+        java.util.Map<String, Object> props = ArmJson.object(aad, "properties");
+        props.put("aadProfile", java.util.Map.of("managed", true, "enableAzureRBAC", true, "tenantID", "33333333-3333-3333-3333-333333333333"));
+        props.put("disableLocalAccounts", true);
+        Lab.put(arm, Lab.aksId(1), aad);
+        arm.registerKubeconfig(Lab.rg(1), Lab.aks(1), KubeconfigSamples.kubelogin(Lab.aks(1)));
+
+        Discovery d = azure.discover(Lab.spec(2));
+
+        assertThat(d.findings()).filteredOn(f -> f.code().equals(AzureFindingCodes.KUBECONFIG_ENTRA_ID)).singleElement().satisfies(f -> {
+            assertThat(f.severity()).isEqualTo(Severity.INFO);
+            assertThat(f.cluster()).isEqualTo("cluster1");
+            assertThat(f.message()).contains("Microsoft Entra ID with local accounts disabled").contains("in-process")
+                    .contains("6dae42f8-4368-4678-94ff-3960e28e3630/.default").contains("'kubelogin' plugin is not run");
+            assertThat(f.remediation()).contains("Azure Kubernetes Service RBAC Cluster Admin").contains("cluster-admin");
+        });
+        assertThat(d.findings()).extracting(Finding::code).doesNotContain(AzureFindingCodes.KUBECONFIG_EXEC);
+        ClusterAccess access = d.spec().clusters().get(0).access();
+        assertThat(access.kind()).isEqualTo(ClusterAccess.Kind.KUBECONFIG);
+        assertThat(access.bearerTokens()).hasValueSatisfying(t -> assertThat(t.describe()).contains("Microsoft Entra ID"));
+        assertThat(d.spec().clusters().get(1).access().bearerTokens()).as("a local-account cluster keeps its kubeconfig").isEmpty();
+        assertThat(d.notes().get("cluster1.access")).contains("Microsoft Entra ID tokens");
+    }
+
+    @Test
+    void adminCredentialsAreUsedOnlyWhenAskedForAndRefusedWhereLocalAccountsAreDisabled() {
+        java.util.Map<String, Object> aad = Lab.cluster(1);
+        ArmJson.object(aad, "properties").put("aadProfile", java.util.Map.of("managed", true, "enableAzureRBAC", true));
+        ArmJson.object(aad, "properties").put("disableLocalAccounts", true);
+        Lab.put(arm, Lab.aksId(1), aad);
+        AzureCloudProvider admin = AzureCloudProvider.builder().armEndpoint(arm.url()).clock(clock).adminCredentials(true).build();
+        arm.resetCounts();
+
+        Discovery d = admin.discover(Lab.spec(2));
+
+        assertThat(d.findings()).filteredOn(Finding::isError).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo(AzureFindingCodes.KUBECONFIG_INVALID);
+            assertThat(f.cluster()).isEqualTo("cluster1");
+            assertThat(f.message()).contains("admin credentials were asked for").contains("local accounts disabled");
+            assertThat(f.remediation()).contains("leave adminCredentials off");
+        });
+        assertThat(d.notes().get("cluster2.access")).contains("listClusterAdminCredential");
+        assertThat(d.spec().clusters().get(1).access().bearerTokens()).isEmpty();
+        assertThat(arm.counts().writes()).isZero();
+        // the default: user credentials, and Entra ID tokens for the Entra ID cluster
+        assertThat(azure.discover(Lab.spec(2)).notes().get("cluster2.access")).contains("listClusterUserCredential");
+    }
+
+    @Test
+    void anExecPluginOnAClusterWithoutEntraIdIsAWarning() {
         arm.registerKubeconfig(Lab.rg(1), Lab.aks(1), KubeconfigSamples.kubelogin(Lab.aks(1)));
         Discovery d = azure.discover(Lab.spec(2));
         Finding f = d.findings().get(0);
         assertThat(f.code()).isEqualTo(AzureFindingCodes.KUBECONFIG_EXEC);
         assertThat(f.severity()).isEqualTo(Severity.WARNING);
-        assertThat(f.message()).contains("kubelogin").contains("Entra ID");
-        assertThat(f.remediation()).contains("kubelogin convert-kubeconfig");
-        assertThat(d.spec().clusters().get(0).access().kind()).isEqualTo(ClusterAccess.Kind.KUBECONFIG);
+        assertThat(f.message()).contains("kubelogin");
+        assertThat(d.spec().clusters().get(0).access().bearerTokens()).isEmpty();
     }
 
     @Test

@@ -14,7 +14,7 @@ import java.util.OptionalInt;
 
 /**
  * What a clustermesh-apiserver publishes under {@code cilium/cluster-config/<cluster>} and agents read before
- * syncing (DOMAIN.md §5): {@code {"id": <cluster id>, "capabilities": {...}}}. Known capabilities (Cilium
+ * syncing (the agent's cluster-mesh status, Cilium {@code api/v1/models/remote_cluster.go}): {@code {"id": <cluster id>, "capabilities": {...}}}. Known capabilities (Cilium
  * {@code types.CiliumClusterConfigCapabilities}): {@code syncedCanaries}, {@code cached} (served by KVStoreMesh),
  * {@code maxConnectedClusters}, {@code serviceExportsEnabled}; others are kept as they come.
  *

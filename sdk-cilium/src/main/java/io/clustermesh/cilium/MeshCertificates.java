@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  *   <caption>certificates per cluster</caption>
  *   <tr><th>value</th><th>CN</th><th>use</th></tr>
  *   <tr><td>server</td><td>{@value #SERVER_COMMON_NAME}</td><td>etcd server certificate; DNS SANs
- *   {@link #SERVER_DNS_NAMES}, IP SANs {@link #SERVER_IP_ADDRESSES} (DOMAIN.md §3); serverAuth and clientAuth, as the
+ *   {@link #SERVER_DNS_NAMES}, IP SANs {@link #SERVER_IP_ADDRESSES} (Cilium chart, install/kubernetes/cilium/templates/clustermesh-apiserver); serverAuth and clientAuth, as the
  *   chart's {@code genSignedCert} issues it (etcd's JSON gateway calls etcd with this certificate as a client: without
  *   clientAuth, {@code /v3/kv/*} fails with "incompatible key usage")</td></tr>
  *   <tr><td>admin</td><td>{@code admin-<cluster>}</td><td>the clustermesh-apiserver's own client (etcd user

@@ -5,7 +5,7 @@ import io.clustermesh.testing.internal.Deterministic;
 
 /**
  * The lab's address plan, valid for cluster indexes 1..{@value #MAX_CLUSTERS} (and passing the SDK's overlap and
- * reserved-range checks of DOMAIN.md §2 for every cluster count):
+ * reserved-range checks (docs/findings.md) for every cluster count):
  *
  * <table>
  *   <caption>address plan of cluster {@code i}</caption>

@@ -89,6 +89,7 @@ public final class LabCluster implements AutoCloseable {
     private final KubernetesClient client;
     private final ExecutorService events;
     private final String token;
+    private volatile LabEntraId entraId;
     private volatile boolean closed;
 
     private LabCluster(LabClusterSpec spec, KubernetesSerialization serialization) {
@@ -288,6 +289,39 @@ public final class LabCluster implements AutoCloseable {
                 .append("current-context: ").append(q(spec.name())).append('\n')
                 .append("users:\n- name: ").append(q(user)).append("\n  user:\n    token: ").append(q(token)).append('\n');
         return y.toString();
+    }
+
+    /**
+     * The kubeconfig AKS's {@code listClusterUserCredential} returns for a cluster with Microsoft Entra ID integration:
+     * the same server and CA, and a user entry that runs {@code kubelogin get-token} (exec plugin, {@code --server-id}
+     * of the AKS server application) instead of holding a credential. {@code command} is the plugin's command, e.g. a
+     * script a test can tell was run.
+     */
+    public String kubeloginKubeconfig(String command) {
+        String k = kubeconfig();
+        String user = "clusterUser_" + spec.resourceGroup() + "_" + spec.name();
+        return k.substring(0, k.indexOf("users:\n")) + "users:\n- name: " + q(user) + "\n  user:\n    exec:\n"
+                + "      apiVersion: \"client.authentication.k8s.io/v1beta1\"\n      command: " + q(command) + "\n      args:\n"
+                + "      - \"get-token\"\n      - \"--environment\"\n      - \"AzurePublicCloud\"\n      - \"--server-id\"\n"
+                + "      - \"6dae42f8-4368-4678-94ff-3960e28e3630\"\n      - \"--client-id\"\n      - \"80faf920-1908-4b52-b5ef-a8e7bedfc67a\"\n"
+                + "      - \"--tenant-id\"\n      - \"00000000-0000-0000-0000-0000000000aa\"\n      - \"--login\"\n      - \"devicecode\"\n"
+                + "      interactiveMode: \"IfAvailable\"\n      provideClusterInfo: false\n";
+    }
+
+    /**
+     * From now on this cluster's API server accepts only bearer tokens {@code entraId} issued for the AKS scope and not
+     * yet expired (an AKS cluster with Entra ID and local accounts disabled): the kubeconfig token and any other get
+     * 401. The lab's own client is not affected.
+     */
+    public void acceptOnly(LabEntraId entraId) {
+        Objects.requireNonNull(entraId, "entraId");
+        dispatcher.authenticate(entraId::accepts);
+        this.entraId = entraId;
+    }
+
+    /** The Entra ID whose tokens this cluster accepts, when it {@linkplain #acceptOnly accepts only those}. */
+    public java.util.Optional<LabEntraId> entraId() {
+        return java.util.Optional.ofNullable(entraId);
     }
 
     private static String q(String s) {

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LoopbackResolver {
     private final Map<String, InetSocketAddress> entries = new ConcurrentHashMap<>();
+    private final Map<String, java.util.List<io.clustermesh.model.IpCidr>> sources = new ConcurrentHashMap<>();
 
     private static String key(String host, int port) {
         Objects.requireNonNull(host, "host");
@@ -43,7 +44,34 @@ public final class LoopbackResolver {
     }
 
     public boolean unregister(String host, int port) {
+        sources.remove(key(host, port));
         return entries.remove(key(host, port)) != null;
+    }
+
+    /**
+     * Lets only connections from these ranges reach {@code host:port}, as a load balancer with
+     * {@code spec.loadBalancerSourceRanges} (an Azure load balancer's network security rules) does; an empty list
+     * removes the restriction.
+     */
+    public void restrictSources(String host, int port, java.util.List<io.clustermesh.model.IpCidr> ranges) {
+        if (ranges.isEmpty()) {
+            sources.remove(key(host, port));
+        } else {
+            sources.put(key(host, port), java.util.List.copyOf(ranges));
+        }
+    }
+
+    /** Whether a connection from {@code sourceIp} to {@code host:port} passes its source ranges (if any). */
+    public boolean admits(String host, int port, String sourceIp) {
+        java.util.List<io.clustermesh.model.IpCidr> ranges = sources.get(key(host, port));
+        if (ranges == null) {
+            return true;
+        }
+        if (sourceIp == null) {
+            return false;
+        }
+        io.clustermesh.model.IpCidr ip = io.clustermesh.model.IpCidr.host(sourceIp);
+        return ranges.stream().anyMatch(r -> r.contains(ip));
     }
 
     /** Where {@code host:port} is served, if it is a lab address. */

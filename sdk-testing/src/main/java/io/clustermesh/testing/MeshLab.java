@@ -133,6 +133,33 @@ public final class MeshLab implements AutoCloseable {
         return Optional.ofNullable(arm);
     }
 
+    /**
+     * The lab's Microsoft Entra ID: the issuer whose tokens the clusters of {@link Builder#entraIdOnly(String...)}
+     * accept (and only those). Exists in every lab; unused when no cluster is Entra-ID-only.
+     */
+    public LabEntraId entraId() {
+        return settings.entraId;
+    }
+
+    /**
+     * The {@code kubelogin} command that the kubeconfigs of Entra-ID-only clusters name (as AKS's
+     * {@code listClusterUserCredential} returns them): a script in {@link #workDir()} that records each run in
+     * {@link #kubeloginRuns()} and fails. No {@code kubelogin} is on PATH in the lab.
+     */
+    public Path kubeloginCommand() {
+        return workDir.resolve("bin").resolve("kubelogin");
+    }
+
+    /** How many times anything ran the lab's {@link #kubeloginCommand()} (the SDK never should). */
+    public int kubeloginRuns() {
+        Path log = workDir.resolve("kubelogin-runs");
+        try {
+            return Files.exists(log) ? (int) Files.readAllLines(log).stream().filter(l -> !l.isBlank()).count() : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The one resolver of the lab. */
     public LoopbackResolver resolver() {
         return resolver;
@@ -172,8 +199,10 @@ public final class MeshLab implements AutoCloseable {
     }
 
     /**
-     * A valid mesh spec for the lab: every cluster with kubeconfig access, id, pod and service CIDR, API FQDN and a
-     * mesh IP from its subnet; with the fake ARM, the azure section (subscription and hub).
+     * A valid mesh spec for the lab: every cluster with kubeconfig access, id, pod and service CIDR, node range (its
+     * subnet), API FQDN and a mesh IP from its subnet; with the fake ARM, the azure section (subscription and hub). A
+     * cluster of {@link Builder#entraIdOnly(String...)} is reached with {@code ClusterAccess.kubeconfig(content, tokens)}:
+     * its kubelogin kubeconfig and tokens of {@link #entraId()} ({@link LabEntraId#bearerTokens()}).
      */
     public MeshSpec spec() {
         MeshSpec given = settings.spec;
@@ -185,8 +214,11 @@ public final class MeshLab implements AutoCloseable {
         List<MeshCluster> out = new ArrayList<>();
         for (LabCluster c : clusters) {
             MeshCluster planned = meshClusters.get(c.name());
-            out.add(planned.podCidr(c.spec().podCidr()).serviceCidr(c.spec().serviceCidr()).apiServer(c.apiServer())
-                    .access(ClusterAccess.kubeContext(c.name(), kubeconfigFile())));
+            ClusterAccess access = c.entraId().isPresent()
+                    ? ClusterAccess.kubeconfig(c.kubeloginKubeconfig(kubeloginCommand().toString()), settings.entraId.bearerTokens())
+                    : ClusterAccess.kubeContext(c.name(), kubeconfigFile());
+            out.add(planned.podCidr(c.spec().podCidr()).serviceCidr(c.spec().serviceCidr()).nodeCidr(c.spec().subnet())
+                    .apiServer(c.apiServer()).access(access));
         }
         return new MeshSpec(given != null ? given.name() : settings.name, cilium, ca, exposure, azure, out);
     }
@@ -437,8 +469,30 @@ public final class MeshLab implements AutoCloseable {
         private SimulatedCiliumAddon.Knobs ciliumKnobs = SimulatedCiliumAddon.Knobs.defaults();
         private Path charts;
         private Helm helm = Helm.REAL;
+        private LabEntraId entraId = LabEntraId.withLifetime(java.time.Duration.ofMinutes(60));
+        private final java.util.Set<String> entraIdOnly = new java.util.LinkedHashSet<>();
 
         private Builder() {
+        }
+
+        /**
+         * Clusters that accept only Microsoft Entra ID tokens of {@link MeshLab#entraId()} (AKS with Entra ID and local
+         * accounts disabled): every other bearer token gets 401. With {@link #arm(boolean)}, their managed clusters
+         * carry {@code aadProfile} and {@code disableLocalAccounts: true}, and {@code listClusterUserCredential}
+         * returns a kubeconfig whose user runs {@link MeshLab#kubeloginCommand()}; {@link MeshLab#spec()} reaches them
+         * with {@link LabEntraId#bearerTokens()}.
+         */
+        public Builder entraIdOnly(String... clusters) {
+            for (String c : clusters) {
+                entraIdOnly.add(Objects.requireNonNull(c, "cluster"));
+            }
+            return this;
+        }
+
+        /** The lab's Entra ID (default: tokens living 60 minutes). */
+        public Builder entraId(LabEntraId issuer) {
+            this.entraId = Objects.requireNonNull(issuer, "issuer");
+            return this;
         }
 
         /** Which Helm {@link MeshLab#meshBuilder()} gives the lab's meshes (see {@link Helm}). */
@@ -632,6 +686,11 @@ public final class MeshLab implements AutoCloseable {
             for (MeshCluster mc : planned.values()) {
                 specs.add(labSpec(mc));
             }
+            for (String name : entraIdOnly) {
+                if (!planned.containsKey(name)) {
+                    throw new IllegalStateException("entraIdOnly names cluster '" + name + "', which is not in the lab " + planned.keySet());
+                }
+            }
             for (String name : faultsByCluster.keySet()) {
                 if (!planned.containsKey(name)) {
                     throw new IllegalStateException("a fault rule names cluster '" + name + "', which is not in the lab " + planned.keySet());
@@ -653,14 +712,18 @@ public final class MeshLab implements AutoCloseable {
                     c.latency(apiLatency);
                     clusterFaults.forEach(c::addFault);
                     faultsByCluster.getOrDefault(c.name(), List.of()).forEach(c::addFault);
+                    if (entraIdOnly.contains(c.name())) {
+                        c.acceptOnly(entraId);
+                    }
                 }
+                Path kubelogin = fakeKubelogin(dir);
                 if (arm) {
                     fakeArm = FakeArm.builder().seed(seed).location(region).latency(armLatency).start();
                     if (armTopology) {
-                        seedArm(fakeArm, ordered);
+                        seedArm(fakeArm, ordered, kubelogin);
                     } else {
                         for (LabCluster c : ordered) {
-                            fakeArm.registerKubeconfig(c.spec().resourceGroup(), c.name(), c.kubeconfig());
+                            fakeArm.registerKubeconfig(c.spec().resourceGroup(), c.name(), userKubeconfig(c, kubelogin));
                         }
                     }
                     armFaults.forEach(fakeArm::addFault);
@@ -782,7 +845,22 @@ public final class MeshLab implements AutoCloseable {
             }
         }
 
-        private void seedArm(FakeArm a, List<LabCluster> cs) {
+        /** What AKS's listClusterUserCredential returns: an Entra-ID-only cluster's runs kubelogin. */
+        private String userKubeconfig(LabCluster c, Path kubelogin) {
+            return entraIdOnly.contains(c.name()) ? c.kubeloginKubeconfig(kubelogin.toString()) : c.kubeconfig();
+        }
+
+        /** A stand-in for kubelogin that records that it ran (the SDK must never run it) and fails, as without a login. */
+        private static Path fakeKubelogin(Path dir) throws IOException {
+            Path bin = Files.createDirectories(dir.resolve("bin"));
+            Path script = bin.resolve("kubelogin");
+            Files.writeString(script, "#!/bin/sh\necho \"$*\" >> '" + dir.resolve("kubelogin-runs") + "'\n"
+                    + "echo 'kubelogin: the clustermesh lab refuses device-code logins' >&2\nexit 1\n");
+            script.toFile().setExecutable(true, true);
+            return script;
+        }
+
+        private void seedArm(FakeArm a, List<LabCluster> cs, Path kubelogin) {
             a.resourceGroup(HUB_RESOURCE_GROUP, region);
             String wan = a.virtualWan(HUB_RESOURCE_GROUP, VIRTUAL_WAN, "Standard");
             a.virtualHub(HUB_RESOURCE_GROUP, HUB, wan, LabAddressing.HUB_PREFIX);
@@ -796,8 +874,10 @@ public final class MeshLab implements AutoCloseable {
                         .kubernetesVersion(s.kubernetesVersion()).fqdn(s.apiServer()).podCidr(s.podCidr())
                         .serviceCidr(s.serviceCidr(), s.dnsServiceIp()).nodeResourceGroup(s.nodeResourceGroup())
                         .nodeCount(s.nodeCount()).vnetSubnetId(vnet + "/subnets/" + SUBNET)
-                        .kubeProxyEnabled(s.kubeProxy() ? null : Boolean.FALSE));
-                a.registerKubeconfig(s.resourceGroup(), s.name(), c.kubeconfig());
+                        .kubeProxyEnabled(s.kubeProxy() ? null : Boolean.FALSE)
+                        .authentication(entraIdOnly.contains(s.name()) ? ManagedClusterSeed.Authentication.ENTRA_ID_ONLY
+                                : ManagedClusterSeed.Authentication.LOCAL_ACCOUNTS));
+                a.registerKubeconfig(s.resourceGroup(), s.name(), userKubeconfig(c, kubelogin));
             }
         }
 

@@ -12,11 +12,16 @@ final class CommonOptions {
     @Option(names = "--spec", paramLabel = "FILE", description = "the mesh spec (kind: Mesh YAML)")
     Path spec;
 
-    @Option(names = "--lab", description = "run against an embedded lab created for the spec (no Azure, no real clusters)")
+    @Option(names = "--lab", description = "run against an embedded lab created for the spec, for this command only (no Azure, no real clusters);"
+            + " 'meshctl lab up' keeps one up for several commands")
     boolean lab;
 
     @Option(names = "--kubeconfig", paramLabel = "FILE", description = "kubeconfig file for clusters given by kubeContext without their own file")
     Path kubeconfig;
+
+    @Option(names = "--charts", paramLabel = "DIR", description = "a directory of Cilium chart packages cilium-<version>.tgz (as 'helm pull cilium/cilium"
+            + " --version V' saves them; air-gapped sites, 'meshctl lab up'); default: the Cilium Helm repository")
+    Path charts;
 
     @Option(names = "--arm-endpoint", paramLabel = "URL", description = "Azure Resource Manager endpoint (sovereign clouds, Azure Stack, local fakes)")
     URI armEndpoint;
@@ -38,6 +43,7 @@ final class CommonOptions {
     void check(OptionChecks checks) {
         checks.readableFile("--spec", spec, OptionChecks.MAX_SPEC_BYTES, "the mesh spec, a YAML file of kind: Mesh (see samples/specs/article.yaml)");
         checks.readableFile("--kubeconfig", kubeconfig, 0, "a kubeconfig file");
+        checks.readableDirectory("--charts", charts, "a directory holding cilium-<version>.tgz chart packages");
         checks.httpUrl("--arm-endpoint", armEndpoint,
                 "give an http or https URL of an Azure Resource Manager endpoint, e.g. https://arm.example or http://127.0.0.1:8089 for a local fake");
     }

@@ -275,7 +275,24 @@ final class MeshCommands {
             } else {
                 out().print(status.toText());
             }
-            return status.healthy() ? Meshctl.OK : Meshctl.PARTIAL;
+            List<String> unread = status.clusters().stream().filter(Status::unread).map(io.clustermesh.ClusterStatus::name).toList();
+            if (!unread.isEmpty()) {
+                err().println("status is incomplete: " + Meshctl.unreadableText(unread, clusters)
+                        + "; fix: make them reachable from here (see each cluster's error above) and run status again");
+            }
+            if (status.healthy()) {
+                return Meshctl.OK;
+            }
+            return !unread.isEmpty() && unread.containsAll(clusters) ? Meshctl.UNREACHABLE : Meshctl.PARTIAL;
+        }
+
+        /**
+         * A cluster whose status could not be read at all: nothing of it is known (no cluster id, name, agent) but one
+         * error, and that error is not "Cilium is not installed" (a cluster that answered).
+         */
+        static boolean unread(io.clustermesh.ClusterStatus s) {
+            return s.clusterId() == 0 && s.configuredName() == null && s.agents().isEmpty() && s.errors().size() == 1
+                    && !s.errors().get(0).startsWith("Cilium is not installed");
         }
     }
 

@@ -75,6 +75,22 @@ final class OptionChecks {
         }
     }
 
+    /** An existing, readable directory (a symbolic link to one is fine). */
+    void readableDirectory(String option, Path dir, String what) {
+        if (dir == null) {
+            return;
+        }
+        String fix = "give " + option + " the path of " + what;
+        BasicFileAttributes a = attributes(dir, true);
+        if (a == null) {
+            add(option, dir + (attributes(dir, false) != null ? " is a symbolic link to nothing (its target does not exist)" : " does not exist"), fix);
+        } else if (!a.isDirectory()) {
+            add(option, dir + " is " + kind(dir, a) + ", not a directory", fix);
+        } else if (!Files.isReadable(dir) || noBit(dir, PosixFilePermission.OWNER_READ, PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ)) {
+            add(option, "the directory " + dir + " is not readable" + mode(dir), "make it readable (chmod u+rx " + dir + ") or " + fix);
+        }
+    }
+
     /**
      * A directory that exists and is writable, or that can be created: its nearest existing ancestor is a writable
      * directory.

@@ -4,6 +4,10 @@ import io.clustermesh.Mesh;
 import io.clustermesh.MeshTimeouts;
 import io.clustermesh.RetryPolicy;
 import io.clustermesh.MeshConfigurationException;
+import io.clustermesh.Finding;
+import io.clustermesh.cilium.ChartSource;
+import io.clustermesh.model.IpCidr;
+import io.clustermesh.testing.LabAddressing;
 import io.clustermesh.azure.AzureCloudProvider;
 import io.clustermesh.cilium.CiliumMeshDriver;
 import io.clustermesh.cilium.spec.MeshSpecYaml;
@@ -15,6 +19,8 @@ import io.clustermesh.testing.MeshLab;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 
 /** What a command works on: a mesh built from the spec, on real clusters or on an embedded lab made for it. */
@@ -23,6 +29,8 @@ final class Target implements AutoCloseable {
     private final MeshLab lab;
     private final CiliumMeshDriver driver;
     private final MeshTimeouts timeouts;
+    /** Closes the lab when the JVM ends before {@link #close()} (a signal); removed by {@link #close()}. */
+    private Thread onSignal;
 
     private Target(Mesh mesh, MeshLab lab, CiliumMeshDriver driver, MeshTimeouts timeouts) {
         this.mesh = mesh;
@@ -64,22 +72,35 @@ final class Target implements AutoCloseable {
             // the production path on the lab: helm-java and the real chart through the lab's kubeconfig contexts
             MeshLab.Builder b = MeshLab.builder().helm(MeshLab.Helm.REAL);
             if (spec != null) {
+                // the spec is checked before anything starts, with the addresses the lab supplies chosen here so that
+                // none of them collides with one the user wrote: every finding left is about what the user wrote
+                spec = forLab(spec);
+                List<Finding> findings = Mesh.validate(spec);
+                if (findings.stream().anyMatch(Finding::isError)) {
+                    throw new MeshConfigurationException(findings);
+                }
                 b.spec(spec);
             } else {
                 b.clusters(3);
             }
             int n = spec == null ? 3 : spec.clusters().size();
-            progress.println("starting the embedded lab (" + n + " clusters) ...");
+            progress.println("starting the embedded lab (" + n + " clusters; for this command only: 'meshctl lab up' keeps one up) ...");
             MeshLab lab;
             try (Heartbeat h = Heartbeat.start(heartbeat, terminal, "the embedded lab to start (" + n + " API servers, etcd, simulated Cilium)",
                     "no deadline: it stops by itself if a part cannot start")) {
                 lab = b.start();
             }
+            // Ctrl-C or SIGTERM while the command runs: the lab's etcd processes and files go with the JVM (exit 130/143)
+            Thread onSignal = new Thread(lab::close, "meshctl-lab-close");
+            Runtime.getRuntime().addShutdownHook(onSignal);
             try {
                 CiliumMeshDriver driver = new CiliumMeshDriver(lab.chartSource(), true);
-                return new Target(lab.meshBuilder().driver(driver).listener(listener).listener(pluginNotice).holderIdentity(holder())
+                Target t = new Target(lab.meshBuilder().driver(driver).listener(listener).listener(pluginNotice).holderIdentity(holder())
                         .allowExecFromSpecFiles(o.allowExec).build(), lab, driver, MeshLab.timeouts());
+                t.onSignal = onSignal;
+                return t;
             } catch (RuntimeException e) {
+                removeHook(onSignal);
                 lab.close();
                 throw e;
             }
@@ -88,7 +109,7 @@ final class Target implements AutoCloseable {
             throw new MeshConfigurationException(null, "no mesh spec given",
                     "pass --spec FILE (see samples/specs/article.yaml), or --lab to try it on the embedded lab");
         }
-        CiliumMeshDriver driver = new CiliumMeshDriver();
+        CiliumMeshDriver driver = new CiliumMeshDriver(o.charts == null ? ChartSource.ciliumRepository() : ChartSource.packages(o.charts), true);
         Mesh.Builder b = Mesh.builder().spec(withKubeconfig(spec, o.kubeconfig)).driver(driver).listener(listener).listener(pluginNotice)
                 .holderIdentity(holder()).allowExecFromSpecFiles(o.allowExec);
         if (o.armEndpoint != null) {
@@ -112,6 +133,77 @@ final class Target implements AutoCloseable {
         };
     }
 
+    /**
+     * The spec with what the embedded lab supplies for clusters that leave it out (id, mesh IP, pod CIDR) filled in
+     * (access: the lab's own kubeconfig) with lab addresses ({@link LabAddressing}) that collide with nothing the spec gives and with nothing else filled
+     * in: the lab's choices never become the user's errors. What the spec gives is kept as written.
+     */
+    static MeshSpec forLab(MeshSpec spec) {
+        Set<Integer> ids = new HashSet<>();
+        List<IpCidr> taken = new ArrayList<>();
+        Set<String> subnets = new HashSet<>();
+        for (MeshCluster c : spec.clusters()) {
+            ids.add(c.id());
+            for (String cidr : new String[] {c.podCidr(), c.serviceCidr()}) {
+                parse(cidr).ifPresent(taken::add);
+            }
+            if (c.meshIp() != null && IpCidr.isAddress(c.meshIp()) && !c.meshIp().contains(":") && !c.meshIp().contains("/")) {
+                subnets.add(c.meshIp().substring(0, c.meshIp().lastIndexOf('.')));
+            }
+        }
+        List<MeshCluster> out = new ArrayList<>();
+        for (MeshCluster c : spec.clusters()) {
+            if (c.id() == 0) {
+                int id = free(c, i -> !ids.contains(i));
+                ids.add(id);
+                c = c.id(id);
+            }
+            if (c.meshIp() == null) {
+                int i = free(c, k -> !subnets.contains(subnetPrefix(k)));
+                subnets.add(subnetPrefix(i));
+                c = c.meshIp(LabAddressing.meshIp(i));
+            }
+            if (c.podCidr() == null) {
+                int i = free(c, k -> taken.stream().noneMatch(t -> t.overlaps(IpCidr.parse(LabAddressing.podCidr(k)))));
+                taken.add(IpCidr.parse(LabAddressing.podCidr(i)));
+                c = c.podCidr(LabAddressing.podCidr(i));
+            }
+            if (c.access() == null) {
+                // the lab reaches every cluster through its own kubeconfig, whatever the spec says
+                c = c.access(ClusterAccess.kubeContext(c.name()));
+            }
+            out.add(c);
+        }
+        return spec.withClusters(out);
+    }
+
+    /** The cluster's own id when free (the lab's usual addresses), else the first free index. */
+    private static int free(MeshCluster c, java.util.function.IntPredicate isFree) {
+        if (c.id() >= 1 && c.id() <= LabAddressing.MAX_CLUSTERS && isFree.test(c.id())) {
+            return c.id();
+        }
+        for (int i = 1; i <= LabAddressing.MAX_CLUSTERS; i++) {
+            if (isFree.test(i)) {
+                return i;
+            }
+        }
+        throw new MeshConfigurationException(c.name(), "the embedded lab has no free address left for " + c.name(),
+                "give it an id, meshIp and podCidr in the spec, or try fewer clusters on the lab");
+    }
+
+    private static String subnetPrefix(int i) {
+        String ip = LabAddressing.meshIp(i);
+        return ip.substring(0, ip.lastIndexOf('.'));
+    }
+
+    private static java.util.Optional<IpCidr> parse(String cidr) {
+        try {
+            return cidr == null ? java.util.Optional.empty() : java.util.Optional.of(IpCidr.parse(cidr));
+        } catch (RuntimeException e) {
+            return java.util.Optional.empty(); // the validation names it
+        }
+    }
+
     /** Clusters given by kube context without a file use {@code --kubeconfig}. */
     private static MeshSpec withKubeconfig(MeshSpec spec, Path kubeconfig) {
         if (kubeconfig == null) {
@@ -122,6 +214,10 @@ final class Target implements AutoCloseable {
             ClusterAccess a = c.access();
             if (a != null && a.kind() == ClusterAccess.Kind.KUBE_CONTEXT && a.kubeconfigFile().isEmpty()) {
                 c = c.access(ClusterAccess.kubeContext(a.context().orElseThrow(), kubeconfig));
+            }
+            if (c.access() == null) {
+                // the lab reaches every cluster through its own kubeconfig, whatever the spec says
+                c = c.access(ClusterAccess.kubeContext(c.name()));
             }
             out.add(c);
         }
@@ -140,8 +236,19 @@ final class Target implements AutoCloseable {
             mesh.close();
         } finally {
             if (lab != null) {
+                removeHook(onSignal);
                 lab.close();
             }
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            if (hook != null) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook closes the lab
         }
     }
 }

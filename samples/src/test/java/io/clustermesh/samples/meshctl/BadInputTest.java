@@ -81,7 +81,67 @@ class BadInputTest {
                 new Case("bench --poll-interval-ms 0", "--poll-interval-ms", d -> List.of("bench", "--poll-interval-ms", "0", "--clusters", "0", "--plan-sizes", "0")),
                 new Case("bench --clusters 300", "--clusters", d -> List.of("bench", "--clusters", "300", "--plan-sizes", "0")),
                 new Case("bench --nodes not a number", "--nodes", d -> List.of("bench", "--nodes", "many")),
-                new Case("--output not a format", "--output", d -> plan("--output", "xml")));
+                new Case("--output not a format", "--output", d -> plan("--output", "xml")),
+                // option values that are files, directories, devices, symbolic links, read-only directories
+                new Case("--charts a regular file", "--charts", d -> plan("--charts", file(d).toString())),
+                new Case("--charts /dev/null", "--charts", d -> plan("--charts", "/dev/null")),
+                new Case("--charts missing", "--charts", d -> plan("--charts", d.resolve("no-charts").toString())),
+                new Case("--kubeconfig a symlink to a directory", "--kubeconfig", d -> plan("--kubeconfig", symlink(d, d).toString())),
+                new Case("--kubeconfig a dangling symlink", "--kubeconfig", d -> plan("--kubeconfig", symlink(d, d.resolve("gone")).toString())),
+                new Case("--spec a symlink to a directory", "--spec", d -> withSpec(symlink(d, d).toString())),
+                new Case("--values-dir /dev/zero", "--values-dir", d -> List.of("plan", "--spec", ARTICLE, "--values-dir", "/dev/zero")),
+                new Case("lab up --dir a read-only directory", "--dir", d -> List.of("lab", "up", "--dir", readOnlyDir(d).toString())),
+                new Case("lab up --dir /dev/null", "--dir", d -> List.of("lab", "up", "--dir", "/dev/null")),
+                new Case("lab up --dir a regular file", "--dir", d -> List.of("lab", "up", "--dir", file(d).toString())),
+                new Case("lab up --clusters 256", "--clusters", d -> List.of("lab", "up", "--clusters", "256")),
+                new Case("lab up --dir holding a kubeconfig", "--dir", d -> List.of("lab", "up", "--dir", withKubeconfig(d).toString())),
+                // spec files: what they hold
+                new Case("--spec 20 MiB", "--spec", d -> withSpec(sparse(d, 20L << 20).toString())),
+                new Case("--spec a binary file", "is not UTF-8", d -> withSpec(binary(d).toString())),
+                new Case("--spec a YAML alias bomb", "aliases", d -> withSpec(spec(d, aliasBomb()).toString())),
+                new Case("--spec with duplicate keys", "spec.clusters[0].id", d -> withSpec(spec(d, HEAD.replace("metadata: {name: m}\n",
+                        "metadata: {name: m}\nmetadata: {name: n}\n") + "  - {name: c1, id: 1, podCidr: 10.1.0.0/16, kubeContext: a, id: 2}\n"
+                        + "  - {name: c2, id: 2, podCidr: 10.2.0.0/16, kubeContext: b}\n").toString())),
+                new Case("--spec with a BOM and CRLF line ends", "spec.clusters[0].podCidr", d -> withSpec(spec(d, "\uFEFF" + (HEAD
+                        + "  - {name: c1, id: 1, podCidr: 10.1.0.0/99, kubeContext: a}\n  - {name: c2, id: 2, podCidr: 10.2.0.0/16, kubeContext: b}\n")
+                        .replace("\n", "\r\n")).toString())),
+                new Case("--spec metadata.name of 70 characters", "metadata.name", d -> withSpec(spec(d, HEAD.replace("name: m}", "name: " + "a".repeat(70) + "}")
+                        + TWO).toString())),
+                new Case("--spec an id beyond the int range", "spec.clusters[0].id", d -> withSpec(spec(d, HEAD
+                        + "  - {name: c1, id: 2147483648, podCidr: 10.1.0.0/16, kubeContext: a}\n  - {name: c2, id: 2, podCidr: 10.2.0.0/16, kubeContext: b}\n")
+                        .toString())),
+                new Case("--spec a cluster named 1e3 (unquoted)", "1e3", d -> withSpec(spec(d, HEAD
+                        + "  - {name: 1e3, id: 1, podCidr: 10.1.0.0/16, kubeContext: a}\n  - {name: c2, id: 1, podCidr: 10.2.0.0/16, kubeContext: b}\n")
+                        .toString())));
+    }
+
+    private static final String HEAD = "apiVersion: clustermesh.io/v1alpha1\nkind: Mesh\nmetadata: {name: m}\nspec:\n  clusters:\n";
+    private static final String TWO = "  - {name: c1, id: 1, podCidr: 10.1.0.0/16, kubeContext: a}\n  - {name: c2, id: 2, podCidr: 10.2.0.0/16, kubeContext: b}\n";
+
+    @Test
+    void whatASpecHoldsIsReportedInTheUsersTerms() {
+        MeshctlTest.Run id = MeshctlTest.run(withSpec(spec(dir, HEAD
+                + "  - {name: c1, id: 2147483648, podCidr: 10.1.0.0/16, kubeContext: a}\n  - {name: c2, id: 2, podCidr: 10.2.0.0/16, kubeContext: b}\n")
+                .toString()).toArray(String[]::new));
+        assertThat(id.err()).as("a whole number beyond the range").contains("2147483648 is out of range").doesNotContain("whole number")
+                .doesNotContain("SPEC_WRONG_TYPE");
+
+        MeshctlTest.Run name = MeshctlTest.run(withSpec(spec(dir, HEAD
+                + "  - {name: 1e3, id: 1, podCidr: 10.1.0.0/16, kubeContext: a}\n  - {name: c2, id: 1, podCidr: 10.2.0.0/16, kubeContext: b}\n")
+                .toString()).toArray(String[]::new));
+        assertThat(name.code()).isEqualTo(Meshctl.INVALID);
+        assertThat(name.err()).as("the name as written, only the duplicate id wrong").contains("CLUSTER_ID_DUPLICATE").contains("1e3")
+                .doesNotContain("1000").doesNotContain("NAME_INVALID");
+
+        MeshctlTest.Run bom = MeshctlTest.run(withSpec(spec(dir, "\uFEFF" + (HEAD
+                + "  - {name: c1, id: 1, podCidr: 10.1.0.0/99, kubeContext: a}\n  - {name: c2, id: 2, podCidr: 10.2.0.0/16, kubeContext: b}\n")
+                .replace("\n", "\r\n")).toString()).toArray(String[]::new));
+        assertThat(bom.err()).as("a BOM and CRLF are read as YAML allows: only the planted error").contains("1 problem found")
+                .contains("CIDR_INVALID").doesNotContain("\r");
+
+        MeshctlTest.Run longName = MeshctlTest.run(withSpec(spec(dir, HEAD.replace("name: m}", "name: " + "a".repeat(70) + "}") + TWO)
+                .toString()).toArray(String[]::new));
+        assertThat(longName.err()).contains("MESH_NAME_INVALID").contains("shorten metadata.name").doesNotContain("RFC 5280 ub-common-name");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -195,6 +255,59 @@ class BadInputTest {
         try {
             Path f = Files.copy(MeshctlTest.ARTICLE, d.resolve("unreadable-" + System.nanoTime() + ".yaml"));
             Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("-w-------"));
+            return f;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A directory holding a file named kubeconfig, which lab up must neither overwrite nor remove. */
+    private static Path withKubeconfig(Path d) {
+        try {
+            Path dir = Files.createDirectories(d.resolve("kube-" + System.nanoTime()));
+            Files.writeString(dir.resolve("kubeconfig"), "apiVersion: v1\nkind: Config\n");
+            return dir;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path spec(Path d, String yaml) {
+        try {
+            return Files.writeString(d.resolve("spec-" + System.nanoTime() + ".yaml"), yaml);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Bytes that are not UTF-8 (0xff never occurs in UTF-8), under the size limit. */
+    private static Path binary(Path d) {
+        try {
+            byte[] bytes = new byte[4096];
+            new java.util.Random(7).nextBytes(bytes);
+            bytes[0] = (byte) 0xff;
+            return Files.write(d.resolve("binary-" + System.nanoTime() + ".yaml"), bytes);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Nine levels of ten aliases each: 10^9 nodes once expanded. */
+    private static String aliasBomb() {
+        StringBuilder y = new StringBuilder("apiVersion: clustermesh.io/v1alpha1\nkind: Mesh\nmetadata: {name: m}\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (int i = 1; i < 10; i++) {
+            y.append("l").append(i).append(": &l").append(i).append(" [").append(String.join(", ", java.util.Collections.nCopies(10, "*l" + (i - 1))))
+                    .append("]\n");
+        }
+        return y.append("spec:\n  clusters: *l9\n").toString();
+    }
+
+    private static Path sparse(Path d, long length) {
+        try {
+            Path f = d.resolve("sparse-" + System.nanoTime() + ".yaml");
+            try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+                raf.setLength(length);
+            }
             return f;
         } catch (Exception e) {
             throw new IllegalStateException(e);

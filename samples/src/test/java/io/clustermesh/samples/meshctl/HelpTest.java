@@ -21,21 +21,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HelpTest {
     private static final Path CLI_DOC = Path.of("..", "docs", "cli.md");
 
-    /** The commands as picocli knows them (the CLI's own list, not a copy of it). */
+    /** Every command and subcommand as picocli knows them (the CLI's own tree, not a copy of it): "plan", "lab up". */
     static List<String> commands() {
         PrintStream sink = new PrintStream(PrintStream.nullOutputStream(), true, StandardCharsets.UTF_8);
-        return List.copyOf(new CommandLine(new Meshctl(sink, sink)).getSubcommands().keySet());
+        return LabCommand.qualifiedNames(new CommandLine(new Meshctl(sink, sink)));
     }
 
     @Test
     void theCommandListIsNotEmpty() {
-        assertThat(commands()).contains("plan", "apply", "status", "services", "bench", "demo", "help");
+        assertThat(commands()).contains("plan", "apply", "status", "services", "bench", "demo", "help", "lab", "lab up");
     }
 
     @ParameterizedTest(name = "meshctl {0} --help")
     @MethodSource("commands")
     void longHelpPrintsTheCommandsUsage(String command) {
-        MeshctlTest.Run r = MeshctlTest.run(command, "--help");
+        MeshctlTest.Run r = MeshctlTest.run(withArg(command, "--help"));
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("Usage: meshctl " + command);
         assertThat(r.err()).doesNotContain("Unknown option");
@@ -44,9 +44,13 @@ class HelpTest {
     @ParameterizedTest(name = "meshctl {0} -h")
     @MethodSource("commands")
     void shortHelpPrintsTheCommandsUsage(String command) {
-        MeshctlTest.Run r = MeshctlTest.run(command, "-h");
+        MeshctlTest.Run r = MeshctlTest.run(withArg(command, "-h"));
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("Usage: meshctl " + command);
+    }
+
+    private static String[] withArg(String command, String arg) {
+        return (command + " " + arg).split(" ");
     }
 
     @Test
@@ -76,9 +80,13 @@ class HelpTest {
             }
             if (inTable && !line.startsWith("|---")) {
                 String first = line.split("\\|")[1];
-                Matcher m = Pattern.compile("`([a-z-]+)").matcher(first);
+                Matcher m = Pattern.compile("`([a-z][a-z-]*(?: [a-z][a-z-]*)*)").matcher(first);
                 while (m.find()) {
-                    out.add(m.group(1));
+                    // "lab up" documents the command group "lab" as well
+                    String[] words = m.group(1).split(" ");
+                    for (int i = 1; i <= words.length; i++) {
+                        out.add(String.join(" ", java.util.Arrays.copyOf(words, i)));
+                    }
                 }
             }
         }
@@ -87,7 +95,7 @@ class HelpTest {
 
     @Test
     void theDocParserReadsTheFirstCellOnly() {
-        String md = "intro `x`\n\n| command | what |\n|---|---|\n| `a` / `b` | uses `c` |\n| `d CLUSTER` | |\n\nafter `e`\n";
-        assertThat(documentedCommands(md)).containsExactly("a", "b", "d");
+        String md = "intro `x`\n\n| command | what |\n|---|---|\n| `a` / `b` | uses `c` |\n| `d CLUSTER` | |\n| `f g --n N` | |\n\nafter `e`\n";
+        assertThat(documentedCommands(md)).containsExactly("a", "b", "d", "f", "f g");
     }
 }

@@ -22,7 +22,7 @@ import java.util.Objects;
  * @param serviceCidr       {@code networkProfile.serviceCidr}; null when absent
  * @param nodeResourceGroup the MC_ resource group
  * @param pools             agent pools with their subnet ids (null subnet = AKS-managed VNet)
- * @param aad               whether AAD integration is on (user credentials then need kubelogin)
+ * @param aad               whether Entra ID (AAD) integration is on (the SDK then uses in-process Entra ID tokens, see EntraTokens)
  * @param location          Azure region
  * @param loadBalancerSku   {@code networkProfile.loadBalancerSku} ({@code standard} or {@code basic}); null when absent
  * @param identity          the cluster (control plane) identity: the one that creates load balancers in the subnet

@@ -27,6 +27,8 @@ public final class ArmErrors {
         String role;
         if (a.endsWith("/listclusterusercredential/action")) {
             role = "Azure Kubernetes Service Cluster User Role";
+        } else if (a.endsWith("/listclusteradmincredential/action")) {
+            role = "Azure Kubernetes Service Cluster Admin Role";
         } else if (a.startsWith("microsoft.containerservice/") && a.endsWith("/read")) {
             role = "Azure Kubernetes Service Cluster User Role (or Reader)";
         } else if (a.startsWith("microsoft.containerservice/")) {

@@ -14,7 +14,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Checks that the clusters' live {@code cilium-config} agree where the mesh needs them to (DOMAIN.md §2, §7, §8):
+ * Checks that the clusters' live {@code cilium-config} agree where the mesh needs them to (Cilium docs: Cluster Mesh requirements, policy, firewall rules):
  * pure functions over the ConfigMaps, so they run the same on a plan's snapshots, in status and in tests.
  *
  * <ul>

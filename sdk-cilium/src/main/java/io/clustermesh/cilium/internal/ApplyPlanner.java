@@ -47,7 +47,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Plans {@code apply}, {@code disconnect} and {@code disable} (DESIGN.md "How a mesh is brought up"). Planning reads
+ * Plans {@code apply}, {@code disconnect} and {@code disable} (docs/operations.md). Planning reads
  * every cluster once, in parallel, and writes nothing; the steps re-check the cluster before writing so that a
  * retried or repeated step writes nothing when nothing changed.
  */
@@ -371,6 +371,36 @@ public final class ApplyPlanner {
         if (op == Operation.APPLY && s.release() == null && s.ciliumConfig() == null) {
             notes.put(c + ".install", "Cilium " + o.version() + " will be installed");
         }
+        if (op == Operation.APPLY && o.chartVersion().atLeast(1, 18)) {
+            notes.put(c + ".policyDefaultLocalCluster", CiliumValues.policyDefaultNote(o, c));
+        }
+        if (op == Operation.APPLY && spec.exposure().isLoadBalancer()) {
+            notes.put(c + ".apiserverSources", apiserverSourcesNote(c, o));
+        }
+    }
+
+    /**
+     * Who may reach the cluster's clustermesh-apiserver (etcd on 2379, the whole mesh's state): from chart 1.17 the
+     * Service's {@code loadBalancerSourceRanges} hold the peers' node ranges (see {@link CiliumValues#sourceRanges});
+     * before, or while a peer's node range is unknown, the plan says how to close it with a network security group.
+     */
+    private String apiserverSourcesNote(String c, CiliumOptions o) {
+        List<MeshCluster> peers = spec.clusters().stream().filter(p -> !p.name().equals(c)).toList();
+        List<String> ranges = peers.stream().map(MeshCluster::nodeCidr).filter(java.util.Objects::nonNull).distinct().sorted().toList();
+        List<String> unknown = peers.stream().filter(p -> p.nodeCidr() == null).map(MeshCluster::name).toList();
+        if (o.chartVersion().atLeast(1, 17) && unknown.isEmpty()) {
+            return "the clustermesh-apiserver (port 2379) accepts connections only from the peers' node ranges "
+                    + String.join(", ", ranges) + " (clustermesh.apiserver.service.loadBalancerSourceRanges)";
+        }
+        String why = o.chartVersion().atLeast(1, 17)
+                ? "the node range of " + String.join(", ", unknown) + " is unknown (set spec.clusters[].nodeCidr; Azure clusters have it discovered), "
+                + "so the clustermesh-apiserver (port 2379) stays open to every address that reaches its load balancer"
+                : "chart " + o.version() + " cannot restrict who reaches the clustermesh-apiserver (port 2379; loadBalancerSourceRanges needs chart 1.17+)";
+        String sources = ranges.isEmpty() || !unknown.isEmpty() ? "<the peers' node subnets>" : String.join(" ", ranges);
+        return why + "; a network security group on " + c + "'s node subnet can: az network nsg rule create -g <rg> --nsg-name <nsg> "
+                + "-n clustermesh-peers --priority 300 --direction Inbound --access Allow --protocol Tcp --destination-port-ranges 2379 "
+                + "--source-address-prefixes " + sources + ", then the same with -n clustermesh-others --priority 310 --access Deny "
+                + "--source-address-prefixes VirtualNetwork";
     }
 
     /** The newest revision of the release is an install or upgrade that never completed (a run that was killed). */

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Decides the one CA of the mesh (DOMAIN.md §1.5, §2): reuse the CA the clusters already share; adopt a named
+ * Decides the one CA of the mesh (Cilium docs, "Setting up Cluster Mesh": one shared CA, secret cilium-ca): reuse the CA the clusters already share; adopt a named
  * cluster's; generate one only when no cluster has any. A CA is never replaced silently: a cluster whose CA differs
  * and that is already meshed is an error unless {@link CaStrategy#replaceExisting()}.
  */

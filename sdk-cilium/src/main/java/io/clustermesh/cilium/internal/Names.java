@@ -1,6 +1,6 @@
 package io.clustermesh.cilium.internal;
 
-/** Names of Cilium objects in a cluster (DOMAIN.md §3). */
+/** Names of Cilium objects in a cluster (Cilium chart, install/kubernetes/cilium/templates/clustermesh-apiserver). */
 public final class Names {
     public static final String NAMESPACE = "kube-system";
     public static final String RELEASE = "cilium";

@@ -4,6 +4,7 @@ import io.clustermesh.Finding;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.MeshCluster;
+import io.clustermesh.spi.BearerTokens;
 import io.clustermesh.spi.ClusterConnection;
 import io.fabric8.kubernetes.api.model.AuthInfo;
 import io.fabric8.kubernetes.api.model.Cluster;
@@ -44,7 +45,11 @@ import java.util.Optional;
  *       are inlined as {@code *-data}, so the result stands alone; {@code tokenFile} and a relative {@code exec}
  *       command are made absolute against the kubeconfig's directory (client-go resolves them the same way);</li>
  *   <li>an {@code exec} credential plugin is carried over, and refused when the access does not allow it
- *       ({@link ClusterAccess#execAllowed()}: kubeconfigs named inside a spec file).</li>
+ *       ({@link ClusterAccess#execAllowed()}: kubeconfigs named inside a spec file);</li>
+ *   <li>an access with {@linkplain ClusterAccess#bearerTokens() bearer tokens} (e.g. an AKS cluster with Microsoft
+ *       Entra ID integration, whose user kubeconfig would run {@code kubelogin}) keeps the cluster entry (server, CA)
+ *       and replaces the user entry's credentials: no plugin runs; the Kubernetes client asks the token source on
+ *       every request, and {@link #writeTo(Path)} writes the current token into the file Helm gets on every call.</li>
  * </ul>
  * Without a file, a kube context is looked up in {@code KUBECONFIG} (a path list, merged with the first file that
  * defines a name winning, as kubectl does) or {@code ~/.kube/config}.
@@ -66,13 +71,15 @@ public final class ClusterKubeconfig {
     private final String server;
     private final String execCommand;
     private final String content;
+    private final BearerTokens tokens;
 
-    private ClusterKubeconfig(String cluster, String context, String server, String execCommand, String content) {
+    private ClusterKubeconfig(String cluster, String context, String server, String execCommand, String content, BearerTokens tokens) {
         this.cluster = cluster;
         this.context = context;
         this.server = server;
         this.execCommand = execCommand;
         this.content = content;
+        this.tokens = tokens;
     }
 
     /**
@@ -156,7 +163,9 @@ public final class ClusterKubeconfig {
                     "check the kubeconfig's cluster entry for context " + ctxName);
         }
         Cluster outCluster = inlineCluster(name, cl);
-        AuthInfo outUser = inlineUser(name, user);
+        BearerTokens tokens = access.bearerTokens().orElse(null);
+        // with a token source, the user entry's credentials (a kubelogin exec plugin, for AKS with Entra ID) are not used
+        AuthInfo outUser = tokens != null ? new AuthInfo() : inlineUser(name, user);
         String exec = outUser.getExec() == null ? null : outUser.getExec().getCommand();
         if (outUser.getExec() != null && (exec == null || exec.isBlank())) {
             throw invalid(name, name + ": user entry '" + userRef + "' of the kubeconfig " + where + " has an exec plugin without a command",
@@ -178,7 +187,7 @@ public final class ClusterKubeconfig {
         Context outCtx = new Context(clusterRef, null, ctx.value().getNamespace(), user0);
         single.setContexts(List.of(new NamedContext(outCtx, ctxName)));
         single.setCurrentContext(ctxName);
-        return new ClusterKubeconfig(name, ctxName, server, exec, SERIALIZATION.asYaml(single));
+        return new ClusterKubeconfig(name, ctxName, server, exec, SERIALIZATION.asYaml(single), tokens);
     }
 
     /**
@@ -224,28 +233,44 @@ public final class ClusterKubeconfig {
         return Optional.ofNullable(execCommand);
     }
 
-    /** The single-context kubeconfig (YAML). A secret: for transports only, never log it. */
+    /**
+     * The single-context kubeconfig (YAML). A secret: for transports only, never log it. With a
+     * {@linkplain #bearerTokens() token source} its user entry holds no credential: the client adds the current token.
+     */
     public String content() {
         return content;
     }
 
+    /** The source of the bearer token every request carries, when the cluster's access has one. */
+    public Optional<BearerTokens> bearerTokens() {
+        return Optional.ofNullable(tokens);
+    }
+
     /**
      * Writes the kubeconfig into {@code dir} (which should be private) as a file readable only by its owner, for tools
-     * that take a path.
+     * that take a path. With a {@linkplain #bearerTokens() token source}, the user entry holds the token current at this
+     * call (the source refreshes it before it expires), so write the file anew for every call of the tool and delete it
+     * afterwards.
      */
     public Path writeTo(Path dir) throws IOException {
         Path file = dir.resolve("kubeconfig");
         Files.deleteIfExists(file);
         Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, content, StandardCharsets.UTF_8);
+        Files.writeString(file, tokens == null ? content : withToken(tokens.current()), StandardCharsets.UTF_8);
         return file;
+    }
+
+    private String withToken(String token) {
+        Config c = SERIALIZATION.unmarshal(content, Config.class);
+        c.getUsers().get(0).getUser().setToken(token);
+        return SERIALIZATION.asYaml(c);
     }
 
     @Override
     public String toString() {
         return "ClusterKubeconfig[" + cluster + ", context " + context + ", " + server + (execCommand == null ? "" : ", exec " + execCommand)
-                + ", content <redacted>]";
+                + (tokens == null ? "" : ", bearer tokens from " + tokens.describe()) + ", content <redacted>]";
     }
 
     // --- reading -------------------------------------------------------------------------------------------------------

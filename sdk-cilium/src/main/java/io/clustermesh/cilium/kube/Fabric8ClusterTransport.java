@@ -19,7 +19,9 @@ import java.util.Optional;
  * The default {@link ClusterTransport}: fabric8 on the JDK HTTP client with an explicit {@link Config} built from the
  * cluster's {@link ClusterKubeconfig} (the same single-context kubeconfig Helm gets). Only what the cluster's
  * {@link ClusterAccess} names is read: {@code ~/.kube/config} and {@code KUBECONFIG} are consulted only for a kube
- * context given without a file. fabric8's own request retries are off (the engine retries).
+ * context given without a file. fabric8's own request retries are off (the engine retries). An access with
+ * {@linkplain ClusterAccess#bearerTokens() bearer tokens} gets fabric8's {@code OAuthTokenProvider}: every request
+ * carries the current token.
  */
 public final class Fabric8ClusterTransport implements ClusterTransport {
     /**
@@ -66,10 +68,14 @@ public final class Fabric8ClusterTransport implements ClusterTransport {
                     "check the kubeconfig's cluster and user entries for context " + kubeconfig.context());
         }
         int requestMs = (int) Math.min(Integer.MAX_VALUE, timeouts.request().toMillis());
-        return new ConfigBuilder(base)
+        Config config = new ConfigBuilder(base)
                 .withRequestRetryBackoffLimit(0)
                 .withConnectionTimeout(Math.min(requestMs, 10_000))
                 .withRequestTimeout(requestMs)
                 .build();
+        // in-process tokens (e.g. Entra ID for AKS): fabric8's TokenRefreshInterceptor asks the provider on every request
+        // (and once more after a 401), so each request carries the source's current token
+        kubeconfig.bearerTokens().ifPresent(tokens -> config.setOauthTokenProvider(tokens::current));
+        return config;
     }
 }

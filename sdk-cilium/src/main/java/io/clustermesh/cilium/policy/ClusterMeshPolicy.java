@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 
 /**
  * A {@code cilium.io/v2} {@code CiliumNetworkPolicy} allowing traffic from endpoints of some clusters to endpoints of
- * others, rendered for and applied to every cluster of the mesh (DOMAIN.md §7: policies are not replicated between
+ * others, rendered for and applied to every cluster of the mesh (Cilium docs, Cluster Mesh policy: policies are not replicated between
  * clusters).
  *
  * <pre>{@code

@@ -13,7 +13,7 @@ import java.util.Set;
 
 /**
  * Which backends a cluster's Cilium selects for a global service: a pure function of every cluster's Service setting
- * and backends (DOMAIN.md §6). Used by {@link CiliumMeshServices#routes} and by the embedded lab's simulated agents.
+ * and backends (Cilium docs, "Load-balancing & Service Discovery", network/clustermesh/services). Used by {@link CiliumMeshServices#routes} and by the embedded lab's simulated agents.
  *
  * <p>The rules, as read in Cilium's sources:
  * <ol>

@@ -57,7 +57,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads and writes the {@code kind: Mesh} spec file (DESIGN.md "The spec file") into the same {@link MeshSpec} the
+ * Reads and writes the {@code kind: Mesh} spec file (README, "The spec file") into the same {@link MeshSpec} the
  * builder makes. Unknown fields, wrong types, bad values, duplicate keys and empty sections are {@link Finding}s with
  * their path; when there are any, the rules of {@link Mesh#validate} on what could be read are reported with them —
  * all at once, never a stack trace.
@@ -537,7 +537,8 @@ public final class MeshSpecYaml {
             return base;
         }
         unknown(n, path, Set.of("version", "kubeProxyReplacement", "hubble", "routingMode", "tunnelProtocol", "kvstoremesh",
-                "encryption", "maxConnectedClusters", "certificateMethod", "certificateValidity", "renewBefore", "rolloutBatch"));
+                "encryption", "maxConnectedClusters", "certificateMethod", "certificateValidity", "renewBefore",
+                "policyDefaultLocalCluster", "rolloutBatch"));
         CiliumOptions o = base;
         String version = string(n, "version", path, null);
         if (version != null) o = o.withVersion(version);
@@ -551,6 +552,8 @@ public final class MeshSpecYaml {
         if (tp != null) o = o.tunnelProtocol(tp);
         Boolean kvs = bool(n, "kvstoremesh", path);
         if (kvs != null) o = o.kvstoremesh(kvs);
+        Boolean localPolicy = bool(n, "policyDefaultLocalCluster", path);
+        if (localPolicy != null) o = o.policyDefaultLocalCluster(localPolicy);
         Encryption enc = choice(n, "encryption", path, null, Encryption::fromValue, "none, wireguard, ipsec");
         if (enc != null) o = o.encryption(enc);
         Integer max = integer(n, "maxConnectedClusters", path, null, "255 or 511");
@@ -665,7 +668,7 @@ public final class MeshSpecYaml {
         if (n == null) {
             return null;
         }
-        unknown(n, path, Set.of("name", "id", "podCidr", "serviceCidr", "apiServer", "meshIp", "kubeContext", "kubeconfig",
+        unknown(n, path, Set.of("name", "id", "podCidr", "serviceCidr", "nodeCidr", "apiServer", "meshIp", "kubeContext", "kubeconfig",
                 "azure", "cilium"));
         String name = string(n, "name", path, null);
         if (name == null) {
@@ -677,6 +680,7 @@ public final class MeshSpecYaml {
         MeshCluster c = MeshCluster.named(name).id(id == null ? 0 : id)
                 .podCidr(string(n, "podCidr", path, name))
                 .serviceCidr(string(n, "serviceCidr", path, name))
+                .nodeCidr(string(n, "nodeCidr", path, name))
                 .apiServer(string(n, "apiServer", path, name))
                 .meshIp(string(n, "meshIp", path, name));
         String ctx = string(n, "kubeContext", path, name);
@@ -742,6 +746,7 @@ public final class MeshSpecYaml {
             if (c.id() != 0) x.put("id", c.id());
             putIf(x, "podCidr", c.podCidr());
             putIf(x, "serviceCidr", c.serviceCidr());
+            putIf(x, "nodeCidr", c.nodeCidr());
             putIf(x, "apiServer", c.apiServer());
             putIf(x, "meshIp", c.meshIp());
             if (c.access() != null) {
@@ -781,6 +786,9 @@ public final class MeshSpecYaml {
         m.put("certificateMethod", o.certificateMethod().value());
         m.put("certificateValidity", o.certificateValidity().toDays() + "d");
         m.put("renewBefore", o.renewBefore().toDays() + "d");
+        if (o.policyDefaultLocalCluster() != null) {
+            m.put("policyDefaultLocalCluster", o.policyDefaultLocalCluster());
+        }
         ObjectNode n = YAML.createObjectNode();
         Map<String, Object> baseMap = base == null ? Map.of() : YAML.convertValue(ciliumNode(base, null), Map.class);
         for (Iterator<Map.Entry<String, Object>> it = m.entrySet().iterator(); it.hasNext(); ) {

@@ -32,11 +32,11 @@ import java.util.Objects;
 /**
  * The complete Helm values of the Cilium chart for one cluster of the mesh, in the shape of its chart line
  * (1.15, 1.16–1.18, 1.19, 1.20). Always the whole document, never a partial {@code --set}: an upgrade without
- * {@code clustermesh.config} wipes the mesh (DOMAIN.md §4).
+ * {@code clustermesh.config} wipes the mesh (the chart's {@code clustermesh.config}, cilium/cilium#35975).
  *
  * <p>What it contains:
  * <ul>
- *   <li>the AKS BYOCNI base (DOMAIN.md §1.4): {@code aksbyocni}, {@code nodeinit}, {@code kubeProxyReplacement}
+ *   <li>the AKS BYOCNI base (Cilium docs, "Installation using Helm", AKS BYOCNI): {@code aksbyocni}, {@code nodeinit}, {@code kubeProxyReplacement}
  *       (the strings {@code "true"}/{@code "false"}; {@code "strict"} is deprecated from 1.15 and does not enable
  *       what {@code "true"} does), {@code k8sServiceHost}/{@code k8sServicePort} ({@code "443"}), cluster-pool IPAM
  *       with the cluster's pod CIDR, {@code cluster.name/id}, Hubble, routing, tunnel, encryption,
@@ -160,6 +160,10 @@ public final class CiliumValues {
         put(v, "clustermesh.config.clusters", in.meshEnabled()
                 ? clusters(clustersShape(version), listedPeers(in))
                 : clusters(clustersShape(version), List.of()));
+        if (o.policyDefaultLocalCluster() != null && version.atLeast(1, 18)) {
+            // chart 1.18+: values.yaml clustermesh.policyDefaultLocalCluster (cilium-config policy-default-local-cluster)
+            put(v, "clustermesh.policyDefaultLocalCluster", o.policyDefaultLocalCluster());
+        }
         put(v, "clustermesh.apiserver.kvstoremesh.enabled", o.kvstoremesh());
         service(v, in);
         apiserverTls(v, in, version);
@@ -218,6 +222,18 @@ public final class CiliumValues {
                     + "clustermesh.config.clusters until known");
         }
         return List.copyOf(notes);
+    }
+
+    /**
+     * What a network policy selector without {@code io.cilium.k8s.policy.cluster} matches on the cluster's chart line
+     * ({@code clustermesh.policyDefaultLocalCluster}, chart 1.18 and later; default true from 1.19), for the plan.
+     */
+    public static String policyDefaultNote(CiliumOptions o, String cluster) {
+        boolean local = o.effectivePolicyDefaultLocalCluster();
+        return "chart " + o.version() + ": a network policy selector without io.cilium.k8s.policy.cluster matches "
+                + (local ? "only endpoints of " + cluster : "endpoints of every cluster of the mesh")
+                + " (clustermesh.policyDefaultLocalCluster " + local
+                + (o.policyDefaultLocalCluster() == null ? ", the line's default" : ", as set") + ")";
     }
 
     /**
@@ -332,6 +348,37 @@ public final class CiliumValues {
             }
             case NODE_PORT -> put(v, "clustermesh.apiserver.service.type", "NodePort");
         }
+        if (in.spec().exposure().isLoadBalancer()) {
+            List<String> ranges = sourceRanges(in);
+            if (!ranges.isEmpty()) {
+                put(v, "clustermesh.apiserver.service.loadBalancerSourceRanges", new ArrayList<>(ranges));
+            }
+        }
+    }
+
+    /**
+     * The ranges the cluster's clustermesh-apiserver load balancer accepts connections from (chart 1.17+:
+     * {@code clustermesh.apiserver.service.loadBalancerSourceRanges}): the node ranges of every peer, sorted, once
+     * each. Empty — no restriction — when the chart line has no such value, the mesh is disabled, or any peer's node
+     * range is unknown (a peer left out would be cut off; the plan says so).
+     */
+    public static List<String> sourceRanges(ValuesInput in) {
+        if (!in.meshEnabled() || !in.options().chartVersion().atLeast(1, 17)) {
+            return List.of();
+        }
+        java.util.TreeSet<String> ranges = new java.util.TreeSet<>();
+        for (PeerEndpoint p : in.peers()) {
+            if (p.name().equals(in.cluster().name())) {
+                continue;
+            }
+            String cidr = in.spec().clusters().stream().filter(c -> c.name().equals(p.name())).findFirst()
+                    .map(MeshCluster::nodeCidr).orElse(null);
+            if (cidr == null) {
+                return List.of();
+            }
+            ranges.add(cidr);
+        }
+        return List.copyOf(ranges);
     }
 
     private static void apiserverTls(Map<String, Object> v, ValuesInput in, ChartVersion version) {

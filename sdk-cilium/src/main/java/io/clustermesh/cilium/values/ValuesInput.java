@@ -27,7 +27,7 @@ import java.util.Set;
  * @param ca                the CA every cluster shares, with its private key ({@code tls.ca})
  * @param certificates      the clustermesh-apiserver certificates with {@link CertificateMethod#SDK}; required then
  *                          while the mesh is enabled, ignored with the other methods
- * @param meshEnabled       {@code false} renders the {@code disable} shape (DOMAIN.md §4)
+ * @param meshEnabled       {@code false} renders the {@code disable} shape (the chart's {@code clustermesh.config}, cilium/cilium#35975)
  * @param certManagerIssuer required with {@link CertificateMethod#CERT_MANAGER} while the mesh is enabled
  */
 public record ValuesInput(MeshSpec spec, MeshCluster cluster, List<PeerEndpoint> peers, PemCredential ca,

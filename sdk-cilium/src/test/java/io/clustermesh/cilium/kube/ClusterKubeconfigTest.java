@@ -183,6 +183,45 @@ class ClusterKubeconfigTest {
     }
 
     @Test
+    void with_a_token_source_the_exec_plugin_is_dropped_and_every_use_gets_the_current_token(@TempDir Path dir) throws Exception {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        io.clustermesh.spi.BearerTokens tokens = new io.clustermesh.spi.BearerTokens() {
+            @Override
+            public String current() {
+                return "entra-token-" + n.incrementAndGet();
+            }
+
+            @Override
+            public String describe() {
+                return "test tokens";
+            }
+        };
+        // the kubeconfig AKS gives for an Entra ID cluster runs kubelogin; with a token source it must never run
+        MeshCluster c = MeshCluster.named("cluster1").id(1).access(ClusterAccess.kubeconfig(merged(dir.resolve("marker").toString()), tokens));
+
+        ClusterKubeconfig k = ClusterKubeconfig.resolve(c);
+        Config parsed = new KubernetesSerialization().unmarshal(k.content(), Config.class);
+        Path first = k.writeTo(Files.createDirectory(dir.resolve("a")));
+        Path second = k.writeTo(Files.createDirectory(dir.resolve("b")));
+        io.fabric8.kubernetes.client.Config client = Fabric8ClusterTransport.config(c, io.clustermesh.MeshTimeouts.defaults());
+
+        assertThat(k.execCommand()).isEmpty();
+        assertThat(new Fabric8ClusterTransport().credentialPlugin(c)).isEmpty();
+        assertThat(k.server()).isEqualTo("https://127.0.0.1:6001");
+        assertThat(parsed.getClusters().get(0).getCluster().getCertificateAuthorityData()).isEqualTo("b25lLWNh");
+        assertThat(parsed.getUsers().get(0).getUser().getExec()).isNull();
+        assertThat(parsed.getUsers().get(0).getUser().getToken()).isNull();
+        assertThat(new KubernetesSerialization().unmarshal(Files.readString(first), Config.class).getUsers().get(0).getUser().getToken())
+                .isEqualTo("entra-token-1");
+        assertThat(new KubernetesSerialization().unmarshal(Files.readString(second), Config.class).getUsers().get(0).getUser().getToken())
+                .isEqualTo("entra-token-2");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(second))).isEqualTo("rw-------");
+        assertThat(client.getOauthTokenProvider().getToken()).isEqualTo("entra-token-3");
+        assertThat(k.toString()).contains("bearer tokens from test tokens").doesNotContain("entra-token");
+        assertThat(dir.resolve("marker")).doesNotExist();
+    }
+
+    @Test
     void the_written_file_is_readable_by_its_owner_only(@TempDir Path dir) throws Exception {
         Path file = write(dir, merged("/nonexistent"));
         ClusterKubeconfig k = ClusterKubeconfig.resolve(MeshCluster.named("c1").id(1).access(ClusterAccess.kubeContext("one", file)));

@@ -24,7 +24,7 @@ import static io.clustermesh.ServiceSetting.SHARED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Cilium's global-service selection (DOMAIN.md §6), over every combination and the article's scenarios. */
+/** Cilium's global-service selection (Cilium docs, "Load-balancing & Service Discovery", network/clustermesh/services), over every combination and the article's scenarios. */
 class GlobalServiceResolverTest {
     static final String NS = "meshtest";
     static final String SVC = "aks-helloworld-one";
@@ -79,7 +79,7 @@ class GlobalServiceResolverTest {
 
         ServiceRoute route = GlobalServiceResolver.resolve("local", mesh);
 
-        // DOMAIN.md §6, stated directly: remote backends reach "local" only if global on both sides and shared remotely.
+        // Cilium's global-service rule, stated directly: remote backends reach "local" only if global on both sides and shared remotely.
         boolean remoteMerged = globalLocal && globalRemote && sharedRemote;
         Affinity effective = globalLocal ? affinity : Affinity.NONE;
         boolean expectLocal = switch (effective) {

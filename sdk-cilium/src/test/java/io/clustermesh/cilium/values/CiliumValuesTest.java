@@ -3,6 +3,7 @@ package io.clustermesh.cilium.values;
 import io.clustermesh.cilium.ApiserverCertificates;
 import io.clustermesh.model.CertificateMethod;
 import io.clustermesh.model.ChartVersion;
+import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.Encryption;
 import io.clustermesh.model.Exposure;
 import io.clustermesh.model.MeshCluster;
@@ -57,6 +58,43 @@ class CiliumValuesTest {
             assertThat(at(v, "tls.ca.cert")).isEqualTo(b64(PKI.ca().certificatePem()));
             assertThat(at(v, "tls.ca.key")).isEqualTo(b64(PKI.ca().privateKeyPem()));
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1.15.6", "1.16.19", "1.17.6", "1.18.3", "1.19.5", "1.20.0-pre.3"})
+    void theApiserverAdmitsOnlyThePeersNodeRangesFrom117WhenEveryRangeIsKnown(String version) {
+        boolean known = ChartVersion.parse(version).atLeast(1, 17);
+        String path = "clustermesh.apiserver.service.loadBalancerSourceRanges";
+        assertThat(has(ArticleMesh.values(version, "cluster1"), path)).as("no node ranges given: no restriction").isFalse();
+        List<MeshCluster> withRanges = CLUSTERS.stream().map(c -> c.nodeCidr("10." + c.id() + ".0.0/24")).toList();
+        MeshSpec spec = ArticleMesh.spec(version).withClusters(withRanges);
+        Map<String, Object> v = CiliumValues.values(ArticleMesh.input(spec, "cluster2", true));
+        if (known) {
+            assertThat(at(v, path)).isEqualTo(List.of("10.1.0.0/24", "10.3.0.0/24"));
+        } else {
+            assertThat(has(v, path)).as("chart " + version + " has no such value").isFalse();
+        }
+        List<MeshCluster> oneUnknown = new ArrayList<>(withRanges);
+        oneUnknown.set(2, CLUSTERS.get(2));
+        assertThat(has(CiliumValues.values(ArticleMesh.input(ArticleMesh.spec(version).withClusters(oneUnknown), "cluster2", true)), path))
+                .as("a peer without a known range would be cut off").isFalse();
+        assertThat(has(CiliumValues.values(ArticleMesh.input(spec, "cluster2", false)), path)).as("mesh disabled").isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1.15.6", "1.16.19", "1.17.6", "1.18.3", "1.19.5", "1.20.0-pre.3"})
+    void policyDefaultLocalClusterIsWrittenOnlyWhenAskedAndOnlyFrom118(String version) {
+        boolean known = ChartVersion.parse(version).atLeast(1, 18);
+        assertThat(has(ArticleMesh.values(version, "cluster1"), "clustermesh.policyDefaultLocalCluster"))
+                .as("the line's default is kept when nothing is asked").isFalse();
+        Map<String, Object> v = CiliumValues.values(ArticleMesh.input(
+                ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.policyDefaultLocalCluster(false)), "cluster1", true));
+        assertThat(has(v, "clustermesh.policyDefaultLocalCluster")).as("chart " + version).isEqualTo(known);
+        if (known) {
+            assertThat(at(v, "clustermesh.policyDefaultLocalCluster")).isEqualTo(false);
+        }
+        assertThat(CiliumOptions.version(version).effectivePolicyDefaultLocalCluster()).isEqualTo(ChartVersion.parse(version).atLeast(1, 19));
+        assertThat(CiliumOptions.version(version).policyDefaultLocalCluster(true).effectivePolicyDefaultLocalCluster()).isEqualTo(known);
     }
 
     @ParameterizedTest

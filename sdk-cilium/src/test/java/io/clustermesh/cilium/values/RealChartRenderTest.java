@@ -37,7 +37,10 @@ class RealChartRenderTest {
         Path dir = Files.createTempDirectory("render");
         try {
             Path values = dir.resolve("values.yaml");
-            Files.writeString(values, HelmValuesYaml.write(ArticleMesh.values(version, "cluster2")));
+            // every cluster with its node subnet: from 1.17 the clustermesh-apiserver admits only the peers' subnets
+            io.clustermesh.model.MeshSpec spec = ArticleMesh.spec(version).withClusters(ArticleMesh.CLUSTERS.stream()
+                    .map(c -> c.nodeCidr("10." + c.id() + ".0.0/24")).toList());
+            Files.writeString(values, HelmValuesYaml.write(CiliumValues.values(ArticleMesh.input(spec, "cluster2", true))));
             Path offline = dir.resolve("offline.yaml");
             Files.writeString(offline, "hubble:\n  tls:\n    auto:\n      method: cronJob\n");
             String manifest = new Helm(chart(version)).template().withName("cilium").withNamespace("kube-system").withKubeVersion("1.30.6")
@@ -68,6 +71,18 @@ class RealChartRenderTest {
             assertThat(service.path("spec").path("type").asString()).isEqualTo("LoadBalancer");
             assertThat(service.path("metadata").path("annotations").path("service.beta.kubernetes.io/azure-load-balancer-internal").asString())
                     .isEqualTo("true");
+
+            io.clustermesh.model.ChartVersion line = io.clustermesh.model.ChartVersion.parse(version);
+            List<String> ranges = new ArrayList<>();
+            service.path("spec").path("loadBalancerSourceRanges").forEach(r -> ranges.add(r.asString()));
+            assertThat(ranges).as("source ranges rendered by chart " + version)
+                    .isEqualTo(line.atLeast(1, 17) ? List.of("10.1.0.0/24", "10.3.0.0/24") : List.of());
+            JsonNode localDefault = config.path("data").path("policy-default-local-cluster");
+            if (line.atLeast(1, 18)) {
+                assertThat(localDefault.asString()).as("the line's policy default").isEqualTo(line.atLeast(1, 19) ? "true" : "false");
+            } else {
+                assertThat(localDefault.isMissingNode()).as("no policy default before 1.18").isTrue();
+            }
 
             JsonNode ca = find(objects, "Secret", "cilium-ca");
             assertThat(new String(Base64.getDecoder().decode(ca.path("data").path("ca.crt").asString()), StandardCharsets.UTF_8))

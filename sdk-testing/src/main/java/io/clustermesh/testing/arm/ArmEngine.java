@@ -561,6 +561,10 @@ final class ArmEngine {
                 || !(action.equals("listclusterusercredential") || action.equals("listclusteradmincredential"))) {
             return error(404, "InvalidResourceType", "The fake ARM does not implement action '" + p.trailing + "' on " + s.type + ".");
         }
+        if (action.equals("listclusteradmincredential") && s.body.path("properties").path("disableLocalAccounts").asBoolean(false)) {
+            // what AKS answers: with local accounts disabled there is no static (admin) credential
+            return error(400, "BadRequest", "Getting static credential is not allowed because this cluster is set to disable local accounts.");
+        }
         String content = kubeconfigs.get(p.resourceGroup.toLowerCase(Locale.ROOT) + "/" + p.name().toLowerCase(Locale.ROOT));
         if (content == null) {
             return error(404, "ResourceNotFound", "No kubeconfig is registered in the fake ARM for managed cluster '" + p.name()

@@ -406,6 +406,13 @@ public final class FakeArm implements AutoCloseable {
             p.put("nodeResourceGroup", s.nodeResourceGroup());
         }
         p.put("enableRBAC", true);
+        if (s.authentication() != ManagedClusterSeed.Authentication.LOCAL_ACCOUNTS) {
+            // ManagedClusterAADProfile of an AKS-managed Entra ID cluster with Azure RBAC for Kubernetes authorization
+            p.putObject("aadProfile").put("managed", true).put("enableAzureRBAC", true).put("tenantID", TENANT);
+        }
+        if (s.authentication() == ManagedClusterSeed.Authentication.ENTRA_ID_ONLY) {
+            p.put("disableLocalAccounts", true);
+        }
         ArrayNode pools = p.putArray("agentPoolProfiles");
         ObjectNode pool = pools.addObject();
         pool.put("name", "nodepool1");

@@ -65,7 +65,8 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
     private final KubernetesMixedDispatcher crud;
     private final RequestCounter counter;
     private final FaultInjector injector;
-    private final String token;
+    /** Decides whether a request's bearer token is accepted (default: the cluster's kubeconfig token). */
+    private volatile java.util.function.Predicate<String> bearer;
     private final String internalToken;
     private final IpCidr serviceCidr;
     private final AtomicLong nextClusterIp = new AtomicLong(11);
@@ -86,11 +87,16 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
         this.crud = new KubernetesMixedDispatcher(responses);
         this.counter = counter;
         this.injector = injector;
-        this.token = token;
+        this.bearer = token::equals;
         this.internalToken = internalToken;
         this.serviceCidr = IpCidr.parse(serviceCidr);
         this.events = events;
         this.discovery = new ApiDiscovery(kubernetesVersion, serverAddress);
+    }
+
+    /** Replaces the bearer token check: from now on a request is served only if {@code accepts} its token. */
+    public void authenticate(java.util.function.Predicate<String> accepts) {
+        this.bearer = java.util.Objects.requireNonNull(accepts, "accepts");
     }
 
     public void listener(Consumer<KubeChange> l) {
@@ -133,7 +139,8 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
         }
         long n = counter.record(method, path, write);
         String auth = request.getHeader("Authorization");
-        if (auth == null || !auth.equals("Bearer " + token)) {
+        String presented = auth != null && auth.startsWith("Bearer ") ? auth.substring("Bearer ".length()) : null;
+        if (!bearer.test(presented)) {
             counter.fault();
             return delayed(status(401, "Unauthorized", "Unauthorized", null));
         }

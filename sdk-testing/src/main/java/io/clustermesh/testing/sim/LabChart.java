@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 /**
  * The lab's Cilium chart, shipped as resources of this jar and extracted to a private temporary directory for
  * helm-java. Its value paths are the real chart's for everything the SDK sets (see {@code values.yaml} in the
- * resources); it renders the objects of DOMAIN.md section 3 and no real workloads. {@link #close()} deletes the
+ * resources); it renders the objects the Cilium chart renders for Cluster Mesh and no real workloads. {@link #close()} deletes the
  * directory.
  */
 public final class LabChart implements AutoCloseable {

@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * What a simulated agent knows about one remote cluster: the fields of Cilium's {@code models.RemoteCluster}
- * (DOMAIN.md §5), filled from a real mTLS connection to the peer's etcd.
+ * (the agent's cluster-mesh status, Cilium {@code api/v1/models/remote_cluster.go}), filled from a real mTLS connection to the peer's etcd.
  *
  * <p>One deliberate difference from Cilium 1.16: while the first connection fails, a real agent reports
  * {@code "Waiting for initial connection to be established"} and only logs the error

@@ -88,7 +88,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       {@link EtcdProbe} (server name {@code <peer>.mesh.cilium.io}), trusting what their pods (or KVStoreMesh's)
  *       mount at {@code common-etcd-client-ca.crt} — the remote certificate's {@code ca.crt}, or the CA bundle when the
  *       chart projects it — and compute the RemoteCluster status of
- *       DOMAIN.md §5, refreshed every {@link Knobs#agentRefresh()} and after every change. {@link #execHandler()}
+ *       the agent's cluster-mesh status, refreshed every {@link Knobs#agentRefresh()} and after every change. {@link #execHandler()}
  *       answers {@code cilium-dbg status -o json} in the agent pods from it. Every handshake refused on trust (a
  *       server certificate of an unknown CA, a client certificate the server refuses) is recorded
  *       ({@link #trustFailures()}).</li>
@@ -101,7 +101,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code shared}, {@code includeExternal}, {@code clusterID}. Only Services annotated
  * {@code service.cilium.io/global: "true"} (or the legacy {@code io.cilium/global-service}) and not
  * {@code service.cilium.io/shared: "false"} (legacy {@code io.cilium/shared-service}) are published.
- * {@link #remoteServices()} is the extension point for resolving them per DOMAIN.md §6.
+ * {@link #remoteServices()} is the extension point for resolving them per Cilium's global-service rules (network/clustermesh/services).
  *
  * <p>Thread-safe: all work runs serialised on the lab's scheduler. {@link #close()} stops etcd.
  */
@@ -164,6 +164,7 @@ public final class SimulatedCilium implements AutoCloseable {
     private EtcdAdmin admin;
     private String etcdFingerprint;
     private String registeredIp;
+    private volatile String sourceIp;
     private Map<String, String> published = new TreeMap<>();
     private Instant lastHeartbeat;
     private final Map<String, Probe> probes = new HashMap<>();
@@ -330,6 +331,8 @@ public final class SimulatedCilium implements AutoCloseable {
         long now = System.nanoTime();
         long next = Long.MAX_VALUE;
         List<Node> nodes = kube.nodes().list().getItems();
+        // the address the agents' connections to peers leave with (masqueraded to the node's)
+        sourceIp = nodes.stream().map(SimulatedCilium::internalIp).filter(Objects::nonNull).sorted().findFirst().orElse(null);
         DaemonSet ds = kube.apps().daemonSets().inNamespace(NAMESPACE).withName("cilium").get();
         Deployment dep = kube.apps().deployments().inNamespace(NAMESPACE).withName(APISERVER).get();
         Service svc = kube.services().inNamespace(NAMESPACE).withName(APISERVER).get();
@@ -668,6 +671,18 @@ public final class SimulatedCilium implements AutoCloseable {
             lastTarget = etcd.clientAddress();
             resolver.register(ip, 2379, lastTarget);
             registeredIp = ip;
+        }
+        if (registeredIp != null) {
+            // the load balancer drops connections from outside spec.loadBalancerSourceRanges (as the rendered Service says)
+            List<IpCidr> ranges = new ArrayList<>();
+            for (String r : svc.getSpec().getLoadBalancerSourceRanges() == null ? List.<String>of() : svc.getSpec().getLoadBalancerSourceRanges()) {
+                try {
+                    ranges.add(IpCidr.parse(r));
+                } catch (IllegalArgumentException bad) {
+                    LOG.warn("{}: the clustermesh-apiserver Service has an invalid loadBalancerSourceRanges entry '{}'; ignored", cluster, r);
+                }
+            }
+            resolver.restrictSources(registeredIp, 2379, ranges);
         }
     }
 
@@ -1051,6 +1066,10 @@ public final class SimulatedCilium implements AutoCloseable {
         if (target.isEmpty()) {
             return failed(peer, "failed to connect to etcd: dial tcp " + ip + ":" + port + ": connect: connection refused", kvstoremesh);
         }
+        if (!resolver.admits(ip, port, sourceIp)) {
+            // the peer's load balancer drops what comes from outside its source ranges: the dial times out
+            return failed(peer, "failed to connect to etcd: dial tcp " + ip + ":" + port + ": i/o timeout", kvstoremesh);
+        }
         EtcdProbe probe = probe(peer, target.get(), remoteCert, trustedCa);
         String inputs = sha256(config + ip + port + probes.get(peer).fingerprint());
         Memo memo = memos.get(peer);
@@ -1188,7 +1207,7 @@ public final class SimulatedCilium implements AutoCloseable {
 
     /**
      * The global services the agents synced from each peer: peer name to (etcd key to {@code ClusterService} JSON).
-     * The extension point for resolving global services with the semantics of DOMAIN.md §6 (local backends plus these,
+     * The extension point for resolving global services with Cilium's global-service semantics (network/clustermesh/services) (local backends plus these,
      * by the Service's affinity).
      */
     /** What this cluster's agents do with a request to {@code namespace/name} (see {@link AgentBackendSelection}). */

@@ -194,6 +194,27 @@ class FakeArmTest {
     }
 
     @Test
+    void anEntraIdOnlyClusterHasAnAadProfileAndNoAdminCredential() throws Exception {
+        arm.resourceGroup("rg-c1");
+        arm.managedCluster(ManagedClusterSeed.byocni("rg-c1", "aad").authentication(ManagedClusterSeed.Authentication.ENTRA_ID_ONLY));
+        arm.managedCluster(ManagedClusterSeed.byocni("rg-c1", "local"));
+        arm.registerKubeconfig("rg-c1", "aad", "apiVersion: v1\nkind: Config\n");
+        arm.registerKubeconfig("rg-c1", "local", "apiVersion: v1\nkind: Config\n");
+        String mcs = sub + "/resourceGroups/rg-c1/providers/Microsoft.ContainerService/managedClusters/";
+
+        JsonNode aad = get(mcs + "aad").body().path("properties");
+        assertThat(aad.path("aadProfile").path("managed").asBoolean()).isTrue();
+        assertThat(aad.path("aadProfile").path("enableAzureRBAC").asBoolean()).isTrue();
+        assertThat(aad.path("disableLocalAccounts").asBoolean()).isTrue();
+        assertThat(get(mcs + "local").body().path("properties").has("aadProfile")).isFalse();
+        Answer admin = call("POST", mcs + "aad/listClusterAdminCredential", AKS_API, null);
+        assertThat(admin.status()).isEqualTo(400);
+        assertThat(admin.body().path("error").path("message").asString()).contains("disable local accounts");
+        assertThat(call("POST", mcs + "aad/listClusterUserCredential", AKS_API, null).status()).isEqualTo(200);
+        assertThat(call("POST", mcs + "local/listClusterAdminCredential", AKS_API, null).status()).isEqualTo(200);
+    }
+
+    @Test
     void managedClusterHasTheByocniShapeAndKubeProxyConfigOnlyInPreview() throws Exception {
         arm.resourceGroup("rg-c1", "eastus");
         String vnet = arm.virtualNetwork("rg-c1", "vnet-c1", "172.16.1.0/24", "snet-aks", "172.16.1.0/24");

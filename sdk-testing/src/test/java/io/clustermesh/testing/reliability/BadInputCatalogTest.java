@@ -111,7 +111,7 @@ class BadInputCatalogTest {
 
     Stream<Arguments> catalog() {
         List<Row> rows = new ArrayList<>();
-        // --- names and ids (DOMAIN.md §2)
+        // --- names and ids (docs/findings.md)
         rows.add(spec("empty cluster name", "CLUSTER_NAME_EMPTY", s -> cluster(s, 1, c -> rename(c, ""))));
         rows.add(spec("cluster name of 33 characters", "CLUSTER_NAME_TOO_LONG", s -> cluster(s, 1, c -> rename(c, "c".repeat(33)))));
         rows.add(spec("cluster name with upper case and underscore", "CLUSTER_NAME_INVALID", s -> cluster(s, 1, c -> rename(c, "Cluster_2"))));

@@ -43,7 +43,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * fabric8's client loggers at DEBUG and stdout/stderr captured. The log and every output a user sees (plan, report and
  * status as text and JSON, services results, findings, exception texts, {@code toString()}s) are scanned for the
  * private keys the run created (CA key, leaf keys: PEM headers, their base64 bodies, and the base64 of the whole PEM as
- * Helm values carry it), the lab kubeconfigs' bearer tokens and kubeconfig content: none may appear.
+ * Helm values carry it), the lab kubeconfigs' bearer tokens and kubeconfig content, and the Microsoft Entra ID tokens
+ * the Entra-ID-only cluster2 was reached with (Kubernetes client and Helm): none may appear.
  */
 class SecretsScanTest {
     /**
@@ -59,7 +60,8 @@ class SecretsScanTest {
         List<String> outputs = new ArrayList<>();
         String log;
         Map<String, Set<String>> secrets = new LinkedHashMap<>();
-        try (MeshLab lab = Reliability.lab(2).start()) {
+        // cluster2 accepts only Entra ID tokens (AKS with local accounts disabled): its requests carry in-process tokens
+        try (MeshLab lab = Reliability.lab(2).entraIdOnly("cluster2").start()) {
             try (DebugCapture capture = DebugCapture.start(SDK_LOGGERS)) {
                 try (Mesh mesh = lab.meshBuilder().build()) {
                     outputs.add(mesh.toString());
@@ -69,6 +71,7 @@ class SecretsScanTest {
                     MeshReport report = mesh.apply(plan);
                     assertThat(report.succeeded()).as(report.toText()).isTrue();
                     outputs.addAll(List.of(report.toString(), report.toText(), report.toJson()));
+                    lab.entraId().advance(java.time.Duration.ofMinutes(31)); // past half the token's life: a new one from here
                     MeshStatus status = mesh.status();
                     outputs.addAll(List.of(status.toString(), status.toText(), status.toJson()));
 
@@ -106,6 +109,8 @@ class SecretsScanTest {
             assertThat(log).as("the run was logged at DEBUG, through the production Helm transport").contains("DEBUG io.clustermesh.cilium.kube.Fabric8Connection - cluster1: reading secret kube-system/cilium-ca")
                     .contains("INFO io.clustermesh.cilium.helm.HelmJavaTransport");
             collectSecrets(lab, secrets);
+            assertThat(lab.entraId().acceptedTokens()).as("cluster2 was reached with more than one Entra ID token").isGreaterThan(1);
+            secrets.put("the Entra ID tokens", Set.copyOf(lab.entraId().issuedTokens()));
         }
 
         String everything = log + "\n" + String.join("\n", outputs);

@@ -46,7 +46,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Helm on the lab: the lab chart renders the SDK's real values into the objects of DOMAIN.md §3, applies them through
+ * Helm on the lab: the lab chart renders the SDK's real values into the objects the Cilium chart renders for Cluster Mesh (install/kubernetes/cilium/templates/clustermesh-apiserver), applies them through
  * the SDK's own connection and keeps Helm's storage; no simulated Cilium here, only what Helm does.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

@@ -23,7 +23,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Must-show 1: the SDK's real {@code Mesh.apply} and {@code Mesh.status} (CiliumMeshDriver found by ServiceLoader) on a
+ * The SDK's real {@code Mesh.apply} and {@code Mesh.status} (CiliumMeshDriver found by ServiceLoader) on a
  * 3-cluster lab: every agent connected to both peers through the simulated agents' real mTLS connections to the
  * peers' etcd, read by the SDK's unchanged status code (exec of cilium-dbg in the agent pods). A second apply writes
  * nothing.

@@ -31,7 +31,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Must-show 2: broken meshes yield the RemoteCluster status and CLI-style texts of DOMAIN.md §5, through the SDK's
+ * Broken meshes yield the RemoteCluster status and CLI-style texts of the agent's cluster-mesh status, through the SDK's
  * unchanged status code. One converged 3-cluster lab, then three faults at once:
  * <ul>
  *   <li>cluster1 lists cluster2 under a wrong name ({@code cluster-two}, cluster2's real address);</li>

@@ -11,7 +11,7 @@ import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Must-show 5: a 16-cluster lab converges under the SDK's apply and tears down without leaving an etcd process. */
+/** A 16-cluster lab converges under the SDK's apply and tears down without leaving an etcd process. */
 class MeshLabSixteenClustersTest {
 
     @Test

@@ -49,7 +49,7 @@
 {{- end }}
 {{- end -}}
 
-{{/* An etcd client configuration as the agents read it (DOMAIN.md section 3). */}}
+{{/* An etcd client configuration as the agents read it (the Cilium chart's clustermesh secrets). */}}
 {{- define "lab.etcdConfig" -}}
 endpoints:
 - {{ .endpoint }}
