@@ -60,7 +60,8 @@ public final class MeshStatus {
         }
         for (ClusterStatus c : clusters) {
             for (String e : c.errors()) {
-                sb.append("  ").append(c.name()).append(": ").append(e).append('\n');
+                // the cluster is named once: texts that start with it already (an exception's message) keep theirs
+                sb.append("  ").append(e.startsWith(c.name() + ": ") ? "" : c.name() + ": ").append(e).append('\n');
             }
             for (String w : c.warnings()) {
                 sb.append("  ").append(c.name()).append(": warning: ").append(w).append('\n');

@@ -300,7 +300,7 @@ public final class Engine {
         if (t instanceof InterruptedException) {
             return "interrupted";
         }
-        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        return Causes.describe(t);
     }
 
     static String human(Duration d) {

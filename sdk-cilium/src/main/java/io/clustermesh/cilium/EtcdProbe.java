@@ -460,7 +460,7 @@ public final class EtcdProbe implements AutoCloseable {
                 return c.getMessage();
             }
         }
-        return t.getClass().getSimpleName();
+        return io.clustermesh.internal.Causes.describe(t);
     }
 
     /** Builds an {@link EtcdProbe}. {@code peer}, {@code address}, {@code client} and {@code trustedCa} are required. */

@@ -30,6 +30,8 @@ class StatusExitTest {
         assertThat(r.err()).contains("could not read any cluster (cluster1, cluster2)").contains("fix:");
         // refused connections fail at once: no wait to show here (Heartbeat shows waits over a second, see HeartbeatTest)
         assertThat(r.out()).contains("cluster1").contains("cluster2");
+        // in the user's terms: no Java class name, each cluster named once per line
+        assertThat(r.out() + r.err()).doesNotContain("Exception").doesNotContain("cluster1: cluster1:").doesNotContain("cluster2: cluster2:");
 
         MeshctlTest.Run quiet = MeshctlTest.run("status", "--spec", spec.toString(), "--kubeconfig", kubeconfig.toString(), "--quiet", "-o", "json");
         assertThat(quiet.code()).isEqualTo(Meshctl.UNREACHABLE);

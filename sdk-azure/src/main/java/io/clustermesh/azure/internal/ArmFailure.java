@@ -65,12 +65,9 @@ public record ArmFailure(int status, String code, String message, Duration retry
         return new ArmFailure(status, code, shorten(message == null ? "HTTP " + status : message), retryAfter);
     }
 
+    /** The root cause in the user's terms (never a class name; the exception stays the cause for --verbose). */
     private static String rootName(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getClass().getSimpleName();
+        return io.clustermesh.internal.Causes.describe(e);
     }
 
     static String shorten(String s) {

@@ -104,7 +104,7 @@ class InternalsTest {
         assertThat(ArmFailure.of(409, "{\"error\":{\"code\":\"RetryableErrorDueToAnotherOperation\"}}", null).transientFailure()).isTrue();
         assertThat(ArmFailure.of(409, "{\"error\":{\"code\":\"Conflict\"}}", null).transientFailure()).isFalse();
         assertThat(ArmFailure.of(new java.io.UncheckedIOException(new java.net.ConnectException("refused"))).summary())
-                .isEqualTo("connection failed (ConnectException)");
+                .isEqualTo("connection failed (connection refused)");
     }
 
     @Test

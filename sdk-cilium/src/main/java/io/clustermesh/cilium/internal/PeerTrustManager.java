@@ -122,7 +122,7 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
                     + describeAnchors() + ": " + reason(e));
         } catch (GeneralSecurityException e) {
             throw new ServerCertificateException("the server certificate " + leafName + " cannot be validated: "
-                    + e.getClass().getSimpleName());
+                    + io.clustermesh.internal.Causes.describe(e));
         }
     }
 

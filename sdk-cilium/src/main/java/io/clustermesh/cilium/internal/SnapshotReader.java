@@ -50,7 +50,7 @@ public final class SnapshotReader {
             return new ClusterSnapshot(c, e, null, null, null, null, 0, false);
         } catch (RuntimeException e) {
             return new ClusterSnapshot(c, new MeshException(ErrorCode.INTERNAL, c.name(), c.name() + ": reading the cluster failed: "
-                    + e.getClass().getSimpleName(), "run again with --verbose", e), null, null, null, null, 0, false);
+                    + io.clustermesh.internal.Causes.describe(e), "run again with --verbose", e), null, null, null, null, 0, false);
         }
     }
 

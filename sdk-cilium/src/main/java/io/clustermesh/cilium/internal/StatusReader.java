@@ -274,7 +274,7 @@ public final class StatusReader {
         } catch (MeshException e) {
             return new AgentStatus(pod.name(), pod.node(), List.of(), e.getMessage());
         } catch (RuntimeException e) {
-            return new AgentStatus(pod.name(), pod.node(), List.of(), "unreadable agent status: " + e.getClass().getSimpleName());
+            return new AgentStatus(pod.name(), pod.node(), List.of(), "unreadable agent status: " + io.clustermesh.internal.Causes.describe(e));
         }
     }
 

@@ -319,7 +319,7 @@ public final class ClusterKubeconfig {
             Path dir = file.toAbsolutePath().getParent();
             return parse(cluster, Files.readString(file, StandardCharsets.UTF_8), dir, "file " + file);
         } catch (IOException e) {
-            throw invalid(cluster, cluster + ": the kubeconfig file " + file + " cannot be read (" + e.getClass().getSimpleName() + ")",
+            throw invalid(cluster, cluster + ": the kubeconfig file " + file + " cannot be read (" + io.clustermesh.internal.Causes.describe(e) + ")",
                     "check the path and permissions of the kubeconfig");
         }
     }
@@ -380,7 +380,7 @@ public final class ClusterKubeconfig {
         try {
             return Base64.getEncoder().encodeToString(Files.readAllBytes(p));
         } catch (IOException e) {
-            throw invalid(cluster, cluster + ": the kubeconfig's " + field + " file " + p + " cannot be read (" + e.getClass().getSimpleName() + ")",
+            throw invalid(cluster, cluster + ": the kubeconfig's " + field + " file " + p + " cannot be read (" + io.clustermesh.internal.Causes.describe(e) + ")",
                     "check that the file exists, or use " + field + "-data in the kubeconfig");
         }
     }

@@ -64,7 +64,7 @@ public final class Fabric8ClusterTransport implements ClusterTransport {
             base = Config.fromKubeconfig(kubeconfig.context(), kubeconfig.content(), null);
         } catch (RuntimeException e) {
             throw new MeshConfigurationException(cluster, cluster + ": the kubeconfig of context " + kubeconfig.context()
-                    + " is not usable (" + e.getClass().getSimpleName() + ")",
+                    + " is not usable (" + io.clustermesh.internal.Causes.describe(e) + ")",
                     "check the kubeconfig's cluster and user entries for context " + kubeconfig.context());
         }
         int requestMs = (int) Math.min(Integer.MAX_VALUE, timeouts.request().toMillis());

@@ -68,14 +68,13 @@ final class KubeErrors {
                     "check that the API server of " + cluster + " is reachable from here", true, null, e);
         }
         return new MeshException(io.clustermesh.ErrorCode.INTERNAL, cluster, null, cluster + ": " + what + " failed: "
-                + e.getClass().getSimpleName(), "run again with --verbose and report the log if it persists", false, null, e);
+                + io.clustermesh.internal.Causes.describe(e), "run again with --verbose and report the log if it persists", false, null, e);
     }
 
     private static String describeIo(Throwable root, boolean outlivedTimeout) {
         if (root instanceof ConnectException) return "connection refused";
         if (root instanceof HttpTimeoutException || root instanceof InterruptedIOException) return "request timed out";
-        String what = root == null ? "I/O error"
-                : root.getClass().getSimpleName() + (root.getMessage() == null ? "" : " (" + firstLine(root.getMessage()) + ")");
+        String what = root == null ? "I/O error" : io.clustermesh.internal.Causes.describe(root);
         return outlivedTimeout ? "request timed out (" + what + ")" : what;
     }
 

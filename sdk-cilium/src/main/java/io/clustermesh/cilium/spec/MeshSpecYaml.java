@@ -37,7 +37,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
@@ -155,7 +154,7 @@ public final class MeshSpecYaml {
     }
 
     private static Result unreadable(Path file, IOException e) {
-        String why = e instanceof NoSuchFileException ? "there is no such file" : e.getClass().getSimpleName();
+        String why = io.clustermesh.internal.Causes.describe(e);
         return new Result(null, List.of(Finding.error("SPEC_UNREADABLE", null, file.toString(),
                 "cannot read the spec file " + file + ": " + why, "check the path and that the file is readable")));
     }

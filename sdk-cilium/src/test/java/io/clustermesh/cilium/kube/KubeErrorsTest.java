@@ -24,11 +24,11 @@ class KubeErrorsTest {
         assertThat(late).isInstanceOf(MeshUnreachableException.class);
         assertThat(late.retryable()).isTrue();
         assertThat(late.getMessage()).isEqualTo("cluster2: reading configmap kube-system/cilium-config failed: "
-                + "request timed out (IOException (connection closed locally))");
+                + "request timed out (connection closed locally)");
 
         MeshException early = KubeErrors.map("cluster2", "reading configmap kube-system/cilium-config",
                 io(new IOException("connection closed locally")), false);
-        assertThat(early.getMessage()).endsWith("failed: IOException (connection closed locally)");
+        assertThat(early.getMessage()).endsWith("failed: connection closed locally");
     }
 
     @Test
