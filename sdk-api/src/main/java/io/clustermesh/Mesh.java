@@ -152,6 +152,27 @@ public final class Mesh implements AutoCloseable {
     }
 
     /**
+     * Plans moving the running mesh to a new CA without losing connectivity. The new CA is what {@link MeshSpec#ca()}
+     * names: a generated one ({@code CaStrategy.generate(validity)}) or a cluster's ({@code CaStrategy.adoptFrom}).
+     * Three phases, each gated on every cluster's agents seeing every peer connected: (1) every cluster trusts the
+     * current and the new CA, (2) the CA and the clustermesh-apiserver certificates are re-issued from the new CA,
+     * (3) the old CA is dropped. The new CA and the completed phases are recorded in the clusters before anything else
+     * is written, so a run that stops resumes (the plan's notes name the phase it starts at). Writes nothing.
+     */
+    public MeshPlan planRotateCa() {
+        Resolved r = resolve();
+        if (hasErrors(r.findings)) {
+            return new MeshPlan(spec.name(), "rotate-ca", clock.now(), r.findings, List.of(), r.notes);
+        }
+        return merge(r.driver.planRotateCa(r.context), r);
+    }
+
+    /** {@code apply(planRotateCa())}: rotates the mesh CA, or resumes a rotation that stopped. */
+    public MeshReport rotateCa() {
+        return apply(planRotateCa());
+    }
+
+    /**
      * Runs a plan. Independent steps run in parallel; a failing cluster's branch stops while the others go on;
      * the report tells every step's outcome.
      *

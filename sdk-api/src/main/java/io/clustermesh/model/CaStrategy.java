@@ -5,7 +5,9 @@ import java.util.Objects;
 
 /**
  * Where the one CA that every cluster trusts comes from. Whatever the strategy, a CA the clusters already share
- * is reused, and a generated CA is never regenerated on a later run (it is read back from the clusters).
+ * is reused, and a generated CA is never regenerated on a later run (it is read back from the clusters). To move a
+ * running mesh to a new CA (a generated one with this validity, or the adopted cluster's) without losing
+ * connectivity, rotate it: {@code Mesh.rotateCa()} (meshctl rotate-ca).
  *
  * @param kind           generate a new CA or adopt one cluster's {@code cilium-ca}
  * @param fromCluster    for {@link Kind#ADOPT}: the cluster whose CA becomes everyone's

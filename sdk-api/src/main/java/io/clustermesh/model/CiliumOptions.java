@@ -22,6 +22,8 @@ import java.util.Objects;
  *                              policy selector without {@code io.cilium.k8s.policy.cluster} matches only the local
  *                              cluster; {@code null} keeps the chart line's default (off up to 1.18, on from 1.19, see
  *                              {@link #effectivePolicyDefaultLocalCluster()})
+ * @param rolloutBatch          how many clusters a rolling upgrade upgrades at a time (default 1); the next batch
+ *                              starts once every cluster of the previous one passed its gate
  * @param mcsApi                Multi-Cluster Services API support (off by default; {@code null} reads as off)
  * @param defaultGlobalNamespace {@code clustermesh.defaultGlobalNamespace} (chart 1.20 and later): whether a namespace
  *                              without {@code clustermesh.cilium.io/global} is global; {@code null} keeps the line's
@@ -31,9 +33,28 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
                             TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
                             int maxConnectedClusters, CertificateMethod certificateMethod,
                             Duration certificateValidity, Duration renewBefore, Boolean policyDefaultLocalCluster,
-                            McsApi mcsApi, Boolean defaultGlobalNamespace) {
+                            int rolloutBatch, McsApi mcsApi, Boolean defaultGlobalNamespace) {
 
     public static final String DEFAULT_VERSION = "1.16.19";
+
+    /** The options without MCS-API and with the line's global-namespace default. */
+    public CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
+                         TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
+                         int maxConnectedClusters, CertificateMethod certificateMethod,
+                         Duration certificateValidity, Duration renewBefore, Boolean policyDefaultLocalCluster, int rolloutBatch) {
+        this(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch,
+                McsApi.OFF, null);
+    }
+
+    /** The options with rolling upgrades one cluster at a time ({@link #rolloutBatch()} 1). */
+    public CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
+                         TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
+                         int maxConnectedClusters, CertificateMethod certificateMethod,
+                         Duration certificateValidity, Duration renewBefore, Boolean policyDefaultLocalCluster) {
+        this(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, 1);
+    }
 
     /** The options with the chart line's default for {@code clustermesh.policyDefaultLocalCluster}. */
     public CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
@@ -41,17 +62,7 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
                          int maxConnectedClusters, CertificateMethod certificateMethod,
                          Duration certificateValidity, Duration renewBefore) {
         this(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, null, McsApi.OFF, null);
-    }
-
-    /** The options without MCS-API and with the line's global-namespace default. */
-    public CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
-                         TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
-                         int maxConnectedClusters, CertificateMethod certificateMethod,
-                         Duration certificateValidity, Duration renewBefore, Boolean policyDefaultLocalCluster) {
-        this(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster,
-                McsApi.OFF, null);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, null, 1);
     }
 
     public CiliumOptions {
@@ -69,6 +80,9 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
         if (renewBefore.isNegative()) {
             throw new IllegalArgumentException("renewBefore must not be negative");
         }
+        if (rolloutBatch < 1) {
+            throw new IllegalArgumentException("rolloutBatch must be at least 1 (clusters upgraded at a time), got " + rolloutBatch);
+        }
     }
 
     /** The article's settings: chart 1.16.19, kube-proxy replacement, Hubble, VXLAN tunnel, KVStoreMesh. */
@@ -84,52 +98,75 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
 
     public CiliumOptions withVersion(String v) {
         return new CiliumOptions(v, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, mcsApi, defaultGlobalNamespace);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions kubeProxyReplacement(boolean on) {
         return new CiliumOptions(version, on, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, mcsApi, defaultGlobalNamespace);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions hubble(boolean on) {
         return new CiliumOptions(version, kubeProxyReplacement, on, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, mcsApi, defaultGlobalNamespace);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions routingMode(RoutingMode mode) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, mode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, mcsApi, defaultGlobalNamespace);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions tunnelProtocol(TunnelProtocol protocol) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, protocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, mcsApi, defaultGlobalNamespace);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions kvstoremesh(boolean on) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, on, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, mcsApi, defaultGlobalNamespace);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions encryption(Encryption mode) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, mode,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, mcsApi, defaultGlobalNamespace);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions maxConnectedClusters(int max) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                max, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, mcsApi, defaultGlobalNamespace);
+                max, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions certificateMethod(CertificateMethod method) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, method, certificateValidity, renewBefore, policyDefaultLocalCluster, mcsApi, defaultGlobalNamespace);
+                maxConnectedClusters, method, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions certificateValidity(Duration validity, Duration renewBefore) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, validity, renewBefore, policyDefaultLocalCluster, mcsApi, defaultGlobalNamespace);
+                maxConnectedClusters, certificateMethod, validity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
+    }
+
+    /**
+     * How many clusters a rolling upgrade (a chart version change) upgrades at a time: the clusters are taken in spec
+     * order in batches of {@code clusters}, and a batch starts once every cluster of the previous batch passed its
+     * gate (its agents and its peers' agents see each other connected again). Default 1.
+     *
+     * @throws IllegalArgumentException if {@code clusters} is less than 1
+     */
+    public CiliumOptions rolloutBatch(int clusters) {
+        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, clusters, mcsApi,
+                defaultGlobalNamespace);
     }
 
     /**
@@ -139,7 +176,7 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
      */
     public CiliumOptions policyDefaultLocalCluster(Boolean localOnly) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, localOnly, mcsApi, defaultGlobalNamespace);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, localOnly, rolloutBatch, mcsApi, defaultGlobalNamespace);
     }
 
     /**
@@ -160,8 +197,8 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
     /** Sets Multi-Cluster Services API support ({@link McsApi}); off by default. */
     public CiliumOptions mcsApi(McsApi mode) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, mode,
-                defaultGlobalNamespace);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch,
+                mode, defaultGlobalNamespace);
     }
 
     /**
@@ -171,8 +208,8 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
      */
     public CiliumOptions defaultGlobalNamespace(Boolean global) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, mcsApi,
-                global);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch,
+                mcsApi, global);
     }
 
     /** Whether a namespace without {@code clustermesh.cilium.io/global} is global on this chart (always before 1.20). */

@@ -21,6 +21,17 @@ public interface MeshDriver extends MeshProvider {
     /** Turns cluster mesh off everywhere ({@code useAPIServer=false}, {@code config.enabled=false}, no peers). */
     MeshPlan planDisable(MeshContext context);
 
+    /**
+     * Moves a running mesh to a new CA without losing connectivity (see {@code Mesh.planRotateCa()}): the new CA is
+     * added to every cluster's trust, the certificates are re-issued from it, then the old CA is dropped, each phase
+     * gated on every peer connected and resumable. Drivers that cannot rotate keep this default.
+     */
+    default MeshPlan planRotateCa(MeshContext context) {
+        throw new MeshException(ErrorCode.INTERNAL, null, null,
+                "the mesh driver " + name() + " does not support CA rotation",
+                "use the Cilium driver from io.clustermesh:clustermesh-cilium", false, null, null);
+    }
+
     /** Status per cluster and peer. Read-only. */
     MeshStatus status(MeshContext context);
 

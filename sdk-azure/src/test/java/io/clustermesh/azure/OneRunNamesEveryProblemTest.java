@@ -46,7 +46,17 @@ class OneRunNamesEveryProblemTest {
 
     @BeforeEach
     void start() {
-        arm = Lab.fakeArm();
+        arm = theReportsArm();
+        azure = Lab.provider(arm, new Lab.FakeClock());
+    }
+
+    /**
+     * A fake ARM holding the report's payloads (two kubenet clusters with the example's pod CIDR, a Basic Virtual WAN,
+     * cluster2's identity without its subnet role); the credentials are registered by the test. Also used by meshctl's
+     * test of the same run ({@code MeshctlPreflightReportTest} in samples).
+     */
+    static FakeArm theReportsArm() {
+        FakeArm arm = Lab.fakeArm();
         Lab.seed(arm, 2);
         Lab.seedWan(arm, "Basic");
         Lab.put(arm, Lab.aksId(1), exampleKubenetCluster(1));
@@ -55,7 +65,7 @@ class OneRunNamesEveryProblemTest {
         Lab.put(arm, Lab.aksId(2), variant);
         arm.delete(String.valueOf(arm.roleAssignments().stream()
                 .filter(a -> ArmJson.string(a, "properties.scope").equals(Lab.subnetId(2))).findFirst().orElseThrow().get("id")));
-        azure = Lab.provider(arm, new Lab.FakeClock());
+        return arm;
     }
 
     @AfterEach
@@ -89,7 +99,7 @@ class OneRunNamesEveryProblemTest {
     }
 
     /** "credentialValue1", the value of the official credential example. */
-    private static String exampleCredential() {
+    static String exampleCredential() {
         List<Object> kcs = ArmJson.list(Lab.fixture("ManagedClustersListClusterCredentialResult.json"), "kubeconfigs");
         @SuppressWarnings("unchecked")
         String encoded = (String) ((Map<String, Object>) kcs.get(0)).get("value");

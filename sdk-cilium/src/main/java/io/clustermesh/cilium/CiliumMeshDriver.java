@@ -63,6 +63,11 @@ public final class CiliumMeshDriver implements MeshDriver {
     }
 
     @Override
+    public MeshPlan planRotateCa(MeshContext context) {
+        return new io.clustermesh.cilium.internal.CaRotation(context, chart).plan();
+    }
+
+    @Override
     public io.clustermesh.MeshServices services(MeshContext context) {
         return new io.clustermesh.cilium.services.CiliumMeshServices(context);
     }

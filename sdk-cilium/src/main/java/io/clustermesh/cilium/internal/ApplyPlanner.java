@@ -146,12 +146,72 @@ public final class ApplyPlanner {
                 }
             }
         }
+        if (op != Operation.DISABLE) {
+            for (ClusterSnapshot s : snapshots.values()) {
+                if (s.reachable() && s.release() != null && CaRotation.bundleEnabled(s.release().values())) {
+                    findings.add(Finding.error("CA_ROTATION_IN_PROGRESS", s.name(), "helm release kube-system/cilium tls.caBundle",
+                            s.name() + " trusts a CA bundle (tls.caBundle): a CA rotation is under way, and "
+                                    + op.name().toLowerCase(java.util.Locale.ROOT) + " with the mesh's values would drop the bundle"
+                                    + " and disconnect the peers whose certificates come from the other CA",
+                            "finish the rotation first: mesh.rotateCa() (meshctl rotate-ca); it resumes where it stopped"));
+                }
+            }
+        }
         if (findings.stream().noneMatch(Finding::isError)) {
             CaPlanner.Decision d = CaPlanner.decide(spec.ca(), snapshots, ctx.certificateAuthority(), generatedCa);
             findings.addAll(d.findings());
             meshCa = d.ca();
             notes.put("ca", d.source());
         }
+    }
+
+    // ------------------------------------------------------------------ CA rotation (see CaRotation)
+
+    /**
+     * A planner over snapshots already read whose mesh CA is {@code ca}: the CA rotation computes each phase's values
+     * with the planner of the CA that phase issues from (certificates kept when signed by it, else issued once).
+     */
+    static ApplyPlanner withCa(MeshContext ctx, ChartSource chart, Map<String, ClusterSnapshot> snapshots, PemCredential ca) {
+        ApplyPlanner p = new ApplyPlanner(ctx, chart, true, () -> ca);
+        p.snapshots = snapshots;
+        p.clusters = new LinkedHashMap<>();
+        for (ClusterSnapshot s : snapshots.values()) {
+            p.clusters.put(s.name(), p.complete(s));
+        }
+        p.meshCa = ca;
+        return p;
+    }
+
+    /** The complete values of {@code cluster} with every peer, its certificates from this planner's CA. Holds keys. */
+    Map<String, Object> completeValues(String cluster) {
+        ClusterSnapshot s = snapshots.get(cluster);
+        return values(s, peersFor(cluster, Operation.APPLY, null, x -> snapshots.get(x).meshAddress()), true);
+    }
+
+    /** Whether the cluster's current SDK-issued certificates are signed by this planner's CA and still good. */
+    boolean keepsCertificates(String cluster) {
+        MeshCluster c = clusters.get(cluster);
+        return kept(snapshots.get(cluster), c, spec.ciliumFor(c)).isPresent();
+    }
+
+    /** A Helm upgrade of {@code cluster} to {@code values}, unless the release has them already. */
+    StepResult upgradeTo(StepContext sc, String cluster, Map<String, Object> values) {
+        return upgrade(sc, snapshots.get(cluster), values);
+    }
+
+    /** Waits for the cluster's clustermesh-apiserver and agents to be rolled out. */
+    StepResult rolledOut(StepContext sc, String cluster) throws Exception {
+        return waitRollout(sc, cluster);
+    }
+
+    /** Whether the SDK writes the cluster's KVStoreMesh client certificate itself. */
+    boolean writesLocalCertificate(String cluster) {
+        return needsLocalCert(clusters.get(cluster));
+    }
+
+    /** Issues the KVStoreMesh client certificate from this planner's CA unless the current one is from it and good. */
+    StepResult localCertificate(String cluster) {
+        return writeLocalCert(cluster);
     }
 
     private MeshCluster complete(ClusterSnapshot s) {
@@ -461,11 +521,12 @@ public final class ApplyPlanner {
     }
 
     /**
-     * A chart version change on clusters that already run Cilium restarts their agents: it rolls out one cluster at a
-     * time, in spec order. Each upgraded cluster gets a {@value #KIND_GATE} step (after its rollout: its agents report
-     * every peer connected and every peer's agents report it connected again), and the next cluster's Helm upgrade
-     * depends on that gate: a failed gate stops the rollout there, and the next run resumes with the clusters still on
-     * the old version. Fresh installs and value-only changes are not chained.
+     * A chart version change on clusters that already run Cilium restarts their agents: it rolls out in batches of
+     * {@link CiliumOptions#rolloutBatch()} clusters (default 1), in spec order. Each upgraded cluster outside the last
+     * batch gets a {@value #KIND_GATE} step (after its rollout: its agents report every peer connected and every peer's
+     * agents report it connected again), and the Helm upgrades of the next batch depend on every gate of the previous
+     * one: a failed gate stops the rollout there, and the next run resumes with the clusters still on the old version.
+     * Fresh installs and value-only changes are not chained.
      */
     private void rollingChain(List<PlanStep> steps, Map<String, Draft> drafts) {
         List<String> order = new ArrayList<>();
@@ -475,30 +536,47 @@ public final class ApplyPlanner {
                 order.add(s.name());
             }
         }
-        if (order.size() < 2) {
+        int size = spec.cilium().rolloutBatch();
+        if (order.size() < 2 || size >= order.size()) {
             return;
         }
-        String previousGate = null;
-        for (int i = 0; i < order.size(); i++) {
-            String c = order.get(i);
-            String upgradeId = c + "/" + KIND_UPGRADE;
-            int at = indexOf(steps, upgradeId);
-            PlanStep up = steps.get(at);
-            List<String> deps = new ArrayList<>(up.dependsOn());
-            if (previousGate != null) {
-                deps.add(previousGate);
-            }
-            steps.set(at, new PlanStep(up.id(), up.cluster(), up.kind(), up.description() + "; rolling upgrade " + (i + 1) + "/" + order.size()
-                    + (previousGate == null ? "" : ", after " + order.get(i - 1) + "'s gate") + "; restarts the cilium agents (DaemonSet cilium)"
-                    + " and the clustermesh-apiserver", deps, up.after(), up.changes(), up.timeout(), up.action()));
-            if (i < order.size() - 1) {
-                String gate = c + "/" + KIND_GATE;
-                steps.add(new PlanStep(gate, c, KIND_GATE, "gate: " + c + "'s agents connected to every peer and every peer's agents to " + c
-                        + " before the next cluster is upgraded", List.of(c + "/" + KIND_WAIT_ROLLOUT), List.of(), List.of(), null, sc -> gate(sc, c)));
-                previousGate = gate;
-            }
+        List<List<String>> batches = new ArrayList<>();
+        for (int i = 0; i < order.size(); i += size) {
+            batches.add(order.subList(i, Math.min(order.size(), i + size)));
         }
-        notes.put("rolling upgrade", String.join(" -> ", order));
+        List<String> previousGates = List.of();
+        List<String> previous = List.of();
+        for (int b = 0; b < batches.size(); b++) {
+            List<String> batch = batches.get(b);
+            List<String> gates = new ArrayList<>();
+            for (String c : batch) {
+                int at = indexOf(steps, c + "/" + KIND_UPGRADE);
+                PlanStep up = steps.get(at);
+                List<String> deps = new ArrayList<>(up.dependsOn());
+                deps.addAll(previousGates);
+                String position = size == 1 ? "rolling upgrade " + (b + 1) + "/" + batches.size()
+                        + (previous.isEmpty() ? "" : ", after " + previous.get(0) + "'s gate")
+                        : "rolling upgrade batch " + (b + 1) + "/" + batches.size() + " (" + String.join(", ", batch) + ")"
+                        + (previous.isEmpty() ? "" : ", after the gates of " + String.join(", ", previous));
+                steps.set(at, new PlanStep(up.id(), up.cluster(), up.kind(), up.description() + "; " + position
+                        + "; restarts the cilium agents (DaemonSet cilium) and the clustermesh-apiserver", deps, up.after(), up.changes(),
+                        up.timeout(), up.action()));
+                if (b < batches.size() - 1) {
+                    String gate = c + "/" + KIND_GATE;
+                    steps.add(new PlanStep(gate, c, KIND_GATE, "gate: " + c + "'s agents connected to every peer and every peer's agents to " + c
+                            + " before the next " + (size == 1 ? "cluster" : "batch") + " is upgraded", List.of(c + "/" + KIND_WAIT_ROLLOUT),
+                            List.of(), List.of(), null, sc -> gate(sc, c)));
+                    gates.add(gate);
+                }
+            }
+            previousGates = gates;
+            previous = batch;
+        }
+        StringBuilder note = new StringBuilder();
+        for (List<String> batch : batches) {
+            note.append(note.length() == 0 ? "" : " -> ").append(batch.size() == 1 ? batch.get(0) : "[" + String.join(", ", batch) + "]");
+        }
+        notes.put("rolling upgrade", note + (size == 1 ? "" : " (" + size + " clusters at a time)"));
     }
 
     private static int indexOf(List<PlanStep> steps, String id) {

@@ -124,7 +124,9 @@ public final class CaPlanner {
                 findings.add(Finding.error("CA_REPLACE_CONNECTED", c, "secret kube-system/cilium-ca",
                         c + " is meshed with a different CA (" + e.getValue().substring(0, 16) + ") than the mesh CA (" + chosenFp.substring(0, 16)
                                 + "); replacing it breaks every existing connection of " + c + " until all its peers carry the new CA and its agents restart",
-                        "set spec.ca.replaceExisting: true to replace it, or adopt " + c + "'s CA with ca: {strategy: adopt, from: " + c + "}"));
+                        "to move " + c + " to the mesh CA without breaking its connections, rotate: mesh.rotateCa() (meshctl rotate-ca) with this"
+                                + " spec.ca trusts both CAs first; or set spec.ca.replaceExisting: true to replace it at once, or adopt " + c
+                                + "'s CA with ca: {strategy: adopt, from: " + c + "}"));
             } else {
                 findings.add(Finding.warning("CA_REPLACED", c, "secret kube-system/cilium-ca",
                         c + "'s own CA (" + e.getValue().substring(0, 16) + ") will be replaced by the mesh CA (" + source + ")",
@@ -147,7 +149,8 @@ public final class CaPlanner {
             findings.add(Finding.warning("CA_NOT_REPLACED", null, "spec.ca.replaceExisting",
                     "the clusters already share a CA (" + source + "); replaceExisting only lets a cluster with a differing CA take the mesh CA,"
                             + " it does not replace the CA the mesh shares, so the plan keeps it",
-                    "to move the mesh to a new CA, rotate it (add the new CA to every cluster's trust bundle first, tls.caBundle); "
+                    "to move the mesh to a new CA without losing connectivity, rotate it: mesh.rotateCa() (meshctl rotate-ca) adds the new CA"
+                            + " to every cluster's trust (tls.caBundle), re-issues the certificates, then drops the old CA; "
                             + "remove replaceExisting to silence this"));
             return;
         }
@@ -161,7 +164,8 @@ public final class CaPlanner {
                 findings.add(Finding.warning("CA_VALIDITY_NOT_APPLIED", null, "spec.ca.validity",
                         "spec.ca asks for a CA valid " + strategy.validity().toDays() + " days, but the clusters already share a CA (" + source
                                 + ") valid until " + info.notAfter() + "; the validity applies only when a CA is generated, so the plan keeps it",
-                        "to get a CA with another lifetime, rotate the CA; or remove the validity to silence this"));
+                        "to get a CA with another lifetime, rotate to a new one: mesh.rotateCa() (meshctl rotate-ca) generates it with"
+                                + " this validity and moves every cluster to it without losing connectivity; or remove the validity to silence this"));
             }
         } catch (RuntimeException e) {
             // an unreadable CA is reported by decide()

@@ -198,7 +198,8 @@ public final class StatusReader {
                 } else if (expiring) {
                     warnings.add("the certificate in secret kube-system/" + secret + " (" + info.commonName() + ") expires at " + info.notAfter()
                             + " (" + left.toDays() + " days left, under " + threshold.toDays() + ")"
-                            + (Names.CA_SECRET.equals(secret) ? " - fix: rotate the CA before it expires" : " - fix: run apply (it renews it)"));
+                            + (Names.CA_SECRET.equals(secret) ? " - fix: rotate the CA before it expires: mesh.rotateCa() (meshctl rotate-ca) with spec.ca generate(validity)"
+                            : " - fix: run apply (it renews it)"));
                 }
             } catch (RuntimeException e) {
                 warnings.add("the certificate in secret kube-system/" + secret + " cannot be parsed");

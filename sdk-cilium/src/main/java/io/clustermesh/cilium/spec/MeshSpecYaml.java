@@ -539,7 +539,7 @@ public final class MeshSpecYaml {
         }
         unknown(n, path, Set.of("version", "kubeProxyReplacement", "hubble", "routingMode", "tunnelProtocol", "kvstoremesh",
                 "encryption", "maxConnectedClusters", "certificateMethod", "certificateValidity", "renewBefore",
-                "policyDefaultLocalCluster", "mcsApi", "defaultGlobalNamespace"));
+                "policyDefaultLocalCluster", "rolloutBatch", "mcsApi", "defaultGlobalNamespace"));
         CiliumOptions o = base;
         String version = string(n, "version", path, null);
         if (version != null) o = o.withVersion(version);
@@ -565,6 +565,13 @@ public final class MeshSpecYaml {
         if (max != null) o = o.maxConnectedClusters(max);
         CertificateMethod cm = choice(n, "certificateMethod", path, null, CertificateMethod::fromValue, "sdk, helm, cronJob, certmanager");
         if (cm != null) o = o.certificateMethod(cm);
+        Integer batch = integer(n, "rolloutBatch", path, null, "the number of clusters upgraded at a time, 1 or more");
+        if (batch != null && batch < 1) {
+            findings.add(Finding.error("SPEC_INVALID_VALUE", null, path + ".rolloutBatch", path + ".rolloutBatch is " + batch
+                    + ": a rolling upgrade needs at least one cluster per batch", "set rolloutBatch to 1 (the default) or more"));
+        } else if (batch != null) {
+            o = o.rolloutBatch(batch);
+        }
         Duration validity = duration(n, "certificateValidity", path);
         Duration renew = duration(n, "renewBefore", path);
         if (validity != null || renew != null) {

@@ -85,7 +85,7 @@ class CaPlannerTest {
         assertThat(f.code()).isEqualTo("CA_REPLACE_CONNECTED");
         assertThat(f.cluster()).isEqualTo("c2");
         assertThat(f.message()).contains("breaks every existing connection");
-        assertThat(f.remediation()).contains("replaceExisting: true");
+        assertThat(f.remediation()).contains("replaceExisting: true").contains("mesh.rotateCa()").contains("meshctl rotate-ca");
         CaPlanner.Decision allowed = CaPlanner.decide(CaStrategy.adoptFrom("c1").allowReplacingExisting(), s, BC, "m");
         assertThat(allowed.findings()).noneMatch(Finding::isError);
         assertThat(allowed.ca()).isEqualTo(CA1);
@@ -130,11 +130,12 @@ class CaPlannerTest {
         assertThat(thirtyDays.findings()).singleElement().satisfies(f -> {
             assertThat(f.code()).isEqualTo("CA_VALIDITY_NOT_APPLIED");
             assertThat(f.message()).contains("30 days").contains("c1, c2, c3");
+            assertThat(f.remediation()).as("names the rotation API").contains("mesh.rotateCa()").contains("meshctl rotate-ca");
         });
         assertThat(replace.ca()).isEqualTo(CA1);
         assertThat(replace.findings()).singleElement().satisfies(f -> {
             assertThat(f.code()).isEqualTo("CA_NOT_REPLACED");
-            assertThat(f.remediation()).contains("rotate");
+            assertThat(f.remediation()).contains("mesh.rotateCa()").contains("meshctl rotate-ca");
         });
         assertThat(adopt.findings()).singleElement().satisfies(f -> {
             assertThat(f.code()).isEqualTo("CA_ALREADY_SHARED");

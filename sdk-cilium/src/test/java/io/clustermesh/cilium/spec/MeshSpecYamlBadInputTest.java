@@ -51,6 +51,17 @@ class MeshSpecYamlBadInputTest {
     }
 
     @Test
+    void rolloutBatchIsReadAndLessThanOneIsAFindingWithItsPath() {
+        assertThat(MeshSpecYaml.parse(HEAD + TWO + "  cilium: {rolloutBatch: 2}\n").orThrow().cilium().rolloutBatch()).isEqualTo(2);
+        assertThat(MeshSpecYaml.parse(HEAD + TWO).orThrow().cilium().rolloutBatch()).as("default").isEqualTo(1);
+        assertThat(findings(HEAD + TWO + "  cilium: {rolloutBatch: 0}\n")).singleElement().satisfies(f -> {
+            assertThat(f.code()).isEqualTo("SPEC_INVALID_VALUE");
+            assertThat(f.path()).isEqualTo("spec.cilium.rolloutBatch");
+            assertThat(f.remediation()).contains("1");
+        });
+    }
+
+    @Test
     void anUnquotedNameThatLooksLikeANumberKeepsItsText() {
         MeshSpec s = MeshSpecYaml.parse(HEAD + TWO.replace("name: cluster2", "name: 1e3").replace("name: cluster1", "name: 0x1f"))
                 .orThrow();

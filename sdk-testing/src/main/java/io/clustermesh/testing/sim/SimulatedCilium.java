@@ -76,7 +76,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       one agent pod per node ({@code k8s-app=cilium}, Ready, {@code nodeName}, host-network IP); pods of deleted
  *       nodes are removed. Only pods it created are ever deleted;</li>
  *   <li><b>clustermesh-apiserver</b>: a real etcd ({@link EtcdServer}) with the server certificate of secret
- *       {@code clustermesh-apiserver-server-cert} (trusting its {@code ca.crt}), {@code --client-cert-auth}, on a
+ *       {@code clustermesh-apiserver-server-cert} (trusting what the Deployment projects at {@code ca.crt}: the
+ *       secret's {@code ca.crt}, or the CA bundle with {@code tls.caBundle.enabled}), {@code --client-cert-auth}, on a
  *       loopback port, restarted when the certificate changes, stopped when the mesh is disabled; the LB IP:2379 is
  *       registered in the lab's {@link LoopbackResolver}. It publishes {@code cilium/cluster-config/<name>},
  *       {@code cilium/.has-cluster-config}, the heartbeat {@code cilium/.heartbeat} (every
@@ -84,9 +85,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li><b>agents</b>: read {@code cilium-clustermesh} (or {@code cilium-kvstoremesh} when KVStoreMesh is on), the
  *       peer addresses from the rendered {@code hostAliases}, and the client certificate of
  *       {@code clustermesh-apiserver-remote-cert}; connect to each peer's etcd over real mutual TLS with
- *       {@link EtcdProbe} (server name {@code <peer>.mesh.cilium.io}) and compute the RemoteCluster status of
+ *       {@link EtcdProbe} (server name {@code <peer>.mesh.cilium.io}), trusting what their pods (or KVStoreMesh's)
+ *       mount at {@code common-etcd-client-ca.crt} — the remote certificate's {@code ca.crt}, or the CA bundle when the
+ *       chart projects it — and compute the RemoteCluster status of
  *       the agent's cluster-mesh status, refreshed every {@link Knobs#agentRefresh()} and after every change. {@link #execHandler()}
- *       answers {@code cilium-dbg status -o json} in the agent pods from it.</li>
+ *       answers {@code cilium-dbg status -o json} in the agent pods from it. Every handshake refused on trust (a
+ *       server certificate of an unknown CA, a client certificate the server refuses) is recorded
+ *       ({@link #trustFailures()}).</li>
  * </ul>
  *
  * <p>Global services as published, one key per Service: {@value #SERVICES_PREFIX}{@code <cluster>/<namespace>/<name>}
@@ -603,7 +608,12 @@ public final class SimulatedCilium implements AutoCloseable {
         String crt = server == null ? null : data(server, "tls.crt");
         String key = server == null ? null : data(server, "tls.key");
         String ca = server == null ? null : data(server, "ca.crt");
-        if (ca == null) {
+        // etcd's --trusted-ca-file: what the chart projects at ca.crt of volume etcd-server-secrets (the CA bundle when
+        // tls.caBundle.enabled, else the server secret's ca.crt)
+        Optional<Mounted> serverTrust = dep == null ? Optional.empty() : mounted(dep.getSpec().getTemplate().getSpec(), "etcd-server-secrets", "ca.crt");
+        if (serverTrust.isPresent()) {
+            ca = serverTrust.get().content();
+        } else if (ca == null) {
             Secret ciliumCa = kube.secrets().inNamespace(NAMESPACE).withName("cilium-ca").get();
             ca = ciliumCa == null ? null : data(ciliumCa, "ca.crt");
         }
@@ -799,7 +809,99 @@ public final class SimulatedCilium implements AutoCloseable {
 
     /** What the agents read from their cluster: the remote configurations, host aliases and client certificate. */
     private record AgentInputs(boolean kvstoremesh, Map<String, String> configs, Map<String, List<String>> aliases, Secret remoteCert,
-                               Secret localCert) {
+                               Secret localCert, Optional<Mounted> remoteTrust, Optional<Mounted> localTrust) {
+    }
+
+    /**
+     * One file of a projected volume as the kubelet mounts it: {@code content} is {@code null} when the Secret or
+     * ConfigMap that projects it (or its key) is missing.
+     */
+    private record Mounted(String source, String content) {
+    }
+
+    /**
+     * What a container reads at {@code path} of the projected volume {@code volume}: the item of the Secret or ConfigMap
+     * projecting that path. With {@code tls.caBundle.enabled} the chart projects the CA bundle (ConfigMap, or Secret
+     * with {@code useSecret}, {@code tls.caBundle.name}/{@code key}) where it otherwise projects a secret's
+     * {@code ca.crt} (cilium templates/cilium-agent/daemonset.yaml volume clustermesh-secrets,
+     * templates/clustermesh-apiserver/deployment.yaml volumes etcd-server-secrets and, from chart 1.18,
+     * kvstoremesh-secrets), so the simulated agents trust exactly what the real ones would read.
+     *
+     * @return empty when no projection of that volume has the path (the lab's template chart mounts nothing)
+     */
+    private Optional<Mounted> mounted(PodSpec spec, String volume, String path) {
+        if (spec == null || spec.getVolumes() == null) {
+            return Optional.empty();
+        }
+        for (io.fabric8.kubernetes.api.model.Volume v : spec.getVolumes()) {
+            if (!volume.equals(v.getName()) || v.getProjected() == null || v.getProjected().getSources() == null) {
+                continue;
+            }
+            for (io.fabric8.kubernetes.api.model.VolumeProjection src : v.getProjected().getSources()) {
+                if (src.getSecret() != null && src.getSecret().getItems() != null) {
+                    for (io.fabric8.kubernetes.api.model.KeyToPath item : src.getSecret().getItems()) {
+                        if (path.equals(item.getPath())) {
+                            Secret secret = kube.secrets().inNamespace(NAMESPACE).withName(src.getSecret().getName()).get();
+                            return Optional.of(new Mounted("secret " + NAMESPACE + "/" + src.getSecret().getName() + " key " + item.getKey(),
+                                    secret == null ? null : data(secret, item.getKey())));
+                        }
+                    }
+                }
+                if (src.getConfigMap() != null && src.getConfigMap().getItems() != null) {
+                    for (io.fabric8.kubernetes.api.model.KeyToPath item : src.getConfigMap().getItems()) {
+                        if (path.equals(item.getPath())) {
+                            var cm = kube.configMaps().inNamespace(NAMESPACE).withName(src.getConfigMap().getName()).get();
+                            return Optional.of(new Mounted("configmap " + NAMESPACE + "/" + src.getConfigMap().getName() + " key " + item.getKey(),
+                                    cm == null || cm.getData() == null ? null : cm.getData().get(item.getKey())));
+                        }
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A TLS handshake between an agent (or KVStoreMesh) of this cluster and a clustermesh-apiserver that failed on
+     * trust: the peer's certificate was not signed by a CA the connecting side trusts, or the server refused the
+     * client certificate.
+     *
+     * @param at      the lab clock's time
+     * @param cluster the connecting cluster (this one)
+     * @param peer    the cluster whose clustermesh-apiserver was dialled ({@code cluster} itself for the agents'
+     *                connection to the local KVStoreMesh)
+     * @param detail  the agent's status text
+     */
+    public record TrustFailure(Instant at, String cluster, String peer, String detail) {
+    }
+
+    private final List<TrustFailure> trustFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Every trust failure the agents of this cluster met since the lab started, in order: a connection refused for an
+     * unknown CA or a refused client certificate. Transient refusals while a clustermesh-apiserver restarts are
+     * connection failures, not trust failures, and are not listed.
+     */
+    public List<TrustFailure> trustFailures() {
+        return List.copyOf(trustFailures);
+    }
+
+    /** Whether a {@link MeshAccessException} of a probe is a verdict on certificates (not an etcd permission answer, not a cut handshake). */
+    private static boolean trustVerdict(String message) {
+        if (message.contains("answered HTTP")) {
+            return false;
+        }
+        if (!message.contains("refused the client certificate")) {
+            return true; // the agent's own trust manager rejected the server certificate
+        }
+        String m = message.toLowerCase(java.util.Locale.ROOT);
+        return m.contains("bad_certificate") || m.contains("unknown_ca") || m.contains("certificate_unknown")
+                || m.contains("not signed by the mesh ca");
+    }
+
+    private void recordTrustFailure(String peer, String detail) {
+        trustFailures.add(new TrustFailure(clock.instant(), cluster, peer, detail));
+        LOG.debug("{}: trust failure towards {}: {}", cluster, peer, detail);
     }
 
     private AgentInputs agentInputs;
@@ -818,7 +920,12 @@ public final class SimulatedCilium implements AutoCloseable {
         Map<String, List<String>> aliases = hostAliases(kvstoremesh ? dep.getSpec().getTemplate().getSpec() : ds.getSpec().getTemplate().getSpec());
         Secret remoteCert = kube.secrets().inNamespace(NAMESPACE).withName("clustermesh-apiserver-remote-cert").get();
         Secret localCert = kvstoremesh ? kube.secrets().inNamespace(NAMESPACE).withName("clustermesh-apiserver-local-cert").get() : null;
-        return new AgentInputs(kvstoremesh, texts, aliases, remoteCert, localCert);
+        // the CA the remote connections verify servers with: KVStoreMesh's (clustermesh-apiserver) or the agents'
+        PodSpec agentSpec = ds.getSpec().getTemplate().getSpec();
+        Optional<Mounted> remoteTrust = kvstoremesh ? mounted(dep.getSpec().getTemplate().getSpec(), "kvstoremesh-secrets", "common-etcd-client-ca.crt")
+                : mounted(agentSpec, "clustermesh-secrets", "common-etcd-client-ca.crt");
+        Optional<Mounted> localTrust = kvstoremesh ? mounted(agentSpec, "clustermesh-secrets", "local-etcd-client-ca.crt") : Optional.empty();
+        return new AgentInputs(kvstoremesh, texts, aliases, remoteCert, localCert, remoteTrust, localTrust);
     }
 
     private void refreshAgents() {
@@ -831,13 +938,13 @@ public final class SimulatedCilium implements AutoCloseable {
         List<RemoteClusterState> out = new ArrayList<>();
         Map<String, Map<String, String>> services = new TreeMap<>();
         // with KVStoreMesh the agents reach every remote cluster through the local clustermesh-apiserver
-        String localProblem = in.kvstoremesh ? localKvstoremesh(in.localCert) : null;
+        String localProblem = in.kvstoremesh ? localKvstoremesh(in.localCert, in.localTrust) : null;
         for (Map.Entry<String, String> e : in.configs.entrySet()) {
             if (!e.getValue().contains("endpoints:")) {
                 continue; // not a remote cluster configuration (e.g. a certificate file)
             }
             out.add(localProblem != null ? failed(e.getKey(), localProblem, true)
-                    : probePeer(e.getKey(), e.getValue(), in.aliases, in.remoteCert, in.kvstoremesh, services));
+                    : probePeer(e.getKey(), e.getValue(), in.aliases, in.remoteCert, in.remoteTrust, in.kvstoremesh, services));
         }
         probes.keySet().removeIf(k -> out.stream().noneMatch(r -> k.equals(r.name())));
         memos.keySet().removeIf(k -> out.stream().noneMatch(r -> k.equals(r.name())));
@@ -857,7 +964,7 @@ public final class SimulatedCilium implements AutoCloseable {
      *
      * @return why it fails, or {@code null} when the agents can use it
      */
-    private String localKvstoremesh(Secret localCert) {
+    private String localKvstoremesh(Secret localCert, Optional<Mounted> trust) {
         String endpoint = "https://" + LOCAL_SERVER_NAME + ":2379";
         if (etcd == null) {
             closeLocalProbe();
@@ -866,7 +973,11 @@ public final class SimulatedCilium implements AutoCloseable {
         }
         String crt = localCert == null ? null : data(localCert, "tls.crt");
         String key = localCert == null ? null : data(localCert, "tls.key");
-        String ca = localCert == null ? null : data(localCert, "ca.crt");
+        String ca = trust.isPresent() ? trust.get().content() : localCert == null ? null : data(localCert, "ca.crt");
+        if (trust.isPresent() && ca == null) {
+            closeLocalProbe();
+            return "unable to read the trusted CA file local-etcd-client-ca.crt: " + trust.get().source() + " is missing";
+        }
         if (crt == null || key == null || ca == null) {
             closeLocalProbe();
             return "unable to load the etcd client certificate for " + endpoint + ": secret " + NAMESPACE
@@ -891,6 +1002,9 @@ public final class SimulatedCilium implements AutoCloseable {
         } catch (MeshException e) {
             closeLocalProbe();
             String m = labAddress(e.getMessage(), target, LOCAL_SERVER_NAME, 2379);
+            if (e instanceof MeshAccessException && trustVerdict(m)) {
+                recordTrustFailure(cluster, tlsFailure(m, LOCAL_SERVER_NAME));
+            }
             return e instanceof MeshAccessException ? tlsFailure(m, LOCAL_SERVER_NAME) : "failed to connect to etcd: " + m;
         }
     }
@@ -921,7 +1035,7 @@ public final class SimulatedCilium implements AutoCloseable {
     private final Map<String, Memo> memos = new HashMap<>();
 
     private RemoteClusterState probePeer(String peer, String config, Map<String, List<String>> aliases, Secret remoteCert,
-                                         boolean kvstoremesh, Map<String, Map<String, String>> services) {
+                                         Optional<Mounted> trust, boolean kvstoremesh, Map<String, Map<String, String>> services) {
         URI endpoint;
         try {
             @SuppressWarnings("unchecked")
@@ -934,6 +1048,10 @@ public final class SimulatedCilium implements AutoCloseable {
         if (remoteCert == null || data(remoteCert, "tls.crt") == null || data(remoteCert, "tls.key") == null || data(remoteCert, "ca.crt") == null) {
             return failed(peer, "unable to load the etcd client certificate: secret " + NAMESPACE
                     + "/clustermesh-apiserver-remote-cert is missing or incomplete", kvstoremesh);
+        }
+        String trustedCa = trust.isPresent() ? trust.get().content() : data(remoteCert, "ca.crt");
+        if (trustedCa == null) {
+            return failed(peer, "unable to read the trusted CA file common-etcd-client-ca.crt: " + trust.get().source() + " is missing", kvstoremesh);
         }
         String host = endpoint.getHost();
         int port = endpoint.getPort() < 0 ? 2379 : endpoint.getPort();
@@ -953,7 +1071,7 @@ public final class SimulatedCilium implements AutoCloseable {
             // the peer's load balancer drops what comes from outside its source ranges: the dial times out
             return failed(peer, "failed to connect to etcd: dial tcp " + ip + ":" + port + ": i/o timeout", kvstoremesh);
         }
-        EtcdProbe probe = probe(peer, target.get(), remoteCert);
+        EtcdProbe probe = probe(peer, target.get(), remoteCert, trustedCa);
         String inputs = sha256(config + ip + port + probes.get(peer).fingerprint());
         Memo memo = memos.get(peer);
         try {
@@ -1004,7 +1122,11 @@ public final class SimulatedCilium implements AutoCloseable {
             return ok;
         } catch (MeshAccessException ex) {
             closeProbe(peer);
-            return failed(peer, tlsFailure(labAddress(ex.getMessage(), target.get(), ip, port), host), kvstoremesh);
+            String m = labAddress(ex.getMessage(), target.get(), ip, port);
+            if (trustVerdict(m)) {
+                recordTrustFailure(peer, tlsFailure(m, host));
+            }
+            return failed(peer, tlsFailure(m, host), kvstoremesh);
         } catch (MeshException ex) {
             if (!(ex instanceof MeshUnreachableException)) {
                 closeProbe(peer);
@@ -1037,10 +1159,9 @@ public final class SimulatedCilium implements AutoCloseable {
         return new RemoteClusterState(peer, false, false, status, f.count, f.last, 0, 0, 0, false, false, kvstoremesh, false);
     }
 
-    private EtcdProbe probe(String peer, InetSocketAddress target, Secret remoteCert) {
+    private EtcdProbe probe(String peer, InetSocketAddress target, Secret remoteCert, String ca) {
         String crt = data(remoteCert, "tls.crt");
         String key = data(remoteCert, "tls.key");
-        String ca = data(remoteCert, "ca.crt");
         String fp = sha256(target + crt + key + ca);
         Probe p = probes.get(peer);
         if (p != null && p.fingerprint.equals(fp)) {

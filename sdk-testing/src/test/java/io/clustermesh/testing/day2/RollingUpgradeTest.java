@@ -72,6 +72,42 @@ class RollingUpgradeTest {
     }
 
     @Test
+    void batchesOfTwoUpgradeTogetherAndTheNextBatchStartsAfterEveryGateOfThePreviousHeld() {
+        try (MeshLab lab = MeshLab.builder().clusters(4).charts(FixtureCharts.dir("1.17.17")).rolloutDelay(Duration.ofMillis(300)).cilium(CiliumOptions.version("1.16.19")).start()) {
+            try (Mesh day1 = lab.meshBuilder().build()) {
+                assertThat(day1.apply(day1.plan()).succeeded()).isTrue();
+            }
+            Order order = new Order();
+            try (Mesh mesh = lab.meshBuilder().cilium(CiliumOptions.version("1.17.17").rolloutBatch(2)).listener(order).build()) {
+                MeshPlan plan = mesh.plan();
+                assertThat(plan.toText()).contains("rolling upgrade batch 1/2 (cluster1, cluster2)")
+                        .contains("rolling upgrade batch 2/2 (cluster3, cluster4), after the gates of cluster1, cluster2");
+                assertThat(plan.notes()).containsEntry("rolling upgrade", "[cluster1, cluster2] -> [cluster3, cluster4] (2 clusters at a time)");
+                assertThat(plan.steps()).extracting(s -> s.id()).contains("cluster1/rolling-gate", "cluster2/rolling-gate")
+                        .doesNotContain("cluster3/rolling-gate", "cluster4/rolling-gate");
+                // within a batch the upgrades do not wait for each other; across batches every gate holds first
+                assertThat(step(plan, "cluster2/helm-upgrade").dependsOn()).doesNotContain("cluster1/rolling-gate");
+                assertThat(step(plan, "cluster3/helm-upgrade").dependsOn()).contains("cluster1/rolling-gate", "cluster2/rolling-gate");
+                assertThat(step(plan, "cluster4/helm-upgrade").dependsOn()).contains("cluster1/rolling-gate", "cluster2/rolling-gate");
+
+                MeshReport report = mesh.apply(plan);
+                assertThat(report.succeeded()).as(report.toText()).isTrue();
+            }
+            for (int next = 3; next <= 4; next++) {
+                int started = order.at("started cluster" + next + "/helm-upgrade");
+                for (int k = 1; k <= 2; k++) {
+                    assertThat(started).as("cluster" + next + "'s upgrade starts after cluster" + k + "'s gate held")
+                            .isGreaterThan(order.at("finished cluster" + k + "/rolling-gate"));
+                }
+            }
+        }
+    }
+
+    private static io.clustermesh.PlanStep step(MeshPlan plan, String id) {
+        return plan.steps().stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow(() -> new AssertionError("no step " + id + " in " + plan.toText()));
+    }
+
+    @Test
     void aFailureStopsTheRolloutAndTheNextRunResumesIt() {
         try (MeshLab lab = MeshLab.builder().clusters(4).charts(FixtureCharts.dir("1.17.17")).cilium(CiliumOptions.version("1.16.19")).start()) {
             try (Mesh day1 = lab.meshBuilder().build()) {
