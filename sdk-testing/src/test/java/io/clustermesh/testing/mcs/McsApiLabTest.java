@@ -75,6 +75,22 @@ class McsApiLabTest {
                 sleep();
             }
             assertThat(mesh.services().mcsImports(NS, SVC)).allSatisfy(i -> assertThat(i.exportingClusters()).containsExactly("cluster1"));
+
+            // a spec saying cluster2 runs without MCS-API: the export there is refused with a finding, nothing written
+            List<io.clustermesh.model.MeshCluster> clusters = lab.spec().clusters().stream()
+                    .map(c -> c.name().equals("cluster2") ? c.cilium(CiliumOptions.version("1.19.5")) : c).toList();
+            io.clustermesh.model.MeshSpec s = lab.spec();
+            try (Mesh partial = lab.meshBuilder().spec(new io.clustermesh.model.MeshSpec(s.name(), s.cilium(), s.ca(), s.exposure(),
+                    s.azure(), clusters)).build()) {
+                McsExport refused = partial.services().exportMcs(NS, SVC);
+                assertThat(refused.exportedFrom()).containsExactly("cluster1");
+                assertThat(refused.findings()).filteredOn(f -> f.code().equals("MCS_API_OFF")).singleElement().satisfies(f -> {
+                    assertThat(f.cluster()).isEqualTo("cluster2");
+                    assertThat(f.remediation()).contains("cilium.mcsApi: on");
+                });
+                assertThat(lab.cluster("cluster2").client().genericKubernetesResources("multicluster.x-k8s.io/v1alpha1", "ServiceExport")
+                        .inNamespace(NS).withName(SVC).get()).isNull();
+            }
         }
     }
 
