@@ -208,6 +208,13 @@ public final class CiliumMeshServices implements MeshServices {
         requireName(name, "name");
         Map<String, GlobalServiceResolver.ClusterState> states = perCluster(clusters(), c -> {
             ServiceSetting s = read(c, namespace, name);
+            if (s.exists() && s.global() && !namespaceGlobal(c, namespace)) {
+                // Cilium 1.20: a global service in a namespace that is not global is not exported (chart values.yaml,
+                // clustermesh.defaultGlobalNamespace): the resolver sees it as not shared there
+                Map<String, String> annotations = new LinkedHashMap<>(s.annotations());
+                annotations.put(ServiceSetting.SHARED, "false");
+                s = ServiceSetting.of(namespace, name, c, s.type(), annotations);
+            }
             List<ServiceBackend> backends = s.exists()
                     ? EndpointSlices.backends(c, name, context.connection(c).list(EndpointSlices.API_VERSION, EndpointSlices.KIND, namespace))
                     : List.of();

@@ -72,6 +72,10 @@ class GlobalNamespaceLabTest {
                     });
             assertThat(mesh.services().check(CONTROL_NS, SVC)).extracting(Finding::code).doesNotContain("GLOBAL_SERVICE_NAMESPACE_NOT_GLOBAL");
 
+            // the routes the SDK predicts agree with the lab's agents: each cluster serves its own backends only
+            assertThat(mesh.services().awaitRoutes(NS, SVC, java.time.Duration.ofSeconds(30)))
+                    .allSatisfy(r -> assertThat(servingClusters(r)).containsExactly(r.cluster()));
+
             ServiceUpdate update = mesh.services().global(NS, SVC).apply();
             assertThat(update.clusters()).allSatisfy(r -> assertThat(r.set())
                     .containsEntry("namespace/shop:clustermesh.cilium.io/global", "true"));
@@ -81,7 +85,13 @@ class GlobalNamespaceLabTest {
             }
             await(() -> CLUSTERS.stream().allMatch(c -> seenFromEveryPeer(lab, c, NS)), "shop/checkout exported once the namespace is global");
             assertThat(mesh.services().check(NS, SVC)).extracting(Finding::code).doesNotContain("GLOBAL_SERVICE_NAMESPACE_NOT_GLOBAL");
+            assertThat(mesh.services().awaitRoutes(NS, SVC, java.time.Duration.ofSeconds(30)))
+                    .allSatisfy(r -> assertThat(servingClusters(r)).containsExactlyElementsOf(CLUSTERS));
         }
+    }
+
+    private static java.util.Set<String> servingClusters(io.clustermesh.ServiceRoute r) {
+        return r.serving().stream().map(io.clustermesh.ServiceBackend::cluster).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
     }
 
     private static boolean seenFromEveryPeer(MeshLab lab, String exporter, String ns) {
