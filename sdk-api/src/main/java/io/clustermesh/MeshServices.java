@@ -56,4 +56,14 @@ public interface MeshServices {
      *                              predicted
      */
     List<ServiceRoute> awaitRoutes(String namespace, String name, Duration timeout);
+
+    /**
+     * Exports {@code namespace/name} the Multi-Cluster Services way (Cilium 1.16 and later with
+     * {@code CiliumOptions.mcsApi} on): creates a {@code ServiceExport} ({@code multicluster.x-k8s.io/v1alpha1}) in each
+     * cluster where the Service exists. Clusters without the Service or without MCS-API get a finding and no write.
+     */
+    McsExport exportMcs(String namespace, String name);
+
+    /** The {@code ServiceImport} of {@code namespace/name} in every cluster, in mesh order (absent ones included). */
+    List<McsImport> mcsImports(String namespace, String name);
 }

@@ -91,6 +91,16 @@ class MeshServicesWiringTest {
             public MeshServices services(MeshContext context) {
                 return new MeshServices() {
                     @Override
+                    public McsExport exportMcs(String namespace, String name) {
+                        throw new UnsupportedOperationException();
+                    }
+
+                    @Override
+                    public List<McsImport> mcsImports(String namespace, String name) {
+                        throw new UnsupportedOperationException();
+                    }
+
+                    @Override
                     public GlobalServiceRequest global(String namespace, String name) {
                         throw new UnsupportedOperationException();
                     }

@@ -7,6 +7,7 @@ import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.Encryption;
 import io.clustermesh.model.Exposure;
+import io.clustermesh.model.McsApi;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.model.RoutingMode;
@@ -189,6 +190,13 @@ class ValidationRulesTest {
                 error("policyDefaultLocalCluster on chart 1.17",
                         article(cilium(o -> o.withVersion("1.17.17").policyDefaultLocalCluster(true))), "CILIUM_OPTION_NOT_ON_LINE", null,
                         "spec.cilium.policyDefaultLocalCluster", "chart 1.18 or later", "needs Cilium chart 1.18 or later", "1.17.17"),
+                error("defaultGlobalNamespace on chart 1.19",
+                        article(cilium(o -> o.withVersion("1.19.5").defaultGlobalNamespace(false))), "CILIUM_OPTION_NOT_ON_LINE", null,
+                        "spec.cilium.defaultGlobalNamespace", "chart 1.20 or later", "needs Cilium chart 1.20 or later", "1.19.5"),
+                error("CoreDNS auto-configuration on chart 1.18",
+                        article(cluster(1, c -> c.cilium(CiliumOptions.version("1.18.11").mcsApi(McsApi.ON_COREDNS)))),
+                        "CILIUM_OPTION_NOT_ON_LINE", "cluster2", "spec.clusters[1].cilium.mcsApi", "set mcsApi: on",
+                        "on-coredns needs Cilium chart 1.19 or later", "1.18.11"),
                 new Rule("a 1.18 cluster in a 1.19 mesh: policy selectors mean different things",
                         article(cilium(version("1.19.5")), cluster(0, c -> c.cilium(CiliumOptions.version("1.18.11")))),
                         "POLICY_DEFAULT_LOCAL_CLUSTER_MIXED", Severity.WARNING, null, "spec.cilium.policyDefaultLocalCluster",

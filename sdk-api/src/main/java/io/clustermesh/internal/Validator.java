@@ -6,6 +6,7 @@ import io.clustermesh.model.ChartVersion;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.IpCidr;
+import io.clustermesh.model.McsApi;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.model.RoutingMode;
@@ -187,6 +188,7 @@ public final class Validator {
                             + " has no such value, and its policy selectors without io.cilium.k8s.policy.cluster match every cluster",
                     "use chart 1.18 or later for this cluster, or remove policyDefaultLocalCluster");
         }
+        checkLineOptions(o, cluster, path, who);
         if (o.routingMode() != RoutingMode.TUNNEL) {
             error("ROUTING_MODE_NOT_TUNNEL", cluster, path + ".routingMode",
                     who + "RoutingMode must be set to tunnel when aksbyocni.enabled=true (AKS BYOCNI clusters)",
@@ -470,6 +472,31 @@ public final class Validator {
                             + " (clustermesh.policyDefaultLocalCluster: the default is true from chart 1.19, false before)",
                     "set spec.cilium.policyDefaultLocalCluster to the same value for every cluster (chart 1.18 or later), "
                             + "and write io.cilium.k8s.policy.cluster in every cross-cluster selector (ClusterMeshPolicy does)");
+        }
+    }
+
+    /**
+     * MCS-API ({@code clustermesh.enableMCSAPISupport} from chart 1.16, {@code clustermesh.mcsapi.*} with the CoreDNS
+     * auto-configuration job from 1.19) and global namespaces ({@code clustermesh.defaultGlobalNamespace}, 1.20) exist
+     * only on some lines (each line's values.yaml).
+     */
+    private void checkLineOptions(CiliumOptions o, String cluster, String path, String who) {
+        if (o.mcsApi().enabled() && supportedBelow(o, 1, 16)) {
+            error("CILIUM_OPTION_NOT_ON_LINE", cluster, path + ".mcsApi",
+                    who + "mcsApi: " + o.mcsApi().value() + " needs Cilium chart 1.16 or later; chart " + o.version()
+                            + " has no Multi-Cluster Services API support",
+                    "use chart 1.16 or later for this cluster, or set mcsApi: off");
+        } else if (o.mcsApi() == McsApi.ON_COREDNS && supportedBelow(o, 1, 19)) {
+            error("CILIUM_OPTION_NOT_ON_LINE", cluster, path + ".mcsApi",
+                    who + "mcsApi: on-coredns needs Cilium chart 1.19 or later; chart " + o.version()
+                            + " has no CoreDNS auto-configuration (clustermesh.mcsapi.corednsAutoConfigure)",
+                    "use chart 1.19 or later for this cluster, or set mcsApi: on and configure CoreDNS for clusterset.local yourself");
+        }
+        if (o.defaultGlobalNamespace() != null && supportedBelow(o, 1, 20)) {
+            error("CILIUM_OPTION_NOT_ON_LINE", cluster, path + ".defaultGlobalNamespace",
+                    who + "defaultGlobalNamespace needs Cilium chart 1.20 or later; on chart " + o.version()
+                            + " every namespace is global",
+                    "use chart 1.20 or later for this cluster, or remove defaultGlobalNamespace");
         }
     }
 

@@ -24,14 +24,28 @@ import java.util.Objects;
  *                              {@link #effectivePolicyDefaultLocalCluster()})
  * @param rolloutBatch          how many clusters a rolling upgrade upgrades at a time (default 1); the next batch
  *                              starts once every cluster of the previous one passed its gate
+ * @param mcsApi                Multi-Cluster Services API support (off by default; {@code null} reads as off)
+ * @param defaultGlobalNamespace {@code clustermesh.defaultGlobalNamespace} (chart 1.20 and later): whether a namespace
+ *                              without {@code clustermesh.cilium.io/global} is global; {@code null} keeps the line's
+ *                              default (true)
  */
 public record CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
                             TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
                             int maxConnectedClusters, CertificateMethod certificateMethod,
                             Duration certificateValidity, Duration renewBefore, Boolean policyDefaultLocalCluster,
-                            int rolloutBatch) {
+                            int rolloutBatch, McsApi mcsApi, Boolean defaultGlobalNamespace) {
 
     public static final String DEFAULT_VERSION = "1.16.19";
+
+    /** The options without MCS-API and with the line's global-namespace default. */
+    public CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
+                         TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
+                         int maxConnectedClusters, CertificateMethod certificateMethod,
+                         Duration certificateValidity, Duration renewBefore, Boolean policyDefaultLocalCluster, int rolloutBatch) {
+        this(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch,
+                McsApi.OFF, null);
+    }
 
     /** The options with rolling upgrades one cluster at a time ({@link #rolloutBatch()} 1). */
     public CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
@@ -59,6 +73,7 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
         Objects.requireNonNull(certificateMethod, "certificateMethod");
         Objects.requireNonNull(certificateValidity, "certificateValidity");
         Objects.requireNonNull(renewBefore, "renewBefore");
+        mcsApi = mcsApi == null ? McsApi.OFF : mcsApi;
         if (certificateValidity.isNegative() || certificateValidity.isZero()) {
             throw new IllegalArgumentException("certificateValidity must be positive");
         }
@@ -83,52 +98,62 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
 
     public CiliumOptions withVersion(String v) {
         return new CiliumOptions(v, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions kubeProxyReplacement(boolean on) {
         return new CiliumOptions(version, on, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions hubble(boolean on) {
         return new CiliumOptions(version, kubeProxyReplacement, on, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions routingMode(RoutingMode mode) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, mode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions tunnelProtocol(TunnelProtocol protocol) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, protocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions kvstoremesh(boolean on) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, on, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions encryption(Encryption mode) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, mode,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions maxConnectedClusters(int max) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                max, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
+                max, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions certificateMethod(CertificateMethod method) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, method, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
+                maxConnectedClusters, method, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     public CiliumOptions certificateValidity(Duration validity, Duration renewBefore) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, validity, renewBefore, policyDefaultLocalCluster, rolloutBatch);
+                maxConnectedClusters, certificateMethod, validity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
+                defaultGlobalNamespace);
     }
 
     /**
@@ -140,7 +165,8 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
      */
     public CiliumOptions rolloutBatch(int clusters) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, clusters);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, clusters, mcsApi,
+                defaultGlobalNamespace);
     }
 
     /**
@@ -150,7 +176,7 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
      */
     public CiliumOptions policyDefaultLocalCluster(Boolean localOnly) {
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, localOnly, rolloutBatch);
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, localOnly, rolloutBatch, mcsApi, defaultGlobalNamespace);
     }
 
     /**
@@ -166,6 +192,29 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
             return policyDefaultLocalCluster;
         }
         return v.atLeast(1, 19);
+    }
+
+    /** Sets Multi-Cluster Services API support ({@link McsApi}); off by default. */
+    public CiliumOptions mcsApi(McsApi mode) {
+        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch,
+                mode, defaultGlobalNamespace);
+    }
+
+    /**
+     * Sets {@code clustermesh.defaultGlobalNamespace} (chart 1.20 and later); {@code null} keeps the line's default
+     * ({@code true}). With {@code false} a namespace is global only with the annotation
+     * {@code clustermesh.cilium.io/global: "true"}, and a global service is exported only from a global namespace.
+     */
+    public CiliumOptions defaultGlobalNamespace(Boolean global) {
+        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
+                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch,
+                mcsApi, global);
+    }
+
+    /** Whether a namespace without {@code clustermesh.cilium.io/global} is global on this chart (always before 1.20). */
+    public boolean effectiveDefaultGlobalNamespace() {
+        return defaultGlobalNamespace == null || !chartVersion().atLeast(1, 20) || defaultGlobalNamespace;
     }
 
     /** The parsed chart version. @throws IllegalArgumentException if {@link #version()} is not a version */

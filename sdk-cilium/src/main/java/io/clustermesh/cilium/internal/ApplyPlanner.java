@@ -374,6 +374,9 @@ public final class ApplyPlanner {
         if (op == Operation.APPLY && o.chartVersion().atLeast(1, 18)) {
             notes.put(c + ".policyDefaultLocalCluster", CiliumValues.policyDefaultNote(o, c));
         }
+        if (op == Operation.APPLY) {
+            SnapshotReader.retrying(ctx, () -> io.clustermesh.cilium.services.McsApiServices.coreDnsCheck(c, ctx.connection(c), o)).ifPresent(findings::add);
+        }
         if (op == Operation.APPLY && spec.exposure().isLoadBalancer()) {
             notes.put(c + ".apiserverSources", apiserverSourcesNote(c, o));
         }

@@ -3,6 +3,8 @@ package io.clustermesh.cilium.services;
 import io.clustermesh.ErrorCode;
 import io.clustermesh.Finding;
 import io.clustermesh.GlobalServiceRequest;
+import io.clustermesh.McsExport;
+import io.clustermesh.McsImport;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException;
 import io.clustermesh.MeshServices;
@@ -13,6 +15,7 @@ import io.clustermesh.ServiceBackend;
 import io.clustermesh.ServiceRoute;
 import io.clustermesh.ServiceSetting;
 import io.clustermesh.ServiceUpdate;
+import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.spi.ClusterConnection;
@@ -53,8 +56,82 @@ public final class CiliumMeshServices implements MeshServices {
     }
 
     private boolean kubeProxyReplacement(String cluster) {
+        return options(cluster).kubeProxyReplacement();
+    }
+
+    private CiliumOptions options(String cluster) {
         MeshSpec spec = context.spec();
-        return spec.cluster(cluster).map(c -> spec.ciliumFor(c).kubeProxyReplacement()).orElse(spec.cilium().kubeProxyReplacement());
+        return spec.cluster(cluster).map(spec::ciliumFor).orElse(spec.cilium());
+    }
+
+    /** The namespace's annotations in a cluster (empty if it has none or is not there). */
+    @SuppressWarnings("unchecked")
+    private Map<String, String> namespaceAnnotations(String cluster, String namespace) {
+        return context.connection(cluster).get("v1", "Namespace", null, namespace)
+                .map(n -> n.get("metadata")).filter(Map.class::isInstance).map(m -> ((Map<String, Object>) m).get("annotations"))
+                .filter(Map.class::isInstance).map(a -> (Map<String, String>) a).orElse(Map.of());
+    }
+
+    /** Whether the namespace is global in the cluster (Cilium 1.20 global namespaces; always before 1.20). */
+    private boolean namespaceGlobal(String cluster, String namespace) {
+        CiliumOptions o = options(cluster);
+        if (!o.chartVersion().atLeast(1, 20)) {
+            return true;
+        }
+        return GlobalServiceChecks.namespaceGlobal(namespaceAnnotations(cluster, namespace), o.effectiveDefaultGlobalNamespace());
+    }
+
+    /**
+     * Marks the namespace global ({@code clustermesh.cilium.io/global: "true"}) where Cilium 1.20 would not export a global
+     * service from it: chart 1.20+, {@code defaultGlobalNamespace} false, and no annotation (an explicit "false" is the
+     * user's and stays, {@link #check} warns about it). Returns the annotation set, or an empty map.
+     */
+    @SuppressWarnings("unchecked")
+    private Map<String, String> markNamespaceGlobal(String cluster, String namespace) {
+        CiliumOptions o = options(cluster);
+        if (!o.chartVersion().atLeast(1, 20) || o.effectiveDefaultGlobalNamespace()) {
+            return Map.of();
+        }
+        ClusterConnection conn = context.connection(cluster);
+        Optional<Map<String, Object>> ns = conn.get("v1", "Namespace", null, namespace);
+        if (ns.isEmpty() || namespaceAnnotations(cluster, namespace).containsKey(GlobalServiceChecks.NAMESPACE_GLOBAL)) {
+            return Map.of();
+        }
+        Map<String, Object> obj = new LinkedHashMap<>(ns.get());
+        Map<String, Object> meta = new LinkedHashMap<>((Map<String, Object>) obj.get("metadata"));
+        Map<String, Object> annotations = meta.get("annotations") instanceof Map<?, ?> a ? new LinkedHashMap<>((Map<String, Object>) a) : new LinkedHashMap<>();
+        annotations.put(GlobalServiceChecks.NAMESPACE_GLOBAL, "true");
+        meta.put("annotations", annotations);
+        obj.put("metadata", meta);
+        LOG.info("{}: marking namespace {} global ({}: \"true\"; defaultGlobalNamespace is false)", cluster, namespace, GlobalServiceChecks.NAMESPACE_GLOBAL);
+        conn.apply(obj, false);
+        return Map.of("namespace/" + namespace + ":" + GlobalServiceChecks.NAMESPACE_GLOBAL, "true");
+    }
+
+    @Override
+    public McsExport exportMcs(String namespace, String name) {
+        requireName(namespace, "namespace");
+        requireName(name, "name");
+        List<String> exported = new ArrayList<>();
+        List<String> created = new ArrayList<>();
+        List<Finding> findings = new ArrayList<>();
+        for (String c : clusters()) {
+            McsApiServices.exportIn(c, context.connection(c), options(c), namespace, name, exported, created).ifPresent(findings::add);
+        }
+        if (exported.isEmpty() && findings.stream().noneMatch(Finding::isError)) {
+            findings.add(Finding.warning(GlobalServiceChecks.NOT_FOUND, null, "service/" + namespace + "/" + name,
+                    "Service " + namespace + "/" + name + " exists in no cluster of the mesh: nothing was exported",
+                    "check the namespace and name, or create the Service in the clusters that should serve it"));
+        }
+        LOG.info("{}/{}: ServiceExport in {} (created in {})", namespace, name, exported, created);
+        return McsApiServices.outcome(namespace, name, exported, created, findings);
+    }
+
+    @Override
+    public List<McsImport> mcsImports(String namespace, String name) {
+        requireName(namespace, "namespace");
+        requireName(name, "name");
+        return List.copyOf(perCluster(clusters(), c -> McsApiServices.importIn(c, context.connection(c), namespace, name)).values());
     }
 
     /** Runs {@code f} for each cluster in parallel; results in the given order; the first failure is rethrown as is. */
@@ -119,7 +196,10 @@ public final class CiliumMeshServices implements MeshServices {
 
     @Override
     public List<Finding> check(String namespace, String name) {
-        return GlobalServiceChecks.check(settings(namespace, name), this::kubeProxyReplacement);
+        List<ServiceSetting> settings = settings(namespace, name);
+        List<Finding> out = new ArrayList<>(GlobalServiceChecks.check(settings, this::kubeProxyReplacement));
+        out.addAll(GlobalServiceChecks.namespaceChecks(settings, c -> namespaceGlobal(c, namespace)));
+        return out;
     }
 
     @Override
@@ -128,6 +208,13 @@ public final class CiliumMeshServices implements MeshServices {
         requireName(name, "name");
         Map<String, GlobalServiceResolver.ClusterState> states = perCluster(clusters(), c -> {
             ServiceSetting s = read(c, namespace, name);
+            if (s.exists() && s.global() && !namespaceGlobal(c, namespace)) {
+                // Cilium 1.20: a global service in a namespace that is not global is not exported (chart values.yaml,
+                // clustermesh.defaultGlobalNamespace): the resolver sees it as not shared there
+                Map<String, String> annotations = new LinkedHashMap<>(s.annotations());
+                annotations.put(ServiceSetting.SHARED, "false");
+                s = ServiceSetting.of(namespace, name, c, s.type(), annotations);
+            }
             List<ServiceBackend> backends = s.exists()
                     ? EndpointSlices.backends(c, name, context.connection(c).list(EndpointSlices.API_VERSION, EndpointSlices.KIND, namespace))
                     : List.of();
@@ -269,12 +356,16 @@ public final class CiliumMeshServices implements MeshServices {
                 Map<String, String> current = svc.get().annotations();
                 AnnotationEdit edit = remove ? AnnotationEdit.remove(current)
                         : AnnotationEdit.apply(current, r.requestedShared(), r.requestedAffinity());
+                Map<String, String> set = new LinkedHashMap<>(edit.set());
+                if (!remove) {
+                    set.putAll(markNamespaceGlobal(c, r.namespace()));
+                }
                 if (edit.isEmpty()) {
-                    return new ServiceUpdate.ClusterResult(c, false, Map.of(), List.of(),
+                    return new ServiceUpdate.ClusterResult(c, !set.isEmpty(), set, List.of(),
                             ServiceSetting.of(r.namespace(), r.name(), c, svc.get().type(), current), List.of());
                 }
                 LOG.info("{}: annotating service {}/{}: set {} remove {}", c, r.namespace(), r.name(), edit.set(), edit.remove());
-                boolean changed = conn.annotateService(r.namespace(), r.name(), edit.set(), edit.remove());
+                boolean changed = conn.annotateService(r.namespace(), r.name(), edit.set(), edit.remove()) || set.size() > edit.set().size();
                 ServiceSetting after = read(c, r.namespace(), r.name());
                 List<Finding> f = new ArrayList<>();
                 String mismatch = mismatch(after, r, remove);
@@ -283,7 +374,7 @@ public final class CiliumMeshServices implements MeshServices {
                             c + ": after writing, " + r.namespace() + "/" + r.name() + " reads back with " + mismatch,
                             "check for a controller or admission webhook rewriting Service annotations in " + c + ", then apply again"));
                 }
-                return new ServiceUpdate.ClusterResult(c, changed, edit.set(), List.copyOf(edit.remove()), after, f);
+                return new ServiceUpdate.ClusterResult(c, changed, set, List.copyOf(edit.remove()), after, f);
             } catch (MeshException e) {
                 return new ServiceUpdate.ClusterResult(c, false, Map.of(), List.of(), ServiceSetting.missing(r.namespace(), r.name(), c),
                         List.of(Finding.error("GLOBAL_SERVICE_WRITE_FAILED", c, path, e.describe().split("\n")[0], e.remediation())));

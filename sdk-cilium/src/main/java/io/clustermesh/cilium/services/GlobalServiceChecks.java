@@ -6,6 +6,7 @@ import io.clustermesh.ServiceSetting;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -31,6 +32,8 @@ import java.util.function.Predicate;
  *   <tr><td>{@value #ANNOTATION_CONFLICT}</td><td>canonical and legacy key of one setting disagree (the canonical one
  *       wins)</td></tr>
  *   <tr><td>{@value #LEGACY_ANNOTATION}</td><td>(info) legacy {@code io.cilium/...} keys in use</td></tr>
+ *   <tr><td>{@value #NAMESPACE_NOT_GLOBAL}</td><td>global in a namespace that is not global there (chart 1.20
+ *       {@code clustermesh.defaultGlobalNamespace}, annotation {@code clustermesh.cilium.io/global}): not exported</td></tr>
  * </table>
  */
 public final class GlobalServiceChecks {
@@ -44,6 +47,9 @@ public final class GlobalServiceChecks {
     public static final String ANNOTATION_VALUE = "GLOBAL_SERVICE_ANNOTATION_VALUE";
     public static final String ANNOTATION_CONFLICT = "GLOBAL_SERVICE_ANNOTATION_CONFLICT";
     public static final String LEGACY_ANNOTATION = "GLOBAL_SERVICE_LEGACY_ANNOTATION";
+    public static final String NAMESPACE_NOT_GLOBAL = "GLOBAL_SERVICE_NAMESPACE_NOT_GLOBAL";
+    /** The namespace annotation of Cilium 1.20 global namespaces (chart 1.20 values.yaml, clustermesh.defaultGlobalNamespace). */
+    public static final String NAMESPACE_GLOBAL = "clustermesh.cilium.io/global";
 
     private GlobalServiceChecks() {
     }
@@ -122,6 +128,37 @@ public final class GlobalServiceChecks {
                             + " no cluster exports its backends, so every cluster uses only its own",
                     "let the clusters whose backends should serve the others share them (remove " + ServiceSetting.SHARED
                             + " or set it to \"true\" there)"));
+        }
+        return out;
+    }
+
+    /**
+     * Whether a namespace is global on Cilium 1.20: its {@value #NAMESPACE_GLOBAL} annotation ("true" or "false") wins,
+     * else the cluster's {@code clustermesh.defaultGlobalNamespace}. Before 1.20 every namespace is global.
+     */
+    public static boolean namespaceGlobal(Map<String, String> namespaceAnnotations, boolean defaultGlobal) {
+        String v = namespaceAnnotations == null ? null : namespaceAnnotations.get(NAMESPACE_GLOBAL);
+        return v == null ? defaultGlobal : "true".equalsIgnoreCase(v.trim());
+    }
+
+    /**
+     * A global Service in a namespace that is not global is not exported on Cilium 1.20 (its peers never see its
+     * backends): one warning per cluster where that is so.
+     *
+     * @param settings        the Service's setting in every cluster
+     * @param namespaceGlobal whether the Service's namespace is global in a cluster
+     */
+    public static List<Finding> namespaceChecks(List<ServiceSetting> settings, Predicate<String> namespaceGlobal) {
+        List<Finding> out = new ArrayList<>();
+        for (ServiceSetting s : settings) {
+            if (s.exists() && s.global() && s.shared() && !namespaceGlobal.test(s.cluster())) {
+                out.add(Finding.warning(NAMESPACE_NOT_GLOBAL, s.cluster(), "namespace/" + s.namespace(),
+                        s.cluster() + ": " + s.service() + " is global, but namespace " + s.namespace() + " is not global there"
+                                + " (Cilium 1.20 clustermesh.defaultGlobalNamespace false and no " + NAMESPACE_GLOBAL
+                                + ": \"true\"): it is not exported, and the peers do not see its backends",
+                        "annotate namespace " + s.namespace() + " in " + s.cluster() + " with " + NAMESPACE_GLOBAL
+                                + ": \"true\" (mesh.services().global(..).apply() does so when it is unset)"));
+            }
         }
         return out;
     }

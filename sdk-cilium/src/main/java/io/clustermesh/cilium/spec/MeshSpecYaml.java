@@ -10,6 +10,7 @@ import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.Encryption;
 import io.clustermesh.model.Exposure;
+import io.clustermesh.model.McsApi;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.model.RoutingMode;
@@ -537,7 +538,7 @@ public final class MeshSpecYaml {
         }
         unknown(n, path, Set.of("version", "kubeProxyReplacement", "hubble", "routingMode", "tunnelProtocol", "kvstoremesh",
                 "encryption", "maxConnectedClusters", "certificateMethod", "certificateValidity", "renewBefore",
-                "policyDefaultLocalCluster", "rolloutBatch"));
+                "policyDefaultLocalCluster", "rolloutBatch", "mcsApi", "defaultGlobalNamespace"));
         CiliumOptions o = base;
         String version = string(n, "version", path, null);
         if (version != null) o = o.withVersion(version);
@@ -553,6 +554,10 @@ public final class MeshSpecYaml {
         if (kvs != null) o = o.kvstoremesh(kvs);
         Boolean localPolicy = bool(n, "policyDefaultLocalCluster", path);
         if (localPolicy != null) o = o.policyDefaultLocalCluster(localPolicy);
+        McsApi mcs = choice(n, "mcsApi", path, null, McsApi::fromValue, "off, on, on-coredns");
+        if (mcs != null) o = o.mcsApi(mcs);
+        Boolean globalNs = bool(n, "defaultGlobalNamespace", path);
+        if (globalNs != null) o = o.defaultGlobalNamespace(globalNs);
         Encryption enc = choice(n, "encryption", path, null, Encryption::fromValue, "none, wireguard, ipsec");
         if (enc != null) o = o.encryption(enc);
         Integer max = integer(n, "maxConnectedClusters", path, null, "255 or 511");
@@ -788,6 +793,8 @@ public final class MeshSpecYaml {
         if (o.policyDefaultLocalCluster() != null) {
             m.put("policyDefaultLocalCluster", o.policyDefaultLocalCluster());
         }
+        if (o.mcsApi().enabled() || base != null && base.mcsApi().enabled()) m.put("mcsApi", o.mcsApi().value());
+        if (o.defaultGlobalNamespace() != null) m.put("defaultGlobalNamespace", o.defaultGlobalNamespace());
         ObjectNode n = YAML.createObjectNode();
         Map<String, Object> baseMap = base == null ? Map.of() : YAML.convertValue(ciliumNode(base, null), Map.class);
         for (Iterator<Map.Entry<String, Object>> it = m.entrySet().iterator(); it.hasNext(); ) {

@@ -5,6 +5,7 @@ import io.clustermesh.model.CertificateMethod;
 import io.clustermesh.model.ChartVersion;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.Encryption;
+import io.clustermesh.model.McsApi;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.RoutingMode;
 import io.clustermesh.spi.PemCredential;
@@ -164,10 +165,31 @@ public final class CiliumValues {
             // chart 1.18+: values.yaml clustermesh.policyDefaultLocalCluster (cilium-config policy-default-local-cluster)
             put(v, "clustermesh.policyDefaultLocalCluster", o.policyDefaultLocalCluster());
         }
+        mcsApi(v, o, version);
         put(v, "clustermesh.apiserver.kvstoremesh.enabled", o.kvstoremesh());
         service(v, in);
         apiserverTls(v, in, version);
         return v;
+    }
+
+    /**
+     * Multi-Cluster Services API: {@code clustermesh.enableMCSAPISupport} on charts 1.16 to 1.18 (cilium-config
+     * {@code clustermesh-enable-mcs-api}), {@code clustermesh.mcsapi.{enabled,installCRDs,corednsAutoConfigure.enabled}}
+     * from 1.19 (1.19 still reads the old key, 1.20 does not; each line's values.yaml and cilium-configmap.yaml).
+     * Global namespaces: {@code clustermesh.defaultGlobalNamespace} from 1.20 (cilium-config
+     * {@code clustermesh-default-global-namespace}).
+     */
+    private static void mcsApi(Map<String, Object> v, CiliumOptions o, ChartVersion version) {
+        if (o.mcsApi().enabled() && version.atLeast(1, 19)) {
+            put(v, "clustermesh.mcsapi.enabled", true);
+            put(v, "clustermesh.mcsapi.installCRDs", true);
+            put(v, "clustermesh.mcsapi.corednsAutoConfigure.enabled", o.mcsApi() == McsApi.ON_COREDNS);
+        } else if (o.mcsApi().enabled() && version.atLeast(1, 16)) {
+            put(v, "clustermesh.enableMCSAPISupport", true);
+        }
+        if (o.defaultGlobalNamespace() != null && version.atLeast(1, 20)) {
+            put(v, "clustermesh.defaultGlobalNamespace", o.defaultGlobalNamespace());
+        }
     }
 
     /** The peers the values list: known addresses, the cluster itself left out, ordered by name. */
@@ -216,6 +238,10 @@ public final class CiliumValues {
         if (in.meshEnabled() && o.certificateMethod() == CertificateMethod.SDK && o.kvstoremesh()) {
             notes.add(who + ": with SDK-issued certificates and KVStoreMesh, Secret kube-system/" + LOCAL_CERT_SECRET
                     + " (CN local-" + who + ") must be created besides the release: the chart has no value for it");
+        }
+        if (o.mcsApi() == McsApi.ON) {
+            notes.add(who + ": with mcsApi on, CoreDNS must serve clusterset.local (multicluster plugin, CoreDNS 1.12.2 "
+                    + "or later) for ServiceImport names to resolve; mcsApi on-coredns lets the chart configure it (1.19+)");
         }
         for (String peer : pendingPeers(in)) {
             notes.add(who + ": peer " + peer + " has no address yet (load balancer IP pending); it is left out of "

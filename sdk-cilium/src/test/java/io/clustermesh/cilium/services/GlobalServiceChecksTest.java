@@ -134,4 +134,22 @@ class GlobalServiceChecksTest {
         assertThat(codes(f)).containsExactly(GlobalServiceChecks.ANNOTATION_CONFLICT, GlobalServiceChecks.LEGACY_ANNOTATION);
         assertThat(f.get(1).severity()).isEqualTo(Severity.INFO);
     }
+
+    @Test
+    void aGlobalServiceInANamespaceThatIsNotGlobalIsWarnedAboutWhereItIsExported() {
+        List<ServiceSetting> settings = List.of(svc("cluster1", Map.of(GLOBAL, "true")), svc("cluster2", Map.of(GLOBAL, "true", SHARED, "false")),
+                svc("cluster3", Map.of()), missing("cluster4"));
+        List<Finding> f = GlobalServiceChecks.namespaceChecks(settings, c -> false);
+        assertThat(f).extracting(Finding::cluster).as("only where it would be exported").containsExactly("cluster1");
+        assertThat(f.get(0).code()).isEqualTo(GlobalServiceChecks.NAMESPACE_NOT_GLOBAL);
+        assertThat(f.get(0).severity()).isEqualTo(Severity.WARNING);
+        assertThat(f.get(0).path()).isEqualTo("namespace/meshtest");
+        assertThat(f.get(0).remediation()).contains("clustermesh.cilium.io/global: \"true\"");
+        assertThat(GlobalServiceChecks.namespaceChecks(settings, c -> true)).isEmpty();
+
+        assertThat(GlobalServiceChecks.namespaceGlobal(Map.of(), true)).isTrue();
+        assertThat(GlobalServiceChecks.namespaceGlobal(Map.of(), false)).isFalse();
+        assertThat(GlobalServiceChecks.namespaceGlobal(Map.of(GlobalServiceChecks.NAMESPACE_GLOBAL, "true"), false)).isTrue();
+        assertThat(GlobalServiceChecks.namespaceGlobal(Map.of(GlobalServiceChecks.NAMESPACE_GLOBAL, "false"), true)).isFalse();
+    }
 }

@@ -93,11 +93,12 @@ class MeshSpecYamlTest {
         String yaml = MeshSpecYaml.write(spec);
         assertThat(MeshSpecYaml.parse(yaml).orThrow()).isEqualTo(spec);
         MeshSpec other = new MeshSpec("x", CiliumOptions.version("1.20.0").tunnelProtocol(TunnelProtocol.GENEVE).maxConnectedClusters(511)
-                .policyDefaultLocalCluster(false),
+                .policyDefaultLocalCluster(false).mcsApi(io.clustermesh.model.McsApi.ON_COREDNS).defaultGlobalNamespace(false),
                 CaStrategy.adoptFrom("a").allowReplacingExisting(), Exposure.loadBalancer(), null,
                 java.util.List.of(MeshCluster.named("a").id(300).podCidr("10.1.0.0/16").access(ClusterAccess.kubeContext("a", Path.of("/tmp/kc"))),
                         MeshCluster.named("b").id(2).podCidr("10.2.0.0/16").access(ClusterAccess.kubeContext("b"))));
-        assertThat(MeshSpecYaml.write(other)).contains("policyDefaultLocalCluster: false");
+        assertThat(MeshSpecYaml.write(other)).contains("policyDefaultLocalCluster: false", "mcsApi: \"on-coredns\"",
+                "defaultGlobalNamespace: false");
         assertThat(MeshSpecYaml.parse(MeshSpecYaml.write(other)).orThrow()).isEqualTo(other);
     }
 

@@ -6,6 +6,7 @@ import io.clustermesh.model.ChartVersion;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.Encryption;
 import io.clustermesh.model.Exposure;
+import io.clustermesh.model.McsApi;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.model.TunnelProtocol;
@@ -95,6 +96,39 @@ class CiliumValuesTest {
         }
         assertThat(CiliumOptions.version(version).effectivePolicyDefaultLocalCluster()).isEqualTo(ChartVersion.parse(version).atLeast(1, 19));
         assertThat(CiliumOptions.version(version).policyDefaultLocalCluster(true).effectivePolicyDefaultLocalCluster()).isEqualTo(known);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1.15.6", "1.16.19", "1.17.6", "1.18.3", "1.19.5", "1.20.0-pre.3"})
+    void mcsApiValuesFollowTheLine(String version) {
+        ChartVersion line = ChartVersion.parse(version);
+        Map<String, Object> off = ArticleMesh.values(version, "cluster1");
+        assertThat(has(off, "clustermesh.enableMCSAPISupport") || has(off, "clustermesh.mcsapi")).as("off by default").isFalse();
+        for (McsApi mode : List.of(McsApi.ON, McsApi.ON_COREDNS)) {
+            Map<String, Object> v = CiliumValues.values(ArticleMesh.input(
+                    ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.mcsApi(mode)), "cluster1", true));
+            assertThat(has(v, "clustermesh.enableMCSAPISupport")).as(version + " old key").isEqualTo(line.atLeast(1, 16) && !line.atLeast(1, 19));
+            assertThat(has(v, "clustermesh.mcsapi")).as(version + " mcsapi.*").isEqualTo(line.atLeast(1, 19));
+            if (line.atLeast(1, 19)) {
+                assertThat(at(v, "clustermesh.mcsapi.enabled")).isEqualTo(true);
+                assertThat(at(v, "clustermesh.mcsapi.installCRDs")).isEqualTo(true);
+                assertThat(at(v, "clustermesh.mcsapi.corednsAutoConfigure.enabled")).isEqualTo(mode == McsApi.ON_COREDNS);
+            } else if (line.atLeast(1, 16)) {
+                assertThat(at(v, "clustermesh.enableMCSAPISupport")).isEqualTo(true);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1.19.5", "1.20.0-pre.3"})
+    void defaultGlobalNamespaceIsWrittenOnlyWhenAskedAndOnlyFrom120(String version) {
+        boolean known = ChartVersion.parse(version).atLeast(1, 20);
+        assertThat(has(ArticleMesh.values(version, "cluster1"), "clustermesh.defaultGlobalNamespace")).isFalse();
+        Map<String, Object> v = CiliumValues.values(ArticleMesh.input(
+                ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.defaultGlobalNamespace(false)), "cluster1", true));
+        assertThat(has(v, "clustermesh.defaultGlobalNamespace")).as(version).isEqualTo(known);
+        assertThat(CiliumOptions.version(version).defaultGlobalNamespace(false).effectiveDefaultGlobalNamespace()).isEqualTo(!known);
+        assertThat(CiliumOptions.version(version).effectiveDefaultGlobalNamespace()).isTrue();
     }
 
     @ParameterizedTest

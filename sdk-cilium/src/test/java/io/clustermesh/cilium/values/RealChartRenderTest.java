@@ -100,6 +100,64 @@ class RealChartRenderTest {
         }
     }
 
+    /**
+     * With MCS-API on (and CoreDNS auto-configuration where the line has it) and, on 1.20, global namespaces off by
+     * default, the real chart renders the line's MCS objects: cilium-config {@code clustermesh-enable-mcs-api}, the
+     * clustermesh-apiserver's {@code --clustermesh-enable-mcs-api} (1.19+), the CoreDNS auto-configuration's service account (1.19+),
+     * and {@code clustermesh-default-global-namespace} (1.20).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"1.16.19", "1.17.17", "1.18.11", "1.19.5", "1.20.0-pre.3"})
+    void theRealChartRendersTheLinesMcsApiAndGlobalNamespaceObjects(String version) throws Exception {
+        io.clustermesh.model.ChartVersion line = io.clustermesh.model.ChartVersion.parse(version);
+        boolean v119 = line.atLeast(1, 19);
+        boolean v120 = line.atLeast(1, 20);
+        io.clustermesh.model.MeshSpec spec = ArticleMesh.spec(version, io.clustermesh.model.Exposure.azureInternalLoadBalancer(),
+                o -> {
+                    o = o.mcsApi(v119 ? io.clustermesh.model.McsApi.ON_COREDNS : io.clustermesh.model.McsApi.ON);
+                    return v120 ? o.defaultGlobalNamespace(false) : o;
+                });
+        Path dir = Files.createTempDirectory("render");
+        try {
+            Path values = dir.resolve("values.yaml");
+            Files.writeString(values, HelmValuesYaml.write(CiliumValues.values(ArticleMesh.input(spec, "cluster2", true))));
+            Path offline = dir.resolve("offline.yaml");
+            Files.writeString(offline, "hubble:\n  tls:\n    auto:\n      method: cronJob\n");
+            String manifest = new Helm(chart(version)).template().withName("cilium").withNamespace("kube-system").withKubeVersion("1.30.6")
+                    .withValuesFile(values).withValuesFile(offline).call();
+            List<JsonNode> objects = new ArrayList<>();
+            for (String doc : manifest.split("(?m)^---\\s*$")) {
+                if (!doc.isBlank()) {
+                    JsonNode n = YAML.readTree(doc);
+                    if (n != null && n.has("kind")) {
+                        objects.add(n);
+                    }
+                }
+            }
+            JsonNode data = find(objects, "ConfigMap", "cilium-config").path("data");
+            assertThat(data.path("clustermesh-enable-mcs-api").asString()).as("MCS-API on chart " + version).isEqualTo("true");
+            // the Job itself is a post-install/post-upgrade hook (templates/clustermesh-coredns-mcsapi/job.yaml), which
+            // `helm template` leaves out here; its ServiceAccount and RBAC are rendered only with the option
+            boolean autoconfig = objects.stream().anyMatch(o -> o.path("kind").asString().equals("ServiceAccount")
+                    && o.path("metadata").path("name").asString().equals("cilium-coredns-mcsapi-autoconfig"));
+            assertThat(autoconfig).as("CoreDNS auto-configuration on chart " + version).isEqualTo(v119);
+            if (v119) {
+                assertThat(data.path("clustermesh-mcs-api-install-crds").asString()).isEqualTo("true");
+                assertThat(find(objects, "Deployment", "clustermesh-apiserver").toString()).contains("--clustermesh-enable-mcs-api");
+            }
+            JsonNode global = data.path("clustermesh-default-global-namespace");
+            if (v120) {
+                assertThat(global.asString()).as("global namespaces off by default on 1.20").isEqualTo("false");
+            } else {
+                assertThat(global.isMissingNode()).as("no global namespaces before 1.20").isTrue();
+            }
+        } finally {
+            try (var w = Files.walk(dir)) {
+                w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     private static JsonNode find(List<JsonNode> objects, String kind, String name) {
         return objects.stream().filter(o -> o.path("kind").asString().equals(kind) && o.path("metadata").path("name").asString().equals(name))
                 .findFirst().orElseThrow(() -> new AssertionError("the chart rendered no " + kind + " " + name + "; it rendered "

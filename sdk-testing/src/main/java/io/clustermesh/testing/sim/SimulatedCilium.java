@@ -728,7 +728,8 @@ public final class SimulatedCilium implements AutoCloseable {
             want.put(NODES_PREFIX + name + "/" + n.getMetadata().getName(), JSON.writeValueAsString(node));
         }
         for (Service s : kube.services().inAnyNamespace().list().getItems()) {
-            if (AgentBackendSelection.exportedBy(s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations())) {
+            if (AgentBackendSelection.exportedBy(s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations())
+                    && LabGlobalNamespaces.global(kube, cfg, s.getMetadata().getNamespace())) {
                 want.put(SERVICES_PREFIX + name + "/" + s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(),
                         JSON.writeValueAsString(clusterService(s, name, id)));
             }

@@ -53,6 +53,7 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
             return t;
         });
         scheduler.setRemoveOnCancelPolicy(true);
+        LabMcsApi mcs = new LabMcsApi(lab.clusters(), this::cluster);
         SimulatedCilium.Knobs k = new SimulatedCilium.Knobs(lab.lbDelay(), lab.rolloutDelay(), knobs.heartbeatInterval(),
                 knobs.agentRefresh(), knobs.probeTimeout());
         for (LabCluster c : lab.clusters()) {
@@ -64,14 +65,35 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
             c.execHandler(sim.execHandler());
             // the Cilium operator registers Cilium's CRDs at startup: the lab does so once cilium-config exists
             c.expectCustomResource("cilium.io", "v2", "CiliumNetworkPolicy", "ciliumnetworkpolicies", true);
+            LabMcsApi.expectKinds(c);
             c.onChange(change -> {
                 if ("configmaps".equals(change.resource()) && "cilium-config".equals(change.name())) {
                     scheduler.execute(() -> registerCrds(c));
                 }
+                if (("configmaps".equals(change.resource()) && "cilium-config".equals(change.name()))
+                        || "serviceexports".equals(change.resource()) || "services".equals(change.resource())) {
+                    scheduler.execute(() -> syncQuietly(mcs));
+                }
                 sim.poke(); // the first write wakes it: an idle lab costs nothing
             });
         }
+        // MCS-API imports follow the agents' connections too, which change without a write: a cheap periodic pass
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                mcs.tick();
+            } catch (RuntimeException e) {
+                // the lab is closing; the next pass retries
+            }
+        }, knobs.agentRefresh().toMillis(), knobs.agentRefresh().toMillis(), TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    private static void syncQuietly(LabMcsApi mcs) {
+        try {
+            mcs.sync();
+        } catch (RuntimeException e) {
+            // the lab is closing, or an object changed under the pass: the periodic pass retries
+        }
     }
 
     private static void registerCrds(LabCluster c) {
