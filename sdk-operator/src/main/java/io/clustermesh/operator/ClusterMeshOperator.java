@@ -117,6 +117,7 @@ public final class ClusterMeshOperator implements AutoCloseable {
                     public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource r) {
                         // a status write is no change of the spec: generation, deletion and finalizers are
                         if (!Objects.equals(old.getMetadata().getGeneration(), r.getMetadata().getGeneration())
+                                || !Objects.equals(old.getAdditionalProperties().get("spec"), r.getAdditionalProperties().get("spec"))
                                 || r.getMetadata().getDeletionTimestamp() != null) {
                             enqueue(r.getMetadata().getName(), Duration.ZERO);
                         }

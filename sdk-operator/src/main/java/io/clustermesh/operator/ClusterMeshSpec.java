@@ -134,6 +134,10 @@ public final class ClusterMeshSpec {
         doc.put("spec", copy);
         MeshSpecYaml.Result parsed = MeshSpecYaml.parse(YAML.writeValueAsString(doc));
         findings.addAll(parsed.findings());
+        if (parsed.spec() != null) {
+            // the rules that need no I/O (ids, CIDR overlaps, names, ...): reported with the Secret problems in one run
+            findings.addAll(io.clustermesh.Mesh.validate(parsed.spec()));
+        }
         Map<String, String> kubeconfigs = new LinkedHashMap<>();
         for (SecretRef ref : refs) {
             Secret s = secrets.apply(ref.name());
