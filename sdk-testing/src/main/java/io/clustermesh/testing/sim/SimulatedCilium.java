@@ -974,14 +974,15 @@ public final class SimulatedCilium implements AutoCloseable {
         String crt = localCert == null ? null : data(localCert, "tls.crt");
         String key = localCert == null ? null : data(localCert, "tls.key");
         String ca = trust.isPresent() ? trust.get().content() : localCert == null ? null : data(localCert, "ca.crt");
-        if (trust.isPresent() && ca == null) {
-            closeLocalProbe();
-            return "unable to read the trusted CA file local-etcd-client-ca.crt: " + trust.get().source() + " is missing";
-        }
-        if (crt == null || key == null || ca == null) {
+        // the client certificate and key come first: a missing clustermesh-apiserver-local-cert says so, whatever the CA
+        if (crt == null || key == null || (ca == null && trust.isEmpty())) {
             closeLocalProbe();
             return "unable to load the etcd client certificate for " + endpoint + ": secret " + NAMESPACE
                     + "/clustermesh-apiserver-local-cert is missing or incomplete";
+        }
+        if (ca == null) {
+            closeLocalProbe();
+            return "unable to read the trusted CA file local-etcd-client-ca.crt: " + trust.get().source() + " is missing";
         }
         InetSocketAddress target = etcd.clientAddress();
         String fp = sha256(target + crt + key + ca);
