@@ -9,6 +9,7 @@ import com.azure.core.http.HttpResponse;
 import com.azure.core.http.policy.HttpPipelinePolicy;
 import io.clustermesh.MeshClock;
 import io.clustermesh.RetryPolicy;
+import io.clustermesh.internal.Retries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -17,11 +18,11 @@ import reactor.core.scheduler.Schedulers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,17 +30,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The SDK's one retry layer for Azure Resource Manager, placed in the HTTP pipeline instead of Azure's own
+ * The SDK's request retry layer for Azure Resource Manager, placed in the HTTP pipeline instead of Azure's own
  * {@code RetryPolicy} (which is left out). It retries every ARM request, including long-running-operation polls
  * (a transient 429 on a poll would otherwise fail the operation), on:
  * <ul>
  *   <li>429 throttling, honouring {@code Retry-After} / {@code x-ms-retry-after-ms};</li>
  *   <li>408, 500, 502, 503, 504;</li>
- *   <li>409 whose error code is {@code AnotherOperationInProgress} or {@code RetryableErrorDueToAnotherOperation};</li>
  *   <li>connection failures (reset, refused, timeouts).</li>
  * </ul>
- * 403 and every other 4xx are returned at once. Waits go through the injected {@link MeshClock}, so tests never
- * sleep for real. Only the method and path are logged: never headers (tokens) or bodies (kubeconfigs).
+ * A 409 whose error code says the resource is busy ({@link #RETRYABLE_CONFLICT_CODES}) is returned as it is: the
+ * operation that met it is started again by {@link ArmSession#withOperationRetry}, the one layer for "busy" (the
+ * same code also ends a long-running operation, which only the operation layer sees), so a busy 409 costs N
+ * requests for a policy of N attempts, not N×N. 403 and every other 4xx are returned at once. Whether and how long
+ * to wait is decided by {@link Retries#delay}, the SDK's one retry decision; waits go through the injected
+ * {@link MeshClock}, so tests never sleep for real. Only the method and path are logged: never headers (tokens) or
+ * bodies (kubeconfigs).
  */
 public final class ArmRetryPolicy implements HttpPipelinePolicy {
     private static final Logger LOG = LoggerFactory.getLogger(ArmRetryPolicy.class);
@@ -79,34 +84,22 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
                 .onErrorResume(e -> Mono.just(Outcome.failure(e)))
                 .flatMap(o -> {
                     if (o.error != null) {
-                        if (isTransient(o.error) && attempt < policy.maxAttempts()) {
-                            Duration wait = policy.backoff(attempt, null);
-                            logRetry(request, "failed (" + o.error.getClass().getSimpleName() + ")", attempt, wait);
-                            return sleep(wait).then(Mono.defer(() -> attempt(context, next, attempt + 1)));
+                        Optional<Duration> wait = Retries.delay(policy, attempt, isTransient(o.error), null);
+                        if (wait.isPresent()) {
+                            logRetry(request, "failed (" + o.error.getClass().getSimpleName() + ")", attempt, wait.get());
+                            return sleep(wait.get()).then(Mono.defer(() -> attempt(context, next, attempt + 1)));
                         }
                         return Mono.error(o.error);
                     }
                     HttpResponse response = o.response;
                     int status = response.getStatusCode();
                     logCall(request, status);
-                    if (status == 409) {
-                        HttpResponse buffered = response.buffer();
-                        return buffered.getBodyAsByteArray().defaultIfEmpty(new byte[0]).flatMap(body -> {
-                            String code = errorCode(new String(body, StandardCharsets.UTF_8));
-                            if (code != null && RETRYABLE_CONFLICT_CODES.contains(code) && attempt < policy.maxAttempts()) {
-                                Duration wait = policy.backoff(attempt, retryAfter(buffered));
-                                buffered.close();
-                                logRetry(request, "answered 409 " + code, attempt, wait);
-                                return sleep(wait).then(Mono.defer(() -> attempt(context, next, attempt + 1)));
-                            }
-                            return Mono.just(buffered);
-                        });
-                    }
-                    if (TRANSIENT_STATUS.contains(status) && attempt < policy.maxAttempts()) {
-                        Duration wait = policy.backoff(attempt, retryAfter(response));
+                    Optional<Duration> wait = Retries.delay(policy, attempt, TRANSIENT_STATUS.contains(status),
+                            TRANSIENT_STATUS.contains(status) ? retryAfter(response) : null);
+                    if (wait.isPresent()) {
                         response.close();
-                        logRetry(request, "answered " + status, attempt, wait);
-                        return sleep(wait).then(Mono.defer(() -> attempt(context, next, attempt + 1)));
+                        logRetry(request, "answered " + status, attempt, wait.get());
+                        return sleep(wait.get()).then(Mono.defer(() -> attempt(context, next, attempt + 1)));
                     }
                     return Mono.just(response);
                 });
@@ -126,33 +119,22 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
             try {
                 response = next.clone().processSync();
             } catch (RuntimeException e) {
-                if (isTransient(e) && attempt < policy.maxAttempts()) {
-                    Duration wait = policy.backoff(attempt, null);
-                    logRetry(request, "failed (" + e.getClass().getSimpleName() + ")", attempt, wait);
-                    sleepNow(wait);
+                Optional<Duration> wait = Retries.delay(policy, attempt, isTransient(e), null);
+                if (wait.isPresent()) {
+                    logRetry(request, "failed (" + e.getClass().getSimpleName() + ")", attempt, wait.get());
+                    sleepNow(wait.get());
                     continue;
                 }
                 throw e;
             }
             int status = response.getStatusCode();
             logCall(request, status);
-            if (status == 409) {
-                HttpResponse buffered = response.buffer();
-                String code = errorCode(buffered.getBodyAsBinaryData().toString());
-                if (code != null && RETRYABLE_CONFLICT_CODES.contains(code) && attempt < policy.maxAttempts()) {
-                    Duration wait = policy.backoff(attempt, retryAfter(buffered));
-                    buffered.close();
-                    logRetry(request, "answered 409 " + code, attempt, wait);
-                    sleepNow(wait);
-                    continue;
-                }
-                return buffered;
-            }
-            if (TRANSIENT_STATUS.contains(status) && attempt < policy.maxAttempts()) {
-                Duration wait = policy.backoff(attempt, retryAfter(response));
+            Optional<Duration> wait = Retries.delay(policy, attempt, TRANSIENT_STATUS.contains(status),
+                    TRANSIENT_STATUS.contains(status) ? retryAfter(response) : null);
+            if (wait.isPresent()) {
                 response.close();
-                logRetry(request, "answered " + status, attempt, wait);
-                sleepNow(wait);
+                logRetry(request, "answered " + status, attempt, wait.get());
+                sleepNow(wait.get());
                 continue;
             }
             return response;
