@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Objects;
@@ -205,6 +206,11 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
     }
 
     static Duration retryAfter(String msHeader, String msHeader2, String retryAfter) {
+        return retryAfter(msHeader, msHeader2, retryAfter, Instant.now()); // an HTTP date is the server's wall time
+    }
+
+    /** As {@link #retryAfter(String, String, String)}, an HTTP date counted from {@code now}. */
+    static Duration retryAfter(String msHeader, String msHeader2, String retryAfter, Instant now) {
         for (String ms : new String[] {msHeader, msHeader2}) {
             if (ms != null) {
                 try {
@@ -225,7 +231,7 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
         }
         try {
             ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
-            Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
+            Duration d = Duration.between(now, at.toInstant());
             return d.isNegative() ? Duration.ZERO : d;
         } catch (RuntimeException ignored) {
             return null;
