@@ -84,25 +84,12 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
                 .map(Outcome::response)
                 .onErrorResume(e -> Mono.just(Outcome.failure(e)))
                 .flatMap(o -> {
-                    if (o.error != null) {
-                        Optional<Duration> wait = Retries.delay(policy, attempt, isTransient(o.error), null);
-                        if (wait.isPresent()) {
-                            logRetry(request, "failed (" + o.error.getClass().getSimpleName() + ")", attempt, wait.get());
-                            return sleep(wait.get()).then(Mono.defer(() -> attempt(context, next, attempt + 1)));
-                        }
-                        return Mono.error(o.error);
-                    }
-                    HttpResponse response = o.response;
-                    int status = response.getStatusCode();
-                    logCall(request, status);
-                    Optional<Duration> wait = Retries.delay(policy, attempt, TRANSIENT_STATUS.contains(status),
-                            TRANSIENT_STATUS.contains(status) ? retryAfter(response) : null);
+                    Optional<Duration> wait = o.error != null ? afterFailure(request, o.error, attempt)
+                            : afterResponse(request, o.response, attempt);
                     if (wait.isPresent()) {
-                        response.close();
-                        logRetry(request, "answered " + status, attempt, wait.get());
                         return sleep(wait.get()).then(Mono.defer(() -> attempt(context, next, attempt + 1)));
                     }
-                    return Mono.just(response);
+                    return o.error != null ? Mono.error(o.error) : Mono.just(o.response);
                 });
     }
 
@@ -120,21 +107,15 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
             try {
                 response = next.clone().processSync();
             } catch (RuntimeException e) {
-                Optional<Duration> wait = Retries.delay(policy, attempt, isTransient(e), null);
+                Optional<Duration> wait = afterFailure(request, e, attempt);
                 if (wait.isPresent()) {
-                    logRetry(request, "failed (" + e.getClass().getSimpleName() + ")", attempt, wait.get());
                     sleepNow(wait.get());
                     continue;
                 }
                 throw e;
             }
-            int status = response.getStatusCode();
-            logCall(request, status);
-            Optional<Duration> wait = Retries.delay(policy, attempt, TRANSIENT_STATUS.contains(status),
-                    TRANSIENT_STATUS.contains(status) ? retryAfter(response) : null);
+            Optional<Duration> wait = afterResponse(request, response, attempt);
             if (wait.isPresent()) {
-                response.close();
-                logRetry(request, "answered " + status, attempt, wait.get());
                 sleepNow(wait.get());
                 continue;
             }
@@ -143,6 +124,26 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
     }
 
     // ---------------------------------------------------------------- shared
+
+    /** The wait before trying again after a transport failure (logged), or empty. */
+    private Optional<Duration> afterFailure(HttpRequest request, Throwable failure, int attempt) {
+        Optional<Duration> wait = Retries.delay(policy, attempt, isTransient(failure), null);
+        wait.ifPresent(w -> logRetry(request, "failed (" + failure.getClass().getSimpleName() + ")", attempt, w));
+        return wait;
+    }
+
+    /** The wait before trying again after an answer (logged; the answer is then closed), or empty to return it. */
+    private Optional<Duration> afterResponse(HttpRequest request, HttpResponse response, int attempt) {
+        int status = response.getStatusCode();
+        logCall(request, status);
+        boolean again = TRANSIENT_STATUS.contains(status);
+        Optional<Duration> wait = Retries.delay(policy, attempt, again, again ? retryAfter(response) : null);
+        wait.ifPresent(w -> {
+            response.close();
+            logRetry(request, "answered " + status, attempt, w);
+        });
+        return wait;
+    }
 
     private void sleepNow(Duration d) {
         try {
