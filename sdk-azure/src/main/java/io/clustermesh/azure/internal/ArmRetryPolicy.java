@@ -37,12 +37,13 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>429 throttling, honouring {@code Retry-After} / {@code x-ms-retry-after-ms};</li>
  *   <li>408, 500, 502, 503, 504;</li>
+ *   <li>409 whose error code says the resource is busy ({@link #RETRYABLE_CONFLICT_CODES});</li>
  *   <li>connection failures (reset, refused, timeouts).</li>
  * </ul>
- * A 409 whose error code says the resource is busy ({@link #RETRYABLE_CONFLICT_CODES}) is returned as it is: the
- * operation that met it is started again by {@link ArmSession#withOperationRetry}, the one layer for "busy" (the
- * same code also ends a long-running operation, which only the operation layer sees), so a busy 409 costs N
- * requests for a policy of N attempts, not N×N. 403 and every other 4xx are returned at once. Whether and how long
+ * This is the only layer that retries a busy 409 answer: {@link ArmSession#withOperationRetry} starts an operation
+ * again only when the operation itself failed with a busy code (a long-running operation's final status, which this
+ * policy never sees), so a busy 409 costs N requests for a policy of N attempts, not N×N. 403 and every other 4xx
+ * are returned at once. Whether and how long
  * to wait is decided by {@link Retries#delay}, the SDK's one retry decision; waits go through the injected
  * {@link MeshClock}, so tests never sleep for real. Only the method and path are logged: never headers (tokens) or
  * bodies (kubeconfigs).
@@ -84,12 +85,22 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
                 .map(Outcome::response)
                 .onErrorResume(e -> Mono.just(Outcome.failure(e)))
                 .flatMap(o -> {
-                    Optional<Duration> wait = o.error != null ? afterFailure(request, o.error, attempt)
-                            : afterResponse(request, o.response, attempt);
-                    if (wait.isPresent()) {
-                        return sleep(wait.get()).then(Mono.defer(() -> attempt(context, next, attempt + 1)));
+                    if (o.error != null) {
+                        Optional<Duration> wait = afterFailure(request, o.error, attempt);
+                        return wait.isPresent() ? sleep(wait.get()).then(Mono.defer(() -> attempt(context, next, attempt + 1)))
+                                : Mono.error(o.error);
                     }
-                    return o.error != null ? Mono.error(o.error) : Mono.just(o.response);
+                    Mono<Decision> decision = Mono.fromCallable(() -> {
+                        HttpResponse[] answer = {o.response};
+                        return new Decision(afterResponse(request, answer, attempt), answer[0]);
+                    });
+                    // a 409's body is read (blocking) to find its error code: off the caller's thread
+                    if (o.response.getStatusCode() == 409) {
+                        decision = decision.subscribeOn(Schedulers.boundedElastic());
+                    }
+                    return decision.flatMap(d -> d.delay().isPresent()
+                            ? sleep(d.delay().get()).then(Mono.defer(() -> attempt(context, next, attempt + 1)))
+                            : Mono.just(d.response()));
                 });
     }
 
@@ -114,12 +125,13 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
                 }
                 throw e;
             }
-            Optional<Duration> wait = afterResponse(request, response, attempt);
+            HttpResponse[] answer = {response};
+            Optional<Duration> wait = afterResponse(request, answer, attempt);
             if (wait.isPresent()) {
                 sleepNow(wait.get());
                 continue;
             }
-            return response;
+            return answer[0];
         }
     }
 
@@ -132,16 +144,26 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
         return wait;
     }
 
-    /** The wait before trying again after an answer (logged; the answer is then closed), or empty to return it. */
-    private Optional<Duration> afterResponse(HttpRequest request, HttpResponse response, int attempt) {
+    /**
+     * The wait before trying again after an answer (logged; the answer is then closed), or empty to return it. A 409
+     * is buffered to read its error code, and the buffered copy is returned in its place.
+     */
+    private Optional<Duration> afterResponse(HttpRequest request, HttpResponse[] answer, int attempt) {
+        HttpResponse response = answer[0];
         int status = response.getStatusCode();
         logCall(request, status);
-        boolean again = TRANSIENT_STATUS.contains(status);
+        String code = null;
+        if (status == 409) {
+            response = response.buffer();
+            answer[0] = response;
+            code = errorCode(response.getBodyAsBinaryData().toString());
+        }
+        boolean again = TRANSIENT_STATUS.contains(status) || code != null && RETRYABLE_CONFLICT_CODES.contains(code);
         Optional<Duration> wait = Retries.delay(policy, attempt, again, again ? retryAfter(response) : null);
-        wait.ifPresent(w -> {
+        if (wait.isPresent()) {
             response.close();
-            logRetry(request, "answered " + status, attempt, w);
-        });
+            logRetry(request, "answered " + status + (code == null ? "" : " " + code), attempt, wait.get());
+        }
         return wait;
     }
 
@@ -237,6 +259,9 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
         } catch (RuntimeException ignored) {
             return null;
         }
+    }
+
+    private record Decision(Optional<Duration> delay, HttpResponse response) {
     }
 
     private static final class Outcome {

@@ -283,14 +283,15 @@ public final class ArmSession {
     }
 
     /**
-     * Runs an operation again when it failed only because another operation was running on the resource (a 409 or a
-     * failed long-running operation with a code of {@link ArmRetryPolicy#RETRYABLE_CONFLICT_CODES}), per the mesh's
-     * retry policy. This is the only layer that retries "busy": the HTTP pipeline passes such a 409 through, and
-     * {@link ArmErrors#exception} reports one that outlasted these attempts as not retryable, so the engine does not
-     * start the whole step again.
+     * Runs an operation again when it failed only because another operation was running on the resource: the
+     * operation itself ended with a code of {@link ArmRetryPolicy#RETRYABLE_CONFLICT_CODES} (a long-running
+     * operation's final status), per the mesh's retry policy. A busy 409 answer is not retried here: the HTTP pipeline
+     * ({@link ArmRetryPolicy}) already did, and retrying it again would cost N×N requests. {@link ArmErrors#exception}
+     * reports a busy failure that outlasted the attempts as not retryable, so the engine does not start the step again.
      */
     public <T> T withOperationRetry(String what, Supplier<T> op) {
-        return Retries.call(settings.retryPolicy(), settings.clock(), ArmSession::busy, e -> ArmFailure.of(e).retryAfter(),
+        return Retries.call(settings.retryPolicy(), settings.clock(), e -> busy(e) && ArmFailure.of(e).status() != 409,
+                e -> ArmFailure.of(e).retryAfter(),
                 (attempt, wait, e) -> LOG.info("{}: Azure reports {}; starting it again in {} ms", what, ArmFailure.of(e).code(),
                         wait.toMillis()), op);
     }

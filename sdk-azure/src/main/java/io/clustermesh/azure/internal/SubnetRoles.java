@@ -174,17 +174,14 @@ public final class SubnetRoles {
         props.put("roleDefinitionId", "/subscriptions/" + arm.subscription() + "/providers/Microsoft.Authorization/roleDefinitions/" + NETWORK_CONTRIBUTOR);
         props.put("principalId", principalId);
         props.put("principalType", "ServicePrincipal"); // managed identities are service principals in Entra ID
-        String body = ArmJson.write(Map.of("properties", props));
-        return arm.withOperationRetry("create the role assignment " + id, () -> {
-            ArmSession.Raw r = arm.send(HttpMethod.PUT, id, API, body);
-            if (!r.ok()) {
-                ArmFailure f = ArmFailure.of(r.status(), r.body(), r.retryAfter());
-                if (!"RoleAssignmentExists".equals(f.code())) {
-                    throw new RawArmException("create the role assignment " + id, f);
-                }
+        ArmSession.Raw r = arm.send(HttpMethod.PUT, id, API, ArmJson.write(Map.of("properties", props)));
+        if (!r.ok()) {
+            ArmFailure f = ArmFailure.of(r.status(), r.body(), r.retryAfter());
+            if (!"RoleAssignmentExists".equals(f.code())) {
+                throw new RawArmException("create the role assignment " + id, f);
             }
-            return id;
-        });
+        }
+        return id;
     }
 
     /** A name-based UUID of scope, principal and role: the same assignment always gets the same name. */
