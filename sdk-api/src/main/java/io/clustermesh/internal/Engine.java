@@ -246,9 +246,9 @@ public final class Engine {
                     throw vme;
                 }
                 boolean interrupted = t instanceof InterruptedException || Thread.currentThread().isInterrupted();
-                if (!interrupted && retryPolicy.shouldRetry(t, attempt) && !finished.get()) {
-                    MeshException m = (MeshException) t;
-                    Duration delay = retryPolicy.backoff(attempt, m.retryAfter().orElse(null));
+                Optional<Duration> next = interrupted || finished.get() ? Optional.empty() : Retries.delay(retryPolicy, attempt, t);
+                if (next.isPresent()) {
+                    Duration delay = next.get();
                     if (clock.now().plus(delay).isBefore(deadline)) {
                         listener.retryScheduled(new RetryScheduled(step.cluster(), step.id(), step.kind(), attempt, delay, t.getMessage()));
                         LOG.debug("{}: {} attempt {} failed, retrying in {}: {}", step.cluster(), step.kind(), attempt, delay, t.getMessage());

@@ -98,24 +98,11 @@ public final class MeshLock implements AutoCloseable {
                 "make at least one cluster reachable" + (last == null ? "" : " (last error: " + last.getMessage() + ")"), true, null, last);
     }
 
-    /** Runs {@code op}, retrying retryable failures per the policy. */
+    /** Runs {@code op}, retrying retryable failures per the policy (the lock's only retry layer: the transport has none). */
     private static <T> T retrying(RetryPolicy retry, MeshClock clock, Supplier<T> op) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return op.get();
-            } catch (MeshException e) {
-                if (!retry.shouldRetry(e, attempt)) {
-                    throw e;
-                }
-                LOG.debug("change lock: attempt {} failed, retrying: {}", attempt, e.getMessage());
-                try {
-                    clock.sleep(retry.backoff(attempt, e.retryAfter().orElse(null)));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        return Retries.call(retry, clock, e -> e instanceof MeshException m && m.retryable(),
+                e -> ((MeshException) e).retryAfter().orElse(null),
+                (attempt, wait, e) -> LOG.debug("change lock: attempt {} failed, retrying in {}: {}", attempt, wait, e.getMessage()), op);
     }
 
     @SuppressWarnings("unchecked")

@@ -2,6 +2,7 @@ package io.clustermesh.azure;
 
 import io.clustermesh.Finding;
 import io.clustermesh.MeshAccessException;
+import io.clustermesh.MeshConflictException;
 import io.clustermesh.MeshUnreachableException;
 import io.clustermesh.RetryPolicy;
 import io.clustermesh.spi.Discovery;
@@ -116,9 +117,24 @@ class RetryTest {
         arm.addFault(FaultRule.always(Fault.conflict()).forMethods("PUT").forPath(".*/virtualHubs/hub1").times(2));
         ProvisionResult r = azure.topology().apply(AzureLabTopology.article(Lab.SUB, "eastus"));
         assertThat(r.clusters()).hasSize(3);
-        // GET (404), then PUT answered 409 twice, then the PUT that went through
-        assertThat(arm.counts().path(Lab.hubId())).isGreaterThanOrEqualTo(4);
+        // GET (404), then PUT answered 409 twice, then the PUT that went through and the poller's read of the result
+        assertThat(arm.counts().path(Lab.hubId())).isEqualTo(5);
         assertThat(arm.counts().faults()).isEqualTo(2);
+        assertThat(azure.retries(Lab.SUB)).as("retried by the HTTP pipeline").isEqualTo(2);
+    }
+
+    @Test
+    void aResourceThatStaysBusyIsTriedThePolicysAttemptsByOneLayerOnly() {
+        arm.addFault(FaultRule.always(Fault.conflict()).forMethods("PUT").forPath(".*/virtualHubs/hub1"));
+        assertThatThrownBy(() -> azure.topology().apply(AzureLabTopology.article(Lab.SUB, "eastus")))
+                .isInstanceOf(MeshConflictException.class)
+                .hasMessageContaining("409").hasMessageContaining("after every retry")
+                .satisfies(e -> assertThat(((MeshConflictException) e).retryable())
+                        .as("retried already: the engine must not start the step again").isFalse());
+        // the read (404) and 6 PUTs (RetryPolicy.defaults()), not 6 x 6 (pipeline and operation each retrying)
+        assertThat(arm.counts().path(Lab.hubId())).isEqualTo(7);
+        assertThat(arm.counts().faults()).isEqualTo(6);
+        assertThat(azure.retries(Lab.SUB)).as("all 5 retries by the HTTP pipeline").isEqualTo(5);
     }
 
     @Test

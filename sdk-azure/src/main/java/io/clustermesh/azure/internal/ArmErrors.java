@@ -99,6 +99,12 @@ public final class ArmErrors {
                     roleFor(action, f.deniedScope(), resourceId), false, null, e);
         }
         String detail = f.message() == null || f.status() == 0 ? "" : " (" + f.message() + ")";
+        if (ArmSession.busy(e)) {
+            // ArmSession.withOperationRetry already started it again per the retry policy: not retryable again
+            return new MeshConflictException(cluster, "azure", base + " after every retry" + detail,
+                    "another operation is still running on the resource; wait for it to finish (Azure portal, activity log) and run again",
+                    false, f.retryAfter(), e);
+        }
         if (f.transientFailure()) {
             return new MeshUnreachableException(cluster, "azure", base + " after every retry" + detail,
                     "check connectivity to Azure Resource Manager and run again; it resumes where it stopped", true,

@@ -9,6 +9,7 @@ import com.azure.core.http.HttpResponse;
 import com.azure.core.http.policy.HttpPipelinePolicy;
 import io.clustermesh.MeshClock;
 import io.clustermesh.RetryPolicy;
+import io.clustermesh.internal.Retries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -17,11 +18,12 @@ import reactor.core.scheduler.Schedulers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,17 +31,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The SDK's one retry layer for Azure Resource Manager, placed in the HTTP pipeline instead of Azure's own
+ * The SDK's request retry layer for Azure Resource Manager, placed in the HTTP pipeline instead of Azure's own
  * {@code RetryPolicy} (which is left out). It retries every ARM request, including long-running-operation polls
  * (a transient 429 on a poll would otherwise fail the operation), on:
  * <ul>
  *   <li>429 throttling, honouring {@code Retry-After} / {@code x-ms-retry-after-ms};</li>
  *   <li>408, 500, 502, 503, 504;</li>
- *   <li>409 whose error code is {@code AnotherOperationInProgress} or {@code RetryableErrorDueToAnotherOperation};</li>
+ *   <li>409 whose error code says the resource is busy ({@link #RETRYABLE_CONFLICT_CODES});</li>
  *   <li>connection failures (reset, refused, timeouts).</li>
  * </ul>
- * 403 and every other 4xx are returned at once. Waits go through the injected {@link MeshClock}, so tests never
- * sleep for real. Only the method and path are logged: never headers (tokens) or bodies (kubeconfigs).
+ * This is the only layer that retries a busy 409 answer: {@link ArmSession#withOperationRetry} starts an operation
+ * again only when the operation itself failed with a busy code (a long-running operation's final status, which this
+ * policy never sees), so a busy 409 costs N requests for a policy of N attempts, not N×N. 403 and every other 4xx
+ * are returned at once. Whether and how long
+ * to wait is decided by {@link Retries#delay}, the SDK's one retry decision; waits go through the injected
+ * {@link MeshClock}, so tests never sleep for real. Only the method and path are logged: never headers (tokens) or
+ * bodies (kubeconfigs).
  */
 public final class ArmRetryPolicy implements HttpPipelinePolicy {
     private static final Logger LOG = LoggerFactory.getLogger(ArmRetryPolicy.class);
@@ -79,36 +86,21 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
                 .onErrorResume(e -> Mono.just(Outcome.failure(e)))
                 .flatMap(o -> {
                     if (o.error != null) {
-                        if (isTransient(o.error) && attempt < policy.maxAttempts()) {
-                            Duration wait = policy.backoff(attempt, null);
-                            logRetry(request, "failed (" + o.error.getClass().getSimpleName() + ")", attempt, wait);
-                            return sleep(wait).then(Mono.defer(() -> attempt(context, next, attempt + 1)));
-                        }
-                        return Mono.error(o.error);
+                        Optional<Duration> wait = afterFailure(request, o.error, attempt);
+                        return wait.isPresent() ? sleep(wait.get()).then(Mono.defer(() -> attempt(context, next, attempt + 1)))
+                                : Mono.error(o.error);
                     }
-                    HttpResponse response = o.response;
-                    int status = response.getStatusCode();
-                    logCall(request, status);
-                    if (status == 409) {
-                        HttpResponse buffered = response.buffer();
-                        return buffered.getBodyAsByteArray().defaultIfEmpty(new byte[0]).flatMap(body -> {
-                            String code = errorCode(new String(body, StandardCharsets.UTF_8));
-                            if (code != null && RETRYABLE_CONFLICT_CODES.contains(code) && attempt < policy.maxAttempts()) {
-                                Duration wait = policy.backoff(attempt, retryAfter(buffered));
-                                buffered.close();
-                                logRetry(request, "answered 409 " + code, attempt, wait);
-                                return sleep(wait).then(Mono.defer(() -> attempt(context, next, attempt + 1)));
-                            }
-                            return Mono.just(buffered);
-                        });
+                    Mono<Decision> decision = Mono.fromCallable(() -> {
+                        HttpResponse[] answer = {o.response};
+                        return new Decision(afterResponse(request, answer, attempt), answer[0]);
+                    });
+                    // a 409's body is read (blocking) to find its error code: off the caller's thread
+                    if (o.response.getStatusCode() == 409) {
+                        decision = decision.subscribeOn(Schedulers.boundedElastic());
                     }
-                    if (TRANSIENT_STATUS.contains(status) && attempt < policy.maxAttempts()) {
-                        Duration wait = policy.backoff(attempt, retryAfter(response));
-                        response.close();
-                        logRetry(request, "answered " + status, attempt, wait);
-                        return sleep(wait).then(Mono.defer(() -> attempt(context, next, attempt + 1)));
-                    }
-                    return Mono.just(response);
+                    return decision.flatMap(d -> d.delay().isPresent()
+                            ? sleep(d.delay().get()).then(Mono.defer(() -> attempt(context, next, attempt + 1)))
+                            : Mono.just(d.response()));
                 });
     }
 
@@ -126,40 +118,54 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
             try {
                 response = next.clone().processSync();
             } catch (RuntimeException e) {
-                if (isTransient(e) && attempt < policy.maxAttempts()) {
-                    Duration wait = policy.backoff(attempt, null);
-                    logRetry(request, "failed (" + e.getClass().getSimpleName() + ")", attempt, wait);
-                    sleepNow(wait);
+                Optional<Duration> wait = afterFailure(request, e, attempt);
+                if (wait.isPresent()) {
+                    sleepNow(wait.get());
                     continue;
                 }
                 throw e;
             }
-            int status = response.getStatusCode();
-            logCall(request, status);
-            if (status == 409) {
-                HttpResponse buffered = response.buffer();
-                String code = errorCode(buffered.getBodyAsBinaryData().toString());
-                if (code != null && RETRYABLE_CONFLICT_CODES.contains(code) && attempt < policy.maxAttempts()) {
-                    Duration wait = policy.backoff(attempt, retryAfter(buffered));
-                    buffered.close();
-                    logRetry(request, "answered 409 " + code, attempt, wait);
-                    sleepNow(wait);
-                    continue;
-                }
-                return buffered;
-            }
-            if (TRANSIENT_STATUS.contains(status) && attempt < policy.maxAttempts()) {
-                Duration wait = policy.backoff(attempt, retryAfter(response));
-                response.close();
-                logRetry(request, "answered " + status, attempt, wait);
-                sleepNow(wait);
+            HttpResponse[] answer = {response};
+            Optional<Duration> wait = afterResponse(request, answer, attempt);
+            if (wait.isPresent()) {
+                sleepNow(wait.get());
                 continue;
             }
-            return response;
+            return answer[0];
         }
     }
 
     // ---------------------------------------------------------------- shared
+
+    /** The wait before trying again after a transport failure (logged), or empty. */
+    private Optional<Duration> afterFailure(HttpRequest request, Throwable failure, int attempt) {
+        Optional<Duration> wait = Retries.delay(policy, attempt, isTransient(failure), null);
+        wait.ifPresent(w -> logRetry(request, "failed (" + failure.getClass().getSimpleName() + ")", attempt, w));
+        return wait;
+    }
+
+    /**
+     * The wait before trying again after an answer (logged; the answer is then closed), or empty to return it. A 409
+     * is buffered to read its error code, and the buffered copy is returned in its place.
+     */
+    private Optional<Duration> afterResponse(HttpRequest request, HttpResponse[] answer, int attempt) {
+        HttpResponse response = answer[0];
+        int status = response.getStatusCode();
+        logCall(request, status);
+        String code = null;
+        if (status == 409) {
+            response = response.buffer();
+            answer[0] = response;
+            code = errorCode(response.getBodyAsBinaryData().toString());
+        }
+        boolean again = TRANSIENT_STATUS.contains(status) || code != null && RETRYABLE_CONFLICT_CODES.contains(code);
+        Optional<Duration> wait = Retries.delay(policy, attempt, again, again ? retryAfter(response) : null);
+        if (wait.isPresent()) {
+            response.close();
+            logRetry(request, "answered " + status + (code == null ? "" : " " + code), attempt, wait.get());
+        }
+        return wait;
+    }
 
     private void sleepNow(Duration d) {
         try {
@@ -223,6 +229,11 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
     }
 
     static Duration retryAfter(String msHeader, String msHeader2, String retryAfter) {
+        return retryAfter(msHeader, msHeader2, retryAfter, Instant.now()); // an HTTP date is the server's wall time
+    }
+
+    /** As {@link #retryAfter(String, String, String)}, an HTTP date counted from {@code now}. */
+    static Duration retryAfter(String msHeader, String msHeader2, String retryAfter, Instant now) {
         for (String ms : new String[] {msHeader, msHeader2}) {
             if (ms != null) {
                 try {
@@ -243,11 +254,14 @@ public final class ArmRetryPolicy implements HttpPipelinePolicy {
         }
         try {
             ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
-            Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
+            Duration d = Duration.between(now, at.toInstant());
             return d.isNegative() ? Duration.ZERO : d;
         } catch (RuntimeException ignored) {
             return null;
         }
+    }
+
+    private record Decision(Optional<Duration> delay, HttpResponse response) {
     }
 
     private static final class Outcome {

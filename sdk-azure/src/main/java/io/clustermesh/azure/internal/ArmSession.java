@@ -27,6 +27,7 @@ import com.azure.resourcemanager.containerservice.ContainerServiceManager;
 import com.azure.resourcemanager.network.NetworkManager;
 import com.azure.resourcemanager.resources.fluentcore.policy.AuthenticationPolicy;
 import io.clustermesh.MeshTimeoutException;
+import io.clustermesh.internal.Retries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -281,26 +282,24 @@ public final class ArmSession {
         throw new RawArmException(what, f);
     }
 
-    /** Runs an operation again when it failed only because another operation was running on the resource. */
+    /**
+     * Runs an operation again when it failed only because another operation was running on the resource: the
+     * operation itself ended with a code of {@link ArmRetryPolicy#RETRYABLE_CONFLICT_CODES} (a long-running
+     * operation's final status), per the mesh's retry policy. A busy 409 answer is not retried here: the HTTP pipeline
+     * ({@link ArmRetryPolicy}) already did, and retrying it again would cost N×N requests. {@link ArmErrors#exception}
+     * reports a busy failure that outlasted the attempts as not retryable, so the engine does not start the step again.
+     */
     public <T> T withOperationRetry(String what, Supplier<T> op) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return op.get();
-            } catch (RuntimeException e) {
-                ArmFailure f = ArmFailure.of(e);
-                boolean busy = f.code() != null && ArmRetryPolicy.RETRYABLE_CONFLICT_CODES.contains(f.code());
-                if (!busy || !settings.retryPolicy().shouldRetry(asRetryable(e), attempt)) {
-                    throw e;
-                }
-                Duration wait = settings.retryPolicy().backoff(attempt, f.retryAfter());
-                LOG.info("{}: Azure reports {}; starting it again in {} ms", what, f.code(), wait.toMillis());
-                sleep(wait);
-            }
-        }
+        return Retries.call(settings.retryPolicy(), settings.clock(), e -> busy(e) && ArmFailure.of(e).status() != 409,
+                e -> ArmFailure.of(e).retryAfter(),
+                (attempt, wait, e) -> LOG.info("{}: Azure reports {}; starting it again in {} ms", what, ArmFailure.of(e).code(),
+                        wait.toMillis()), op);
     }
 
-    private static io.clustermesh.MeshException asRetryable(RuntimeException e) {
-        return new io.clustermesh.MeshConflictException(null, "azure", "busy", "", true, null, e);
+    /** Whether a failure only says the resource is busy with another operation. */
+    static boolean busy(Throwable e) {
+        ArmFailure f = ArmFailure.of(e);
+        return f.code() != null && ArmRetryPolicy.RETRYABLE_CONFLICT_CODES.contains(f.code());
     }
 
     private void pause(Duration hint, Instant deadline, String what) {

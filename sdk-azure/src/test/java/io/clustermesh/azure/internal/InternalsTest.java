@@ -5,8 +5,8 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Set;
 
@@ -69,8 +69,10 @@ class InternalsTest {
         assertThat(ArmRetryPolicy.retryAfter(null, "250", null)).isEqualTo(Duration.ofMillis(250));
         assertThat(ArmRetryPolicy.retryAfter(null, null, null)).isNull();
         assertThat(ArmRetryPolicy.retryAfter(null, null, "soon")).isNull();
-        String date = ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(30).format(DateTimeFormatter.RFC_1123_DATE_TIME);
-        assertThat(ArmRetryPolicy.retryAfter(null, null, date)).isBetween(Duration.ofSeconds(25), Duration.ofSeconds(31));
+        Instant now = Instant.parse("2026-11-26T12:00:00Z");
+        String date = now.plusSeconds(30).atZone(ZoneOffset.UTC).format(DateTimeFormatter.RFC_1123_DATE_TIME);
+        assertThat(ArmRetryPolicy.retryAfter(null, null, date, now)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(ArmRetryPolicy.retryAfter(null, null, date, now.plusSeconds(45))).as("a date in the past").isZero();
         assertThat(ArmRetryPolicy.errorCode("{\"error\":{\"code\":\"AnotherOperationInProgress\",\"message\":\"x\"}}"))
                 .isEqualTo("AnotherOperationInProgress");
     }

@@ -2,6 +2,7 @@ package io.clustermesh.cilium.internal;
 
 import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshException;
+import io.clustermesh.internal.Retries;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.HelmRelease;
@@ -61,23 +62,7 @@ public final class SnapshotReader {
      * @throws MeshException the last failure when it is permanent or the attempts are used up
      */
     public static <T> T retrying(MeshContext ctx, Supplier<T> read) {
-        int attempt = 0;
-        while (true) {
-            attempt++;
-            try {
-                return read.get();
-            } catch (MeshException e) {
-                if (!ctx.retryPolicy().shouldRetry(e, attempt)) {
-                    throw e;
-                }
-                try {
-                    ctx.clock().sleep(ctx.retryPolicy().backoff(attempt, e.retryAfter().orElse(null)));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        return Retries.call(ctx.retryPolicy(), ctx.clock(), read);
     }
 
     /**

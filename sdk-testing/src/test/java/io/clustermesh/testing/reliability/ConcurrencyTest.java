@@ -6,10 +6,13 @@ import io.clustermesh.MeshClock;
 import io.clustermesh.MeshConflictException;
 import io.clustermesh.MeshPlan;
 import io.clustermesh.MeshReport;
+import io.clustermesh.RetryPolicy;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.StepStarted;
 import io.clustermesh.internal.MeshLock;
 import io.clustermesh.model.MeshCluster;
+import io.clustermesh.testing.Fault;
+import io.clustermesh.testing.FaultRule;
 import io.clustermesh.testing.MeshLab;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import org.junit.jupiter.api.Test;
@@ -114,6 +117,29 @@ class ConcurrencyTest {
         }
     }
 
+    @Test
+    void aLeaseWriteThatKeepsConflictingIsTriedThePolicysAttemptsByOneLayerOnly() {
+        RecordingClock clock = new RecordingClock();
+        try (MeshLab lab = Reliability.lab(2).start();
+             Mesh mesh = lab.meshBuilder().holderIdentity("alice@ci-runner-7").clock(clock)
+                     .retryPolicy(new RetryPolicy(4, Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))).build()) {
+            MeshPlan plan = mesh.plan();
+            Reliability.resetCounts(lab);
+            String leases = "/apis/coordination.k8s.io/v1/namespaces/" + Reliability.NS + "/leases";
+            lab.cluster("cluster1").addFault(FaultRule.always(Fault.conflict()).forMethods("POST").forPath(leases));
+
+            MeshConflictException refused = catchThrowableOfType(MeshConflictException.class, () -> mesh.apply(plan));
+
+            assertThat(refused).as("the lease could not be created").isNotNull();
+            assertThat(refused.getMessage()).contains("HTTP 409");
+            // the lock's retry is the only one (the SDK's Kubernetes transport has none, the engine has not started):
+            // 4 creates for a policy of 4 attempts, and 3 waits, not 4 x N
+            assertThat(lab.cluster("cluster1").counts().path(leases)).isEqualTo(4);
+            assertThat(clock.sleeps).containsExactly(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(400));
+            assertThat(lab.cluster("cluster2").counts().writes()).as("a run that never got the lock writes nothing elsewhere").isZero();
+        }
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             if (!latch.await(WAIT.toSeconds(), TimeUnit.SECONDS)) {
@@ -122,6 +148,21 @@ class ConcurrencyTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        }
+    }
+
+    /** Real time; sleeps are recorded, not slept. */
+    private static final class RecordingClock implements MeshClock {
+        final List<Duration> sleeps = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public Instant now() {
+            return Instant.now();
+        }
+
+        @Override
+        public void sleep(Duration d) {
+            sleeps.add(d);
         }
     }
 
