@@ -184,14 +184,21 @@ public final class Mesh implements AutoCloseable {
         if (plan.hasErrors()) {
             throw new MeshConfigurationException(plan.findings());
         }
-        Engine engine = new Engine(executor, watchdog, concurrency, clock, retryPolicy, timeouts, listener);
         if (plan.writeSteps() == 0) {
-            return engine.run(plan); // nothing to change: no lock, no write
+            // nothing to change: no lock, no write
+            return new Engine(executor, watchdog, concurrency, clock, retryPolicy, timeouts, listener).run(plan);
         }
         MeshContext ctx = resolve().context;
         try (MeshLock lock = MeshLock.acquire(spec.clusters().stream().map(MeshCluster::name).toList(), ctx::connection,
-                spec.name(), holder, clock, lockDuration, watchdog, retryPolicy)) {
-            return engine.run(plan);
+                spec.name(), holder, clock, lockDuration, watchdog, retryPolicy, plan)) {
+            lock.resumes().ifPresent(r -> {
+                LOG.info("{}", r.describe());
+                listener.resuming(r);
+            });
+            MeshListener tracked = new SafeListener(List.of(listener, lock.track(plan)));
+            MeshReport report = new Engine(executor, watchdog, concurrency, clock, retryPolicy, timeouts, tracked).run(plan);
+            lock.finished(report);
+            return report;
         }
     }
 

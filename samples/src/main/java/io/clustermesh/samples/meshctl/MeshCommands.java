@@ -113,7 +113,7 @@ final class MeshCommands {
             if (plan.hasErrors()) {
                 return findingsExit(plan.findings(), operation);
             }
-            MeshReport report = t.mesh().apply(plan);
+            MeshReport report = CancelOnSignal.apply(t.mesh(), plan);
             if (opts.json()) {
                 out().println(report.toJson());
             } else {
@@ -238,7 +238,7 @@ final class MeshCommands {
                 return findingsExit(plan.findings(), spec.name());
             }
             printWarnings(plan);
-            MeshReport report = t.mesh().apply(plan);
+            MeshReport report = CancelOnSignal.apply(t.mesh(), plan);
             MeshStatus status = report.succeeded() ? waitingFor(t, "the status of " + clusterList(), () -> t.mesh().status()) : null;
             if (opts.json()) {
                 Map<String, Object> doc = report.toMap();
