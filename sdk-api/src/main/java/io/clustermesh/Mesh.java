@@ -184,13 +184,14 @@ public final class Mesh implements AutoCloseable {
         if (plan.hasErrors()) {
             throw new MeshConfigurationException(plan.findings());
         }
-        if (plan.writeSteps() == 0) {
-            // nothing to change: no lock, no write
+        MeshContext ctx = resolve().context;
+        List<String> clusters = spec.clusters().stream().map(MeshCluster::name).toList();
+        if (plan.writeSteps() == 0 && MeshLock.recordedRun(clusters, ctx::connection, spec.name()).isEmpty()) {
+            // nothing to change and no unfinished run to take over: no lock, no write
             return new Engine(executor, watchdog, concurrency, clock, retryPolicy, timeouts, listener).run(plan);
         }
-        MeshContext ctx = resolve().context;
-        try (MeshLock lock = MeshLock.acquire(spec.clusters().stream().map(MeshCluster::name).toList(), ctx::connection,
-                spec.name(), holder, clock, lockDuration, watchdog, retryPolicy, plan)) {
+        try (MeshLock lock = MeshLock.acquire(clusters, ctx::connection, spec.name(), holder, clock, lockDuration, watchdog,
+                retryPolicy, plan)) {
             lock.resumes().ifPresent(r -> {
                 LOG.info("{}", r.describe());
                 listener.resuming(r);

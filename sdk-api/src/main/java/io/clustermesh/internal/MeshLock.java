@@ -190,6 +190,35 @@ public final class MeshLock implements AutoCloseable {
         return new MeshLock(conn, name, holder, clock, duration, now, rv(stored), null);
     }
 
+    /**
+     * The unfinished run an idle mesh's lease records (released by a run that was interrupted or failed), read on the
+     * first cluster that answers, without retries; empty when there is none, when the lease is held, or when no cluster
+     * answers (the run that writes will find out). A plan without writes takes the lock only when there is one, so that
+     * the rest of that run (its checks) is done and its record cleared.
+     */
+    @SuppressWarnings("unchecked")
+    public static Optional<Resuming> recordedRun(List<String> clusters, Function<String, ClusterConnection> connections, String mesh) {
+        for (String c : clusters) {
+            try {
+                var existing = connections.apply(c).get(API, "Lease", NAMESPACE, leaseName(mesh));
+                if (existing.isEmpty()) {
+                    return Optional.empty();
+                }
+                Map<String, Object> spec = (Map<String, Object>) existing.get().getOrDefault("spec", Map.of());
+                Map<String, Object> meta = (Map<String, Object>) existing.get().getOrDefault("metadata", Map.of());
+                if (spec.get("holderIdentity") instanceof String h && !h.isEmpty()) {
+                    return Optional.empty();
+                }
+                return Optional.ofNullable(stoppedRun(mesh, null, null, 0, (Map<String, Object>) meta.getOrDefault("annotations", Map.of())));
+            } catch (MeshException e) {
+                if (e.code() != ErrorCode.UNREACHABLE && e.code() != ErrorCode.TIMEOUT) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     private static String mesh(String leaseName) {
         return leaseName.startsWith("clustermesh-") ? leaseName.substring("clustermesh-".length()) : leaseName;
     }
