@@ -192,8 +192,8 @@ public final class MeshLock implements AutoCloseable {
 
     /**
      * The unfinished run an idle mesh's lease records (released by a run that was interrupted or failed), read on the
-     * first cluster that answers, without retries; empty when there is none, when the lease is held, or when no cluster
-     * answers (the run that writes will find out). A plan without writes takes the lock only when there is one, so that
+     * first cluster that answers, without retries; empty when there is none, when the lease is held, or when it cannot
+     * be read (the run that writes will find out). A plan without writes takes the lock only when there is one, so that
      * the rest of that run (its checks) is done and its record cleared.
      */
     @SuppressWarnings("unchecked")
@@ -214,6 +214,11 @@ public final class MeshLock implements AutoCloseable {
                 if (e.code() != ErrorCode.UNREACHABLE && e.code() != ErrorCode.TIMEOUT) {
                     return Optional.empty();
                 }
+            } catch (RuntimeException e) {
+                // a best-effort look: a transport that cannot read leases (or a cluster that cannot be reached) means
+                // no record is known, and a plan without writes runs as before
+                LOG.debug("looking for an unfinished run of mesh {} on {} failed: {}", mesh, c, e.getMessage());
+                return Optional.empty();
             }
         }
         return Optional.empty();
