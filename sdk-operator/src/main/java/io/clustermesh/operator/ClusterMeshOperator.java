@@ -65,7 +65,7 @@ public final class ClusterMeshOperator implements AutoCloseable {
 
     private ClusterMeshOperator(Settings s) {
         this.s = s;
-        this.reconciler = new ClusterMeshReconciler(s.client, s.meshes, s.identity, s.clock);
+        this.reconciler = new ClusterMeshReconciler(s.client, s.meshes, s.identity, s.clock, leading::get);
     }
 
     /** A builder. */
@@ -245,11 +245,14 @@ public final class ClusterMeshOperator implements AutoCloseable {
         enqueue(name, next);
     }
 
-    /** Stops reconciling and gives the lease up. */
+    /**
+     * Stops reconciling and gives the lease up, in that order: the reconciler is fenced (writes nothing more) before a
+     * successor can take the lease.
+     */
     @Override
     public void close() {
-        if (election != null) election.cancel(true);
         stopLeading();
+        if (election != null) election.cancel(true);
     }
 
     private static Thread daemon(Runnable r, String name) {

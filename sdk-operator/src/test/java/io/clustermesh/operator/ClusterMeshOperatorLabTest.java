@@ -28,14 +28,18 @@ import java.util.function.Predicate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The controller on the lab: the management cluster is one more lab cluster (cluster4 of a 4-cluster lab, a fabric8
- * mock API server in CRUD mode like the members) with the CRD created from the checked-in YAML; the members are
- * cluster1..3, reached through kubeconfigs in Secrets, with real Helm and the real Cilium chart.
+ * The controller on the lab: the management cluster is one more lab cluster (cluster5 of a 5-cluster lab, a fabric8
+ * mock API server in CRUD mode like the members, serving the CRD's status subresource) with the CRD created from the
+ * checked-in YAML; the members are cluster1..3 (then cluster4 joins), reached through kubeconfigs in Secrets, with real
+ * Helm and the real Cilium chart. Every check reads the members' objects or the resource's status from the lab's API
+ * servers, never from the controller.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterMeshOperatorLabTest {
     static final String NS = "default";
+    static final String MGMT = "cluster5";
+    static final List<String> MEMBERS = List.of("cluster1", "cluster2", "cluster3", "cluster4");
     private static final ObjectMapper YAML = YAMLMapper.builder().build();
     private MeshLab lab;
     private KubernetesClient mgmt;
@@ -43,8 +47,8 @@ class ClusterMeshOperatorLabTest {
 
     @BeforeAll
     void up() throws Exception {
-        lab = MeshLab.builder().clusters(4).start();
-        mgmt = lab.cluster("cluster4").client();
+        lab = MeshLab.builder().clusters(5).start();
+        mgmt = lab.cluster(MGMT).client();
         try (var crd = ClusterMeshReconciler.class.getResourceAsStream("clustermesh-crd.yaml")) {
             mgmt.apiextensions().v1().customResourceDefinitions().load(crd).create();
         }
@@ -133,39 +137,98 @@ class ClusterMeshOperatorLabTest {
                 && ((Number) s.get("observedGeneration")).longValue() == (r.getMetadata().getGeneration() == null ? 0 : r.getMetadata().getGeneration());
     }
 
+    /** One bad resource: created, Degraded with {@code codes} among its findings, deleted; no member saw a write. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> degradedWithoutWrites(String name, Map<String, Object> spec, String... codes) {
+        lab.clusters().forEach(c -> c.resetCounts());
+        mgmt.genericKubernetesResources(ClusterMeshReconciler.CONTEXT).inNamespace(NS).resource(clusterMesh(name, spec)).create();
+
+        GenericKubernetesResource r = await(mgmt, name, x -> current(x) && "True".equals(condition(x, "Degraded")), "Degraded");
+        List<Map<String, Object>> findings = (List<Map<String, Object>>) status(r).get("findings");
+        assertThat(findings).as(name).extracting(f -> f.get("code")).contains((Object[]) codes);
+        assertThat(findings).as(name).filteredOn(f -> "ERROR".equals(f.get("severity")))
+                .allMatch(f -> f.get("remediation") != null && !((String) f.get("remediation")).isBlank());
+        assertThat(condition(r, "Ready")).as(name).isEqualTo("False");
+        assertThat(((Map<String, Object>) status(r).get("lastError")).get("remediation")).as(name).isNotNull();
+        for (String c : MEMBERS) {
+            assertThat(String.valueOf(status(r))).as(name).doesNotContain(lab.cluster(c).kubeconfig()).doesNotContain("token:");
+        }
+        assertThat(r.getMetadata().getFinalizers()).as(name + ": no finalizer before a first write").isNullOrEmpty();
+        for (String c : MEMBERS) {
+            assertThat(lab.cluster(c).counts().writes()).as("writes to " + c + " for " + name).isZero();
+        }
+        mgmt.genericKubernetesResources(ClusterMeshReconciler.CONTEXT).inNamespace(NS).withName(name).delete();
+        await(mgmt, name, x -> x == null, "gone");
+        for (String c : MEMBERS) {
+            assertThat(lab.cluster(c).counts().writes()).as("writes to " + c + " after deleting " + name).isZero();
+        }
+        return status(r) == null ? Map.of() : (Map<String, Object>) status(r);
+    }
+
     @Test
     @Order(1)
     @SuppressWarnings("unchecked")
-    void aBadSpecIsDegradedWithEveryFindingAndWritesNothingToAnyMember() {
+    void badSpecsAreDegradedWithEveryFindingAndWriteNothingToAnyMember() {
         List<String> three = List.of("cluster1", "cluster2", "cluster3");
         kubeconfigSecrets(lab, mgmt, List.of("cluster1", "cluster2"));
+
+        // several problems in one resource: every one is reported in the same reconcile
         Map<String, Object> spec = crSpec(lab, three);
         List<Map<String, Object>> clusters = (List<Map<String, Object>>) spec.get("clusters");
         clusters.get(1).put("id", clusters.get(0).get("id"));                      // duplicate cluster id
         clusters.get(2).put("podCidr", clusters.get(0).get("podCidr"));            // overlapping pod CIDR
         clusters.get(2).put("kubeconfigSecretRef", Map.of("name", "kc-missing"));  // a Secret that does not exist
         clusters.get(0).put("kubeContext", "mine");                                // a spec file field
-        lab.clusters().forEach(c -> c.resetCounts());
+        Map<String, Object> st = degradedWithoutWrites("bad", spec, "SECRET_NOT_FOUND", "SPEC_UNKNOWN_FIELD", "CLUSTER_ID_DUPLICATE",
+                "POD_CIDR_OVERLAP");
+        assertThat((List<Map<String, Object>>) st.get("findings")).extracting(f -> (String) f.get("message"))
+                .anyMatch(m -> m.contains("kc-missing")).anyMatch(m -> m.contains("kubeContext"));
 
-        mgmt.genericKubernetesResources(ClusterMeshReconciler.CONTEXT).inNamespace(NS).resource(clusterMesh("bad", spec)).create();
+        // the Secret is there, the key is not
+        spec = crSpec(lab, List.of("cluster1", "cluster2"));
+        ((List<Map<String, Object>>) spec.get("clusters")).get(1).put("kubeconfigSecretRef", Map.of("name", "kc-cluster2", "key", "config"));
+        degradedWithoutWrites("bad-key", spec, "SECRET_KEY_MISSING");
 
-        GenericKubernetesResource r = await(mgmt, "bad", x -> current(x) && "True".equals(condition(x, "Degraded")), "Degraded");
-        List<Map<String, Object>> findings = (List<Map<String, Object>>) status(r).get("findings");
-        assertThat(findings).extracting(f -> f.get("code")).contains("SECRET_NOT_FOUND", "SPEC_UNKNOWN_FIELD");
-        assertThat(findings).extracting(f -> (String) f.get("message")).anyMatch(m -> m.contains("kc-missing"))
-                .anyMatch(m -> m.toLowerCase().contains("id")).anyMatch(m -> m.contains("overlap"));
-        assertThat(findings).allMatch(f -> f.get("remediation") != null && !((String) f.get("remediation")).isBlank());
-        assertThat(condition(r, "Ready")).isEqualTo("False");
-        assertThat(((Map<String, Object>) status(r).get("lastError")).get("remediation")).isNotNull();
-        assertThat(String.valueOf(status(r))).doesNotContain("token").doesNotContain(lab.cluster("cluster1").kubeconfig());
-        for (String c : three) {
-            assertThat(lab.cluster(c).counts().writes()).as("writes to " + c).isZero();
-        }
-        mgmt.genericKubernetesResources(ClusterMeshReconciler.CONTEXT).inNamespace(NS).withName("bad").delete();
-        await(mgmt, "bad", x -> x == null, "gone");
-        for (String c : three) {
-            assertThat(lab.cluster(c).counts().writes()).as("writes to " + c + " after deleting the bad mesh").isZero();
-        }
+        // a context the kubeconfig does not have: never a fallback to its current-context
+        spec = crSpec(lab, List.of("cluster1", "cluster2"));
+        ((List<Map<String, Object>>) spec.get("clusters")).get(0).put("kubeconfigSecretRef", Map.of("name", "kc-cluster1", "context", "nope"));
+        degradedWithoutWrites("bad-context", spec, "KUBE_CONTEXT_MISSING");
+
+        // a kubeconfig in a Secret that would run a credential plugin is not run
+        mgmt.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("kc-exec").endMetadata()
+                .addToStringData("kubeconfig", execKubeconfig(lab.cluster("cluster2").apiServer())).build()).createOr(r -> r.update());
+        spec = crSpec(lab, List.of("cluster1", "cluster2"));
+        ((List<Map<String, Object>>) spec.get("clusters")).get(1).put("kubeconfigSecretRef", Map.of("name", "kc-exec"));
+        degradedWithoutWrites("bad-exec", spec, "KUBECONFIG_EXEC_NOT_ALLOWED");
+
+        // values the CRD schema would refuse on a real API server are refused by the controller too
+        spec = crSpec(lab, List.of("cluster1", "cluster2"));
+        spec.put("deletionPolicy", "Keep");
+        ((List<Map<String, Object>>) spec.get("clusters")).get(0).put("podCidr", "10.300.0.0/16");
+        ((List<Map<String, Object>>) spec.get("clusters")).get(1).remove("kubeconfigSecretRef");
+        degradedWithoutWrites("bad-values", spec, "SPEC_INVALID_VALUE", "SPEC_MISSING_FIELD");
+
+        // one cluster is no mesh
+        degradedWithoutWrites("bad-one", crSpec(lab, List.of("cluster1")), "MESH_TOO_FEW_CLUSTERS");
+    }
+
+    /** A kubeconfig whose user runs a credential plugin. */
+    static String execKubeconfig(String server) {
+        return """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: c
+                  cluster: {server: "%s", insecure-skip-tls-verify: true}
+                users:
+                - name: u
+                  user:
+                    exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: /bin/echo, args: [hello]}
+                contexts:
+                - name: x
+                  context: {cluster: c, user: u}
+                current-context: x
+                """.formatted(server);
     }
 
     @Test
@@ -186,40 +249,83 @@ class ClusterMeshOperatorLabTest {
         assertThat(r.getMetadata().getFinalizers()).contains(ClusterMeshReconciler.FINALIZER);
         assertThat(mgmt.v1().events().inNamespace(NS).list().getItems()).anyMatch(e -> "Applied".equals(e.getReason())
                 && "mesh".equals(e.getInvolvedObject().getName()));
-        // the lab's own view: cluster4 (the management cluster) is no member
+        // the lab's own view: neither the management cluster nor cluster4 (not in the spec) is a member
+        assertThat(lab.cluster(MGMT).client().secrets().inNamespace("kube-system").withName("cilium-clustermesh").get()).isNull();
         assertThat(lab.cluster("cluster4").client().secrets().inNamespace("kube-system").withName("cilium-clustermesh").get()).isNull();
     }
 
     @Test
     @Order(3)
-    void aPeerConfigDeletedBehindTheOperatorsBackIsRepairedByTheResync() {
+    void aPeerConfigDeletedBehindTheOperatorsBackIsRepairedByTheNextResync() {
         KubernetesClient c2 = lab.cluster("cluster2").client();
         assertThat(c2.secrets().inNamespace("kube-system").withName("cilium-clustermesh").get()).isNotNull();
-        int before = operator.reconciles();
+        // converged: the resyncs that follow find nothing to change and write nothing to any member
+        lab.clusters().forEach(c -> c.resetCounts());
+        int settled = operator.reconciles();
+        awaitTrue(() -> operator.reconciles() >= settled + 2, "two resyncs");
+        for (String c : List.of("cluster1", "cluster2", "cluster3")) {
+            assertThat(lab.cluster(c).counts().writes()).as("writes to " + c + " by resyncs of a converged mesh").isZero();
+        }
+        long applied = applied("mesh");
         c2.secrets().inNamespace("kube-system").withName("cilium-clustermesh").delete();
 
         // nothing on the management cluster changed: only the periodic resync can notice
+        awaitTrue(() -> c2.secrets().inNamespace("kube-system").withName("cilium-clustermesh").get() != null, "the peer config repaired");
+        await(mgmt, "mesh", x -> current(x) && "True".equals(condition(x, "Ready")), "Ready again");
+        assertThat(applied("mesh")).as("one apply repaired it").isEqualTo(applied + 1);
+    }
+
+    long applied(String mesh) {
+        return mgmt.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> "Applied".equals(e.getReason()) && mesh.equals(e.getInvolvedObject().getName())).count();
+    }
+
+    static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (c2.secrets().inNamespace("kube-system").withName("cilium-clustermesh").get() == null && System.nanoTime() < deadline) {
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never: " + what);
+            }
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 throw new AssertionError(e);
             }
         }
-        assertThat(c2.secrets().inNamespace("kube-system").withName("cilium-clustermesh").get()).as("repaired").isNotNull();
-        assertThat(operator.reconciles()).isGreaterThan(before);
-        await(mgmt, "mesh", x -> current(x) && "True".equals(condition(x, "Ready")), "Ready again");
-        assertThat(mgmt.v1().events().inNamespace(NS).list().getItems().stream()
-                .filter(e -> "Applied".equals(e.getReason()) && "mesh".equals(e.getInvolvedObject().getName())).count()).isGreaterThanOrEqualTo(2);
     }
 
     @Test
     @Order(4)
+    @SuppressWarnings("unchecked")
+    void aClusterAddedToTheSpecJoinsAndTheMeshConverges() {
+        kubeconfigSecrets(lab, mgmt, MEMBERS);
+        GenericKubernetesResource edited = mgmt.genericKubernetesResources(ClusterMeshReconciler.CONTEXT).inNamespace(NS).withName("mesh")
+                .edit(r -> {
+                    r.setAdditionalProperty("spec", crSpec(lab, MEMBERS));
+                    return r;
+                });
+        long generation = edited.getMetadata().getGeneration();
+        assertThat(generation).as("a spec change is a new generation").isGreaterThan(1L);
+
+        GenericKubernetesResource r = await(mgmt, "mesh", x -> current(x) && "True".equals(condition(x, "Ready"))
+                && ((Number) status(x).get("observedGeneration")).longValue() == generation, "Ready with cluster4");
+        List<Map<String, Object>> clusters = (List<Map<String, Object>>) status(r).get("clusters");
+        assertThat(clusters).extracting(c -> c.get("name")).containsExactlyInAnyOrderElementsOf(MEMBERS);
+        assertThat(clusters).allSatisfy(c -> assertThat(((Number) c.get("peersConnected")).intValue()).as(String.valueOf(c)).isEqualTo(3));
+        // the lab's own view: cluster4 now runs the clustermesh-apiserver and cluster1 lists it as a peer
+        assertThat(lab.cluster("cluster4").client().apps().deployments().inNamespace("kube-system").withName("clustermesh-apiserver").get())
+                .isNotNull();
+        assertThat(lab.cluster("cluster1").client().secrets().inNamespace("kube-system").withName("cilium-clustermesh").get().getData())
+                .containsKey("cluster4");
+    }
+
+    @Test
+    @Order(5)
     void deletingWithDisconnectRemovesTheMeshFromEveryMember() {
         mgmt.genericKubernetesResources(ClusterMeshReconciler.CONTEXT).inNamespace(NS).withName("mesh").delete();
         await(mgmt, "mesh", x -> x == null, "gone");
-        for (String c : List.of("cluster1", "cluster2", "cluster3")) {
+        for (String c : MEMBERS) {
             KubernetesClient k = lab.cluster(c).client();
             assertThat(k.apps().deployments().inNamespace("kube-system").withName("clustermesh-apiserver").get()).as(c).isNull();
         }
