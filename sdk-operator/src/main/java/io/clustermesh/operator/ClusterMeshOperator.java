@@ -88,6 +88,12 @@ public final class ClusterMeshOperator implements AutoCloseable {
         return leading.get();
     }
 
+    /** True while this instance takes part in the leader election (leading or standing by). */
+    public boolean electionRunning() {
+        CompletableFuture<?> e = election;
+        return e != null && !e.isDone();
+    }
+
     /** How many reconciles this instance ran (started). */
     public int reconciles() {
         return reconciles.get();
