@@ -177,9 +177,10 @@ class ClusterMeshOperatorHaTest {
         });
         assertThat(byObject.keySet()).as("a second Helm run").noneMatch(o -> o.contains("sh.helm.release.v1.cilium.v2"));
 
-        // every write the two controllers made on the management cluster is one the chart's Role allows
-        assertThat(mgmtWrites).as("the controllers' writes").isNotEmpty()
-                .contains("clustermesh.io/clustermeshes/status update", "coordination.k8s.io/leases create", "/events create");
-        assertThat(OperatorChartTest.grants(OperatorChartTest.render())).containsAll(mgmtWrites);
+        // the chart's Role grants exactly the writes the two controllers made on the management cluster: each one is
+        // allowed, and no write permission goes unused
+        java.util.Set<String> writeGrants = new java.util.TreeSet<>(OperatorChartTest.grants(OperatorChartTest.render()).stream()
+                .filter(g -> g.endsWith(" create") || g.endsWith(" update") || g.endsWith(" patch") || g.endsWith(" delete")).toList());
+        assertThat(new java.util.TreeSet<>(mgmtWrites)).as("the controllers' writes").isEqualTo(writeGrants);
     }
 }

@@ -99,8 +99,7 @@ class OperatorChartTest {
                 "clustermesh.io/clustermeshes get", "clustermesh.io/clustermeshes list", "clustermesh.io/clustermeshes watch",
                 "clustermesh.io/clustermeshes patch", "clustermesh.io/clustermeshes/status update",
                 "/secrets get", "/secrets list", "/secrets watch", "/events create",
-                "coordination.k8s.io/leases get", "coordination.k8s.io/leases create", "coordination.k8s.io/leases update",
-                "coordination.k8s.io/leases patch");
+                "coordination.k8s.io/leases get", "coordination.k8s.io/leases create", "coordination.k8s.io/leases patch");
         JsonNode binding = one(objects, "RoleBinding");
         JsonNode sa = one(objects, "ServiceAccount");
         assertThat(binding.path("roleRef").path("kind").asString()).isEqualTo("Role");
