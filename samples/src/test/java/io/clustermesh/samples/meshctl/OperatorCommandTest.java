@@ -49,9 +49,13 @@ class OperatorCommandTest {
                     Map.of("name", "b", "id", 2, "podCidr", "10.20.0.0/16", "kubeconfigSecretRef", Map.of("name", "kc-b")))));
             mgmt.genericKubernetesResources(ClusterMeshReconciler.CONTEXT).inNamespace("default").resource(cm).create();
 
+            int port;
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = free.getLocalPort();
+            }
             AtomicReference<MeshctlTest.Run> result = new AtomicReference<>();
             Thread cli = new Thread(() -> result.set(MeshctlTest.run("operator", "--kubeconfig", kubeconfig.toString(), "-n", "default",
-                    "--identity", "dev-laptop", "--resync", "2s")), "meshctl-operator");
+                    "--identity", "dev-laptop", "--resync", "2s", "--health-port", String.valueOf(port))), "meshctl-operator");
             cli.start();
 
             // the lab's API server says: the Lease is held by this instance and the resource got its status
@@ -69,6 +73,15 @@ class OperatorCommandTest {
             assertThat((List<Map<String, Object>>) status.get("findings")).extracting(f -> f.get("code")).contains("SECRET_NOT_FOUND");
             Lease lease = mgmt.leases().inNamespace("default").withName("clustermesh-operator").get();
             assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("dev-laptop");
+
+            // the probes the chart's Deployment uses: live, and ready as the leader
+            var http = java.net.http.HttpClient.newHttpClient();
+            for (String path : List.of("/healthz", "/readyz")) {
+                var answer = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).as(path).isEqualTo(200);
+                assertThat(answer.body()).as(path).startsWith("ok");
+            }
 
             cli.interrupt();   // what Ctrl-C ends in: the controller stops and gives the Lease up
             cli.join(Duration.ofMinutes(1).toMillis());
