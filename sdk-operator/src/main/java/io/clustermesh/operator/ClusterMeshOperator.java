@@ -65,7 +65,7 @@ public final class ClusterMeshOperator implements AutoCloseable {
 
     private ClusterMeshOperator(Settings s) {
         this.s = s;
-        this.reconciler = new ClusterMeshReconciler(s.client, s.meshes, s.identity, s.clock);
+        this.reconciler = new ClusterMeshReconciler(s.client, s.meshes, s.identity, s.clock, leading::get);
     }
 
     /** A builder. */
@@ -86,6 +86,12 @@ public final class ClusterMeshOperator implements AutoCloseable {
     /** True while this instance holds the lease and reconciles. */
     public boolean isLeader() {
         return leading.get();
+    }
+
+    /** True while this instance takes part in the leader election (leading or standing by). */
+    public boolean electionRunning() {
+        CompletableFuture<?> e = election;
+        return e != null && !e.isDone();
     }
 
     /** How many reconciles this instance ran (started). */
@@ -245,11 +251,14 @@ public final class ClusterMeshOperator implements AutoCloseable {
         enqueue(name, next);
     }
 
-    /** Stops reconciling and gives the lease up. */
+    /**
+     * Stops reconciling and gives the lease up, in that order: the reconciler is fenced (writes nothing more) before a
+     * successor can take the lease.
+     */
     @Override
     public void close() {
-        if (election != null) election.cancel(true);
         stopLeading();
+        if (election != null) election.cancel(true);
     }
 
     private static Thread daemon(Runnable r, String name) {

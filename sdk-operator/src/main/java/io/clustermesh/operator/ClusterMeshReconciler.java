@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -65,6 +66,7 @@ public final class ClusterMeshReconciler {
     private final Function<MeshSpec, Mesh.Builder> meshes;
     private final String identity;
     private final Clock clock;
+    private final BooleanSupplier leading;
 
     /**
      * @param client the management cluster
@@ -73,6 +75,19 @@ public final class ClusterMeshReconciler {
      * @param identity this controller's identity (the holder of the SDK's Lease per mesh, the source of events)
      */
     public ClusterMeshReconciler(KubernetesClient client, Function<MeshSpec, Mesh.Builder> meshes, String identity, Clock clock) {
+        this(client, meshes, identity, clock, () -> true);
+    }
+
+    /**
+     * A reconciler fenced by leadership: before each write (to a member, to the resource, an event) it asks
+     * {@code leading}, and a reconcile that finds it false stops there and writes nothing more, so that an instance
+     * that lost its Lease does not race its successor.
+     *
+     * @param leading whether this instance still holds the controller's Lease
+     */
+    public ClusterMeshReconciler(KubernetesClient client, Function<MeshSpec, Mesh.Builder> meshes, String identity, Clock clock,
+            BooleanSupplier leading) {
+        this.leading = Objects.requireNonNull(leading, "leading");
         this.client = Objects.requireNonNull(client, "client");
         this.meshes = Objects.requireNonNull(meshes, "meshes");
         this.identity = Objects.requireNonNull(identity, "identity");
@@ -81,6 +96,29 @@ public final class ClusterMeshReconciler {
 
     /** Reconciles the resource {@code namespace/name} once. */
     public Outcome reconcile(String namespace, String name) {
+        try {
+            return reconcileOnce(namespace, name);
+        } catch (NotLeading e) {
+            LOG.info("ClusterMesh {}/{}: {} no longer leads, reconcile stopped before its next write", namespace, name, identity);
+            return Outcome.FAILED;
+        }
+    }
+
+    /** Thrown where a write would follow and this instance no longer leads. */
+    private static final class NotLeading extends RuntimeException {
+        NotLeading() {
+            super("not leading", null, false, false);
+        }
+    }
+
+    private void fence() {
+        if (!leading.getAsBoolean()) {
+            throw new NotLeading();
+        }
+    }
+
+    private Outcome reconcileOnce(String namespace, String name) {
+        fence();
         GenericKubernetesResource cr = client.genericKubernetesResources(CONTEXT).inNamespace(namespace).withName(name).get();
         if (cr == null) {
             return Outcome.GONE;
@@ -89,15 +127,6 @@ public final class ClusterMeshReconciler {
                 secret -> client.secrets().inNamespace(namespace).withName(secret).get());
         if (cr.getMetadata().getDeletionTimestamp() != null) {
             return delete(cr, read);
-        }
-        if (cr.getMetadata().getFinalizers() == null || !cr.getMetadata().getFinalizers().contains(FINALIZER)) {
-            cr = client.genericKubernetesResources(CONTEXT).inNamespace(namespace).withName(name)
-                    .edit(r -> {
-                        List<String> f = new ArrayList<>(r.getMetadata().getFinalizers() == null ? List.of() : r.getMetadata().getFinalizers());
-                        f.add(FINALIZER);
-                        r.getMetadata().setFinalizers(f);
-                        return r;
-                    });
         }
         long generation = cr.getMetadata().getGeneration() == null ? 0 : cr.getMetadata().getGeneration();
         if (!read.ok()) {
@@ -113,10 +142,14 @@ public final class ClusterMeshReconciler {
                 event(cr, "Warning", "InvalidSpec", summary(plan.findings()));
                 return Outcome.INVALID;
             }
+            // the finalizer before the first write to a member: a resource that never got that far (a bad spec)
+            // is deleted at once, without touching any member
+            cr = withFinalizer(cr);
             String planSummary = plan.steps().size() + " step(s), " + plan.writeSteps() + " writing";
             if (plan.writeSteps() > 0) {
                 writeStatus(cr, status(generation, "Progressing", "True", "Applying", planSummary, plan.findings(), planSummary, null, null));
                 event(cr, "Normal", "Applying", "applying a plan of " + planSummary);
+                fence();
                 MeshReport report = mesh.apply(plan);
                 if (!report.succeeded()) {
                     String msg = "apply failed on " + String.join(", ", report.failedClusters());
@@ -160,6 +193,20 @@ public final class ClusterMeshReconciler {
         }
     }
 
+    private GenericKubernetesResource withFinalizer(GenericKubernetesResource cr) {
+        if (cr.getMetadata().getFinalizers() != null && cr.getMetadata().getFinalizers().contains(FINALIZER)) {
+            return cr;
+        }
+        fence();
+        return client.genericKubernetesResources(CONTEXT).inNamespace(cr.getMetadata().getNamespace()).withName(cr.getMetadata().getName())
+                .edit(r -> {
+                    List<String> f = new ArrayList<>(r.getMetadata().getFinalizers() == null ? List.of() : r.getMetadata().getFinalizers());
+                    f.add(FINALIZER);
+                    r.getMetadata().setFinalizers(f);
+                    return r;
+                });
+    }
+
     private Outcome delete(GenericKubernetesResource cr, ClusterMeshSpec.Result read) {
         String ns = cr.getMetadata().getNamespace();
         String name = cr.getMetadata().getName();
@@ -168,6 +215,7 @@ public final class ClusterMeshReconciler {
         }
         if (read.deletionPolicy() == ClusterMeshSpec.DeletionPolicy.Disconnect && read.ok()) {
             try (Mesh mesh = meshes.apply(read.spec()).holderIdentity(identity).build()) {
+                fence();
                 MeshReport report = mesh.disable();
                 if (!report.succeeded()) {
                     // unreachable clusters are reported, not waited on forever: the resource goes, the event names them
@@ -182,6 +230,7 @@ public final class ClusterMeshReconciler {
         } else if (read.deletionPolicy() == ClusterMeshSpec.DeletionPolicy.Disconnect) {
             event(cr, "Warning", "DisconnectSkipped", "the spec cannot be read (" + summary(read.findings()) + "); the mesh is left as it is");
         }
+        fence();
         client.genericKubernetesResources(CONTEXT).inNamespace(ns).withName(name).edit(r -> {
             List<String> f = new ArrayList<>(r.getMetadata().getFinalizers());
             f.remove(FINALIZER);
@@ -244,6 +293,7 @@ public final class ClusterMeshReconciler {
     }
 
     private void writeStatus(GenericKubernetesResource cr, Map<String, Object> status) {
+        fence();
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
                 GenericKubernetesResource latest = client.genericKubernetesResources(CONTEXT).inNamespace(cr.getMetadata().getNamespace())
@@ -252,15 +302,8 @@ public final class ClusterMeshReconciler {
                     return;
                 }
                 latest.setAdditionalProperty("status", status);
-                var op = client.genericKubernetesResources(CONTEXT).inNamespace(cr.getMetadata().getNamespace());
-                op.resource(latest).updateStatus();
-                GenericKubernetesResource written = op.withName(cr.getMetadata().getName()).get();
-                if (written != null && !status.equals(written.getAdditionalProperties().get("status"))) {
-                    // an API server without the status subresource for this resource (the CRD predates it, or a
-                    // test server) keeps status only with the object itself
-                    written.setAdditionalProperty("status", status);
-                    op.resource(written).update();
-                }
+                // the CRD serves the status subresource: a PUT there changes status only, never spec or generation
+                client.genericKubernetesResources(CONTEXT).inNamespace(cr.getMetadata().getNamespace()).resource(latest).updateStatus();
                 return;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
@@ -271,6 +314,7 @@ public final class ClusterMeshReconciler {
     }
 
     private void event(GenericKubernetesResource cr, String type, String reason, String message) {
+        fence();
         try {
             client.v1().events().inNamespace(cr.getMetadata().getNamespace()).resource(new EventBuilder()
                     .withNewMetadata().withName(cr.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8)).endMetadata()

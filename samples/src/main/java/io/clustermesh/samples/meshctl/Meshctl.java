@@ -25,7 +25,7 @@ import java.util.Set;
         description = "Bring AKS clusters into one Cilium Cluster Mesh and keep it healthy.",
         subcommands = {DemoCommand.class, MeshCommands.Plan.class, MeshCommands.Apply.class, MeshCommands.Connect.class,
                 MeshCommands.Status.class, MeshCommands.Disconnect.class, MeshCommands.Disable.class,
-                MeshCommands.Preflight.class, MeshCommands.Services.class, BenchCommand.class, LabCommand.class, CommandLine.HelpCommand.class,
+                MeshCommands.Preflight.class, MeshCommands.Services.class, BenchCommand.class, LabCommand.class, OperatorCommand.class, CommandLine.HelpCommand.class,
                 RotateCaCommand.class})
 public final class Meshctl implements Runnable {
     final PrintStream out;
