@@ -4,6 +4,8 @@ import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshClock;
 import io.clustermesh.MeshConflictException;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
+import io.clustermesh.MeshUnreachableException;
 import io.clustermesh.RetryPolicy;
 import io.clustermesh.spi.ClusterConnection;
 import org.slf4j.Logger;
@@ -94,8 +96,10 @@ public final class MeshLock implements AutoCloseable {
                 last = e;
             }
         }
-        throw new MeshException(ErrorCode.UNREACHABLE, null, null, "no cluster of mesh " + mesh + " answered, so the change lock could not be taken",
-                "make at least one cluster reachable" + (last == null ? "" : " (last error: " + last.getMessage() + ")"), true, null, last);
+        throw new MeshUnreachableException("no cluster of mesh " + mesh + " answered, so the change lock could not be taken",
+                Details.meshWide()
+                        .fix("make at least one cluster reachable" + (last == null ? "" : " (last error: " + last.getMessage() + ")"))
+                        .cause(last));
     }
 
     /** Runs {@code op}, retrying retryable failures per the policy (the lock's only retry layer: the transport has none). */
@@ -118,10 +122,11 @@ public final class MeshLock implements AutoCloseable {
             long seconds = spec.get("leaseDurationSeconds") instanceof Number n ? n.longValue() : 0;
             boolean live = other != null && !other.isEmpty() && renew != null && renew.plusSeconds(seconds).isAfter(now);
             if (live && !holder.equals(other)) {
-                throw new MeshConflictException(conn.cluster(), null, "mesh is being changed by " + other + " since "
+                throw new MeshConflictException("mesh is being changed by " + other + " since "
                         + (since == null ? "an unknown time" : since.toString()) + " (lease kube-system/" + name + " on " + conn.cluster() + ")",
-                        "wait for that run to finish; if its holder crashed, the lease expires " + seconds + " s after its last renewal ("
-                                + (renew == null ? "?" : renew.plusSeconds(seconds)) + ")", false, null, null);
+                        Details.inCluster(conn.cluster())
+                                .fix("wait for that run to finish; if its holder crashed, the lease expires " + seconds + " s after its last renewal ("
+                                + (renew == null ? "?" : renew.plusSeconds(seconds)) + ")").retryable(false));
             }
             Map<String, Object> updated = lease(name, holder, duration, now, (String) meta.get("resourceVersion"));
             Map<String, Object> stored = conn.apply(updated, false);

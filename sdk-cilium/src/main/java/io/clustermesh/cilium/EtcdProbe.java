@@ -1,8 +1,8 @@
 package io.clustermesh.cilium;
 
-import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshAccessException;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshPreconditionException;
 import io.clustermesh.MeshUnreachableException;
 import io.clustermesh.cilium.internal.Pem;
@@ -217,9 +217,10 @@ public final class EtcdProbe implements AutoCloseable {
             try {
                 return CiliumClusterConfig.parse(json);
             } catch (IllegalArgumentException e) {
-                throw new MeshPreconditionException(peer, "the value of " + key + " at " + where() + " is not a cluster "
-                        + "config: " + e.getMessage(), "check that the clustermesh-apiserver of " + peer
-                        + " runs a supported Cilium version", null);
+                throw new MeshPreconditionException("the value of " + key + " at " + where() + " is not a cluster "
+                        + "config: " + e.getMessage(),
+                        Details.inCluster(peer).fix("check that the clustermesh-apiserver of " + peer
+                        + " runs a supported Cilium version"));
             }
         });
     }
@@ -290,8 +291,8 @@ public final class EtcdProbe implements AutoCloseable {
             return http.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MeshException(ErrorCode.OPERATION, peer, null, "interrupted while probing the etcd of " + where(),
-                    "run the probe again", false, null, e);
+            throw MeshException.failed("interrupted while probing the etcd of " + where(),
+                    Details.inCluster(peer).fix("run the probe again").cause(e));
         } catch (IOException e) {
             throw translate(operation, e);
         }
@@ -305,14 +306,15 @@ public final class EtcdProbe implements AutoCloseable {
         HttpTimeoutException timedOut = find(e, HttpTimeoutException.class);
         if (timedOut != null) {
             String what = timedOut instanceof HttpConnectTimeoutException ? "could not connect" : "got no answer";
-            return new MeshUnreachableException(peer, null, peer + ": " + what + " within " + timeout.toMillis()
+            return new MeshUnreachableException(peer + ": " + what + " within " + timeout.toMillis()
                     + " ms from the clustermesh-apiserver at " + where() + " (" + operation + ")",
-                    unreachableRemediation(), true, null, e);
+                    Details.inCluster(peer).fix(unreachableRemediation()).cause(e));
         }
         if (find(e, ConnectException.class) != null || find(e, NoRouteToHostException.class) != null
                 || find(e, UnresolvedAddressException.class) != null || find(e, UnknownHostException.class) != null) {
-            return new MeshUnreachableException(peer, null, peer + ": cannot connect to the clustermesh-apiserver at "
-                    + where() + " (" + firstMessage(e) + ")", unreachableRemediation(), true, null, e);
+            return new MeshUnreachableException(peer + ": cannot connect to the clustermesh-apiserver at "
+                    + where() + " (" + firstMessage(e) + ")",
+                    Details.inCluster(peer).fix(unreachableRemediation()).cause(e));
         }
         SSLException tlsFailure = find(e, SSLException.class);
         if (tlsFailure == null) {
@@ -328,25 +330,25 @@ public final class EtcdProbe implements AutoCloseable {
             String diagnosis = "the server refused the client certificate " + clientDescription
                     // checked only here, for the diagnosis: a signature check per probe costs more than most probes
                     + (signedBy(clientCert, ca) ? "" : ", which is not signed by the mesh CA " + caDescription);
-            return new MeshAccessException(peer, null, peer + ": the TLS handshake with the clustermesh-apiserver at "
+            return new MeshAccessException(peer + ": the TLS handshake with the clustermesh-apiserver at "
                     + where() + " failed: " + diagnosis + " (" + firstMessage(tlsFailure) + ")",
-                    "give the probe a client certificate issued by the CA that " + peer
+                    Details.inCluster(peer).fix("give the probe a client certificate issued by the CA that " + peer
                             + "'s clustermesh-apiserver trusts (the mesh CA " + caDescription + ", e.g. the remote "
                             + "certificate of secret clustermesh-apiserver-remote-cert); every cluster of a mesh must "
-                            + "share one CA (secret cilium-ca in kube-system)",
-                    false, null, e);
+                            + "share one CA (secret cilium-ca in kube-system)").cause(e));
         }
-        return new MeshUnreachableException(peer, null, peer + ": " + operation + " on the clustermesh-apiserver at "
-                + where() + " failed: " + firstMessage(e), unreachableRemediation(), true, null, e);
+        return new MeshUnreachableException(peer + ": " + operation + " on the clustermesh-apiserver at "
+                + where() + " failed: " + firstMessage(e),
+                Details.inCluster(peer).fix(unreachableRemediation()).cause(e));
     }
 
     private MeshAccessException serverCertificateRefused(ServerCertificateException problem, IOException e) {
-        return new MeshAccessException(peer, null, peer + ": the TLS handshake with the clustermesh-apiserver at "
+        return new MeshAccessException(peer + ": the TLS handshake with the clustermesh-apiserver at "
                 + where() + " failed: " + problem.getMessage(),
-                "make " + peer + "'s clustermesh-apiserver serve a certificate issued by the mesh CA " + caDescription
+                Details.inCluster(peer)
+                        .fix("make " + peer + "'s clustermesh-apiserver serve a certificate issued by the mesh CA " + caDescription
                         + " with the DNS name *." + MESH_DOMAIN + ", or probe it with the CA that " + peer
-                        + " uses; every cluster of a mesh must share one CA (secret cilium-ca in kube-system)",
-                false, null, e);
+                        + " uses; every cluster of a mesh must share one CA (secret cilium-ca in kube-system)").cause(e));
     }
 
     /**
@@ -387,16 +389,19 @@ public final class EtcdProbe implements AutoCloseable {
         String what = peer + ": etcd " + operation + (key == null ? "" : " of '" + key + "'") + " at " + where()
                 + " answered HTTP " + status + (etcdError.isEmpty() ? "" : ": " + etcdError);
         if (status == 401 || status == 403) {
-            return new MeshAccessException(peer, null, what, "the client certificate's CN " + clientDescription
+            return new MeshAccessException(what,
+                    Details.inCluster(peer).fix("the client certificate's CN " + clientDescription
                     + " is the etcd user: use the certificate whose user may do this (remote agents read with "
-                    + "'remote')", false, null, null);
+                    + "'remote')"));
         }
         if (status == 408 || status == 429 || status >= 500) {
-            return new MeshUnreachableException(peer, null, what, "retry; if it persists, check the "
-                    + "clustermesh-apiserver pod of " + peer, true, null, null);
+            return new MeshUnreachableException(what,
+                    Details.inCluster(peer).fix("retry; if it persists, check the "
+                    + "clustermesh-apiserver pod of " + peer));
         }
-        return new MeshPreconditionException(peer, null, what, "check that " + where() + " is a clustermesh-apiserver "
-                + "etcd (3.4 or newer) with its JSON gateway", false, null, null);
+        return new MeshPreconditionException(what,
+                Details.inCluster(peer).fix("check that " + where() + " is a clustermesh-apiserver "
+                + "etcd (3.4 or newer) with its JSON gateway"));
     }
 
     private static String etcdError(String body) {
@@ -425,9 +430,10 @@ public final class EtcdProbe implements AutoCloseable {
     }
 
     private MeshPreconditionException notEtcd(String operation, String why) {
-        return new MeshPreconditionException(peer, null, peer + ": etcd " + operation + " at " + where()
-                + " gave an unexpected answer: " + why, "check that " + where()
-                + " is a clustermesh-apiserver etcd (3.4 or newer) with its JSON gateway", false, null, null);
+        return new MeshPreconditionException(peer + ": etcd " + operation + " at " + where()
+                + " gave an unexpected answer: " + why,
+                Details.inCluster(peer).fix("check that " + where()
+                + " is a clustermesh-apiserver etcd (3.4 or newer) with its JSON gateway"));
     }
 
     private String where() {
