@@ -185,14 +185,22 @@ public final class Mesh implements AutoCloseable {
         if (plan.hasErrors()) {
             throw new MeshConfigurationException(plan.findings());
         }
-        Engine engine = new Engine(executor, watchdog, concurrency, clock, retryPolicy, timeouts, listener);
-        if (plan.writeSteps() == 0) {
-            return engine.run(plan); // nothing to change: no lock, no write
-        }
         MeshContext ctx = resolve().context;
-        try (MeshLock lock = MeshLock.acquire(spec.clusters().stream().map(MeshCluster::name).toList(), ctx::connection,
-                spec.name(), holder, clock, lockDuration, watchdog, retryPolicy)) {
-            return engine.run(plan);
+        List<String> clusters = spec.clusters().stream().map(MeshCluster::name).toList();
+        if (plan.writeSteps() == 0 && MeshLock.recordedRun(clusters, ctx::connection, spec.name()).isEmpty()) {
+            // nothing to change and no unfinished run to take over: no lock, no write
+            return new Engine(executor, watchdog, concurrency, clock, retryPolicy, timeouts, listener).run(plan);
+        }
+        try (MeshLock lock = MeshLock.acquire(clusters, ctx::connection, spec.name(), holder, clock, lockDuration, watchdog,
+                retryPolicy, plan)) {
+            lock.resumes().ifPresent(r -> {
+                LOG.info("{}", r.describe());
+                listener.resuming(r);
+            });
+            MeshListener tracked = new SafeListener(List.of(listener, lock.track(plan)));
+            MeshReport report = new Engine(executor, watchdog, concurrency, clock, retryPolicy, timeouts, tracked).run(plan);
+            lock.finished(report);
+            return report;
         }
     }
 

@@ -31,6 +31,13 @@ public interface MeshListener {
     default void credentialPlugin(CredentialPlugin event) {
     }
 
+    /**
+     * A change run takes over from an earlier run of the same mesh that did not finish (interrupted, failed, or killed);
+     * once per run, before its first step.
+     */
+    default void resuming(Resuming event) {
+    }
+
     /** A listener that ignores everything. */
     static MeshListener none() {
         return new MeshListener() {

@@ -5,6 +5,7 @@ import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.PlanFinished;
 import io.clustermesh.event.PlanStarted;
 import io.clustermesh.event.RetryScheduled;
+import io.clustermesh.event.Resuming;
 import io.clustermesh.event.StepFailed;
 import io.clustermesh.event.StepFinished;
 import io.clustermesh.event.StepStarted;
@@ -75,5 +76,10 @@ public final class SafeListener implements MeshListener {
     @Override
     public void credentialPlugin(CredentialPlugin e) {
         each("credentialPlugin", l -> l.credentialPlugin(e));
+    }
+
+    @Override
+    public void resuming(Resuming e) {
+        each("resuming", l -> l.resuming(e));
     }
 }

@@ -114,7 +114,7 @@ final class MeshCommands {
             if (plan.hasErrors()) {
                 return findingsExit(plan.findings(), operation);
             }
-            MeshReport report = t.mesh().apply(plan);
+            MeshReport report = CancelOnSignal.apply(t.mesh(), plan);
             if (opts.json()) {
                 out().println(report.toJson());
             } else {
@@ -239,7 +239,7 @@ final class MeshCommands {
                 return findingsExit(plan.findings(), spec.name());
             }
             printWarnings(plan);
-            MeshReport report = t.mesh().apply(plan);
+            MeshReport report = CancelOnSignal.apply(t.mesh(), plan);
             MeshStatus status = report.succeeded() ? waitingFor(t, "the status of " + clusterList(), () -> t.mesh().status()) : null;
             if (opts.json()) {
                 Map<String, Object> doc = report.toMap();

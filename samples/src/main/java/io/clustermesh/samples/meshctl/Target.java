@@ -131,6 +131,12 @@ final class Target implements AutoCloseable {
                         + e.context() + ") to get the cluster's credentials");
                 notices.flush();
             }
+
+            @Override
+            public void resuming(io.clustermesh.event.Resuming e) {
+                notices.println("meshctl: " + e.describe());
+                notices.flush();
+            }
         };
     }
 

@@ -43,9 +43,26 @@ class LabUpTest {
                     .doesNotContain("kubeconfig:").doesNotContain("token");
             List<String> with = List.of("--spec", lab.spec.toString(), "--kubeconfig", lab.kubeconfig.toString(), "--charts", lab.charts.toString());
 
+            // an apply stopped by SIGTERM in flight releases the mesh's change lock with the record of where it stopped ...
+            Process first = new ProcessBuilder(args(Path.of(System.getProperty("java.home"), "bin", "java").toString(), List.of("-cp",
+                    System.getProperty("java.class.path"), Meshctl.class.getName(), "apply"), with.toArray(String[]::new)))
+                    .redirectError(tmp.resolve("first-apply.stderr").toFile()).start();
+            try {
+                assertThat(untilLine(first, "local-cert")).as("the first apply got under way (its lock taken, certificates issued); stderr: "
+                        + Files.readString(tmp.resolve("first-apply.stderr"))).isNotNull();
+                first.destroy(); // SIGTERM
+                assertThat(first.waitFor(2, TimeUnit.MINUTES)).isTrue();
+                assertThat(first.exitValue()).isEqualTo(143);
+            } finally {
+                first.destroyForcibly();
+            }
+
+            // ... so the next apply is not refused for the lock's lifetime, and says what it resumes before it does the rest
             MeshctlTest.Run apply = MeshctlTest.run(args("apply", with, "-o", "json", "-q"));
             assertThat(apply.code()).as(apply.err()).isZero();
             assertThat(apply.json().path("succeeded").asBoolean()).isTrue();
+            assertThat(apply.err()).containsPattern("meshctl: resuming apply of mesh \\S+ by meshctl/\\S+, interrupted at \\S+ after \\d+ of \\d+ steps")
+                    .contains("this run re-plans from what the clusters hold now");
 
             MeshctlTest.Run status = MeshctlTest.run(args("status", with, "-o", "json", "-q"));
             assertThat(status.code()).as(status.err()).isZero();
@@ -126,6 +143,32 @@ class LabUpTest {
                 p.destroyForcibly();
             }
         }
+    }
+
+    /** Reads {@code p}'s standard output until a line containing {@code text} (returned), or its end ({@code null}). */
+    private static String untilLine(Process p, String text) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = CompletableFuture.supplyAsync(() -> {
+            try {
+                for (String l = out.readLine(); l != null; l = out.readLine()) {
+                    if (l.contains(text)) {
+                        return l;
+                    }
+                }
+            } catch (IOException e) {
+                // ended
+            }
+            return null;
+        }).get(START_MINUTES, TimeUnit.MINUTES);
+        // keep draining stdout so that the process never blocks on a full pipe
+        CompletableFuture.runAsync(() -> {
+            try {
+                out.transferTo(java.io.Writer.nullWriter());
+            } catch (IOException e) {
+                // ended
+            }
+        });
+        return line;
     }
 
     private static List<Path> labDirs(Path dir) throws IOException {

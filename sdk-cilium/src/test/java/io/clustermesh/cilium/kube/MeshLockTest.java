@@ -108,6 +108,125 @@ class MeshLockTest {
         assertThat(admin.leases().inNamespace("kube-system").list().getItems()).isEmpty();
     }
 
+    private static io.clustermesh.MeshPlan plan(int steps) {
+        List<io.clustermesh.PlanStep> s = new java.util.ArrayList<>();
+        for (int i = 1; i <= steps; i++) {
+            s.add(io.clustermesh.PlanStep.of("s" + i, "cluster" + i, "helm", "helm upgrade cilium (step " + i + ")", ctx -> null));
+        }
+        return new io.clustermesh.MeshPlan("article", "connect", Instant.parse("2026-11-26T12:00:00Z"), List.of(), s, java.util.Map.of());
+    }
+
+    private static io.clustermesh.MeshReport report(io.clustermesh.MeshPlan plan, int succeeded) {
+        List<io.clustermesh.StepReport> r = new java.util.ArrayList<>();
+        for (int i = 0; i < plan.steps().size(); i++) {
+            var s = plan.steps().get(i);
+            r.add(new io.clustermesh.StepReport(s.id(), s.cluster(), s.kind(), i < succeeded ? io.clustermesh.StepOutcome.SUCCEEDED
+                    : io.clustermesh.StepOutcome.FAILED, i < succeeded, 1, null, null, "", null, null, null));
+        }
+        return new io.clustermesh.MeshReport("article", "connect", plan.createdAt(), plan.createdAt(), r, List.of());
+    }
+
+    private static void finish(io.clustermesh.event.MeshListener tracker, io.clustermesh.MeshPlan plan, int steps) {
+        for (int i = 0; i < steps; i++) {
+            var s = plan.steps().get(i);
+            tracker.stepFinished(new io.clustermesh.event.StepFinished(s.cluster(), s.id(), s.kind(), true, "", Duration.ZERO));
+        }
+    }
+
+    @Test
+    void aRunThatEndsWithFailedStepsReleasesTheLockWithItsRecordAndTheNextRunSaysWhatItResumes() {
+        FakeClock clock = new FakeClock();
+        var plan = plan(5);
+        MeshLock first = MeshLock.acquire(List.of("cluster1"), c -> conn, "article", "meshctl@host-a:100", clock, Duration.ofSeconds(60),
+                scheduler, io.clustermesh.RetryPolicy.none(), plan);
+        assertThat(first.resumes()).isEmpty();
+        finish(first.track(plan), plan, 2);
+        clock.now = clock.now.plusSeconds(30);
+        first.finished(report(plan, 2));
+        first.close();
+
+        var lease = admin.leases().inNamespace("kube-system").withName(MeshLock.leaseName("article")).get();
+        assertThat(lease.getSpec().getHolderIdentity()).as("released: nobody holds it").isNull();
+        assertThat(lease.getMetadata().getAnnotations())
+                .containsEntry("clustermesh.io/operation", "connect")
+                .containsEntry("clustermesh.io/steps", "2/5")
+                .containsEntry("clustermesh.io/ended", "failed")
+                .containsEntry("clustermesh.io/previous-holder", "meshctl@host-a:100")
+                .containsEntry("clustermesh.io/last-step", "cluster2: helm upgrade cilium (step 2)");
+
+        // at once (no waiting for an expiry), another holder takes the lock and learns what it takes over
+        MeshLock next = MeshLock.acquire(List.of("cluster1"), c -> conn, "article", "meshctl@host-b:200", clock, Duration.ofSeconds(60),
+                scheduler, io.clustermesh.RetryPolicy.none(), plan(3));
+        var r = next.resumes().orElseThrow();
+        assertThat(r.ending()).isEqualTo(io.clustermesh.event.Resuming.Ending.FAILED);
+        assertThat(r.previousHolder()).isEqualTo("meshctl@host-a:100");
+        assertThat(r.stoppedAt()).isEqualTo(Instant.parse("2026-11-26T12:00:30Z"));
+        assertThat(r.describe()).isEqualTo("resuming connect of mesh article by meshctl@host-a:100, ended with failed steps at"
+                + " 2026-11-26T12:00:30Z after 2 of 5 steps (last done: cluster2: helm upgrade cilium (step 2)); this run re-plans from"
+                + " what the clusters hold now and does the rest");
+        next.track(plan(3));
+        next.finished(report(plan(3), 3));
+        next.close();
+        assertThat(admin.leases().inNamespace("kube-system").list().getItems()).as("a run that succeeded deletes the lease").isEmpty();
+        assertThat(MeshLock.acquire(List.of("cluster1"), c -> conn, "article", "meshctl@host-c:300", clock, Duration.ofSeconds(60),
+                scheduler, io.clustermesh.RetryPolicy.none(), plan(1)).resumes()).as("nothing left to resume").isEmpty();
+    }
+
+    @Test
+    void anInterruptedRunIsRecordedAsInterruptedAndKeepsTheInterrupt() {
+        FakeClock clock = new FakeClock();
+        var plan = plan(4);
+        MeshLock lock = MeshLock.acquire(List.of("cluster1"), c -> conn, "article", "meshctl@host-a:100", clock, Duration.ofSeconds(60),
+                scheduler, io.clustermesh.RetryPolicy.none(), plan);
+        finish(lock.track(plan), plan, 1);
+        Thread.currentThread().interrupt(); // the apply was cancelled (Ctrl-C in meshctl)
+        try {
+            lock.finished(report(plan, 1));
+            lock.close();
+        } finally {
+            assertThat(Thread.interrupted()).as("the interrupt is restored").isTrue();
+        }
+        var r = MeshLock.acquire(List.of("cluster1"), c -> conn, "article", "meshctl@host-b:200", clock, Duration.ofSeconds(60),
+                scheduler, io.clustermesh.RetryPolicy.none(), plan).resumes().orElseThrow();
+        assertThat(r.ending()).isEqualTo(io.clustermesh.event.Resuming.Ending.INTERRUPTED);
+        assertThat(r.describe()).contains("interrupted at 2026-11-26T12:00:00Z after 1 of 4 steps");
+    }
+
+    @Test
+    void aKilledRunIsRecognisedOnceItsLeaseExpiresWithTheProgressOfItsLastRenewal() throws Exception {
+        FakeClock clock = new FakeClock();
+        var plan = plan(6);
+        MeshLock killed = MeshLock.acquire(List.of("cluster1"), c -> conn, "article", "killed@host:1", clock, Duration.ofSeconds(3),
+                scheduler, io.clustermesh.RetryPolicy.none(), plan);
+        finish(killed.track(plan), plan, 3);
+        // its renewal (every lease duration / 3) writes the progress; then the process dies without releasing
+        var leases = admin.leases().inNamespace("kube-system").withName(MeshLock.leaseName("article"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos(); // a bound on the wait, not a timing assertion
+        while (!"3/6".equals(leases.get().getMetadata().getAnnotations().get("clustermesh.io/steps"))) {
+            assertThat(System.nanoTime()).as("the renewal writes the progress").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        scheduler.shutdownNow(); // the process is gone: no more renewals
+        assertThatThrownBy(() -> MeshLock.acquire(List.of("cluster1"), c -> conn, "article", "meshctl@host-b:200", clock,
+                Duration.ofSeconds(60), Executors.newSingleThreadScheduledExecutor()))
+                .as("while its lease lives, the run is refused and told how far the holder got")
+                .hasMessageContaining("mesh is being changed by killed@host:1").hasMessageContaining("3 of 6 steps done at its last renewal");
+        clock.now = clock.now.plusSeconds(4);
+        ScheduledExecutorService other = Executors.newSingleThreadScheduledExecutor();
+        try {
+            MeshLock next = MeshLock.acquire(List.of("cluster1"), c -> conn, "article", "meshctl@host-b:200", clock, Duration.ofSeconds(60),
+                    other, io.clustermesh.RetryPolicy.none(), plan);
+            var r = next.resumes().orElseThrow();
+            assertThat(r.ending()).isEqualTo(io.clustermesh.event.Resuming.Ending.ABANDONED);
+            assertThat(r.previousHolder()).isEqualTo("killed@host:1");
+            assertThat(r.stepsDone()).isEqualTo(3);
+            assertThat(r.describe()).contains("stopped without releasing the change lock").contains("after 3 of 6 steps");
+            next.close();
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
     @Test
     void aTransientFailureIsRetriedOnTheSameClusterInsteadOfLockingAnotherOne() {
         java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(1);

@@ -70,7 +70,7 @@ class ConcurrencyTest {
             assertThat(refused.code()).isEqualTo(ErrorCode.CONFLICT);
             assertThat(refused.cluster()).isEqualTo("cluster1");
             assertThat(refused.getMessage())
-                    .matches("mesh is being changed by alice@ci-runner-7 since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z "
+                    .matches("mesh is being changed by alice@ci-runner-7 since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z, \\d+ of \\d+ steps done at its last renewal "
                             + "\\(lease kube-system/clustermesh-lab on cluster1\\)");
             assertThat(refused.remediation()).startsWith("wait for that run to finish; if its holder crashed, the lease expires 60 s after");
 

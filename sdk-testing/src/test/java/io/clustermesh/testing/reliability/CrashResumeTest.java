@@ -2,6 +2,7 @@ package io.clustermesh.testing.reliability;
 
 import io.clustermesh.Mesh;
 import io.clustermesh.MeshPlan;
+import io.clustermesh.event.Resuming;
 import io.clustermesh.MeshReport;
 import io.clustermesh.PlanStep;
 import io.clustermesh.StepOutcome;
@@ -102,8 +103,20 @@ class CrashResumeTest {
                         .filteredOn(s -> s.outcome() == StepOutcome.SUCCEEDED).map(StepReport::id)
                         .isSubsetOf(crash.finished);
             }
-            assertThat(lab.clusters()).as("the interrupted run released its change lock").allSatisfy(c ->
-                    assertThat(c.client().leases().inNamespace(Reliability.NS).list().getItems()).isEmpty());
+            // the interrupted run released its change lock: nobody holds it; unless it had finished, it left its record
+            var leases = lab.cluster("cluster1").client().leases().inNamespace(Reliability.NS).list().getItems();
+            if (crashed.succeeded()) {
+                assertThat(leases).as("a run that finished deletes the lease").isEmpty();
+            } else {
+                assertThat(leases).singleElement().satisfies(l -> {
+                    assertThat(l.getSpec().getHolderIdentity()).as("released").isNull();
+                    assertThat(l.getMetadata().getAnnotations()).containsEntry("clustermesh.io/ended", "interrupted")
+                            .containsEntry("clustermesh.io/steps", k + "/" + stepIds.size())
+                            .containsEntry("clustermesh.io/previous-holder", HOLDER);
+                });
+            }
+            assertThat(lab.clusters().subList(1, 3)).allSatisfy(c ->
+                    assertThat(c.client().leases().inNamespace(Reliability.NS).list().getItems()).as("the lease lives on the first cluster").isEmpty());
             Map<String, String> caAfterCrash = new LinkedHashMap<>();
             for (LabCluster c : lab.clusters()) {
                 String fp = Reliability.caFingerprint(c);
@@ -114,12 +127,30 @@ class CrashResumeTest {
             assertThat(caAfterCrash.values().stream().distinct()).as("one CA even in a half-done mesh").hasSizeLessThanOrEqualTo(1);
 
             // 2. a new process applies again
-            try (Mesh mesh = lab.meshBuilder().holderIdentity(HOLDER).build()) {
+            List<Resuming> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
+            MeshListener hears = new MeshListener() {
+                @Override
+                public void resuming(Resuming e) {
+                    announced.add(e);
+                }
+            };
+            try (Mesh mesh = lab.meshBuilder().holderIdentity("resumer@node-2").listener(hears).build()) {
                 MeshPlan plan = mesh.plan();
                 assertThat(plan.hasErrors()).as(plan.toText()).isFalse();
                 MeshReport resumed = mesh.apply(plan);
                 assertThat(resumed.succeeded()).as(resumed.toText()).isTrue();
                 Reliability.assertHealthy(mesh.status(), 3);
+            }
+            if (crashed.succeeded()) {
+                assertThat(announced).as("nothing to resume").isEmpty();
+            } else {
+                assertThat(announced).as("the new run says what it resumes, once").singleElement().satisfies(r -> {
+                    assertThat(r.ending()).isEqualTo(Resuming.Ending.INTERRUPTED);
+                    assertThat(r.previousHolder()).isEqualTo(HOLDER);
+                    assertThat(r.stepsDone()).isEqualTo(k);
+                    assertThat(r.stepsTotal()).isEqualTo(stepIds.size());
+                    assertThat(r.operation()).isEqualTo("apply");
+                });
             }
 
             // 3. the same CA, the objects of an uninterrupted run, a sane Helm history, no lock left
