@@ -1,6 +1,9 @@
 package io.clustermesh;
 
-/** Credentials were refused or lack a permission. Not retryable unless the thrower says so. Code {@link ErrorCode#ACCESS}. */
+/**
+ * Credentials were refused or lack a permission. Not retryable unless the thrower says so. Code
+ * {@link ErrorCode#ACCESS}.
+ */
 public class MeshAccessException extends MeshException {
     private static final long serialVersionUID = 1L;
 

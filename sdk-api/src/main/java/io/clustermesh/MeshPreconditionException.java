@@ -1,6 +1,9 @@
 package io.clustermesh;
 
-/** The cluster or cloud is not in the state the mesh needs. Not retryable unless the thrower says so. Code {@link ErrorCode#PRECONDITION}. */
+/**
+ * The cluster or cloud is not in the state the mesh needs. Not retryable unless the thrower says so. Code
+ * {@link ErrorCode#PRECONDITION}.
+ */
 public class MeshPreconditionException extends MeshException {
     private static final long serialVersionUID = 1L;
 
