@@ -1,5 +1,6 @@
 package io.clustermesh;
 
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.event.CredentialPlugin;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.internal.Engine;
@@ -363,8 +364,8 @@ public final class Mesh implements AutoCloseable {
         public ClusterConnection connection(String cluster) {
             ensureOpen();
             return connections.computeIfAbsent(cluster, n -> {
-                MeshCluster c = effective.cluster(n).orElseThrow(() -> new MeshConfigurationException(n,
-                        "'" + n + "' is not a cluster of mesh " + effective.name(), "use a cluster name from the spec"));
+                MeshCluster c = effective.cluster(n).orElseThrow(() -> new MeshConfigurationException("'" + n + "' is not a cluster of mesh " + effective.name(),
+                        Details.inCluster(n).fix("use a cluster name from the spec")));
                 // announced before anything can run it: fabric8 runs an exec plugin when it loads the configuration
                 transport.credentialPlugin(c).ifPresent(p -> {
                     LOG.info("{}: the kubeconfig's credential plugin '{}' (context {}) will run to get the cluster's credentials",

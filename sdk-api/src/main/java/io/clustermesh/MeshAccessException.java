@@ -1,17 +1,17 @@
 package io.clustermesh;
 
-import java.time.Duration;
-
-/** Credentials were refused or lack a permission. */
+/**
+ * Credentials were refused or lack a permission. Not retryable unless the thrower says so. Code
+ * {@link ErrorCode#ACCESS}.
+ */
 public class MeshAccessException extends MeshException {
     private static final long serialVersionUID = 1L;
 
-    public MeshAccessException(String cluster, String message, String remediation, Throwable cause) {
-        super(ErrorCode.ACCESS, cluster, null, message, remediation, false, null, cause);
-    }
-
-    public MeshAccessException(String cluster, String step, String message, String remediation, boolean retryable,
-                  Duration retryAfter, Throwable cause) {
-        super(ErrorCode.ACCESS, cluster, step, message, remediation, retryable, retryAfter, cause);
+    /**
+     * @param message what happened, starting with the cluster's name where there is one
+     * @param details the cluster, step, fix, retryability and cause: e.g. {@code Details.inCluster(c).fix("...").cause(e)}
+     */
+    public MeshAccessException(String message, Details details) {
+        super(ErrorCode.ACCESS, message, details);
     }
 }

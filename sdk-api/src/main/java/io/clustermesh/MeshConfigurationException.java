@@ -11,20 +11,25 @@ public class MeshConfigurationException extends MeshException {
     private final transient List<Finding> findings;
 
     public MeshConfigurationException(List<Finding> findings) {
-        super(ErrorCode.CONFIGURATION, null, null, summarize(findings),
-                "fix every finding listed, then try again; nothing was written", false, null, null);
+        super(ErrorCode.CONFIGURATION, summarize(findings),
+                Details.meshWide().fix("fix every finding listed, then try again; nothing was written"));
         // errors first, as findings() promises; the sort is stable, so each severity keeps the validator's order
         this.findings = findings.stream().sorted(Comparator.comparing(Finding::severity)).toList();
     }
 
-    public MeshConfigurationException(String cluster, String message, String remediation) {
-        super(ErrorCode.CONFIGURATION, cluster, null, message, remediation, false, null, null);
-        this.findings = List.of(Finding.error("CONFIGURATION", cluster, "", message, remediation));
+    /**
+     * One problem without a finding code of its own (its finding's code is {@code CONFIGURATION}).
+     *
+     * @param details the cluster concerned and the fix: e.g. {@code Details.inCluster(c).fix("name a cluster of the spec")}
+     */
+    public MeshConfigurationException(String message, Details details) {
+        super(ErrorCode.CONFIGURATION, message, details);
+        this.findings = List.of(Finding.error("CONFIGURATION", cluster(), "", message, remediation()));
     }
 
     /** One problem, with its own code (e.g. a cluster's kubeconfig that does not hold the context named). */
     public MeshConfigurationException(Finding finding) {
-        super(ErrorCode.CONFIGURATION, finding.cluster(), null, finding.message(), finding.remediation(), false, null, null);
+        super(ErrorCode.CONFIGURATION, finding.message(), Details.inCluster(finding.cluster()).fix(finding.remediation()));
         this.findings = List.of(finding);
     }
 

@@ -7,9 +7,8 @@ public class MeshOperationException extends MeshException {
     private final transient MeshReport report;
 
     public MeshOperationException(MeshReport report) {
-        super(ErrorCode.OPERATION, null, null, describe(report),
-                "fix the failed clusters' errors listed in the report, then run the operation again (it resumes where it stopped)",
-                false, null, null);
+        super(ErrorCode.OPERATION, describe(report), Details.meshWide().fix(
+                "fix the failed clusters' errors listed in the report, then run the operation again (it resumes where it stopped)"));
         this.report = report;
     }
 

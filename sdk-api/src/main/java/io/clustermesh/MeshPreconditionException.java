@@ -1,17 +1,17 @@
 package io.clustermesh;
 
-import java.time.Duration;
-
-/** The cluster or cloud is not in the state the mesh needs. */
+/**
+ * The cluster or cloud is not in the state the mesh needs. Not retryable unless the thrower says so. Code
+ * {@link ErrorCode#PRECONDITION}.
+ */
 public class MeshPreconditionException extends MeshException {
     private static final long serialVersionUID = 1L;
 
-    public MeshPreconditionException(String cluster, String message, String remediation, Throwable cause) {
-        super(ErrorCode.PRECONDITION, cluster, null, message, remediation, false, null, cause);
-    }
-
-    public MeshPreconditionException(String cluster, String step, String message, String remediation, boolean retryable,
-                  Duration retryAfter, Throwable cause) {
-        super(ErrorCode.PRECONDITION, cluster, step, message, remediation, retryable, retryAfter, cause);
+    /**
+     * @param message what happened, starting with the cluster's name where there is one
+     * @param details the cluster, step, fix, retryability and cause: e.g. {@code Details.inCluster(c).fix("...").cause(e)}
+     */
+    public MeshPreconditionException(String message, Details details) {
+        super(ErrorCode.PRECONDITION, message, details);
     }
 }

@@ -1,17 +1,14 @@
 package io.clustermesh;
 
-import java.time.Duration;
-
-/** A deadline passed while waiting. */
+/** A deadline passed while waiting. Not retryable unless the thrower says so. Code {@link ErrorCode#TIMEOUT}. */
 public class MeshTimeoutException extends MeshException {
     private static final long serialVersionUID = 1L;
 
-    public MeshTimeoutException(String cluster, String message, String remediation, Throwable cause) {
-        super(ErrorCode.TIMEOUT, cluster, null, message, remediation, false, null, cause);
-    }
-
-    public MeshTimeoutException(String cluster, String step, String message, String remediation, boolean retryable,
-                  Duration retryAfter, Throwable cause) {
-        super(ErrorCode.TIMEOUT, cluster, step, message, remediation, retryable, retryAfter, cause);
+    /**
+     * @param message what happened, starting with the cluster's name where there is one
+     * @param details the cluster, step, fix, retryability and cause: e.g. {@code Details.inCluster(c).fix("...").cause(e)}
+     */
+    public MeshTimeoutException(String message, Details details) {
+        super(ErrorCode.TIMEOUT, message, details);
     }
 }

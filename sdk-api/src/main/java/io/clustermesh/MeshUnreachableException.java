@@ -1,17 +1,17 @@
 package io.clustermesh;
 
-import java.time.Duration;
-
-/** A server could not be reached or answered with a transient error. */
+/**
+ * A server could not be reached or answered with a transient error. Retryable unless the thrower says otherwise.
+ * Code {@link ErrorCode#UNREACHABLE}.
+ */
 public class MeshUnreachableException extends MeshException {
     private static final long serialVersionUID = 1L;
 
-    public MeshUnreachableException(String cluster, String message, String remediation, Throwable cause) {
-        super(ErrorCode.UNREACHABLE, cluster, null, message, remediation, true, null, cause);
-    }
-
-    public MeshUnreachableException(String cluster, String step, String message, String remediation, boolean retryable,
-                  Duration retryAfter, Throwable cause) {
-        super(ErrorCode.UNREACHABLE, cluster, step, message, remediation, retryable, retryAfter, cause);
+    /**
+     * @param message what happened, starting with the cluster's name where there is one
+     * @param details the cluster, step, fix, retryability and cause: e.g. {@code Details.inCluster(c).fix("...").cause(e)}
+     */
+    public MeshUnreachableException(String message, Details details) {
+        super(ErrorCode.UNREACHABLE, message, details);
     }
 }

@@ -1,6 +1,7 @@
 package io.clustermesh;
 
 import org.junit.jupiter.api.Test;
+import io.clustermesh.MeshException.Details;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -12,20 +13,21 @@ class ErrorFormatsTest {
 
     @Test
     void describePrefixesTheClusterAndAppendsTheFix() {
-        MeshException e = new MeshPreconditionException("cluster2", "another CNI (azure) is installed",
-                "create the cluster with network plugin none", null);
+        MeshException e = new MeshPreconditionException("another CNI (azure) is installed",
+                Details.inCluster("cluster2").fix("create the cluster with network plugin none"));
         assertThat(e.describe()).isEqualTo("cluster2: another CNI (azure) is installed\n  fix: create the cluster with network plugin none");
     }
 
     @Test
     void describeDoesNotRepeatAClusterPrefixTheMessageAlreadyHas() {
-        MeshException e = new MeshUnreachableException("cluster1", "cluster1: connection refused", "check the VPN", null);
+        MeshException e = new MeshUnreachableException("cluster1: connection refused",
+                Details.inCluster("cluster1").fix("check the VPN"));
         assertThat(e.describe()).isEqualTo("cluster1: connection refused\n  fix: check the VPN");
     }
 
     @Test
     void describeWithoutClusterOrRemediationIsTheMessage() {
-        MeshException e = new MeshException(ErrorCode.INTERNAL, null, "something broke", null, null);
+        MeshException e = MeshException.internal("something broke", Details.meshWide());
         assertThat(e.describe()).isEqualTo("something broke");
         assertThat(e.remediation()).isEmpty();
     }
@@ -33,21 +35,62 @@ class ErrorFormatsTest {
     @Test
     void exceptionsCarryTheirTypedCodeAndKeepLibraryExceptionsAsCause() {
         IOException io = new IOException("reset");
-        MeshException e = new MeshUnreachableException("cluster1", "cluster1/read", "cluster1: reading cilium-config failed",
-                "check the network", true, Duration.ofSeconds(7), io);
+        MeshException e = new MeshUnreachableException("cluster1: reading cilium-config failed",
+                Details.inCluster("cluster1").atStep("cluster1/read").fix("check the network").retryAfter(Duration.ofSeconds(7)).cause(io));
         assertThat(e.code()).isEqualTo(ErrorCode.UNREACHABLE);
         assertThat(e.cluster()).isEqualTo("cluster1");
         assertThat(e.step()).isEqualTo("cluster1/read");
         assertThat(e.retryable()).isTrue();
         assertThat(e.retryAfter()).contains(Duration.ofSeconds(7));
         assertThat(e.getCause()).isSameAs(io);
-        assertThat(new MeshAccessException("c", "m", "r", null).code()).isEqualTo(ErrorCode.ACCESS);
-        assertThat(new MeshConflictException("c", "m", "r", null)).satisfies(c -> {
+        assertThat(new MeshAccessException("m", Details.inCluster("c").fix("r")).code()).isEqualTo(ErrorCode.ACCESS);
+        assertThat(new MeshConflictException("m", Details.inCluster("c").fix("r"))).satisfies(c -> {
             assertThat(c.code()).isEqualTo(ErrorCode.CONFLICT);
             assertThat(c.retryable()).isTrue();
         });
-        assertThat(new MeshTimeoutException("c", "m", "r", null).code()).isEqualTo(ErrorCode.TIMEOUT);
-        assertThat(new MeshException(null, null, "m", null, null).code()).isEqualTo(ErrorCode.INTERNAL);
+        assertThat(new MeshTimeoutException("m", Details.inCluster("c").fix("r")).code()).isEqualTo(ErrorCode.TIMEOUT);
+        assertThat(MeshException.internal("m", Details.meshWide()).code()).isEqualTo(ErrorCode.INTERNAL);
+    }
+
+    @Test
+    void retryabilityFollowsTheTypeUnlessTheThrowerSaysOtherwise() {
+        Details where = Details.inCluster("c").fix("r");
+        assertThat(new MeshConflictException("m", where).retryable()).isTrue();
+        assertThat(new MeshUnreachableException("m", where).retryable()).isTrue();
+        assertThat(new MeshAccessException("m", where).retryable()).isFalse();
+        assertThat(new MeshPreconditionException("m", where).retryable()).isFalse();
+        assertThat(new MeshTimeoutException("m", where).retryable()).isFalse();
+        assertThat(MeshException.failed("m", where).retryable()).isFalse();
+        assertThat(MeshException.internal("m", where).retryable()).isFalse();
+        assertThat(new MeshConflictException("m", where.retryable(false)).retryable()).isFalse();
+        assertThat(new MeshTimeoutException("m", where.retryable(true)).retryable()).isTrue();
+        assertThat(MeshException.failed("m", where).code()).isEqualTo(ErrorCode.OPERATION);
+    }
+
+    @Test
+    void detailsAreImmutableSoOneCanBeSharedAndExtended() {
+        Details base = Details.inCluster("cluster1").fix("check the network");
+        MeshException stepped = new MeshUnreachableException("cluster1: reset", base.atStep("cluster1/read").cause(new IOException("reset")));
+        MeshException plain = new MeshUnreachableException("cluster1: reset", base);
+        assertThat(stepped.step()).isEqualTo("cluster1/read");
+        assertThat(stepped.getCause()).isInstanceOf(IOException.class);
+        assertThat(plain.step()).isNull();
+        assertThat(plain.getCause()).isNull();
+        assertThat(plain.remediation()).isEqualTo("check the network");
+        assertThat(new MeshAccessException("m", Details.meshWide()).cluster()).isNull();
+        assertThat(new MeshAccessException("m", Details.meshWide()).remediation()).isEmpty();
+        assertThat(base.cause(new IOException("secret-token-value"))).hasToString(
+                "Details[cluster=cluster1, step=null, fix=check the network, cause=IOException]");
+    }
+
+    @Test
+    void aConfigurationProblemMadeFromDetailsIsItsOneFinding() {
+        MeshConfigurationException e = new MeshConfigurationException("'cluster9' is not a cluster of mesh m",
+                Details.inCluster("cluster9").fix("use a cluster name from the spec"));
+        assertThat(e.code()).isEqualTo(ErrorCode.CONFIGURATION);
+        assertThat(e.findings()).containsExactly(Finding.error("CONFIGURATION", "cluster9", "",
+                "'cluster9' is not a cluster of mesh m", "use a cluster name from the spec"));
+        assertThat(e.describe()).isEqualTo("cluster9: 'cluster9' is not a cluster of mesh m\n  fix: use a cluster name from the spec");
     }
 
     @Test

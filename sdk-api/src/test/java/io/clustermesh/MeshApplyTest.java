@@ -3,6 +3,7 @@ package io.clustermesh;
 import io.clustermesh.Fixtures.FakeClock;
 import io.clustermesh.Fixtures.PlanDriver;
 import io.clustermesh.Fixtures.RecordingListener;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.PlanFinished;
 import io.clustermesh.event.PlanStarted;
@@ -183,8 +184,8 @@ class MeshApplyTest {
         AtomicBoolean cluster2Waited = new AtomicBoolean();
         StepAction otherCni = ctx -> {
             upgradeAttempts.incrementAndGet();
-            throw new MeshPreconditionException("cluster2", "cluster2: another CNI (azure) is installed",
-                    "create the cluster with --network-plugin none", null);
+            throw new MeshPreconditionException("cluster2: another CNI (azure) is installed",
+                    Details.inCluster("cluster2").fix("create the cluster with --network-plugin none"));
         };
         List<PlanStep> steps = new ArrayList<>();
         for (int n = 1; n <= 3; n++) {
@@ -262,7 +263,8 @@ class MeshApplyTest {
         StepAction flaky = ctx -> {
             seenAttempts.add(ctx.attempt());
             if (attempts.incrementAndGet() < 3) {
-                throw new MeshUnreachableException("cluster1", "cluster1: connection reset", "check the network", null);
+                throw new MeshUnreachableException("cluster1: connection reset",
+                        Details.inCluster("cluster1").fix("check the network"));
             }
             return StepResult.changed("upgraded");
         };
@@ -290,8 +292,8 @@ class MeshApplyTest {
         AtomicInteger attempts = new AtomicInteger();
         StepAction throttled = ctx -> {
             if (attempts.incrementAndGet() == 1) {
-                throw new MeshUnreachableException("cluster1", null, "cluster1: 429 Too Many Requests", "wait", true,
-                        Duration.ofSeconds(7), null);
+                throw new MeshUnreachableException("cluster1: 429 Too Many Requests",
+                        Details.inCluster("cluster1").fix("wait").retryAfter(Duration.ofSeconds(7)));
             }
             return StepResult.unchanged("");
         };
@@ -308,12 +310,13 @@ class MeshApplyTest {
         AtomicInteger attempts = new AtomicInteger();
         StepAction refused = ctx -> {
             attempts.incrementAndGet();
-            throw new MeshUnreachableException("cluster1", null, "cluster1: certificate signed by unknown authority",
-                    "check the kubeconfig's CA", false, null, null);
+            throw new MeshUnreachableException("cluster1: certificate signed by unknown authority",
+                    Details.inCluster("cluster1").fix("check the kubeconfig's CA").retryable(false));
         };
         StepAction forbidden = ctx -> {
             attempts.incrementAndGet();
-            throw new MeshAccessException("cluster2", "cluster2: 403 Forbidden", "grant the role", null);
+            throw new MeshAccessException("cluster2: 403 Forbidden",
+                    Details.inCluster("cluster2").fix("grant the role"));
         };
         MeshReport r;
         try (Mesh mesh = mesh().clock(clock).retryPolicy(fastRetries(5)).build()) {
@@ -330,8 +333,8 @@ class MeshApplyTest {
         FakeClock clock = new FakeClock();
         AtomicInteger attempts = new AtomicInteger();
         StepAction down = ctx -> {
-            throw new MeshUnreachableException("cluster1", "cluster1: attempt " + attempts.incrementAndGet() + " refused",
-                    "check that the API server answers", null);
+            throw new MeshUnreachableException("cluster1: attempt " + attempts.incrementAndGet() + " refused",
+                    Details.inCluster("cluster1").fix("check that the API server answers"));
         };
         MeshReport r;
         try (Mesh mesh = mesh().clock(clock).retryPolicy(fastRetries(3)).build()) {
@@ -374,7 +377,8 @@ class MeshApplyTest {
                     step("cluster1", "read", OK),
                     step("cluster2", "read", ctx -> {
                         if (flaky.incrementAndGet() == 1) {
-                            throw new MeshUnreachableException("cluster2", "cluster2: reset", "retry", null);
+                            throw new MeshUnreachableException("cluster2: reset",
+                                    Details.inCluster("cluster2").fix("retry"));
                         }
                         return StepResult.unchanged("");
                     }),
@@ -403,12 +407,14 @@ class MeshApplyTest {
                     step("cluster1", "read", OK),
                     step("cluster2", "read", ctx -> {
                         if (flaky.incrementAndGet() < 3) {
-                            throw new MeshUnreachableException("cluster2", "cluster2: reset", "retry", null);
+                            throw new MeshUnreachableException("cluster2: reset",
+                                    Details.inCluster("cluster2").fix("retry"));
                         }
                         return StepResult.unchanged("");
                     }),
                     step("cluster3", "read", ctx -> {
-                        throw new MeshPreconditionException("cluster3", "cluster3: no nodes", "add a node pool", null);
+                        throw new MeshPreconditionException("cluster3: no nodes",
+                                Details.inCluster("cluster3").fix("add a node pool"));
                     }),
                     step("cluster3", "helm-upgrade", OK).dependsOn("cluster3/read"),
                     step("cluster1", "connect", OK).after(List.of("cluster3/read"))));
@@ -495,8 +501,8 @@ class MeshApplyTest {
             r = mesh.apply(plan(
                     step("cluster1", "helm-upgrade", ctx -> {
                         upgradeEnded.set(true);
-                        throw new MeshPreconditionException("cluster1", "cluster1: release is pending-upgrade",
-                                "roll the release back", null);
+                        throw new MeshPreconditionException("cluster1: release is pending-upgrade",
+                                Details.inCluster("cluster1").fix("roll the release back"));
                     }),
                     step("cluster1", "wait-rollout", OK).dependsOn("cluster1/helm-upgrade"),
                     step("cluster1", "status", OK).after(List.of("cluster1/wait-rollout")),

@@ -1,6 +1,7 @@
 package io.clustermesh;
 
 import org.junit.jupiter.api.Test;
+import io.clustermesh.MeshException.Details;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -29,11 +30,12 @@ class RetryPolicyTest {
 
     @Test
     void onlyRetryableMeshExceptionsAreRetriedAndOnlyBelowMaxAttempts() {
-        MeshException transient_ = new MeshUnreachableException("c", "reset", "retry", null);
+        MeshException transient_ = new MeshUnreachableException("reset", Details.inCluster("c").fix("retry"));
         assertThat(policy.shouldRetry(transient_, 1)).isTrue();
         assertThat(policy.shouldRetry(transient_, 4)).isTrue();
         assertThat(policy.shouldRetry(transient_, 5)).isFalse();
-        assertThat(policy.shouldRetry(new MeshPreconditionException("c", "m", "r", null), 1)).isFalse();
+        assertThat(policy.shouldRetry(new MeshPreconditionException("m",
+                Details.inCluster("c").fix("r")), 1)).isFalse();
         assertThat(policy.shouldRetry(new IllegalStateException(new IOException("reset")), 1)).isFalse();
         assertThat(RetryPolicy.none().shouldRetry(transient_, 1)).isFalse();
     }

@@ -3,6 +3,7 @@ package io.clustermesh.internal;
 import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshClock;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshPlan;
 import io.clustermesh.MeshReport;
 import io.clustermesh.MeshTimeoutException;
@@ -369,8 +370,8 @@ public final class Engine {
                 Duration elapsed = Duration.between(begin, clock.now());
                 if (elapsed.compareTo(timeout) >= 0) {
                     String c = step.cluster() == null ? "" : step.cluster() + ": ";
-                    throw new MeshTimeoutException(step.cluster(), step.id(), c + "timed out after " + human(timeout) + " waiting for " + what,
-                            remediation, false, null, null);
+                    throw new MeshTimeoutException(c + "timed out after " + human(timeout) + " waiting for " + what,
+                            Details.inCluster(step.cluster()).atStep(step.id()).fix(remediation));
                 }
                 waiting(what, elapsed, timeout, -1);
                 if (Thread.interrupted()) {

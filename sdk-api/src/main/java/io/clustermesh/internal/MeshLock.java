@@ -4,8 +4,10 @@ import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshClock;
 import io.clustermesh.MeshConflictException;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshPlan;
 import io.clustermesh.MeshReport;
+import io.clustermesh.MeshUnreachableException;
 import io.clustermesh.RetryPolicy;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.Resuming;
@@ -143,8 +145,10 @@ public final class MeshLock implements AutoCloseable {
                 last = e;
             }
         }
-        throw new MeshException(ErrorCode.UNREACHABLE, null, null, "no cluster of mesh " + mesh + " answered, so the change lock could not be taken",
-                "make at least one cluster reachable" + (last == null ? "" : " (last error: " + last.getMessage() + ")"), true, null, last);
+        throw new MeshUnreachableException("no cluster of mesh " + mesh + " answered, so the change lock could not be taken",
+                Details.meshWide()
+                        .fix("make at least one cluster reachable" + (last == null ? "" : " (last error: " + last.getMessage() + ")"))
+                        .cause(last));
     }
 
     /** Runs {@code op}, retrying retryable failures per the policy (the lock's only retry layer: the transport has none). */
@@ -175,10 +179,11 @@ public final class MeshLock implements AutoCloseable {
             if (live && !holder.equals(other)) {
                 Map<String, Object> running = (Map<String, Object>) meta.getOrDefault("annotations", Map.of());
                 String at = running.get(STEPS) instanceof String st ? ", " + st.replace("/", " of ") + " steps done at its last renewal" : "";
-                throw new MeshConflictException(conn.cluster(), null, "mesh is being changed by " + other + " since "
+                throw new MeshConflictException("mesh is being changed by " + other + " since "
                         + (since == null ? "an unknown time" : since.toString()) + at + " (lease kube-system/" + name + " on " + conn.cluster() + ")",
-                        "wait for that run to finish; if its holder crashed, the lease expires " + seconds + " s after its last renewal ("
-                                + (renew == null ? "?" : renew.plusSeconds(seconds)) + ")", false, null, null);
+                        Details.inCluster(conn.cluster())
+                                .fix("wait for that run to finish; if its holder crashed, the lease expires " + seconds + " s after its last renewal ("
+                                + (renew == null ? "?" : renew.plusSeconds(seconds)) + ")").retryable(false));
             }
             Resuming resumes = stoppedRun(mesh(name), other, renew, seconds,
                     (Map<String, Object>) meta.getOrDefault("annotations", Map.of()));

@@ -1,7 +1,8 @@
 package io.clustermesh.internal;
 
-import io.clustermesh.ErrorCode;
+import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.spi.CertificateAuthority;
 import io.clustermesh.spi.MeshDriver;
 import io.clustermesh.spi.MeshProvider;
@@ -19,11 +20,9 @@ public final class Providers {
     }
 
     public static <T extends MeshProvider> T select(Class<T> type, T explicit, String artifact, ClassLoader loader) {
-        return find(type, explicit, loader).orElseThrow(() -> new MeshException(ErrorCode.INTERNAL, null, null,
-                "no " + type.getSimpleName() + " implementation found on the class path",
-                "add the dependency io.clustermesh:" + artifact + ", or pass an instance to Mesh.builder()."
-                        + builderMethod(type) + "(...)",
-                false, null, null));
+        return find(type, explicit, loader).orElseThrow(() -> MeshException.internal("no " + type.getSimpleName() + " implementation found on the class path",
+                Details.meshWide().fix("add the dependency io.clustermesh:" + artifact + ", or pass an instance to Mesh.builder()."
+                        + builderMethod(type) + "(...)")));
     }
 
     /** The {@code Mesh.Builder} setter that takes an instance of {@code type}. */
@@ -51,10 +50,9 @@ public final class Providers {
         int top = found.get(0).priority();
         List<T> best = found.stream().filter(p -> p.priority() == top).toList();
         if (best.size() > 1) {
-            throw new MeshException(ErrorCode.CONFIGURATION, null, null,
-                    "several " + type.getSimpleName() + " implementations have the same priority " + top + ": "
+            throw new MeshConfigurationException("several " + type.getSimpleName() + " implementations have the same priority " + top + ": "
                             + best.stream().map(MeshProvider::name).collect(Collectors.joining(", ")),
-                    "pass the one you want to Mesh.builder(), or remove the other from the class path", false, null, null);
+                    Details.meshWide().fix("pass the one you want to Mesh.builder(), or remove the other from the class path"));
         }
         return Optional.of(found.get(0));
     }

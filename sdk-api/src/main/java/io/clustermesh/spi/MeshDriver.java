@@ -1,7 +1,7 @@
 package io.clustermesh.spi;
 
-import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshPlan;
 import io.clustermesh.MeshServices;
 import io.clustermesh.MeshStatus;
@@ -27,9 +27,8 @@ public interface MeshDriver extends MeshProvider {
      * gated on every peer connected and resumable. Drivers that cannot rotate keep this default.
      */
     default MeshPlan planRotateCa(MeshContext context) {
-        throw new MeshException(ErrorCode.INTERNAL, null, null,
-                "the mesh driver " + name() + " does not support CA rotation",
-                "use the Cilium driver from io.clustermesh:clustermesh-cilium", false, null, null);
+        throw MeshException.internal("the mesh driver " + name() + " does not support CA rotation",
+                Details.meshWide().fix("use the Cilium driver from io.clustermesh:clustermesh-cilium"));
     }
 
     /** Status per cluster and peer. Read-only. */
@@ -37,9 +36,9 @@ public interface MeshDriver extends MeshProvider {
 
     /** Global services over the context's clusters. Drivers that do not support them keep this default. */
     default MeshServices services(MeshContext context) {
-        throw new MeshException(ErrorCode.INTERNAL, null, null,
-                "the mesh driver " + name() + " does not support global services",
-                "use the Cilium driver from io.clustermesh:clustermesh-cilium, or build io.clustermesh.cilium.services.CiliumMeshServices"
-                        + " over mesh.context() yourself", false, null, null);
+        throw MeshException.internal("the mesh driver " + name() + " does not support global services",
+                Details.meshWide()
+                        .fix("use the Cilium driver from io.clustermesh:clustermesh-cilium, or build io.clustermesh.cilium.services.CiliumMeshServices"
+                        + " over mesh.context() yourself"));
     }
 }

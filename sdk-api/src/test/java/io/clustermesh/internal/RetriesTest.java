@@ -1,8 +1,9 @@
 package io.clustermesh.internal;
 
-import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshClock;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
+import io.clustermesh.MeshPreconditionException;
 import io.clustermesh.MeshUnreachableException;
 import io.clustermesh.RetryPolicy;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,8 @@ class RetriesTest {
     }
 
     static MeshException transientFailure(Duration retryAfter) {
-        return new MeshUnreachableException("cluster1", null, "cluster1: connection reset", "try again", true, retryAfter, null);
+        return new MeshUnreachableException("cluster1: connection reset",
+                Details.inCluster("cluster1").fix("try again").retryAfter(retryAfter));
     }
 
     @Test
@@ -76,7 +78,8 @@ class RetriesTest {
         AtomicInteger attempts = new AtomicInteger();
         assertThatThrownBy(() -> Retries.call(FOUR, clock, () -> {
             attempts.incrementAndGet();
-            throw new MeshException(ErrorCode.PRECONDITION, "cluster1", "cluster1: no such namespace", "create it", null);
+            throw new MeshPreconditionException("cluster1: no such namespace",
+                    Details.inCluster("cluster1").fix("create it"));
         })).hasMessage("cluster1: no such namespace");
         assertThat(attempts).hasValue(1);
         assertThat(clock.sleeps).isEmpty();

@@ -22,6 +22,7 @@ import com.azure.resourcemanager.resources.fluent.models.ResourceGroupInner;
 import io.clustermesh.Finding;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshConflictException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshPreconditionException;
 import io.clustermesh.Severity;
 import io.clustermesh.azure.ProvisionResult.Action;
@@ -217,9 +218,11 @@ public final class AzureTopology {
                 VirtualHubInner hub = cur.get();
                 String wan = hub.virtualWan() == null ? null : hub.virtualWan().id();
                 if (!ArmPaths.same(wan, wanId) || !samePrefix(hub.addressPrefix(), h.addressPrefix())) {
-                    throw new MeshConflictException(null, "azure", "the Virtual Hub " + id + " exists with Virtual WAN " + wan
+                    throw new MeshConflictException("the Virtual Hub " + id + " exists with Virtual WAN " + wan
                             + " and address prefix " + hub.addressPrefix() + ", but the topology wants " + wanId + " and " + h.addressPrefix(),
-                            "a hub's WAN and prefix cannot be changed: use the existing values in the topology or delete the hub", false, null, null);
+                            Details.meshWide().atStep("azure")
+                                    .fix("a hub's WAN and prefix cannot be changed: use the existing values in the topology or delete the hub")
+                                    .retryable(false));
                 }
                 record(id, "virtualHub", Action.UNCHANGED, h.addressPrefix());
                 return id;
@@ -264,9 +267,11 @@ public final class AzureTopology {
             Optional<VnetFacts.SubnetFacts> sn = facts.subnet(s.subnet());
             if (sn.isPresent()) {
                 if (!samePrefix(sn.get().addressPrefix(), s.subnetPrefix())) {
-                    throw new MeshConflictException(s.cluster().meshName(), "azure", "the subnet " + subnetId + " exists with prefix "
+                    throw new MeshConflictException("the subnet " + subnetId + " exists with prefix "
                             + sn.get().addressPrefix() + ", but the topology wants " + s.subnetPrefix(),
-                            "use the existing prefix in the topology (a subnet in use cannot be re-addressed)", false, null, null);
+                            Details.inCluster(s.cluster().meshName()).atStep("azure")
+                                    .fix("use the existing prefix in the topology (a subnet in use cannot be re-addressed)")
+                                    .retryable(false));
                 }
                 record(subnetId, "subnet", Action.UNCHANGED, s.subnetPrefix());
                 return subnetId;
@@ -341,8 +346,9 @@ public final class AzureTopology {
                 ManagedClusterInner done = write(id, "creating managed cluster", c.meshName(), () -> arm.await(e.getValue(), "managed cluster " + id));
                 if (done == null) {
                     done = read(id, "managed cluster", () -> client.getByResourceGroup(s.resourceGroup(), c.name()))
-                            .orElseThrow(() -> new MeshPreconditionException(c.meshName(), "azure", "the managed cluster " + id
-                                    + " is missing right after its creation finished", "run again", true, null, null));
+                            .orElseThrow(() -> new MeshPreconditionException("the managed cluster " + id
+                                    + " is missing right after its creation finished",
+                                    Details.inCluster(c.meshName()).atStep("azure").fix("run again").retryable(true)));
                 }
                 result.set(e.getKey(), done);
                 record(id, "managedCluster", Action.CREATED, "networkPlugin none, pod CIDR " + c.podCidr() + ", system pool in " + subnetIds.get(e.getKey()));
@@ -382,9 +388,10 @@ public final class AzureTopology {
                 diffs.add("nodes in subnet " + a.primarySubnetId() + " (wanted " + subnetId + ")");
             }
             if (!diffs.isEmpty()) {
-                throw new MeshPreconditionException(c.meshName(), "azure", c.meshName() + ": the managed cluster " + id + " exists with "
+                throw new MeshPreconditionException(c.meshName() + ": the managed cluster " + id + " exists with "
                         + String.join(", ", diffs) + "; these cannot be changed in place",
-                        "use the cluster's values in the topology, or delete the cluster and run again", false, null, null);
+                        Details.inCluster(c.meshName()).atStep("azure")
+                                .fix("use the cluster's values in the topology, or delete the cluster and run again"));
             }
         }
 
@@ -456,8 +463,8 @@ public final class AzureTopology {
             String api = AzurePreflight.PREVIEW_API;
             Map<String, Object> cur;
             try {
-                cur = arm.getJson(id, api, "reading " + id).orElseThrow(() -> new MeshPreconditionException(c.meshName(), "azure",
-                        "the managed cluster " + id + " is missing", "run again", true, null, null));
+                cur = arm.getJson(id, api, "reading " + id).orElseThrow(() -> new MeshPreconditionException("the managed cluster " + id + " is missing",
+                        Details.inCluster(c.meshName()).atStep("azure").fix("run again").retryable(true)));
             } catch (RuntimeException e) {
                 throw ArmErrors.exception(e, c.meshName(), "reading kubeProxyConfig (api-version " + api + ") of", id);
             }
@@ -482,10 +489,11 @@ public final class AzureTopology {
                     () -> arm.putJsonAndWait(id, api, body, "disabling kube-proxy on " + id));
             Object readBack = ArmJson.at(after, "properties.networkProfile.kubeProxyConfig.enabled");
             if (Boolean.TRUE.equals(readBack) || "true".equals(String.valueOf(readBack))) {
-                throw new MeshPreconditionException(c.meshName(), "azure", c.meshName() + ": kube-proxy is still enabled on " + id
+                throw new MeshPreconditionException(c.meshName() + ": kube-proxy is still enabled on " + id
                         + " after the update (networkProfile.kubeProxyConfig.enabled true, api-version " + api + ")",
-                        "check that the subscription can use the preview feature (az feature register --namespace Microsoft.ContainerService "
-                                + "--name KubeProxyConfigurationPreview) and run again", false, null, null);
+                        Details.inCluster(c.meshName()).atStep("azure")
+                                .fix("check that the subscription can use the preview feature (az feature register --namespace Microsoft.ContainerService "
+                                + "--name KubeProxyConfigurationPreview) and run again"));
             }
             record(id + "#kubeProxyConfig", "kubeProxyConfig", Action.UPDATED, "enabled false (api-version " + api + "), "
                     + (readBack == null ? "read-back absent" : "verified"));
@@ -524,9 +532,8 @@ public final class AzureTopology {
                     used.addAll(usage.takenByOthers(aks.nodeResourceGroup()));
                     unresolved = usage.unresolved();
                 }
-                meshIp = SubnetAddresses.highestFree(prefix, used).orElseThrow(() -> new MeshPreconditionException(c.meshName(), "azure",
-                        c.meshName() + ": subnet " + subnetId + " (" + prefix + ") has no free address for the clustermesh-apiserver",
-                        "enlarge the subnet or free an address", false, null, null));
+                meshIp = SubnetAddresses.highestFree(prefix, used).orElseThrow(() -> new MeshPreconditionException(c.meshName() + ": subnet " + subnetId + " (" + prefix + ") has no free address for the clustermesh-apiserver",
+                        Details.inCluster(c.meshName()).atStep("azure").fix("enlarge the subnet or free an address")));
                 source = "highest free address of subnet " + subnetId + " (" + prefix + ")"
                         + (unresolved > 0 ? ", " + unresolved + " IP configurations not resolved" : "");
             }

@@ -1,14 +1,9 @@
 package io.clustermesh.cilium;
 
-import io.clustermesh.ErrorCode;
-import io.clustermesh.MeshAccessException;
 import io.clustermesh.MeshException;
 import io.clustermesh.MeshPreconditionException;
-import io.clustermesh.MeshUnreachableException;
 import io.clustermesh.cilium.internal.Pem;
-import io.clustermesh.cilium.internal.PeerTrustManager.ServerCertificateException;
 import io.clustermesh.cilium.internal.Tls;
-import io.clustermesh.cilium.internal.X509;
 import io.clustermesh.spi.PemCredential;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,19 +16,13 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -59,11 +48,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code /v3/kv/range}, {@code /v3/kv/put}).
  *
  * <p>Every request is bounded by the {@linkplain Builder#timeout timeout}. Failures are {@link MeshException}s:
- * {@link MeshUnreachableException} (refused, unreachable, timed out, 5xx: retryable), {@link MeshAccessException}
- * (the TLS handshake failed: the server's certificate is not from the mesh CA or not for the mesh name, or the server
- * refused the client certificate; or etcd denied the operation), {@link MeshPreconditionException} (not an etcd
- * gateway, malformed data). Messages name addresses, names, certificate subjects and keys of etcd, never key
- * material or values.
+ * {@link io.clustermesh.MeshUnreachableException} (refused, unreachable, timed out, 5xx: retryable),
+ * {@link io.clustermesh.MeshAccessException} (the TLS handshake failed: the server's certificate is not from the mesh
+ * CA or not for the mesh name, or the server refused the client certificate; or etcd denied the operation),
+ * {@link MeshPreconditionException} (not an etcd gateway, malformed data); {@code EtcdErrors} words them. Messages
+ * name addresses, names, certificate subjects and keys of etcd, never key material or values.
  *
  * <p>A limit of the gateway: etcd serves {@code /v3/kv/*} by calling its own gRPC API with its server certificate as
  * the client certificate (so that certificate needs clientAuth, see {@link MeshCertificates}; seen with etcd 3.4).
@@ -108,10 +97,7 @@ public final class EtcdProbe implements AutoCloseable {
     private final Duration timeout;
     private final SSLContext tls;
     private final HttpClient http;
-    private final String clientDescription;
-    private final String caDescription;
-    private final X509Certificate clientCert;
-    private final X509Certificate ca;
+    private final EtcdErrors errors;
 
     private EtcdProbe(Builder b) {
         this.peer = b.peer;
@@ -124,13 +110,7 @@ public final class EtcdProbe implements AutoCloseable {
         }
         X509Certificate clientCert = Pem.certificate(b.client.certificatePem());
         X509Certificate ca = Pem.certificate(b.trustedCa);
-        this.clientCert = clientCert;
-        this.ca = ca;
-        this.clientDescription = "'" + X509.commonName(clientCert) + "' (issuer '"
-                + clientCert.getIssuerX500Principal().getName() + "')";
-        byte[] ski = X509.subjectKeyId(ca);
-        this.caDescription = "'" + ca.getSubjectX500Principal().getName() + "'"
-                + (ski == null ? "" : " (subject key id " + X509.hex(ski) + ")");
+        this.errors = new EtcdErrors(peer, endpoint, serverName, timeout, clientCert, ca);
         this.tls = Tls.clientContext(b.client, b.trustedCa, serverName, b.clock);
         this.http = HttpClient.newBuilder()
                 .executor(HTTP_THREADS)
@@ -174,7 +154,7 @@ public final class EtcdProbe implements AutoCloseable {
                 return "true".equals(body.path("health").asString(""));
             }
         }
-        throw statusError("health", null, response);
+        throw errors.status("health", null, response.statusCode(), response.body());
     }
 
     /** The value of one key, decoded as UTF-8, or empty when the key does not exist. */
@@ -200,7 +180,7 @@ public final class EtcdProbe implements AutoCloseable {
                 .put("value", B64.encodeToString(value.getBytes(StandardCharsets.UTF_8)));
         HttpResponse<String> response = post("put", key, "/v3/kv/put", body);
         if (response.statusCode() != 200) {
-            throw statusError("put", key, response);
+            throw errors.status("put", key, response.statusCode(), response.body());
         }
     }
 
@@ -217,9 +197,7 @@ public final class EtcdProbe implements AutoCloseable {
             try {
                 return CiliumClusterConfig.parse(json);
             } catch (IllegalArgumentException e) {
-                throw new MeshPreconditionException(peer, "the value of " + key + " at " + where() + " is not a cluster "
-                        + "config: " + e.getMessage(), "check that the clustermesh-apiserver of " + peer
-                        + " runs a supported Cilium version", null);
+                throw errors.notClusterConfig(key, e);
             }
         });
     }
@@ -238,7 +216,7 @@ public final class EtcdProbe implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "EtcdProbe[" + peer + " at " + endpoint + " as " + serverName + ", client " + clientDescription + "]";
+        return "EtcdProbe[" + peer + " at " + endpoint + " as " + serverName + ", client " + errors.clientDescription() + "]";
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -250,7 +228,7 @@ public final class EtcdProbe implements AutoCloseable {
         }
         HttpResponse<String> response = post(operation, key, "/v3/kv/range", body);
         if (response.statusCode() != 200) {
-            throw statusError(operation, key, response);
+            throw errors.status(operation, key, response.statusCode(), response.body());
         }
         Map<String, String> result = new LinkedHashMap<>();
         try {
@@ -260,7 +238,7 @@ public final class EtcdProbe implements AutoCloseable {
                 result.put(k, v);
             }
         } catch (IllegalArgumentException e) {
-            throw notEtcd(operation, "a key or value is not base64");
+            throw errors.notEtcd(operation, "a key or value is not base64");
         }
         return Collections.unmodifiableMap(result);
     }
@@ -290,63 +268,10 @@ public final class EtcdProbe implements AutoCloseable {
             return http.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MeshException(ErrorCode.OPERATION, peer, null, "interrupted while probing the etcd of " + where(),
-                    "run the probe again", false, null, e);
+            throw errors.interrupted(e);
         } catch (IOException e) {
-            throw translate(operation, e);
+            throw errors.io(operation, e, this::diagnosticHandshake);
         }
-    }
-
-    private MeshException translate(String operation, IOException e) {
-        ServerCertificateException serverProblem = find(e, ServerCertificateException.class);
-        if (serverProblem != null) {
-            return serverCertificateRefused(serverProblem, e);
-        }
-        HttpTimeoutException timedOut = find(e, HttpTimeoutException.class);
-        if (timedOut != null) {
-            String what = timedOut instanceof HttpConnectTimeoutException ? "could not connect" : "got no answer";
-            return new MeshUnreachableException(peer, null, peer + ": " + what + " within " + timeout.toMillis()
-                    + " ms from the clustermesh-apiserver at " + where() + " (" + operation + ")",
-                    unreachableRemediation(), true, null, e);
-        }
-        if (find(e, ConnectException.class) != null || find(e, NoRouteToHostException.class) != null
-                || find(e, UnresolvedAddressException.class) != null || find(e, UnknownHostException.class) != null) {
-            return new MeshUnreachableException(peer, null, peer + ": cannot connect to the clustermesh-apiserver at "
-                    + where() + " (" + firstMessage(e) + ")", unreachableRemediation(), true, null, e);
-        }
-        SSLException tlsFailure = find(e, SSLException.class);
-        if (tlsFailure == null) {
-            // With TLS 1.3 the server judges the client certificate after the client has finished its handshake, and
-            // a client that already sent its request may see the connection reset without the server's alert.
-            // A handshake that sends nothing and waits for the server's first word tells which it was.
-            tlsFailure = diagnosticHandshake().orElse(null);
-            if (tlsFailure != null && find(tlsFailure, ServerCertificateException.class) != null) {
-                return serverCertificateRefused(find(tlsFailure, ServerCertificateException.class), e);
-            }
-        }
-        if (tlsFailure != null) {
-            String diagnosis = "the server refused the client certificate " + clientDescription
-                    // checked only here, for the diagnosis: a signature check per probe costs more than most probes
-                    + (signedBy(clientCert, ca) ? "" : ", which is not signed by the mesh CA " + caDescription);
-            return new MeshAccessException(peer, null, peer + ": the TLS handshake with the clustermesh-apiserver at "
-                    + where() + " failed: " + diagnosis + " (" + firstMessage(tlsFailure) + ")",
-                    "give the probe a client certificate issued by the CA that " + peer
-                            + "'s clustermesh-apiserver trusts (the mesh CA " + caDescription + ", e.g. the remote "
-                            + "certificate of secret clustermesh-apiserver-remote-cert); every cluster of a mesh must "
-                            + "share one CA (secret cilium-ca in kube-system)",
-                    false, null, e);
-        }
-        return new MeshUnreachableException(peer, null, peer + ": " + operation + " on the clustermesh-apiserver at "
-                + where() + " failed: " + firstMessage(e), unreachableRemediation(), true, null, e);
-    }
-
-    private MeshAccessException serverCertificateRefused(ServerCertificateException problem, IOException e) {
-        return new MeshAccessException(peer, null, peer + ": the TLS handshake with the clustermesh-apiserver at "
-                + where() + " failed: " + problem.getMessage(),
-                "make " + peer + "'s clustermesh-apiserver serve a certificate issued by the mesh CA " + caDescription
-                        + " with the DNS name *." + MESH_DOMAIN + ", or probe it with the CA that " + peer
-                        + " uses; every cluster of a mesh must share one CA (secret cilium-ca in kube-system)",
-                false, null, e);
     }
 
     /**
@@ -375,92 +300,26 @@ public final class EtcdProbe implements AutoCloseable {
         }
     }
 
-    private String unreachableRemediation() {
-        return "check that " + endpoint.getHost() + ":" + endpoint.getPort() + " is " + peer
-                + "'s clustermesh-apiserver address (Service clustermesh-apiserver, port 2379), that it is running, and "
-                + "that the network lets 2379/tcp through between the clusters";
-    }
-
-    private MeshException statusError(String operation, String key, HttpResponse<String> response) {
-        int status = response.statusCode();
-        String etcdError = etcdError(response.body());
-        String what = peer + ": etcd " + operation + (key == null ? "" : " of '" + key + "'") + " at " + where()
-                + " answered HTTP " + status + (etcdError.isEmpty() ? "" : ": " + etcdError);
-        if (status == 401 || status == 403) {
-            return new MeshAccessException(peer, null, what, "the client certificate's CN " + clientDescription
-                    + " is the etcd user: use the certificate whose user may do this (remote agents read with "
-                    + "'remote')", false, null, null);
-        }
-        if (status == 408 || status == 429 || status >= 500) {
-            return new MeshUnreachableException(peer, null, what, "retry; if it persists, check the "
-                    + "clustermesh-apiserver pod of " + peer, true, null, null);
-        }
-        return new MeshPreconditionException(peer, null, what, "check that " + where() + " is a clustermesh-apiserver "
-                + "etcd (3.4 or newer) with its JSON gateway", false, null, null);
-    }
-
-    private static String etcdError(String body) {
-        try {
-            JsonNode node = JSON.readTree(body == null ? "" : body);
-            if (node != null && node.isObject()) {
-                String message = node.path("message").asString(node.path("error").asString(""));
-                return message.length() > 200 ? message.substring(0, 200) + "..." : message;
-            }
-        } catch (JacksonException ignored) {
-            // not JSON: not quoted either
-        }
-        return "";
-    }
-
     private JsonNode parse(HttpResponse<String> response, String operation) {
         try {
             JsonNode node = JSON.readTree(response.body());
             if (node == null || !node.isObject()) {
-                throw notEtcd(operation, "the answer is not a JSON object");
+                throw errors.notEtcd(operation, "the answer is not a JSON object");
             }
             return node;
         } catch (JacksonException e) {
-            throw notEtcd(operation, "the answer is not JSON");
+            throw errors.notEtcd(operation, "the answer is not JSON");
         }
     }
 
-    private MeshPreconditionException notEtcd(String operation, String why) {
-        return new MeshPreconditionException(peer, null, peer + ": etcd " + operation + " at " + where()
-                + " gave an unexpected answer: " + why, "check that " + where()
-                + " is a clustermesh-apiserver etcd (3.4 or newer) with its JSON gateway", false, null, null);
-    }
-
     private String where() {
-        return endpoint.getHost() + ":" + endpoint.getPort() + " (" + serverName + ")";
+        return errors.where();
     }
 
     private static void requireKey(String key) {
         if (key == null || key.isEmpty()) {
             throw new IllegalArgumentException("an etcd key must not be empty");
         }
-    }
-
-    private static boolean signedBy(X509Certificate certificate, X509Certificate ca) {
-        return X509.verifiedBy(certificate, ca.getPublicKey())
-                && certificate.getIssuerX500Principal().equals(ca.getSubjectX500Principal());
-    }
-
-    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (type.isInstance(c)) {
-                return type.cast(c);
-            }
-        }
-        return null;
-    }
-
-    private static String firstMessage(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c.getMessage() != null && !c.getMessage().isBlank()) {
-                return c.getMessage();
-            }
-        }
-        return io.clustermesh.internal.Causes.describe(t);
     }
 
     /** Builds an {@link EtcdProbe}. {@code peer}, {@code address}, {@code client} and {@code trustedCa} are required. */

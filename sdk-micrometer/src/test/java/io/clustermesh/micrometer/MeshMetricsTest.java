@@ -5,6 +5,7 @@ import io.clustermesh.ClusterStatus;
 import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshClock;
 import io.clustermesh.MeshConfigurationException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshStatus;
 import io.clustermesh.PeerStatus;
 import io.clustermesh.event.PlanFinished;
@@ -68,7 +69,8 @@ class MeshMetricsTest {
         MeshMetrics metrics = MeshMetrics.create();
         metrics.bindTo(registry);
         assertThatThrownBy(() -> metrics.plan(() -> {
-            throw new MeshConfigurationException("cluster9", "'cluster9' is not a cluster of mesh m", "use a cluster name from the spec");
+            throw new MeshConfigurationException("'cluster9' is not a cluster of mesh m",
+                    Details.inCluster("cluster9").fix("use a cluster name from the spec"));
         })).isInstanceOf(MeshConfigurationException.class);
         assertThat(registry.get(MeshMetrics.PLAN).tags("operation", "unknown", "outcome", "failed").timer().count()).isEqualTo(1);
     }

@@ -3,6 +3,7 @@ package io.clustermesh.samples.meshctl;
 import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
 import io.clustermesh.MeshConfigurationException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshPlan;
 import io.clustermesh.MeshReport;
 import io.clustermesh.MeshStatus;
@@ -385,7 +386,8 @@ final class MeshCommands {
     }
 
     static MeshConfigurationException noSpec() {
-        return new MeshConfigurationException(null, "no mesh spec given", "pass --spec FILE (see samples/specs/article.yaml)");
+        return new MeshConfigurationException("no mesh spec given",
+                Details.meshWide().fix("pass --spec FILE (see samples/specs/article.yaml)"));
     }
 
     static Mesh.Builder builder() {

@@ -1,6 +1,7 @@
 package io.clustermesh.samples.meshctl;
 
 import io.clustermesh.Mesh;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshTimeouts;
 import io.clustermesh.RetryPolicy;
 import io.clustermesh.MeshConfigurationException;
@@ -106,8 +107,8 @@ final class Target implements AutoCloseable {
             }
         }
         if (spec == null) {
-            throw new MeshConfigurationException(null, "no mesh spec given",
-                    "pass --spec FILE (see samples/specs/article.yaml), or --lab to try it on the embedded lab");
+            throw new MeshConfigurationException("no mesh spec given",
+                    Details.meshWide().fix("pass --spec FILE (see samples/specs/article.yaml), or --lab to try it on the embedded lab"));
         }
         CiliumMeshDriver driver = new CiliumMeshDriver(o.charts == null ? ChartSource.ciliumRepository() : ChartSource.packages(o.charts), true);
         Mesh.Builder b = Mesh.builder().spec(withKubeconfig(spec, o.kubeconfig)).driver(driver).listener(listener).listener(pluginNotice)
@@ -193,8 +194,8 @@ final class Target implements AutoCloseable {
                 return i;
             }
         }
-        throw new MeshConfigurationException(c.name(), "the embedded lab has no free address left for " + c.name(),
-                "give it an id, meshIp and podCidr in the spec, or try fewer clusters on the lab");
+        throw new MeshConfigurationException("the embedded lab has no free address left for " + c.name(),
+                Details.inCluster(c.name()).fix("give it an id, meshIp and podCidr in the spec, or try fewer clusters on the lab"));
     }
 
     private static String subnetPrefix(int i) {

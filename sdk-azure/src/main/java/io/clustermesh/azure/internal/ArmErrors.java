@@ -4,9 +4,9 @@ import io.clustermesh.Finding;
 import io.clustermesh.MeshAccessException;
 import io.clustermesh.MeshConflictException;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshPreconditionException;
 import io.clustermesh.MeshUnreachableException;
-import io.clustermesh.ErrorCode;
 import io.clustermesh.Severity;
 import io.clustermesh.azure.AzureFindingCodes;
 
@@ -95,31 +95,35 @@ public final class ArmErrors {
         String base = prefix(cluster) + what + " " + resourceId + " failed: ARM answered " + f.summary();
         if (f.forbidden()) {
             String action = f.deniedAction();
-            return new MeshAccessException(cluster, "azure", base + (action == null ? "" : " (missing permission " + action + ")"),
-                    roleFor(action, f.deniedScope(), resourceId), false, null, e);
+            return new MeshAccessException(base + (action == null ? "" : " (missing permission " + action + ")"),
+                    Details.inCluster(cluster).atStep("azure").fix(roleFor(action, f.deniedScope(), resourceId)).cause(e));
         }
         String detail = f.message() == null || f.status() == 0 ? "" : " (" + f.message() + ")";
         if (ArmSession.busy(e)) {
             // ArmSession.withOperationRetry already started it again per the retry policy: not retryable again
-            return new MeshConflictException(cluster, "azure", base + " after every retry" + detail,
-                    "another operation is still running on the resource; wait for it to finish (Azure portal, activity log) and run again",
-                    false, f.retryAfter(), e);
+            return new MeshConflictException(base + " after every retry" + detail,
+                    Details.inCluster(cluster).atStep("azure")
+                            .fix("another operation is still running on the resource; wait for it to finish (Azure portal, activity log) and run again")
+                            .retryable(false).retryAfter(f.retryAfter()).cause(e));
         }
         if (f.transientFailure()) {
-            return new MeshUnreachableException(cluster, "azure", base + " after every retry" + detail,
-                    "check connectivity to Azure Resource Manager and run again; it resumes where it stopped", true,
-                    f.retryAfter(), e);
+            return new MeshUnreachableException(base + " after every retry" + detail,
+                    Details.inCluster(cluster).atStep("azure")
+                            .fix("check connectivity to Azure Resource Manager and run again; it resumes where it stopped")
+                            .retryAfter(f.retryAfter()).cause(e));
         }
         if (f.conflict()) {
-            return new MeshConflictException(cluster, "azure", base + detail,
-                    "another change to the resource is running or the resource differs; wait for it and run again", false, null, e);
+            return new MeshConflictException(base + detail,
+                    Details.inCluster(cluster).atStep("azure")
+                            .fix("another change to the resource is running or the resource differs; wait for it and run again")
+                            .retryable(false).cause(e));
         }
         if (f.notFound()) {
-            return new MeshPreconditionException(cluster, "azure", base + detail,
-                    "create the resource or correct its name, then run again", false, null, e);
+            return new MeshPreconditionException(base + detail,
+                    Details.inCluster(cluster).atStep("azure").fix("create the resource or correct its name, then run again").cause(e));
         }
-        return new MeshException(ErrorCode.OPERATION, cluster, "azure", base + detail, "fix the cause ARM names, then run again",
-                false, null, e);
+        return MeshException.failed(base + detail,
+                Details.inCluster(cluster).atStep("azure").fix("fix the cause ARM names, then run again").cause(e));
     }
 
     private static String prefix(String cluster) {

@@ -26,6 +26,7 @@ import com.azure.core.util.polling.SyncPoller;
 import com.azure.resourcemanager.containerservice.ContainerServiceManager;
 import com.azure.resourcemanager.network.NetworkManager;
 import com.azure.resourcemanager.resources.fluentcore.policy.AuthenticationPolicy;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshTimeoutException;
 import io.clustermesh.internal.Retries;
 import org.slf4j.Logger;
@@ -305,9 +306,10 @@ public final class ArmSession {
     private void pause(Duration hint, Instant deadline, String what) {
         Duration wait = hint != null ? hint : settings.pollInterval();
         if (settings.clock().now().plus(wait).isAfter(deadline)) {
-            throw new MeshTimeoutException(null, "azure", what + " did not finish within " + settings.operationTimeout(),
-                    "check the operation in the Azure portal (activity log) and run again; it resumes where it stopped",
-                    true, null, null);
+            throw new MeshTimeoutException(what + " did not finish within " + settings.operationTimeout(),
+                    Details.meshWide().atStep("azure")
+                            .fix("check the operation in the Azure portal (activity log) and run again; it resumes where it stopped")
+                            .retryable(true));
         }
         sleep(wait);
     }

@@ -5,6 +5,7 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
 import io.clustermesh.MeshAccessException;
 import io.clustermesh.MeshClock;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.spi.BearerTokens;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,11 +98,12 @@ public final class EntraTokens implements BearerTokens {
     }
 
     private MeshAccessException failed(String why) {
-        return new MeshAccessException(cluster, cluster + ": could not get a Microsoft Entra ID token for the AKS API server (scope "
+        return new MeshAccessException(cluster + ": could not get a Microsoft Entra ID token for the AKS API server (scope "
                 + SCOPE + ") from " + credential + ": " + why,
-                "make the SDK's Azure credential able to sign in without a prompt (workload identity, managed identity, a service "
+                Details.inCluster(cluster)
+                        .fix("make the SDK's Azure credential able to sign in without a prompt (workload identity, managed identity, a service "
                         + "principal, or az login for DefaultAzureCredential), and give that identity the Azure Kubernetes Service RBAC "
-                        + "Cluster Admin role on the cluster (or a cluster-admin binding in its Kubernetes RBAC)", null);
+                        + "Cluster Admin role on the cluster (or a cluster-admin binding in its Kubernetes RBAC)"));
     }
 
     private static String firstLine(RuntimeException e) {

@@ -3,8 +3,9 @@ package io.clustermesh.cilium.helm;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
 import com.marcnuri.helm.UpgradeCommand;
-import io.clustermesh.ErrorCode;
+import io.clustermesh.MeshConflictException;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshUnreachableException;
 import io.clustermesh.cilium.kube.ClusterKubeconfig;
 import io.clustermesh.model.MeshCluster;
@@ -121,15 +122,18 @@ public final class HelmJavaTransport implements HelmTransport {
         String msg = e.getMessage() == null ? "" : e.getMessage();
         String first = msg.lines().findFirst().orElse("").replaceAll("(?i)(token|password|client-key-data)\\S*", "<redacted>");
         if (msg.contains("connection refused") || msg.contains("i/o timeout") || msg.contains("TLS handshake timeout")) {
-            return new MeshUnreachableException(cluster, null, cluster + ": " + what + " could not reach the cluster: " + first,
-                    "check that the API server of " + cluster + " is reachable", true, null, e);
+            return new MeshUnreachableException(cluster + ": " + what + " could not reach the cluster: " + first,
+                    Details.inCluster(cluster).fix("check that the API server of " + cluster + " is reachable").cause(e));
         }
         if (msg.contains("another operation (install/upgrade/rollback) is in progress")) {
-            return new MeshException(ErrorCode.CONFLICT, cluster, null, cluster + ": " + what + ": another Helm operation is in progress",
-                    "wait for it to finish, or roll back a stuck release with 'helm rollback cilium -n kube-system'", true, null, e);
+            return new MeshConflictException(cluster + ": " + what + ": another Helm operation is in progress",
+                    Details.inCluster(cluster)
+                            .fix("wait for it to finish, or roll back a stuck release with 'helm rollback cilium -n kube-system'")
+                            .cause(e));
         }
-        return new MeshException(ErrorCode.OPERATION, cluster, null, cluster + ": " + what + " failed: " + first,
-                "read the Helm error above; 'helm history cilium -n kube-system' shows the release state", false, null, e);
+        return MeshException.failed(cluster + ": " + what + " failed: " + first,
+                Details.inCluster(cluster).fix("read the Helm error above; 'helm history cilium -n kube-system' shows the release state")
+                        .cause(e));
     }
 
     private static int parseInt(String s) {

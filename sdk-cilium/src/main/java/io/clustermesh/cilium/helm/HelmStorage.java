@@ -1,5 +1,6 @@
 package io.clustermesh.cilium.helm;
 
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshPreconditionException;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.HelmRelease;
@@ -123,9 +124,11 @@ public final class HelmStorage {
                     meta == null ? null : (String) meta.get("name"), meta == null ? null : (String) meta.get("version"),
                     config == null ? Map.of() : config);
         } catch (IOException | RuntimeException e) {
-            throw new MeshPreconditionException(cluster, cluster + ": the Helm release secret " + secret.name() + " cannot be decoded ("
+            throw new MeshPreconditionException(cluster + ": the Helm release secret " + secret.name() + " cannot be decoded ("
                     + e.getClass().getSimpleName() + ")",
-                    "check the release with 'helm history' on the cluster; a corrupt release must be repaired with Helm first", e);
+                    Details.inCluster(cluster)
+                            .fix("check the release with 'helm history' on the cluster; a corrupt release must be repaired with Helm first")
+                            .cause(e));
         }
     }
 

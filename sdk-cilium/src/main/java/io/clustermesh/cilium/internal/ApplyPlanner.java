@@ -673,11 +673,11 @@ public final class ApplyPlanner {
             try {
                 SnapshotReader.read(ctx, s.cluster());
             } catch (MeshException e) {
-                throw new MeshUnreachableException(c, sc.stepId(), c + " did not answer: " + e.getMessage(),
-                        e.remediation().isEmpty() ? "make the cluster reachable and run apply again" : e.remediation(), false, null, e);
+                throw new MeshUnreachableException(c + " did not answer: " + e.getMessage(),
+                        MeshException.Details.inCluster(c).atStep(sc.stepId()).retryable(false).cause(e).fix(e.remediation().isEmpty() ? "make the cluster reachable and run apply again" : e.remediation()));
             }
-            throw new MeshPreconditionException(c, sc.stepId(), c + " answers again but did not when the plan was made, so it was left out",
-                    "run apply again to include " + c, false, null, null);
+            throw new MeshPreconditionException(c + " answers again but did not when the plan was made, so it was left out",
+                    MeshException.Details.inCluster(c).atStep(sc.stepId()).fix("run apply again to include " + c));
         });
     }
 
@@ -939,8 +939,8 @@ public final class ApplyPlanner {
                         + (mc.meshIp() == null ? "" : ", and " + mc.meshIp() + " must be free in the subnet"),
                 () -> conn.service(Names.NAMESPACE, Names.APISERVER).flatMap(svc -> svc.ingressIps().stream().findFirst()));
         if (mc.meshIp() != null && !mc.meshIp().equals(ip)) {
-            throw new MeshPreconditionException(c, sc.stepId(), c + ": the clustermesh-apiserver got LB IP " + ip + " instead of the requested " + mc.meshIp(),
-                    "check that " + mc.meshIp() + " is free and inside " + c + "'s subnet", false, null, null);
+            throw new MeshPreconditionException(c + ": the clustermesh-apiserver got LB IP " + ip + " instead of the requested " + mc.meshIp(),
+                    MeshException.Details.inCluster(c).atStep(sc.stepId()).fix("check that " + mc.meshIp() + " is free and inside " + c + "'s subnet"));
         }
         return StepResult.unchanged("LB IP " + ip).withOutput(ip);
     }
@@ -999,8 +999,8 @@ public final class ApplyPlanner {
                     return ok ? Optional.of(Boolean.TRUE) : Optional.empty();
                 });
         } catch (io.clustermesh.MeshTimeoutException e) {
-            throw new io.clustermesh.MeshTimeoutException(c, sc.stepId(), e.getMessage() + (last[0].isEmpty() ? "" : "; still failing: " + last[0]),
-                    e.remediation(), false, null, null);
+            throw new io.clustermesh.MeshTimeoutException(e.getMessage() + (last[0].isEmpty() ? "" : "; still failing: " + last[0]),
+                    MeshException.Details.inCluster(c).atStep(sc.stepId()).fix(e.remediation()));
         }
         return StepResult.unchanged("connected to " + expected.size() + " peer" + (expected.size() == 1 ? "" : "s"));
     }

@@ -3,6 +3,7 @@ package io.clustermesh.cilium.internal;
 import io.clustermesh.Change;
 import io.clustermesh.Finding;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshPlan;
 import io.clustermesh.PlanStep;
 import io.clustermesh.Severity;
@@ -349,9 +350,11 @@ public final class CaRotation {
             Optional<SecretData> now = conn.secret(Names.NAMESPACE, STATE_SECRET);
             State there = now.map(CaRotation::parse).orElse(null);
             if (there == null) {
-                throw new io.clustermesh.MeshPreconditionException(c, sc.stepId(), c + ": the record of the CA rotation (secret kube-system/"
-                        + STATE_SECRET + ") is gone", "run the rotation again; if the record was deleted on every cluster, check which CA each"
-                        + " cluster's cilium-ca holds (mesh.plan() reports a mismatch)", false, null, null);
+                throw new io.clustermesh.MeshPreconditionException(c + ": the record of the CA rotation (secret kube-system/"
+                        + STATE_SECRET + ") is gone",
+                        Details.inCluster(c).atStep(sc.stepId())
+                                .fix("run the rotation again; if the record was deleted on every cluster, check which CA each"
+                        + " cluster's cilium-ca holds (mesh.plan() reports a mismatch)"));
             }
             if (there.phase() < phase) {
                 conn.putSecret(Names.NAMESPACE, secret(there, phase, now.get().resourceVersion()));

@@ -1,7 +1,7 @@
 package io.clustermesh.cilium.internal;
 
-import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.internal.Retries;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.ClusterConnection;
@@ -36,9 +36,10 @@ public final class SnapshotReader {
                 out.put(s.name(), s);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new MeshException(ErrorCode.OPERATION, null, "planning was interrupted", "run again", e);
+                throw MeshException.failed("planning was interrupted", Details.meshWide().fix("run again").cause(e));
             } catch (ExecutionException e) {
-                throw new MeshException(ErrorCode.INTERNAL, null, "reading clusters failed: " + e.getCause(), "run again with --verbose", e);
+                throw MeshException.internal("reading clusters failed: " + e.getCause(),
+                        Details.meshWide().fix("run again with --verbose").cause(e));
             }
         }
         return out;
@@ -50,8 +51,9 @@ public final class SnapshotReader {
         } catch (MeshException e) {
             return new ClusterSnapshot(c, e, null, null, null, null, 0, false);
         } catch (RuntimeException e) {
-            return new ClusterSnapshot(c, new MeshException(ErrorCode.INTERNAL, c.name(), c.name() + ": reading the cluster failed: "
-                    + io.clustermesh.internal.Causes.describe(e), "run again with --verbose", e), null, null, null, null, 0, false);
+            return new ClusterSnapshot(c, MeshException.internal(c.name() + ": reading the cluster failed: "
+                    + io.clustermesh.internal.Causes.describe(e),
+                    Details.inCluster(c.name()).fix("run again with --verbose").cause(e)), null, null, null, null, 0, false);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.clustermesh.cilium.kube;
 
 import io.clustermesh.MeshConfigurationException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshTimeouts;
 import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.MeshCluster;
@@ -63,9 +64,9 @@ public final class Fabric8ClusterTransport implements ClusterTransport {
             // credential plugin here; the Mesh announced it before calling connect)
             base = Config.fromKubeconfig(kubeconfig.context(), kubeconfig.content(), null);
         } catch (RuntimeException e) {
-            throw new MeshConfigurationException(cluster, cluster + ": the kubeconfig of context " + kubeconfig.context()
+            throw new MeshConfigurationException(cluster + ": the kubeconfig of context " + kubeconfig.context()
                     + " is not usable (" + io.clustermesh.internal.Causes.describe(e) + ")",
-                    "check the kubeconfig's cluster and user entries for context " + kubeconfig.context());
+                    Details.inCluster(cluster).fix("check the kubeconfig's cluster and user entries for context " + kubeconfig.context()));
         }
         int requestMs = (int) Math.min(Integer.MAX_VALUE, timeouts.request().toMillis());
         Config config = new ConfigBuilder(base)

@@ -1,6 +1,7 @@
 package io.clustermesh.cilium.kube;
 
 import io.clustermesh.MeshConflictException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshTimeoutException;
 import io.clustermesh.MeshUnreachableException;
 import io.clustermesh.spi.ClusterConnection;
@@ -140,8 +141,8 @@ final class Fabric8Connection implements ClusterConnection {
                     .withType(secret.type()).withData(encoded).build();
             if (current == null) {
                 if (secret.resourceVersion() != null) {
-                    throw new MeshConflictException(cluster, null, cluster + ": secret " + namespace + "/" + secret.name() + " was deleted meanwhile",
-                            "run again: the SDK re-reads the cluster", true, null, null);
+                    throw new MeshConflictException(cluster + ": secret " + namespace + "/" + secret.name() + " was deleted meanwhile",
+                            Details.inCluster(cluster).fix("run again: the SDK re-reads the cluster"));
                 }
                 client.secrets().inNamespace(namespace).resource(desired).create();
             } else {
@@ -191,8 +192,9 @@ final class Fabric8Connection implements ClusterConnection {
         return call(what, () -> {
             Service s = client.services().inNamespace(namespace).withName(name).get();
             if (s == null) {
-                throw new io.clustermesh.MeshPreconditionException(cluster, cluster + ": service " + namespace + "/" + name + " does not exist",
-                        "create the Service in " + cluster + " first: Cilium merges remote backends only into an existing local Service", null);
+                throw new io.clustermesh.MeshPreconditionException(cluster + ": service " + namespace + "/" + name + " does not exist",
+                        Details.inCluster(cluster)
+                                .fix("create the Service in " + cluster + " first: Cilium merges remote backends only into an existing local Service"));
             }
             Map<String, String> current = s.getMetadata().getAnnotations() == null ? new HashMap<>() : new HashMap<>(s.getMetadata().getAnnotations());
             Map<String, String> next = new HashMap<>(current);
@@ -293,11 +295,13 @@ final class Fabric8Connection implements ClusterConnection {
             try {
                 return PodExec.run(client, namespace, pod, container, timeout, command);
             } catch (TimeoutException e) {
-                throw new MeshTimeoutException(cluster, null, cluster + ": " + what + " did not finish within " + timeout.toSeconds() + " s",
-                        "check that the pod " + pod + " is running and responsive", true, null, e);
+                throw new MeshTimeoutException(cluster + ": " + what + " did not finish within " + timeout.toSeconds() + " s",
+                        Details.inCluster(cluster).fix("check that the pod " + pod + " is running and responsive")
+                                .retryable(true).cause(e));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new MeshUnreachableException(cluster, cluster + ": " + what + " was interrupted", "run again", e);
+                throw new MeshUnreachableException(cluster + ": " + what + " was interrupted",
+                        Details.inCluster(cluster).fix("run again").cause(e));
             }
         });
     }
@@ -341,8 +345,9 @@ final class Fabric8Connection implements ClusterConnection {
                 return toMap(op.resource(desired).create());
             }
             if (createOnly) {
-                throw new MeshConflictException(cluster, null, cluster + ": " + kind + " " + name + " already exists",
-                        "another client holds it; wait for it or remove it if its holder is gone", false, null, null);
+                throw new MeshConflictException(cluster + ": " + kind + " " + name + " already exists",
+                        Details.inCluster(cluster).fix("another client holds it; wait for it or remove it if its holder is gone")
+                                .retryable(false));
             }
             Map<String, Object> currentMap = toMap(current);
             if (sameContent(currentMap, object)) {

@@ -3,6 +3,7 @@ package io.clustermesh.cilium.kube;
 import io.clustermesh.MeshAccessException;
 import io.clustermesh.MeshConflictException;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshUnreachableException;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -34,41 +35,45 @@ final class KubeErrors {
         if (e instanceof KubernetesClientException k) {
             int code = k.getCode();
             if (code <= 0 && k.getMessage() != null && k.getMessage().contains("Could not find the metadata for the given apiVersion and kind")) {
-                return new io.clustermesh.MeshPreconditionException(cluster, null, cluster + ": " + what + " failed: the cluster does not know that kind (its CRD is not installed)",
-                        "install the CRD first (for cilium.io kinds: install Cilium), then run again", false, null, k);
+                return new io.clustermesh.MeshPreconditionException(cluster + ": " + what + " failed: the cluster does not know that kind (its CRD is not installed)",
+                        Details.inCluster(cluster).fix("install the CRD first (for cilium.io kinds: install Cilium), then run again")
+                                .cause(k));
             }
             String reason = shortReason(k);
             Duration retryAfter = retryAfter(k.getStatus());
             if (code == 401 || code == 403) {
-                return new MeshAccessException(cluster, null, cluster + ": " + what + " was refused (HTTP " + code + ")"
+                return new MeshAccessException(cluster + ": " + what + " was refused (HTTP " + code + ")"
                         + (reason.isEmpty() ? "" : ": " + reason),
-                        code == 401 ? "the credentials for " + cluster + " are missing or expired: refresh the kubeconfig (for AKS: az aks get-credentials, or kubelogin for AAD clusters)"
-                                : "the identity used for " + cluster + " lacks a Kubernetes RBAC permission: grant it (cluster-admin is needed to install Cilium)",
-                        false, null, k);
+                        Details.inCluster(cluster).cause(k).fix(code == 401
+                                ? "the credentials for " + cluster + " are missing or expired: refresh the kubeconfig (for AKS: az aks get-credentials, or kubelogin for AAD clusters)"
+                                : "the identity used for " + cluster + " lacks a Kubernetes RBAC permission: grant it (cluster-admin is needed to install Cilium)"));
             }
             if (code == 409) {
-                return new MeshConflictException(cluster, null, cluster + ": " + what + " conflicted with a concurrent change (HTTP 409)",
-                        "another client changed the object; the SDK retries, and if it persists find who else is changing the cluster",
-                        true, retryAfter, k);
+                return new MeshConflictException(cluster + ": " + what + " conflicted with a concurrent change (HTTP 409)",
+                        Details.inCluster(cluster)
+                                .fix("another client changed the object; the SDK retries, and if it persists find who else is changing the cluster")
+                                .retryAfter(retryAfter).cause(k));
             }
             if (code == 429 || code >= 500 || code <= 0) {
                 Throwable root = rootCause(k);
                 String detail = code <= 0 ? describeIo(root, outlivedTimeout) : "HTTP " + code + (reason.isEmpty() ? "" : ": " + reason);
-                return new MeshUnreachableException(cluster, null, cluster + ": " + what + " failed: " + detail,
-                        "check that the API server of " + cluster + " is reachable from here and healthy; the SDK retried transient errors",
-                        true, retryAfter, k);
+                return new MeshUnreachableException(cluster + ": " + what + " failed: " + detail,
+                        Details.inCluster(cluster)
+                                .fix("check that the API server of " + cluster + " is reachable from here and healthy; the SDK retried transient errors")
+                                .retryAfter(retryAfter).cause(k));
             }
-            return new MeshException(io.clustermesh.ErrorCode.OPERATION, cluster, null,
-                    cluster + ": " + what + " was rejected (HTTP " + code + ")" + (reason.isEmpty() ? "" : ": " + reason),
-                    "check the request; this usually means the cluster's API does not accept the object", false, null, k);
+            return MeshException.failed(cluster + ": " + what + " was rejected (HTTP " + code + ")" + (reason.isEmpty() ? "" : ": " + reason),
+                    Details.inCluster(cluster).fix("check the request; this usually means the cluster's API does not accept the object")
+                            .cause(k));
         }
         Throwable root = rootCause(e);
         if (root instanceof IOException) {
-            return new MeshUnreachableException(cluster, null, cluster + ": " + what + " failed: " + describeIo(root, outlivedTimeout),
-                    "check that the API server of " + cluster + " is reachable from here", true, null, e);
+            return new MeshUnreachableException(cluster + ": " + what + " failed: " + describeIo(root, outlivedTimeout),
+                    Details.inCluster(cluster).fix("check that the API server of " + cluster + " is reachable from here").cause(e));
         }
-        return new MeshException(io.clustermesh.ErrorCode.INTERNAL, cluster, null, cluster + ": " + what + " failed: "
-                + io.clustermesh.internal.Causes.describe(e), "run again with --verbose and report the log if it persists", false, null, e);
+        return MeshException.internal(cluster + ": " + what + " failed: "
+                + io.clustermesh.internal.Causes.describe(e),
+                Details.inCluster(cluster).fix("run again with --verbose and report the log if it persists").cause(e));
     }
 
     private static String describeIo(Throwable root, boolean outlivedTimeout) {

@@ -3,6 +3,7 @@ package io.clustermesh.cilium.policy;
 import io.clustermesh.Finding;
 import io.clustermesh.MeshAccessException;
 import io.clustermesh.MeshConfigurationException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshPreconditionException;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.ClusterConnection;
@@ -317,9 +318,10 @@ public final class ClusterMeshPolicy {
             }
         }
         if (!withoutCrd.isEmpty()) {
-            throw new MeshPreconditionException(withoutCrd.get(0), String.join(", ", withoutCrd) + (withoutCrd.size() == 1 ? " has" : " have")
+            throw new MeshPreconditionException(String.join(", ", withoutCrd) + (withoutCrd.size() == 1 ? " has" : " have")
                     + " no CustomResourceDefinition " + CRD_NAME + ": Cilium is not installed there (or not ready yet); nothing was written",
-                    "install Cilium on every cluster of the mesh (mesh.connect()) before applying cross-cluster policies", null);
+                    Details.inCluster(withoutCrd.get(0))
+                            .fix("install Cilium on every cluster of the mesh (mesh.connect()) before applying cross-cluster policies"));
         }
         Set<String> namespaces = new LinkedHashSet<>(List.of(nsOf(from), nsOf(to)));
         List<PolicyReport.ClusterResult> results = new ArrayList<>();

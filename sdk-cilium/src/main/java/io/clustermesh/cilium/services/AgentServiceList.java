@@ -1,7 +1,7 @@
 package io.clustermesh.cilium.services;
 
-import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.ExecResult;
 import io.clustermesh.spi.MeshContext;
@@ -38,12 +38,14 @@ final class AgentServiceList {
         }
         List<PodInfo> agents = conn.pods("kube-system", "k8s-app=cilium").stream().filter(PodInfo::ready).toList();
         if (agents.isEmpty()) {
-            throw new MeshException(ErrorCode.OPERATION, cluster, null, cluster + ": no ready Cilium agent to ask", "check the cilium DaemonSet", true, null, null);
+            throw MeshException.failed(cluster + ": no ready Cilium agent to ask",
+                    Details.inCluster(cluster).fix("check the cilium DaemonSet").retryable(true));
         }
         ExecResult r = conn.exec("kube-system", agents.get(0).name(), "cilium-agent", ctx.timeouts().request(), COMMAND);
         if (r.exitCode() != 0) {
-            throw new MeshException(ErrorCode.OPERATION, cluster, null, cluster + ": cilium-dbg service list failed (exit " + r.exitCode() + "): "
-                    + r.stderr().lines().findFirst().orElse(""), "check the agent pod " + agents.get(0).name(), true, null, null);
+            throw MeshException.failed(cluster + ": cilium-dbg service list failed (exit " + r.exitCode() + "): "
+                    + r.stderr().lines().findFirst().orElse(""),
+                    Details.inCluster(cluster).fix("check the agent pod " + agents.get(0).name()).retryable(true));
         }
         return parse(r.stdout(), svc.get().clusterIp());
     }
@@ -53,7 +55,8 @@ final class AgentServiceList {
         try {
             root = JSON.readTree(json);
         } catch (JacksonException e) {
-            throw new MeshException(ErrorCode.OPERATION, null, null, "unreadable cilium-dbg service list output", "run it by hand in an agent pod", true, null, e);
+            throw MeshException.failed("unreadable cilium-dbg service list output",
+                    Details.meshWide().fix("run it by hand in an agent pod").retryable(true).cause(e));
         }
         Set<String> out = new TreeSet<>();
         boolean found = false;

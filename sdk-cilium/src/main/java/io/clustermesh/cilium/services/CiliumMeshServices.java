@@ -1,12 +1,12 @@
 package io.clustermesh.cilium.services;
 
-import io.clustermesh.ErrorCode;
 import io.clustermesh.Finding;
 import io.clustermesh.GlobalServiceRequest;
 import io.clustermesh.McsExport;
 import io.clustermesh.McsImport;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshServices;
 import io.clustermesh.ProbeAnswer;
 import io.clustermesh.ProbeRequest;
@@ -262,16 +262,17 @@ public final class CiliumMeshServices implements MeshServices {
             if (!context.clock().now().isBefore(deadline)) {
                 StringBuilder why = new StringBuilder();
                 lagging.forEach((c, w) -> why.append(why.length() == 0 ? "" : "; ").append(c).append(": ").append(w));
-                throw new io.clustermesh.MeshTimeoutException(lagging.keySet().iterator().next(), null,
-                        namespace + "/" + name + " has not propagated within " + timeout.toSeconds() + " s: " + why,
-                        "check the clusters' connections (mesh.status()); a peer whose agents lag may not be connected", true, null, null);
+                throw new io.clustermesh.MeshTimeoutException(namespace + "/" + name + " has not propagated within " + timeout.toSeconds() + " s: " + why,
+                        Details.inCluster(lagging.keySet().iterator().next())
+                                .fix("check the clusters' connections (mesh.status()); a peer whose agents lag may not be connected")
+                                .retryable(true));
             }
             try {
                 context.clock().sleep(context.timeouts().pollInterval());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new io.clustermesh.MeshTimeoutException(null, null, "interrupted while waiting for " + namespace + "/" + name,
-                        "run again", true, null, e);
+                throw new io.clustermesh.MeshTimeoutException("interrupted while waiting for " + namespace + "/" + name,
+                        Details.meshWide().fix("run again").retryable(true).cause(e));
             }
         }
     }
@@ -290,24 +291,23 @@ public final class CiliumMeshServices implements MeshServices {
         if (context.spec().cluster(fromCluster).isEmpty()) {
             throw unknownClusters(List.of(fromCluster));
         }
-        TrafficProbe probe = context.trafficProbe().orElseThrow(() -> new MeshException(ErrorCode.INTERNAL, fromCluster, null,
-                "no TrafficProbe is available to send requests from " + fromCluster + " to " + namespace + "/" + name,
-                "pass an io.clustermesh.spi.TrafficProbe to Mesh.builder().trafficProbe(..) (the embedded lab of"
+        TrafficProbe probe = context.trafficProbe().orElseThrow(() -> MeshException.internal("no TrafficProbe is available to send requests from " + fromCluster + " to " + namespace + "/" + name,
+                Details.inCluster(fromCluster)
+                        .fix("pass an io.clustermesh.spi.TrafficProbe to Mesh.builder().trafficProbe(..) (the embedded lab of"
                         + " io.clustermesh:clustermesh-testing provides one), or use services().routes(\"" + namespace + "\", \"" + name
-                        + "\") to see where requests would go without sending any", false, null, null));
+                        + "\") to see where requests would go without sending any")));
         List<ProbeAnswer> answers = probe.send(context, fromCluster, namespace, name, requests);
         if (answers == null || answers.size() != requests) {
-            throw new MeshException(ErrorCode.INTERNAL, fromCluster, null,
-                    "the TrafficProbe " + probe.name() + " returned " + (answers == null ? "no" : answers.size()) + " answers for " + requests + " requests",
-                    "fix the TrafficProbe: it must return one answer per request, failures included", false, null, null);
+            throw MeshException.internal("the TrafficProbe " + probe.name() + " returned " + (answers == null ? "no" : answers.size()) + " answers for " + requests + " requests",
+                    Details.inCluster(fromCluster).fix("fix the TrafficProbe: it must return one answer per request, failures included"));
         }
         return new ProbeResult(namespace, name, fromCluster, answers);
     }
 
     private MeshConfigurationException unknownClusters(List<String> unknown) {
-        return new MeshConfigurationException(unknown.get(0), String.join(", ", unknown) + (unknown.size() == 1 ? " is" : " are")
+        return new MeshConfigurationException(String.join(", ", unknown) + (unknown.size() == 1 ? " is" : " are")
                 + " not " + (unknown.size() == 1 ? "a cluster" : "clusters") + " of mesh " + context.spec().name(),
-                "name clusters of the mesh: " + String.join(", ", clusters()));
+                Details.inCluster(unknown.get(0)).fix("name clusters of the mesh: " + String.join(", ", clusters())));
     }
 
     /** Writes annotations for {@link GlobalServiceRequest}s. */

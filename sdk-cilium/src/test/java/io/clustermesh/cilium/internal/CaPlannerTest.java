@@ -1,6 +1,7 @@
 package io.clustermesh.cilium.internal;
 
 import io.clustermesh.Finding;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshUnreachableException;
 import io.clustermesh.Severity;
 import io.clustermesh.cilium.BouncyCastleCertificateAuthority;
@@ -99,7 +100,8 @@ class CaPlannerTest {
         assertThat(CaPlanner.decide(CaStrategy.adoptFrom("c1"), of(snap("c1", noKey, false), snap("c2", null, false)), BC, "m").findings())
                 .extracting(Finding::code).containsExactly("CA_KEY_MISSING");
         ClusterSnapshot dead = new ClusterSnapshot(MeshCluster.named("c1").id(1),
-                new MeshUnreachableException("c1", "c1: connection refused", "check the network", null), null, null, null, null, 0, false);
+                new MeshUnreachableException("c1: connection refused",
+                        Details.inCluster("c1").fix("check the network")), null, null, null, null, 0, false);
         assertThat(CaPlanner.decide(CaStrategy.adoptFrom("c1"), of(dead, snap("c2", null, false)), BC, "m").findings())
                 .extracting(Finding::code).containsExactly("CA_ADOPT_SOURCE_UNREACHABLE");
     }

@@ -2,6 +2,7 @@ package io.clustermesh.cilium.kube;
 
 import io.clustermesh.MeshClock;
 import io.clustermesh.MeshConflictException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshTimeouts;
 import io.clustermesh.internal.MeshLock;
 import io.clustermesh.model.ClusterAccess;
@@ -232,8 +233,8 @@ class MeshLockTest {
         ClusterConnection flaky = (ClusterConnection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {ClusterConnection.class}, (proxy, m, args) -> {
                     if (m.getName().equals("get") && failures.getAndDecrement() > 0) {
-                        throw new io.clustermesh.MeshUnreachableException("cluster1", null, "cluster1: reading Lease failed: HTTP 500",
-                                "retry", true, null, null);
+                        throw new io.clustermesh.MeshUnreachableException("cluster1: reading Lease failed: HTTP 500",
+                                Details.inCluster("cluster1").fix("retry"));
                     }
                     return m.invoke(conn, args);
                 });

@@ -1,8 +1,8 @@
 package io.clustermesh.testing.sim;
 
 import com.marcnuri.helm.Helm;
-import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.cilium.helm.HelmStorage;
 import io.clustermesh.cilium.helm.HelmValuesYaml;
 import io.clustermesh.model.MeshCluster;
@@ -198,8 +198,8 @@ public final class LabHelmTransport implements HelmTransport {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             String first = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-            throw new MeshException(ErrorCode.OPERATION, cluster, null, cluster + ": rendering the lab chart failed: " + first,
-                    "read the chart error; the values the SDK generated do not fit the lab chart", false, null, e);
+            throw MeshException.failed(cluster + ": rendering the lab chart failed: " + first,
+                    Details.inCluster(cluster).fix("read the chart error; the values the SDK generated do not fit the lab chart").cause(e));
         } finally {
             LabChart.delete(dir);
         }

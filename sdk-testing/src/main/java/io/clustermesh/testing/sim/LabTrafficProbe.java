@@ -1,7 +1,8 @@
 package io.clustermesh.testing.sim;
 
-import io.clustermesh.ErrorCode;
+import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException;
+import io.clustermesh.MeshException.Details;
 import io.clustermesh.ProbeAnswer;
 import io.clustermesh.spi.MeshContext;
 import io.clustermesh.spi.TrafficProbe;
@@ -52,8 +53,9 @@ public final class LabTrafficProbe implements TrafficProbe {
         try {
             sim = lab.cilium(fromCluster);
         } catch (RuntimeException e) {
-            throw new MeshException(ErrorCode.CONFIGURATION, fromCluster, null, fromCluster + " is not a cluster of this lab",
-                    "probe from one of " + lab.clusters().stream().map(c -> c.name()).toList(), false, null, e);
+            throw new MeshConfigurationException(fromCluster + " is not a cluster of this lab",
+                    Details.inCluster(fromCluster).fix("probe from one of " + lab.clusters().stream().map(c -> c.name()).toList())
+                            .cause(e));
         }
         return sim.agentOutcome(namespace, name);
     }
