@@ -53,6 +53,8 @@ public final class ApplyPlanner {
     public static final String KIND_VERIFY = "verify-peers";
     public static final String KIND_UNREACHABLE = "read-cluster";
     public static final String KIND_LOCAL_CERT = "local-cert";
+    /** Writes the clustermesh-apiserver server, admin and remote certificate Secrets before the upgrade (chart 1.20+). */
+    public static final String KIND_LEAF_CERTS = "apiserver-certs";
 
     private final MeshContext ctx;
     private final ChartSource chart;
@@ -213,6 +215,9 @@ public final class ApplyPlanner {
                 continue;
             }
             Draft draft = drafts.get(c);
+            if (op == Operation.APPLY) {
+                notes.put(c + ".certificates", certs.leafNote(clusters.get(c)));
+            }
             boolean versionChange = draft.versionChange();
             ValuesDiff diff = draft.diff();
             String last = null;
@@ -228,6 +233,20 @@ public final class ApplyPlanner {
                             sc -> certs.writeLocalCert(c)));
                 }
             }
+            String leafStep = null;
+            if (draft.leafSecrets()) {
+                leafStep = c + "/" + KIND_LEAF_CERTS;
+                List<Change> leafChanges = new ArrayList<>();
+                for (String secret : CiliumValues.LEAF_SECRETS) {
+                    leafChanges.add(new Change("secret kube-system/" + secret, "tls.crt", null, NEW_CERTIFICATE));
+                }
+                steps.add(new PlanStep(leafStep, c, KIND_LEAF_CERTS, "write the clustermesh-apiserver certificates the chart "
+                        + spec.ciliumFor(s.cluster()).chartVersion().line() + " expects as Secrets before the upgrade, issued from the mesh CA",
+                        List.of(), List.of(), leafChanges, null, sc -> certs.writeLeafSecrets(s, clusters.get(c))));
+            }
+            List<String> before = new ArrayList<>();
+            if (localCertStep != null) before.add(localCertStep);
+            if (leafStep != null) before.add(leafStep);
             List<DriftChecks.Drift> drift = checks == null ? List.of() : checks.drift(c);
             if (versionChange || !diff.isEmpty() || PlanChecks.interrupted(s) || !drift.isEmpty()) {
                 List<Change> changes = new ArrayList<>(changes(s, diff, versionChange));
@@ -236,11 +255,11 @@ public final class ApplyPlanner {
                 steps.add(new PlanStep(id, c, KIND_UPGRADE, (s.release() == null ? "helm install" : "helm upgrade") + " cilium "
                         + spec.ciliumFor(s.cluster()).version() + " with the complete values (" + diff.changes().size() + " changed paths"
                         + (drift.isEmpty() ? "" : ", repairing " + drift.size() + " drifted object" + (drift.size() == 1 ? "" : "s")) + ")",
-                        localCertStep == null ? List.of() : List.of(localCertStep), List.of(), changes, null,
+                        List.copyOf(before), List.of(), changes, null,
                         sc -> upgrade(sc, s, values(s, draft.peers(), op != Operation.DISABLE), !drift.isEmpty())));
                 last = id;
-            } else if (localCertStep != null) {
-                last = localCertStep;
+            } else if (!before.isEmpty()) {
+                last = before.get(before.size() - 1);
             }
             if (!waitForConvergence || op == Operation.DISABLE) {
                 continue;
@@ -390,10 +409,10 @@ public final class ApplyPlanner {
     /**
      * What one cluster gets, worked out before the steps: its peers, the diff of its complete values against the
      * release (new certificates stand in as {@link CertificatePlan#placeholder}) and, when the SDK issues the KVStoreMesh client certificate, the current one and whether it is still
-     * good ({@code localCert} null when not needed).
+     * good ({@code localCert} null when not needed), and whether the certificate Secrets must be written (1.20+).
      */
     private record Draft(List<PeerEndpoint> peers, boolean versionChange, ValuesDiff diff, Optional<SecretData> localCert,
-                         boolean localCertValid) {
+                         boolean localCertValid, boolean leafSecrets) {
     }
 
     /**
@@ -439,7 +458,11 @@ public final class ApplyPlanner {
             localCert = SnapshotReader.retrying(ctx, () -> ctx.connection(c).secret(Names.NAMESPACE, Names.LOCAL_CERT_SECRET));
             localCertValid = localCert.isPresent() && certs.localCertValid(localCert.get(), c);
         }
-        return new Draft(peers, versionChange, diff, localCert, localCertValid);
+        // chart 1.20+: the certificate Secrets are written when the cluster does not hold good ones from the mesh CA
+        MeshCluster mc = clusters.get(c);
+        boolean leafSecrets = op != Operation.DISABLE && certs.writesLeafSecrets(mc)
+                && certs.kept(s, mc, spec.ciliumFor(mc)).isEmpty();
+        return new Draft(peers, versionChange, diff, localCert, localCertValid, leafSecrets);
     }
 
     private PlanStep unreachableStep(ClusterSnapshot s) {
@@ -526,6 +549,11 @@ public final class ApplyPlanner {
             return StepResult.unchanged("release already has these values");
         }
         HelmRelease r = ctx.helm().upgradeInstall(conn, c, request(c, intended));
+        if (certs != null && certs.writesLeafSecrets(c) && Boolean.TRUE.equals(Values.get(intended, "clustermesh.useAPIServer"))) {
+            // a release of an older line rendered these Secrets from values, and Helm deletes what the new revision no
+            // longer renders: write them again (unchanged when Helm left them)
+            certs.writeLeafSecrets(s, c);
+        }
         return StepResult.changed("release cilium revision " + r.revision());
     }
 

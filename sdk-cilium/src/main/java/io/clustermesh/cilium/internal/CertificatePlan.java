@@ -2,6 +2,7 @@ package io.clustermesh.cilium.internal;
 
 import io.clustermesh.cilium.ApiserverCertificates;
 import io.clustermesh.cilium.MeshCertificates;
+import io.clustermesh.cilium.values.CiliumValues;
 import io.clustermesh.cilium.values.ValuesDiff;
 import io.clustermesh.model.CertificateMethod;
 import io.clustermesh.model.CiliumOptions;
@@ -48,15 +49,78 @@ final class CertificatePlan {
     private ApiserverCertificates placeholder;
 
     static MeshCertificates.Profile profile(MeshCluster c, CiliumOptions o) {
-        return MeshCertificates.Profile.of(c.name()).withValidity(o.certificateValidity(), o.renewBefore())
-                .withClient(!o.chartVersion().atLeast(1, 19));
+        return MeshCertificates.Profile.of(c.name()).withValidity(o.effectiveCertificateValidity(), o.renewBefore())
+                .withClient(!o.chartVersion().atLeast(1, 19))
+                .withExtraServerIps(c.meshIp() == null ? List.of() : List.of(c.meshIp()));
+    }
+
+    /**
+     * Whether the SDK writes the cluster's server, admin and remote certificates as Secrets itself, before the Helm
+     * upgrade: with {@link CertificateMethod#SDK} on charts that take them no longer as values
+     * ({@link CiliumValues#certificatesAsSecrets}, 1.20).
+     */
+    boolean writesLeafSecrets(MeshCluster c) {
+        CiliumOptions o = spec.ciliumFor(c);
+        return o.certificateMethod() == CertificateMethod.SDK && CiliumValues.certificatesAsSecrets(o.chartVersion());
+    }
+
+    /**
+     * Writes {@link CiliumValues#LEAF_SECRETS} with the cluster's certificates (kept, or issued once by this plan), each
+     * as the chart's {@code tls-provided} templates would render it: type {@code kubernetes.io/tls}, {@code ca.crt}
+     * the mesh CA, {@code tls.crt}, {@code tls.key}. Secrets that already hold exactly that are left alone.
+     */
+    StepResult writeLeafSecrets(ClusterSnapshot s, MeshCluster c) {
+        CiliumOptions o = spec.ciliumFor(c);
+        ApiserverCertificates certs = certificates(s, c, o);
+        ClusterConnection conn = ctx.connection(c.name());
+        PemCredential[] leaves = {certs.server(), certs.admin(), certs.remote()};
+        List<String> written = new java.util.ArrayList<>();
+        for (int i = 0; i < leaves.length; i++) {
+            String name = CiliumValues.LEAF_SECRETS.get(i);
+            Map<String, byte[]> data = new LinkedHashMap<>();
+            data.put("ca.crt", meshCa.certificatePem().getBytes(StandardCharsets.UTF_8));
+            data.put("tls.crt", leaves[i].certificatePem().getBytes(StandardCharsets.UTF_8));
+            data.put("tls.key", leaves[i].privateKeyPem().getBytes(StandardCharsets.UTF_8));
+            if (conn.putSecret(Names.NAMESPACE, new SecretData(name, null, "kubernetes.io/tls",
+                    Map.of("app.kubernetes.io/managed-by", "clustermesh"), data))) {
+                written.add(name);
+            }
+        }
+        return written.isEmpty() ? StepResult.unchanged("certificate secrets up to date")
+                : StepResult.changed("wrote " + String.join(", ", written));
+    }
+
+    /**
+     * The plan's note on the cluster's leaf certificates: who issues them, where they go on this line, and their
+     * lifetime ({@link CiliumOptions#effectiveCertificateValidity()}, explicit or the line's default).
+     */
+    String leafNote(MeshCluster c) {
+        CiliumOptions o = spec.ciliumFor(c);
+        java.time.Duration validity = o.effectiveCertificateValidity();
+        String lifetime = days(validity) + (o.certificateValidity() == null ? " (chart " + o.chartVersion().line() + "'s default)" : " (as set)");
+        if (o.certificateMethod() != CertificateMethod.SDK) {
+            return "the chart issues the clustermesh-apiserver certificates (" + o.certificateMethod().value()
+                    + "), valid " + lifetime + " (clustermesh.apiserver.tls.auto.certValidityDuration)";
+        }
+        String where = CiliumValues.certificatesAsSecrets(o.chartVersion())
+                ? "as Secrets " + String.join(", ", CiliumValues.LEAF_SECRETS) + " written before the upgrade (chart "
+                + o.chartVersion().line() + " takes no certificates as values)"
+                : "as Helm values clustermesh.apiserver.tls.{server,admin,remote" + (o.chartVersion().atLeast(1, 19) ? "" : ",client") + "}";
+        return "the SDK issues the clustermesh-apiserver certificates from the mesh CA, valid " + lifetime + ", renewed "
+                + days(o.renewBefore()) + " before they expire, " + where + "; the server certificate names "
+                + String.join(", ", MeshCertificates.SERVER_DNS_NAMES) + " and " + String.join(", ", profile(c, o).serverIpAddresses());
+    }
+
+    private static String days(java.time.Duration d) {
+        return d.toDays() >= 1 && d.toHours() % 24 == 0 ? d.toDays() + " days" : d.toString();
     }
 
     /** The cluster's current SDK-issued certificates when signed by the mesh CA and still good (reviewed once per plan). */
     Optional<ApiserverCertificates> kept(ClusterSnapshot s, MeshCluster c, CiliumOptions o) {
         return kept.computeIfAbsent(c.name(), n -> {
             MeshCertificates.Profile profile = profile(c, o);
-            ApiserverCertificates existing = existingCertificates(s, profile.client());
+            ApiserverCertificates existing = CiliumValues.certificatesAsSecrets(o.chartVersion())
+                    ? secretCertificates(c.name()) : existingCertificates(s, profile.client());
             boolean good = existing != null
                     && !new MeshCertificates(ctx.certificateAuthority(), meshClock()).review(existing, meshCa.certificatePem(), profile).required();
             return good ? Optional.of(existing) : Optional.empty();
@@ -141,6 +205,22 @@ final class CertificatePlan {
         return new ApiserverCertificates(server, admin, remote, client);
     }
 
+    /** The certificates in the cluster's {@link CiliumValues#LEAF_SECRETS}, or null when one is missing or incomplete. */
+    private ApiserverCertificates secretCertificates(String cluster) {
+        PemCredential[] found = new PemCredential[CiliumValues.LEAF_SECRETS.size()];
+        for (int i = 0; i < found.length; i++) {
+            String name = CiliumValues.LEAF_SECRETS.get(i);
+            Optional<SecretData> secret = SnapshotReader.retrying(ctx, () -> ctx.connection(cluster).secret(Names.NAMESPACE, name));
+            String crt = secret.map(x -> x.string("tls.crt")).orElse(null);
+            String key = secret.map(x -> x.string("tls.key")).orElse(null);
+            if (crt == null || crt.isBlank() || key == null || key.isBlank()) {
+                return null;
+            }
+            found[i] = new PemCredential(crt, key);
+        }
+        return new ApiserverCertificates(found[0], found[1], found[2], null);
+    }
+
     private static PemCredential pem(Map<String, Object> values, String path) {
         Object cert = Values.get(values, path + ".cert");
         Object key = Values.get(values, path + ".key");
@@ -192,7 +272,7 @@ final class CertificatePlan {
         }
         CiliumOptions o = spec.ciliumFor(spec.cluster(cluster).orElseThrow());
         PemCredential cert = ctx.certificateAuthority().issue(meshCa,
-                new CertificateRequest("local-" + cluster, List.of(), List.of(), false, true, o.certificateValidity()));
+                new CertificateRequest("local-" + cluster, List.of(), List.of(), false, true, o.effectiveCertificateValidity()));
         Map<String, byte[]> data = new LinkedHashMap<>();
         data.put("ca.crt", meshCa.certificatePem().getBytes(StandardCharsets.UTF_8));
         data.put("tls.crt", cert.certificatePem().getBytes(StandardCharsets.UTF_8));

@@ -234,6 +234,13 @@ final class PlanChecks {
         if (op == ApplyPlanner.Operation.APPLY && s.release() == null && s.ciliumConfig() == null) {
             notes.put(c + ".install", "Cilium " + o.version() + " will be installed");
         }
+        if (op == ApplyPlanner.Operation.APPLY && !o.kvstoremesh() && o.chartVersion().atLeast(1, 18)) {
+            // chart 1.18+ values.yaml: "deprecated - KVStoreMesh will always be enabled once the option is removed"
+            findings.add(Finding.warning("KVSTOREMESH_TOGGLE_DEPRECATED", c, "spec.cilium.kvstoremesh",
+                    c + ": chart " + o.version() + " deprecates turning KVStoreMesh off (clustermesh.apiserver.kvstoremesh.enabled);"
+                            + " a later line always runs it, and the SDK writes the toggle only to turn it off",
+                    "remove kvstoremesh: false from the spec (KVStoreMesh is the line's default) before upgrading past " + o.chartVersion().line()));
+        }
         if (op == ApplyPlanner.Operation.APPLY && o.chartVersion().atLeast(1, 18)) {
             notes.put(c + ".policyDefaultLocalCluster", CiliumValues.policyDefaultNote(o, c));
         }
