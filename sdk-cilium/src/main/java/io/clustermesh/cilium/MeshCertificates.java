@@ -133,6 +133,18 @@ public final class MeshCertificates {
             }
         }
 
+        /**
+         * The profile the SDK issues for a cluster of the mesh on its chart line: the leaf lifetime and renewal of
+         * {@code options} ({@link io.clustermesh.model.CiliumOptions#effectiveCertificateValidity()}, explicit or the
+         * line's default), the external-workload client certificate up to chart 1.18 ({@code tls.client} is gone from
+         * 1.19), and the cluster's mesh IP on the server certificate when the spec fixes one.
+         */
+        public static Profile forCluster(io.clustermesh.model.MeshCluster cluster, io.clustermesh.model.CiliumOptions options) {
+            return of(cluster.name()).withValidity(options.effectiveCertificateValidity(), options.renewBefore())
+                    .withClient(!options.chartVersion().atLeast(1, 19))
+                    .withExtraServerIps(cluster.meshIp() == null ? List.of() : List.of(cluster.meshIp()));
+        }
+
         /** Legacy auth mode, {@link #DEFAULT_VALIDITY}, {@link #DEFAULT_RENEW_BEFORE}, with the client certificate. */
         public static Profile of(String cluster) {
             return new Profile(cluster, AuthMode.LEGACY, DEFAULT_VALIDITY, DEFAULT_RENEW_BEFORE, true);

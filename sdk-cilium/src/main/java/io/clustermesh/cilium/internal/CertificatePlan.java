@@ -49,9 +49,7 @@ final class CertificatePlan {
     private ApiserverCertificates placeholder;
 
     static MeshCertificates.Profile profile(MeshCluster c, CiliumOptions o) {
-        return MeshCertificates.Profile.of(c.name()).withValidity(o.effectiveCertificateValidity(), o.renewBefore())
-                .withClient(!o.chartVersion().atLeast(1, 19))
-                .withExtraServerIps(c.meshIp() == null ? List.of() : List.of(c.meshIp()));
+        return MeshCertificates.Profile.forCluster(c, o);
     }
 
     /**
