@@ -16,7 +16,9 @@ import java.util.Objects;
  * @param encryption            transparent encryption, the same everywhere
  * @param maxConnectedClusters  255 or 511; fixed at install and the same on every cluster
  * @param certificateMethod     who issues the clustermesh-apiserver certificates
- * @param certificateValidity   validity of leaf certificates the SDK issues
+ * @param certificateValidity   validity of the clustermesh-apiserver leaf certificates (SDK-issued, and chart-issued
+ *                              through {@code clustermesh.apiserver.tls.auto.certValidityDuration}); {@code null}
+ *                              keeps the chart line's default (see {@link #effectiveCertificateValidity()})
  * @param renewBefore           SDK-issued leaf certificates are re-issued when less than this is left
  * @param policyDefaultLocalCluster {@code clustermesh.policyDefaultLocalCluster} (chart 1.18 and later): whether a
  *                              policy selector without {@code io.cilium.k8s.policy.cluster} matches only the local
@@ -71,10 +73,9 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
         Objects.requireNonNull(tunnelProtocol, "tunnelProtocol");
         Objects.requireNonNull(encryption, "encryption");
         Objects.requireNonNull(certificateMethod, "certificateMethod");
-        Objects.requireNonNull(certificateValidity, "certificateValidity");
         Objects.requireNonNull(renewBefore, "renewBefore");
         mcsApi = mcsApi == null ? McsApi.OFF : mcsApi;
-        if (certificateValidity.isNegative() || certificateValidity.isZero()) {
+        if (certificateValidity != null && (certificateValidity.isNegative() || certificateValidity.isZero())) {
             throw new IllegalArgumentException("certificateValidity must be positive");
         }
         if (renewBefore.isNegative()) {
@@ -88,7 +89,7 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
     /** The article's settings: chart 1.16.19, kube-proxy replacement, Hubble, VXLAN tunnel, KVStoreMesh. */
     public static CiliumOptions defaults() {
         return new CiliumOptions(DEFAULT_VERSION, true, true, RoutingMode.TUNNEL, TunnelProtocol.VXLAN, true,
-                Encryption.NONE, 255, CertificateMethod.SDK, Duration.ofDays(365), Duration.ofDays(30));
+                Encryption.NONE, 255, CertificateMethod.SDK, null, Duration.ofDays(30));
     }
 
     /** The defaults with the given chart version. */
@@ -154,6 +155,21 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
         return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
                 maxConnectedClusters, certificateMethod, validity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
                 defaultGlobalNamespace);
+    }
+
+    /**
+     * The validity of the clustermesh-apiserver leaf certificates on this chart: {@link #certificateValidity()} when
+     * set, else the line's default — 1 year from 1.20 (Cilium 1.20 upgrade notes: Cluster Mesh leaf certificates
+     * default to one year), the chart's {@code clustermesh.apiserver.tls.auto.certValidityDuration} default of 1095
+     * days before.
+     *
+     * @throws IllegalArgumentException if {@link #version()} is not a version
+     */
+    public Duration effectiveCertificateValidity() {
+        if (certificateValidity != null) {
+            return certificateValidity;
+        }
+        return chartVersion().atLeast(1, 20) ? Duration.ofDays(365) : Duration.ofDays(1095);
     }
 
     /**

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  *   <caption>certificates per cluster</caption>
  *   <tr><th>value</th><th>CN</th><th>use</th></tr>
  *   <tr><td>server</td><td>{@value #SERVER_COMMON_NAME}</td><td>etcd server certificate; DNS SANs
- *   {@link #SERVER_DNS_NAMES}, IP SANs {@link #SERVER_IP_ADDRESSES} (Cilium chart, install/kubernetes/cilium/templates/clustermesh-apiserver); serverAuth and clientAuth, as the
+ *   {@link #SERVER_DNS_NAMES}, IP SANs {@link #SERVER_IP_ADDRESSES} and the profile's extra ones, the mesh IP ({@link Profile#serverIpAddresses()}; Cilium chart, install/kubernetes/cilium/templates/clustermesh-apiserver); serverAuth and clientAuth, as the
  *   chart's {@code genSignedCert} issues it (etcd's JSON gateway calls etcd with this certificate as a client: without
  *   clientAuth, {@code /v3/kv/*} fails with "incompatible key usage")</td></tr>
  *   <tr><td>admin</td><td>{@code admin-<cluster>}</td><td>the clustermesh-apiserver's own client (etcd user
@@ -103,9 +103,19 @@ public final class MeshCertificates {
      * @param validity    validity of each certificate (capped at the CA's end of validity)
      * @param renewBefore re-issue when less validity than this is left; shorter than {@code validity}
      * @param client      also issue the external-workload client certificate (charts up to 1.18)
+     * @param extraServerIps IP addresses the server certificate carries besides {@link #SERVER_IP_ADDRESSES}: the
+     *                    cluster's mesh IP (the load balancer address peers may dial), like the chart's
+     *                    {@code tls.server.extraIpAddresses}; empty for none
      */
-    public record Profile(String cluster, AuthMode authMode, Duration validity, Duration renewBefore, boolean client) {
+    public record Profile(String cluster, AuthMode authMode, Duration validity, Duration renewBefore, boolean client,
+                          List<String> extraServerIps) {
+        /** A profile whose server certificate has only the default names. */
+        public Profile(String cluster, AuthMode authMode, Duration validity, Duration renewBefore, boolean client) {
+            this(cluster, authMode, validity, renewBefore, client, List.of());
+        }
+
         public Profile {
+            extraServerIps = extraServerIps == null ? List.of() : List.copyOf(extraServerIps);
             Objects.requireNonNull(cluster, "cluster");
             if (cluster.length() > 32 || !CLUSTER_NAME.matcher(cluster).matches()) {
                 throw new IllegalArgumentException("cluster name '" + cluster + "' must be at most 32 characters of "
@@ -123,21 +133,45 @@ public final class MeshCertificates {
             }
         }
 
+        /**
+         * The profile the SDK issues for a cluster of the mesh on its chart line: the leaf lifetime and renewal of
+         * {@code options} ({@link io.clustermesh.model.CiliumOptions#effectiveCertificateValidity()}, explicit or the
+         * line's default), the external-workload client certificate up to chart 1.18 ({@code tls.client} is gone from
+         * 1.19), and the cluster's mesh IP on the server certificate when the spec fixes one.
+         */
+        public static Profile forCluster(io.clustermesh.model.MeshCluster cluster, io.clustermesh.model.CiliumOptions options) {
+            return of(cluster.name()).withValidity(options.effectiveCertificateValidity(), options.renewBefore())
+                    .withClient(!options.chartVersion().atLeast(1, 19))
+                    .withExtraServerIps(cluster.meshIp() == null ? List.of() : List.of(cluster.meshIp()));
+        }
+
         /** Legacy auth mode, {@link #DEFAULT_VALIDITY}, {@link #DEFAULT_RENEW_BEFORE}, with the client certificate. */
         public static Profile of(String cluster) {
             return new Profile(cluster, AuthMode.LEGACY, DEFAULT_VALIDITY, DEFAULT_RENEW_BEFORE, true);
         }
 
         public Profile withAuthMode(AuthMode mode) {
-            return new Profile(cluster, mode, validity, renewBefore, client);
+            return new Profile(cluster, mode, validity, renewBefore, client, extraServerIps);
         }
 
         public Profile withValidity(Duration newValidity, Duration newRenewBefore) {
-            return new Profile(cluster, authMode, newValidity, newRenewBefore, client);
+            return new Profile(cluster, authMode, newValidity, newRenewBefore, client, extraServerIps);
+        }
+
+        /** The server certificate also carries these IP addresses (e.g. the cluster's mesh IP). */
+        public Profile withExtraServerIps(List<String> ips) {
+            return new Profile(cluster, authMode, validity, renewBefore, client, ips);
+        }
+
+        /** Every IP address the server certificate carries: {@link #SERVER_IP_ADDRESSES}, then the extra ones. */
+        public List<String> serverIpAddresses() {
+            List<String> all = new ArrayList<>(SERVER_IP_ADDRESSES);
+            extraServerIps.stream().filter(ip -> !all.contains(ip)).forEach(all::add);
+            return List.copyOf(all);
         }
 
         public Profile withClient(boolean withClient) {
-            return new Profile(cluster, authMode, validity, renewBefore, withClient);
+            return new Profile(cluster, authMode, validity, renewBefore, withClient, extraServerIps);
         }
 
         /** {@code admin-<cluster>}. */
@@ -195,7 +229,7 @@ public final class MeshCertificates {
         Objects.requireNonNull(meshCa, "meshCa");
         Objects.requireNonNull(profile, "profile");
         PemCredential server = ca.issue(meshCa, new CertificateRequest(SERVER_COMMON_NAME, SERVER_DNS_NAMES,
-                SERVER_IP_ADDRESSES, true, true, profile.validity()));
+                profile.serverIpAddresses(), true, true, profile.validity()));
         PemCredential admin = ca.issue(meshCa, clientRequest(profile.adminCommonName(), profile));
         PemCredential remote = ca.issue(meshCa, clientRequest(profile.remoteCommonName(), profile));
         PemCredential client = profile.client() ? ca.issue(meshCa, clientRequest(CLIENT_COMMON_NAME, profile)) : null;
@@ -217,7 +251,7 @@ public final class MeshCertificates {
     /**
      * Decides whether the certificates found in a cluster must be issued again: one is missing or unreadable, has no
      * matching private key, is not signed by the current mesh CA, has another CN than {@code profile} gives, a server
-     * certificate without exactly {@link #SERVER_DNS_NAMES} and {@link #SERVER_IP_ADDRESSES}, lacks the
+     * certificate without exactly {@link #SERVER_DNS_NAMES} and {@link Profile#serverIpAddresses()}, lacks the
      * serverAuth/clientAuth usage it needs, is not yet valid, or has less than {@link Profile#renewBefore()} of
      * validity left (unless it already ends with the mesh CA: re-issuing could not extend it, and renewing it at every
      * run would never converge; an expiring CA is for the CA step to rotate). The client certificate is only looked at when the profile asks for it. Subject alternative names
@@ -279,7 +313,7 @@ public final class MeshCertificates {
         }
         if (isServer) {
             compare(what + "DNS SANs", info.dnsNames(), SERVER_DNS_NAMES, reasons);
-            compare(what + "IP SANs", info.ipAddresses(), SERVER_IP_ADDRESSES, reasons);
+            compare(what + "IP SANs", info.ipAddresses(), profile.serverIpAddresses(), reasons);
         }
         checkUsage(what, credential, isServer, reasons);
         if (info.notBefore().isAfter(now)) {

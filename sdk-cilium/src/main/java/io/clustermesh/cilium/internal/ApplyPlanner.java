@@ -1,7 +1,6 @@
 package io.clustermesh.cilium.internal;
 
 import io.clustermesh.Change;
-import io.clustermesh.ErrorCode;
 import io.clustermesh.Finding;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException;
@@ -12,19 +11,15 @@ import io.clustermesh.PlanStep;
 import io.clustermesh.cilium.helm.HelmStorage;
 import io.clustermesh.cilium.ApiserverCertificates;
 import io.clustermesh.cilium.ChartSource;
-import io.clustermesh.cilium.MeshCertificates;
 import io.clustermesh.cilium.values.CiliumValues;
 import io.clustermesh.cilium.values.PeerEndpoint;
 import io.clustermesh.cilium.values.ValuesChange;
 import io.clustermesh.cilium.values.ValuesDiff;
 import io.clustermesh.cilium.values.ValuesInput;
 import io.clustermesh.model.CertificateMethod;
-import io.clustermesh.model.ChartVersion;
 import io.clustermesh.model.CiliumOptions;
-import io.clustermesh.model.Exposure;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
-import io.clustermesh.spi.CertificateRequest;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.HelmRelease;
 import io.clustermesh.spi.HelmRequest;
@@ -36,9 +31,7 @@ import io.clustermesh.spi.StepResult;
 import io.clustermesh.spi.WorkloadStatus;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +53,8 @@ public final class ApplyPlanner {
     public static final String KIND_VERIFY = "verify-peers";
     public static final String KIND_UNREACHABLE = "read-cluster";
     public static final String KIND_LOCAL_CERT = "local-cert";
+    /** Writes the clustermesh-apiserver server, admin and remote certificate Secrets before the upgrade (chart 1.20+). */
+    public static final String KIND_LEAF_CERTS = "apiserver-certs";
 
     private final MeshContext ctx;
     private final ChartSource chart;
@@ -70,6 +65,8 @@ public final class ApplyPlanner {
     private Map<String, ClusterSnapshot> snapshots;
     private Map<String, MeshCluster> clusters;
     private PemCredential meshCa;
+    private CertificatePlan certs;
+    private PlanChecks checks;
 
     private final java.util.function.Supplier<PemCredential> generatedCa;
 
@@ -85,8 +82,11 @@ public final class ApplyPlanner {
         this.spec = ctx.spec();
     }
 
+    /** How a plan shows a certificate that its upgrade step issues. */
+    static final String NEW_CERTIFICATE = CertificatePlan.NEW_CERTIFICATE;
+
     /** How an operation changes each cluster's peers. */
-    private enum Operation { APPLY, DISCONNECT, DISABLE }
+    enum Operation { APPLY, DISCONNECT, DISABLE }
 
     public MeshPlan planApply() {
         return plan(Operation.APPLY, null);
@@ -121,46 +121,16 @@ public final class ApplyPlanner {
         for (ClusterSnapshot s : snapshots.values()) {
             clusters.put(s.name(), complete(s));
         }
+        checks = new PlanChecks(ctx, chart, waitForConvergence, findings, notes, clusters);
         for (ClusterSnapshot s : snapshots.values()) {
-            checkCluster(s, op);
+            checks.checkCluster(s, op);
         }
-        if (spec.exposure().type() == Exposure.Type.NODE_PORT && op != Operation.DISABLE) {
-            findings.add(Finding.error("EXPOSURE_UNSUPPORTED", null, "spec.exposure.type",
-                    "exposure node-port is not supported by apply yet (peers would need node IPs and the allocated NodePort)",
-                    "use exposure azure-internal-lb (AKS) or load-balancer"));
-        }
-        if (op == Operation.APPLY) {
-            findings.addAll(MembershipChecks.check(spec.clusters(), snapshots));
-        }
-        if (chart.packages() && op != Operation.DISABLE) {
-            java.util.Set<String> versions = new java.util.TreeSet<>();
-            for (ClusterSnapshot s : snapshots.values()) {
-                versions.add(spec.ciliumFor(s.cluster()).version());
-            }
-            for (String v : versions) {
-                try {
-                    chart.chartFor(v);
-                } catch (IllegalStateException e) {
-                    findings.add(Finding.error("CHART_PACKAGE_MISSING", null, "spec.cilium.version", e.getMessage(),
-                            "add the chart package for " + v + " to " + chart.chart() + ", or use a version whose package is there"));
-                }
-            }
-        }
-        if (op != Operation.DISABLE) {
-            for (ClusterSnapshot s : snapshots.values()) {
-                if (s.reachable() && s.release() != null && CaRotation.bundleEnabled(s.release().values())) {
-                    findings.add(Finding.error("CA_ROTATION_IN_PROGRESS", s.name(), "helm release kube-system/cilium tls.caBundle",
-                            s.name() + " trusts a CA bundle (tls.caBundle): a CA rotation is under way, and "
-                                    + op.name().toLowerCase(java.util.Locale.ROOT) + " with the mesh's values would drop the bundle"
-                                    + " and disconnect the peers whose certificates come from the other CA",
-                            "finish the rotation first: mesh.rotateCa() (meshctl rotate-ca); it resumes where it stopped"));
-                }
-            }
-        }
+        checks.checkMesh(snapshots, op);
         if (findings.stream().noneMatch(Finding::isError)) {
             CaPlanner.Decision d = CaPlanner.decide(spec.ca(), snapshots, ctx.certificateAuthority(), generatedCa);
             findings.addAll(d.findings());
             meshCa = d.ca();
+            certs = meshCa == null ? null : new CertificatePlan(ctx, meshCa);
             notes.put("ca", d.source());
         }
     }
@@ -179,6 +149,7 @@ public final class ApplyPlanner {
             p.clusters.put(s.name(), p.complete(s));
         }
         p.meshCa = ca;
+        p.certs = new CertificatePlan(ctx, ca);
         return p;
     }
 
@@ -191,7 +162,7 @@ public final class ApplyPlanner {
     /** Whether the cluster's current SDK-issued certificates are signed by this planner's CA and still good. */
     boolean keepsCertificates(String cluster) {
         MeshCluster c = clusters.get(cluster);
-        return kept(snapshots.get(cluster), c, spec.ciliumFor(c)).isPresent();
+        return certs.kept(snapshots.get(cluster), c, spec.ciliumFor(c)).isPresent();
     }
 
     /** A Helm upgrade of {@code cluster} to {@code values}, unless the release has them already. */
@@ -206,12 +177,12 @@ public final class ApplyPlanner {
 
     /** Whether the SDK writes the cluster's KVStoreMesh client certificate itself. */
     boolean writesLocalCertificate(String cluster) {
-        return needsLocalCert(clusters.get(cluster));
+        return certs.needsLocalCert(clusters.get(cluster));
     }
 
     /** Issues the KVStoreMesh client certificate from this planner's CA unless the current one is from it and good. */
     StepResult localCertificate(String cluster) {
-        return writeLocalCert(cluster);
+        return certs.writeLocalCert(cluster);
     }
 
     private MeshCluster complete(ClusterSnapshot s) {
@@ -224,200 +195,6 @@ public final class ApplyPlanner {
         return c;
     }
 
-    /** Drift found per cluster while checking it (see {@link DriftChecks}); the cluster's Helm upgrade repairs it. */
-    private final Map<String, List<DriftChecks.Drift>> drifts = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private void checkDrift(ClusterSnapshot s, Operation op) {
-        // GitOps (the driver does not wait): the SDK only hands out values and Argo CD or Flux own the objects
-        if (!waitForConvergence || op != Operation.APPLY || !s.reachable() || s.release() == null || !"deployed".equals(s.release().status())) {
-            return;
-        }
-        Finding reset = DriftChecks.valuesReset(s.name(), s.release().values());
-        if (reset != null) {
-            findings.add(reset);
-            return;  // the values diff already plans the upgrade and lists every value it restores
-        }
-        List<DriftChecks.Drift> found = DriftChecks.check(s.name(), s.release().values(), s.ca(), s.ciliumConfig(), s.apiserver(), s.live());
-        if (!found.isEmpty()) {
-            found.forEach(d -> findings.add(d.finding()));
-            drifts.put(s.name(), found);
-        }
-    }
-
-    /** Whether {@code cilium-config} carries Helm's ownership annotations of release kube-system/cilium. */
-    private boolean ownedByRelease(ClusterSnapshot s) {
-        try {
-            Optional<Map<String, Object>> cm = SnapshotReader.retrying(ctx, () -> ctx.connection(s.name()).get("v1", "ConfigMap", Names.NAMESPACE, Names.CILIUM_CONFIG));
-            Object meta = cm.map(m -> m.get("metadata")).orElse(null);
-            Object ann = meta instanceof Map<?, ?> m ? m.get("annotations") : null;
-            return ann instanceof Map<?, ?> a && Names.RELEASE.equals(a.get("meta.helm.sh/release-name"))
-                    && Names.NAMESPACE.equals(a.get("meta.helm.sh/release-namespace"));
-        } catch (MeshException e) {
-            return false;
-        }
-    }
-
-    private void checkCluster(ClusterSnapshot s, Operation op) {
-        checkDrift(s, op);
-        String c = s.name();
-        if (!s.reachable()) {
-            MeshException e = s.error();
-            String fix = e.remediation().isEmpty() ? "make the cluster reachable and run again" : e.remediation();
-            if (e instanceof MeshConfigurationException mce && mce.findings().size() == 1
-                    && !"CONFIGURATION".equals(mce.findings().get(0).code())) {
-                // a precise finding of the access itself (e.g. KUBE_CONTEXT_MISSING): keep its code, path and fix
-                findings.add(mce.findings().get(0));
-                return;
-            }
-            if (e.code() == ErrorCode.ACCESS || e.code() == ErrorCode.CONFIGURATION) {
-                // refused credentials or an unusable kubeconfig are input to fix, not an outage to ride out: nothing is
-                // written anywhere (the others are not meshed without it) and the finding says what to fix
-                findings.add(Finding.error(e.code() == ErrorCode.ACCESS ? "CLUSTER_ACCESS_DENIED" : "CLUSTER_ACCESS_INVALID", c,
-                        "cluster " + c, e.getMessage(), fix));
-                return;
-            }
-            findings.add(Finding.warning("CLUSTER_UNREACHABLE", c, "cluster " + c, e.getMessage(), fix));
-            return;
-        }
-        CiliumOptions o = spec.ciliumFor(s.cluster());
-        if (s.ciliumConfig() != null && s.release() == null && ownedByRelease(s)) {
-            findings.add(Finding.warning("DRIFT_RELEASE_MISSING", c, "helm release kube-system/cilium",
-                    c + ": Helm's record of release cilium is gone but the objects it installed remain (labelled as release cilium's)",
-                    "apply installs the release again with the complete values; Helm adopts the objects that carry its release annotations"));
-        } else if (s.ciliumConfig() != null && s.release() == null) {
-            findings.add(Finding.error("CILIUM_NOT_HELM_MANAGED", c, "configmap kube-system/cilium-config",
-                    c + ": Cilium is installed but not by a Helm release named 'cilium' in kube-system (a CLI or manifest install)",
-                    "reinstall Cilium with Helm (release cilium, namespace kube-system), or adopt it into Helm, then run again"));
-            return;
-        }
-        if (s.release() != null) {
-            HelmRelease r = s.release();
-            if (r.chartName() != null && !"cilium".equals(r.chartName())) {
-                findings.add(Finding.error("HELM_RELEASE_NOT_CILIUM", c, "helm release kube-system/cilium",
-                        c + ": the Helm release 'cilium' is of chart '" + r.chartName() + "'",
-                        "remove or rename that release; the SDK manages the release 'cilium' of the Cilium chart"));
-            }
-            if (r.chartVersion() != null) {
-                try {
-                    ChartVersion installed = ChartVersion.parse(r.chartVersion());
-                    ChartVersion wanted = o.chartVersion();
-                    if (installed.compareTo(wanted) > 0) {
-                        findings.add(Finding.error("CILIUM_DOWNGRADE", c, "spec.cilium.version",
-                                c + ": Cilium " + installed + " is installed; the spec asks for the older " + wanted + " (downgrades are not supported)",
-                                "set spec.cilium.version to " + installed + " or newer"));
-                    } else if (installed.major() == wanted.major() && wanted.minor() - installed.minor() > 1) {
-                        StringBuilder path = new StringBuilder(installed.line());
-                        for (int m = installed.minor() + 1; m <= wanted.minor(); m++) {
-                            path.append(" -> ").append(wanted.major()).append('.').append(m);
-                        }
-                        findings.add(Finding.error("CILIUM_UPGRADE_SKIPS_MINOR", c, "spec.cilium.version",
-                                c + ": Cilium " + installed + " is installed; " + wanted + " skips a minor line, which Cilium does not support"
-                                        + " (upgrade notes: one minor version at a time)",
-                                "upgrade one line at a time: " + path + " (set spec.cilium.version to the newest " + wanted.major() + "."
-                                        + (installed.minor() + 1) + " release, apply, then go on)"));
-                    } else if (!installed.line().equals(wanted.line())) {
-                        findings.add(Finding.warning("CILIUM_UPGRADE", c, "spec.cilium.version",
-                                c + ": apply upgrades Cilium from " + installed + " to " + wanted + " (a minor upgrade restarts agents)",
-                                "read the Cilium upgrade notes for " + wanted.line() + " before applying"));
-                    }
-                } catch (IllegalArgumentException e) {
-                    // an unparsable installed version is left to Helm
-                }
-            }
-        }
-        if (s.ciliumConfig() != null) {
-            Map<String, String> cfg = s.ciliumConfig();
-            String id = cfg.get("cluster-id");
-            if (id != null && !id.equals("0") && !id.equals(String.valueOf(s.cluster().id()))) {
-                findings.add(Finding.error("CLUSTER_ID_CHANGE", c, "spec.clusters[" + index(c) + "].id",
-                        c + " runs Cilium with cluster-id " + id + " but the spec says " + s.cluster().id()
-                                + "; changing the id of a running cluster breaks identities and connections",
-                        "set id: " + id + " for " + c + " in the spec (or reinstall Cilium on it)"));
-            }
-            String name = cfg.get("cluster-name");
-            if (name != null && !name.equals("default") && !name.equals(c)) {
-                findings.add(Finding.error("CLUSTER_NAME_CHANGE", c, "spec.clusters[" + index(c) + "].name",
-                        "the cluster named " + c + " in the spec runs Cilium as '" + name + "'; peers know it by that name",
-                        "name the cluster '" + name + "' in the spec (or reinstall Cilium on it)"));
-            }
-            String max = cfg.get("max-connected-clusters");
-            if (max != null && !max.equals(String.valueOf(o.maxConnectedClusters()))) {
-                findings.add(Finding.error("MAX_CONNECTED_CLUSTERS_CHANGE", c, "spec.cilium.maxConnectedClusters",
-                        c + " was installed with max-connected-clusters " + max + " but the spec says " + o.maxConnectedClusters()
-                                + "; remote and local clusters have different max connected clusters, and it is fixed at install",
-                        "set maxConnectedClusters: " + max + " in the spec"));
-            }
-        }
-        if (s.kubeProxy() && o.kubeProxyReplacement()) {
-            findings.add(Finding.warning("KUBE_PROXY_PRESENT", c, "daemonset kube-system/kube-proxy",
-                    c + " still runs kube-proxy while Cilium replaces it",
-                    "disable kube-proxy on the AKS cluster (networkProfile.kubeProxyConfig.enabled=false; meshctl or sdk-azure can do it)"));
-        }
-        MeshCluster mc = clusters.get(c);
-        if (mc.podCidr() == null) {
-            findings.add(Finding.error("POD_CIDR_MISSING", c, "spec.clusters[" + index(c) + "].podCidr",
-                    c + ": the pod CIDR is neither in the spec nor discovered", "set podCidr for " + c));
-        }
-        if (s.apiserver() != null && c != null && mc.meshIp() != null && !s.apiserver().ingressIps().isEmpty()
-                && !s.apiserver().ingressIps().contains(mc.meshIp())) {
-            findings.add(Finding.warning("MESH_IP_CHANGE", c, "spec.clusters[" + index(c) + "].meshIp",
-                    c + ": the clustermesh-apiserver has LB IP " + s.apiserver().ingressIps().get(0) + " but the spec asks for " + mc.meshIp(),
-                    "apply moves the LB to " + mc.meshIp() + "; peers reconnect once it has moved"));
-        }
-        if (interrupted(s)) {
-            notes.put(c + ".interrupted", "the Helm release cilium revision " + s.release().revision() + " is " + s.release().status()
-                    + ": an install or upgrade that did not complete (a run that was stopped); apply marks it failed and completes it with a new revision");
-        }
-        if (op == Operation.APPLY && s.release() == null && s.ciliumConfig() == null) {
-            notes.put(c + ".install", "Cilium " + o.version() + " will be installed");
-        }
-        if (op == Operation.APPLY && o.chartVersion().atLeast(1, 18)) {
-            notes.put(c + ".policyDefaultLocalCluster", CiliumValues.policyDefaultNote(o, c));
-        }
-        if (op == Operation.APPLY) {
-            SnapshotReader.retrying(ctx, () -> io.clustermesh.cilium.services.McsApiServices.coreDnsCheck(c, ctx.connection(c), o)).ifPresent(findings::add);
-        }
-        if (op == Operation.APPLY && spec.exposure().isLoadBalancer()) {
-            notes.put(c + ".apiserverSources", apiserverSourcesNote(c, o));
-        }
-    }
-
-    /**
-     * Who may reach the cluster's clustermesh-apiserver (etcd on 2379, the whole mesh's state): from chart 1.17 the
-     * Service's {@code loadBalancerSourceRanges} hold the peers' node ranges (see {@link CiliumValues#sourceRanges});
-     * before, or while a peer's node range is unknown, the plan says how to close it with a network security group.
-     */
-    private String apiserverSourcesNote(String c, CiliumOptions o) {
-        List<MeshCluster> peers = spec.clusters().stream().filter(p -> !p.name().equals(c)).toList();
-        List<String> ranges = peers.stream().map(MeshCluster::nodeCidr).filter(java.util.Objects::nonNull).distinct().sorted().toList();
-        List<String> unknown = peers.stream().filter(p -> p.nodeCidr() == null).map(MeshCluster::name).toList();
-        if (o.chartVersion().atLeast(1, 17) && unknown.isEmpty()) {
-            return "the clustermesh-apiserver (port 2379) accepts connections only from the peers' node ranges "
-                    + String.join(", ", ranges) + " (clustermesh.apiserver.service.loadBalancerSourceRanges)";
-        }
-        String why = o.chartVersion().atLeast(1, 17)
-                ? "the node range of " + String.join(", ", unknown) + " is unknown (set spec.clusters[].nodeCidr; Azure clusters have it discovered), "
-                + "so the clustermesh-apiserver (port 2379) stays open to every address that reaches its load balancer"
-                : "chart " + o.version() + " cannot restrict who reaches the clustermesh-apiserver (port 2379; loadBalancerSourceRanges needs chart 1.17+)";
-        String sources = ranges.isEmpty() || !unknown.isEmpty() ? "<the peers' node subnets>" : String.join(" ", ranges);
-        return why + "; a network security group on " + c + "'s node subnet can: az network nsg rule create -g <rg> --nsg-name <nsg> "
-                + "-n clustermesh-peers --priority 300 --direction Inbound --access Allow --protocol Tcp --destination-port-ranges 2379 "
-                + "--source-address-prefixes " + sources + ", then the same with -n clustermesh-others --priority 310 --access Deny "
-                + "--source-address-prefixes VirtualNetwork";
-    }
-
-    /** The newest revision of the release is an install or upgrade that never completed (a run that was killed). */
-    private static boolean interrupted(ClusterSnapshot s) {
-        return s.release() != null && HelmStorage.isPending(s.release().status());
-    }
-
-    private int index(String cluster) {
-        List<MeshCluster> cs = spec.clusters();
-        for (int i = 0; i < cs.size(); i++) {
-            if (cs.get(i).name().equals(cluster)) return i;
-        }
-        return -1;
-    }
 
     private MeshPlan plan(Operation op, String target) {
         prepare(op);
@@ -438,6 +215,9 @@ public final class ApplyPlanner {
                 continue;
             }
             Draft draft = drafts.get(c);
+            if (op == Operation.APPLY) {
+                notes.put(c + ".certificates", certs.leafNote(clusters.get(c)));
+            }
             boolean versionChange = draft.versionChange();
             ValuesDiff diff = draft.diff();
             String last = null;
@@ -450,22 +230,36 @@ public final class ApplyPlanner {
                             "issue the KVStoreMesh client certificate (CN local-" + c + ") from the mesh CA",
                             List.of(), List.of(), List.of(new Change("secret kube-system/" + Names.LOCAL_CERT_SECRET, "tls.crt",
                             existing.isEmpty() ? null : "<certificate to renew>", "<certificate local-" + c + ">")), null,
-                            sc -> writeLocalCert(c)));
+                            sc -> certs.writeLocalCert(c)));
                 }
             }
-            List<DriftChecks.Drift> drift = drifts.getOrDefault(c, List.of());
-            if (versionChange || !diff.isEmpty() || interrupted(s) || !drift.isEmpty()) {
+            String leafStep = null;
+            if (draft.leafSecrets()) {
+                leafStep = c + "/" + KIND_LEAF_CERTS;
+                List<Change> leafChanges = new ArrayList<>();
+                for (String secret : CiliumValues.LEAF_SECRETS) {
+                    leafChanges.add(new Change("secret kube-system/" + secret, "tls.crt", null, NEW_CERTIFICATE));
+                }
+                steps.add(new PlanStep(leafStep, c, KIND_LEAF_CERTS, "write the clustermesh-apiserver certificates the chart "
+                        + spec.ciliumFor(s.cluster()).chartVersion().line() + " expects as Secrets before the upgrade, issued from the mesh CA",
+                        List.of(), List.of(), leafChanges, null, sc -> certs.writeLeafSecrets(s, clusters.get(c))));
+            }
+            List<String> before = new ArrayList<>();
+            if (localCertStep != null) before.add(localCertStep);
+            if (leafStep != null) before.add(leafStep);
+            List<DriftChecks.Drift> drift = checks == null ? List.of() : checks.drift(c);
+            if (versionChange || !diff.isEmpty() || PlanChecks.interrupted(s) || !drift.isEmpty()) {
                 List<Change> changes = new ArrayList<>(changes(s, diff, versionChange));
                 drift.forEach(d -> changes.add(d.change()));
                 String id = c + "/" + KIND_UPGRADE;
                 steps.add(new PlanStep(id, c, KIND_UPGRADE, (s.release() == null ? "helm install" : "helm upgrade") + " cilium "
                         + spec.ciliumFor(s.cluster()).version() + " with the complete values (" + diff.changes().size() + " changed paths"
                         + (drift.isEmpty() ? "" : ", repairing " + drift.size() + " drifted object" + (drift.size() == 1 ? "" : "s")) + ")",
-                        localCertStep == null ? List.of() : List.of(localCertStep), List.of(), changes, null,
+                        List.copyOf(before), List.of(), changes, null,
                         sc -> upgrade(sc, s, values(s, draft.peers(), op != Operation.DISABLE), !drift.isEmpty())));
                 last = id;
-            } else if (localCertStep != null) {
-                last = localCertStep;
+            } else if (!before.isEmpty()) {
+                last = before.get(before.size() - 1);
             }
             if (!waitForConvergence || op == Operation.DISABLE) {
                 continue;
@@ -614,11 +408,11 @@ public final class ApplyPlanner {
 
     /**
      * What one cluster gets, worked out before the steps: its peers, the diff of its complete values against the
-     * release (new certificates stand in as {@link #placeholder}) and, when the SDK issues the KVStoreMesh client certificate, the current one and whether it is still
-     * good ({@code localCert} null when not needed).
+     * release (new certificates stand in as {@link CertificatePlan#placeholder}) and, when the SDK issues the KVStoreMesh client certificate, the current one and whether it is still
+     * good ({@code localCert} null when not needed), and whether the certificate Secrets must be written (1.20+).
      */
     private record Draft(List<PeerEndpoint> peers, boolean versionChange, ValuesDiff diff, Optional<SecretData> localCert,
-                         boolean localCertValid) {
+                         boolean localCertValid, boolean leafSecrets) {
     }
 
     /**
@@ -660,11 +454,15 @@ public final class ApplyPlanner {
         ValuesDiff diff = ValuesDiff.of(current == null ? Map.of() : current, intended);
         Optional<SecretData> localCert = null;
         boolean localCertValid = false;
-        if (op != Operation.DISABLE && needsLocalCert(s.cluster())) {
+        if (op != Operation.DISABLE && certs.needsLocalCert(s.cluster())) {
             localCert = SnapshotReader.retrying(ctx, () -> ctx.connection(c).secret(Names.NAMESPACE, Names.LOCAL_CERT_SECRET));
-            localCertValid = localCert.isPresent() && localCertValid(localCert.get(), c);
+            localCertValid = localCert.isPresent() && certs.localCertValid(localCert.get(), c);
         }
-        return new Draft(peers, versionChange, diff, localCert, localCertValid);
+        // chart 1.20+: the certificate Secrets are written when the cluster does not hold good ones from the mesh CA
+        MeshCluster mc = clusters.get(c);
+        boolean leafSecrets = op != Operation.DISABLE && certs.writesLeafSecrets(mc)
+                && certs.kept(s, mc, spec.ciliumFor(mc)).isEmpty();
+        return new Draft(peers, versionChange, diff, localCert, localCertValid, leafSecrets);
     }
 
     private PlanStep unreachableStep(ClusterSnapshot s) {
@@ -687,11 +485,11 @@ public final class ApplyPlanner {
         if (versionChange) {
             out.add(new Change(res, "chart", s.release() == null ? null : s.release().chartVersion(), spec.ciliumFor(s.cluster()).version()));
         }
-        if (interrupted(s)) {
+        if (PlanChecks.interrupted(s)) {
             out.add(new Change(res, "status", s.release().status() + " (revision " + s.release().revision() + ", interrupted)", "deployed"));
         }
         for (ValuesChange v : diff.changes()) {
-            out.add(new Change(res, v.path(), display(v.before()), display(v.after())));
+            out.add(new Change(res, v.path(), certs.display(v.before()), certs.display(v.after())));
         }
         return out;
     }
@@ -718,178 +516,16 @@ public final class ApplyPlanner {
     }
 
     /**
-     * @param forPlan true while planning: certificates that must be new are not issued yet (see {@link #placeholder})
+     * @param forPlan true while planning: certificates that must be new are not issued yet (see {@link CertificatePlan#placeholder})
      */
     private Map<String, Object> values(ClusterSnapshot s, List<PeerEndpoint> peers, boolean meshEnabled, boolean forPlan) {
         MeshCluster c = clusters.get(s.name());
         CiliumOptions o = spec.ciliumFor(c);
-        ApiserverCertificates certs = o.certificateMethod() != CertificateMethod.SDK ? null
-                : forPlan ? kept(s, c, o).orElseGet(this::placeholder) : certificates(s, c, o);
-        return CiliumValues.values(ValuesInput.of(spec, c, peers, meshCa, certs, meshEnabled));
+        ApiserverCertificates leaves = o.certificateMethod() != CertificateMethod.SDK ? null
+                : forPlan ? certs.kept(s, c, o).orElseGet(certs::placeholder) : certs.certificates(s, c, o);
+        return CiliumValues.values(ValuesInput.of(spec, c, peers, meshCa, leaves, meshEnabled));
     }
 
-    /** Per cluster: its current SDK-issued certificates when still good (reviewed once per plan). */
-    private final Map<String, Optional<ApiserverCertificates>> kept = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Per cluster: the certificates issued for it by this plan, once, so that a retried step and a second pass reuse them. */
-    private final Map<String, ApiserverCertificates> issued = new java.util.concurrent.ConcurrentHashMap<>();
-    private ApiserverCertificates placeholder;
-
-    private static MeshCertificates.Profile profile(MeshCluster c, CiliumOptions o) {
-        return MeshCertificates.Profile.of(c.name()).withValidity(o.certificateValidity(), o.renewBefore())
-                .withClient(!o.chartVersion().atLeast(1, 19));
-    }
-
-    private Optional<ApiserverCertificates> kept(ClusterSnapshot s, MeshCluster c, CiliumOptions o) {
-        return kept.computeIfAbsent(c.name(), n -> {
-            MeshCertificates.Profile profile = profile(c, o);
-            ApiserverCertificates existing = existingCertificates(s, profile.client());
-            boolean good = existing != null
-                    && !new MeshCertificates(ctx.certificateAuthority(), meshClock()).review(existing, meshCa.certificatePem(), profile).required();
-            return good ? Optional.of(existing) : Optional.empty();
-        });
-    }
-
-    /** The mesh's clock as a {@link java.time.Clock}: certificates are reviewed at the mesh's "now". */
-    private java.time.Clock meshClock() {
-        return new java.time.Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
-            }
-
-            @Override
-            public java.time.Clock withZone(java.time.ZoneId zone) {
-                return java.time.Clock.fixed(instant(), zone);
-            }
-
-            @Override
-            public java.time.Instant instant() {
-                return ctx.clock().now();
-            }
-        };
-    }
-
-    /** The cluster's current SDK-issued certificates when still good, else new ones (issued once per plan). */
-    private ApiserverCertificates certificates(ClusterSnapshot s, MeshCluster c, CiliumOptions o) {
-        return kept(s, c, o).orElseGet(() -> issued.computeIfAbsent(c.name(),
-                n -> new MeshCertificates(ctx.certificateAuthority()).issue(meshCa, profile(c, o))));
-    }
-
-    /**
-     * Planning does not issue certificates: three key pairs and signatures per cluster would be most of the time a
-     * plan of hundreds of clusters takes, and a plan that is never applied would have minted keys for nothing. The
-     * plan's values use this one set in place of every cluster's new certificates (its remote certificate has the CN
-     * {@code remote} of the profile the planner issues, so the values have the same shape) and the plan shows
-     * {@link #NEW_CERTIFICATE} where it stands; the cluster's upgrade step issues the real ones.
-     */
-    private synchronized ApiserverCertificates placeholder() {
-        if (placeholder == null) {
-            placeholder = new MeshCertificates(ctx.certificateAuthority()).issue(meshCa,
-                    MeshCertificates.Profile.of("plan-placeholder").withClient(true));
-        }
-        return placeholder;
-    }
-
-    /** How a plan shows a certificate that its upgrade step issues. */
-    static final String NEW_CERTIFICATE = "<new certificate, issued at apply>";
-
-    /** A change's display with the placeholder's fingerprints replaced by {@link #NEW_CERTIFICATE}. */
-    private String display(String shown) {
-        if (shown == null || placeholder == null) {
-            return shown;
-        }
-        String out = shown;
-        for (PemCredential p : new PemCredential[]{placeholder.server(), placeholder.admin(), placeholder.remote(), placeholder.client()}) {
-            if (p != null) {
-                out = out.replace(fingerprintDisplay(p), NEW_CERTIFICATE);
-            }
-        }
-        return out;
-    }
-
-    private final Map<String, String> fingerprints = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /** The plan's display of a certificate value: what {@link ValuesDiff} shows for it. */
-    private String fingerprintDisplay(PemCredential p) {
-        return fingerprints.computeIfAbsent(p.certificatePem(), pem -> ValuesDiff.of(Map.of(), Map.of("cert",
-                Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.UTF_8)))).changes().get(0).after());
-    }
-
-    private static ApiserverCertificates existingCertificates(ClusterSnapshot s, boolean withClient) {
-        if (s.release() == null) {
-            return null;
-        }
-        Map<String, Object> v = s.release().values();
-        PemCredential server = pem(v, "clustermesh.apiserver.tls.server");
-        PemCredential admin = pem(v, "clustermesh.apiserver.tls.admin");
-        PemCredential remote = pem(v, "clustermesh.apiserver.tls.remote");
-        PemCredential client = withClient ? pem(v, "clustermesh.apiserver.tls.client") : null;
-        if (server == null || admin == null || remote == null || (withClient && client == null)) {
-            return null;
-        }
-        return new ApiserverCertificates(server, admin, remote, client);
-    }
-
-    private static PemCredential pem(Map<String, Object> values, String path) {
-        Object cert = Values.get(values, path + ".cert");
-        Object key = Values.get(values, path + ".key");
-        if (!(cert instanceof String c) || c.isBlank() || !(key instanceof String k) || k.isBlank()) {
-            return null;
-        }
-        try {
-            return new PemCredential(new String(Base64.getMimeDecoder().decode(c), StandardCharsets.UTF_8),
-                    new String(Base64.getMimeDecoder().decode(k), StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    /**
-     * With SDK-issued certificates and KVStoreMesh on, nothing in the chart issues the KVStoreMesh client certificate
-     * ({@code clustermesh-apiserver-local-cert}, CN {@code local-<cluster>}): the chart's user-provided certificate
-     * templates have no slot for it, so the SDK writes the secret itself.
-     */
-    private boolean needsLocalCert(MeshCluster c) {
-        CiliumOptions o = spec.ciliumFor(c);
-        return o.certificateMethod() == CertificateMethod.SDK && o.kvstoremesh();
-    }
-
-    private boolean localCertValid(SecretData secret, String cluster) {
-        String crt = secret.string("tls.crt");
-        String key = secret.string("tls.key");
-        String ca = secret.string("ca.crt");
-        if (crt == null || key == null || ca == null || !ca.equals(meshCa.certificatePem())) {
-            return false;
-        }
-        try {
-            var authority = ctx.certificateAuthority();
-            var info = authority.inspect(crt);
-            CiliumOptions o = spec.ciliumFor(spec.cluster(cluster).orElseThrow());
-            return authority.signedBy(crt, meshCa.certificatePem()) && authority.keyMatches(new PemCredential(crt, key))
-                    && ("local-" + cluster).equals(info.commonName())
-                    && info.notAfter().isAfter(ctx.clock().now().plus(o.renewBefore()));
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
-    private StepResult writeLocalCert(String cluster) {
-        ClusterConnection conn = ctx.connection(cluster);
-        Optional<SecretData> now = conn.secret(Names.NAMESPACE, Names.LOCAL_CERT_SECRET);
-        if (now.isPresent() && localCertValid(now.get(), cluster)) {
-            return StepResult.unchanged("certificate still valid");
-        }
-        CiliumOptions o = spec.ciliumFor(spec.cluster(cluster).orElseThrow());
-        PemCredential cert = ctx.certificateAuthority().issue(meshCa,
-                new CertificateRequest("local-" + cluster, List.of(), List.of(), false, true, o.certificateValidity()));
-        Map<String, byte[]> data = new LinkedHashMap<>();
-        data.put("ca.crt", meshCa.certificatePem().getBytes(StandardCharsets.UTF_8));
-        data.put("tls.crt", cert.certificatePem().getBytes(StandardCharsets.UTF_8));
-        data.put("tls.key", cert.privateKeyPem().getBytes(StandardCharsets.UTF_8));
-        conn.putSecret(Names.NAMESPACE, new SecretData(Names.LOCAL_CERT_SECRET, now.map(SecretData::resourceVersion).orElse(null),
-                "kubernetes.io/tls", Map.of("app.kubernetes.io/managed-by", "clustermesh"), data));
-        return StepResult.changed("issued CN local-" + cluster);
-    }
 
     // ------------------------------------------------------------------ step actions
 
@@ -913,6 +549,11 @@ public final class ApplyPlanner {
             return StepResult.unchanged("release already has these values");
         }
         HelmRelease r = ctx.helm().upgradeInstall(conn, c, request(c, intended));
+        if (certs != null && certs.writesLeafSecrets(c) && Boolean.TRUE.equals(Values.get(intended, "clustermesh.useAPIServer"))) {
+            // a release of an older line rendered these Secrets from values, and Helm deletes what the new revision no
+            // longer renders: write them again (unchanged when Helm left them)
+            certs.writeLeafSecrets(s, c);
+        }
         return StepResult.changed("release cilium revision " + r.revision());
     }
 

@@ -788,7 +788,9 @@ public final class MeshSpecYaml {
         m.put("encryption", o.encryption().value());
         m.put("maxConnectedClusters", o.maxConnectedClusters());
         m.put("certificateMethod", o.certificateMethod().value());
-        m.put("certificateValidity", o.certificateValidity().toDays() + "d");
+        if (o.certificateValidity() != null) {
+            m.put("certificateValidity", o.certificateValidity().toDays() + "d");
+        }
         m.put("renewBefore", o.renewBefore().toDays() + "d");
         if (o.policyDefaultLocalCluster() != null) {
             m.put("policyDefaultLocalCluster", o.policyDefaultLocalCluster());

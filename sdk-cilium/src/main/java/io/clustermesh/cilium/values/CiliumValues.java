@@ -54,13 +54,25 @@ import java.util.Objects;
  * {@code address} makes the chart fail ({@code missing clustermesh.apiserver.config.clusters.address}). The driver
  * asks {@link #pendingPeers(ValuesInput)} and upgrades again once they are known.
  *
- * <p>Certificates: with {@link CertificateMethod#SDK} the leaf certificates are values
- * ({@code clustermesh.apiserver.tls.auto.enabled=false}, {@code .server}, {@code .admin}, {@code .remote}, and
- * {@code .client} up to 1.18), and {@code clustermesh.apiserver.tls.authMode} follows the remote certificate's
- * common name ({@code remote-<cluster>} → {@code cluster}, {@code remote} → {@code migration}). The other methods
- * let the chart issue them ({@code auto.method} {@code helm}, {@code cronJob}, {@code certmanager}) in
- * {@code migration} mode, which accepts both kinds of remote certificates. See {@link #notes(ValuesInput)} for what
- * the chart does not do by itself.
+ * <p>Certificates: with {@link CertificateMethod#SDK} ({@code clustermesh.apiserver.tls.auto.enabled=false}) the leaf
+ * certificates are values up to chart 1.19 ({@code .server}, {@code .admin}, {@code .remote}, and {@code .client} up to
+ * 1.18) and Secrets the SDK creates before the upgrade from 1.20 ({@link #certificatesAsSecrets(ChartVersion)}; the
+ * values are deprecated there and {@code tls.enableSecrets=false} keeps the chart's {@code tls-provided} templates
+ * from requiring them), and {@code clustermesh.apiserver.tls.authMode} follows the remote certificate's common name
+ * ({@code remote-<cluster>} → {@code cluster}, {@code remote} → {@code migration}). The other methods let the chart
+ * issue them ({@code auto.method} {@code helm}, {@code cronJob}, {@code certmanager}) in {@code migration} mode, which
+ * accepts both kinds of remote certificates, with {@code auto.certValidityDuration} set to the option's leaf lifetime
+ * ({@link CiliumOptions#effectiveCertificateValidity()}) and the mesh IP added to the server certificate's names at the
+ * line's value path ({@link #serverNamesPath(ChartVersion)}). See {@link #notes(ValuesInput)} for what the chart does
+ * not do by itself.
+ *
+ * <p>Deprecated values are not written where the line deprecates or removes them: the KVStoreMesh toggle only up to
+ * 1.17, or when it is turned off ({@link #writesKvstoremeshToggle(CiliumOptions)}); {@code tls.client} up to 1.18;
+ * {@code externalWorkloads} never (removed in 1.18); {@code enableMCSAPISupport} up to 1.18.
+ * {@code clustermesh.useAPIServer} and {@code clustermesh.config.enabled} are always written together: on 1.19+ the
+ * chart renders the {@code clustermesh-remote-users} ConfigMap only with {@code config.enabled} while the
+ * clustermesh-apiserver Deployment mounts it whenever {@code useAPIServer} is on and {@code tls.authMode} is not
+ * {@code legacy} (cilium/cilium#44181), so the SDK never writes one without the other.
  *
  * <p>The documents hold private keys: print only {@link #redacted(Map)} or a {@link ValuesDiff}.
  */
@@ -94,6 +106,13 @@ public final class CiliumValues {
     /** {@code clustermesh.apiserver.tls.authMode=cluster}: remote clients authenticate as {@code remote-<cluster>}. */
     public static final String AUTH_MODE_CLUSTER = "cluster";
 
+    /**
+     * The Secrets the clustermesh-apiserver mounts for its server and client certificates. From chart 1.20 they must
+     * exist before the upgrade when the chart does not issue them (values.yaml {@code clustermesh.apiserver.tls.auto.enabled}).
+     */
+    public static final List<String> LEAF_SECRETS = List.of("clustermesh-apiserver-server-cert",
+            "clustermesh-apiserver-admin-cert", "clustermesh-apiserver-remote-cert");
+
     /** The two shapes of {@code clustermesh.config.clusters}. */
     public enum ClustersShape {
         /** {@code [{name, port, ips}]}: charts below 1.20. */
@@ -115,6 +134,35 @@ public final class CiliumValues {
     /** The shape of {@code clustermesh.config.clusters} that the SDK writes for a chart version. */
     public static ClustersShape clustersShape(ChartVersion version) {
         return version.atLeast(1, 20) ? ClustersShape.MAP : ClustersShape.LIST;
+    }
+
+    /**
+     * Whether SDK-issued leaf certificates go to the cluster as Secrets created before the upgrade instead of values:
+     * from chart 1.20, whose values.yaml marks {@code clustermesh.apiserver.tls.server/admin/remote.cert} deprecated
+     * ("secrets will always need to be created externally if {@code auto} is disabled").
+     */
+    public static boolean certificatesAsSecrets(ChartVersion version) {
+        return version.atLeast(1, 20);
+    }
+
+    /**
+     * The value path under which the line reads the extra names of a chart-issued server certificate
+     * ({@code .extraDnsNames}, {@code .extraIpAddresses}): {@code clustermesh.apiserver.tls.server} on every supported
+     * line, 1.20.0-pre.3 included (its templates/clustermesh-apiserver/tls-helm/server-secret.yaml and
+     * tls-certmanager/server-secret.yaml still read it there).
+     */
+    public static String serverNamesPath(ChartVersion version) {
+        Objects.requireNonNull(version, "version");
+        return "clustermesh.apiserver.tls.server";
+    }
+
+    /**
+     * Whether the values carry {@code clustermesh.apiserver.kvstoremesh.enabled}: up to chart 1.17, and later only to
+     * turn KVStoreMesh off, since 1.18 deprecates the toggle (values.yaml: "KVStoreMesh will always be enabled once the
+     * option is removed") and its default is on.
+     */
+    public static boolean writesKvstoremeshToggle(CiliumOptions o) {
+        return !o.chartVersion().atLeast(1, 18) || !o.kvstoremesh();
     }
 
     /**
@@ -166,7 +214,9 @@ public final class CiliumValues {
             put(v, "clustermesh.policyDefaultLocalCluster", o.policyDefaultLocalCluster());
         }
         mcsApi(v, o, version);
-        put(v, "clustermesh.apiserver.kvstoremesh.enabled", o.kvstoremesh());
+        if (writesKvstoremeshToggle(o)) {
+            put(v, "clustermesh.apiserver.kvstoremesh.enabled", o.kvstoremesh());
+        }
         service(v, in);
         apiserverTls(v, in, version);
         return v;
@@ -234,6 +284,10 @@ public final class CiliumValues {
         if (in.meshEnabled() && o.certificateMethod() == CertificateMethod.CRON_JOB) {
             notes.add(who + ": with method cronJob the chart issues the clustermesh certificates once; they are "
                     + "renewed only if clustermesh.apiserver.tls.auto.schedule is set");
+        }
+        if (in.meshEnabled() && o.certificateMethod() == CertificateMethod.SDK && certificatesAsSecrets(o.chartVersion())) {
+            notes.add(who + ": chart " + o.chartVersion().line() + " takes no certificates as values: Secrets kube-system/"
+                    + String.join(", ", LEAF_SECRETS) + " must exist before the upgrade (the SDK's apply writes them)");
         }
         if (in.meshEnabled() && o.certificateMethod() == CertificateMethod.SDK && o.kvstoremesh()) {
             notes.add(who + ": with SDK-issued certificates and KVStoreMesh, Secret kube-system/" + LOCAL_CERT_SECRET
@@ -413,8 +467,14 @@ public final class CiliumValues {
             put(v, "clustermesh.apiserver.tls.authMode", AUTH_MODE_MIGRATION);
             put(v, "clustermesh.apiserver.tls.auto.enabled", true);
             put(v, "clustermesh.apiserver.tls.auto.method", method.value());
+            // the leaf lifetime is the option's, not whatever the line's chart defaults to
+            put(v, "clustermesh.apiserver.tls.auto.certValidityDuration", validityDays(in.options()));
             if (method == CertificateMethod.CERT_MANAGER && in.certManagerIssuer() != null) {
                 put(v, "clustermesh.apiserver.tls.auto.certManagerIssuerRef", in.certManagerIssuer().toValues());
+            }
+            if (in.meshEnabled() && in.cluster().meshIp() != null) {
+                // peers dial <name>.mesh.cilium.io (a default name); the mesh IP is kept for clients that dial the address
+                put(v, serverNamesPath(version) + ".extraIpAddresses", new ArrayList<>(List.of(in.cluster().meshIp())));
             }
             return;
         }
@@ -425,12 +485,23 @@ public final class CiliumValues {
         if (certs == null) {
             return; // mesh disabled: the chart renders no clustermesh-apiserver, so no certificates are needed
         }
+        if (certificatesAsSecrets(version)) {
+            // 1.20: the SDK creates LEAF_SECRETS before the upgrade; without this the tls-provided templates would
+            // require the deprecated .cert/.key values (the only switch the 1.20.0-pre.3 templates read for it)
+            put(v, "clustermesh.apiserver.tls.enableSecrets", false);
+            return;
+        }
         leaf(v, "server", certs.server());
         leaf(v, "admin", certs.admin());
         leaf(v, "remote", certs.remote());
         if (certs.client() != null && certs.client().hasKey() && !version.atLeast(1, 19)) {
             leaf(v, "client", certs.client());
         }
+    }
+
+    /** The option's leaf lifetime in whole days (the chart's {@code certValidityDuration} unit), at least 1. */
+    private static long validityDays(CiliumOptions o) {
+        return Math.max(1, o.effectiveCertificateValidity().toDays());
     }
 
     private static void leaf(Map<String, Object> v, String name, PemCredential credential) {

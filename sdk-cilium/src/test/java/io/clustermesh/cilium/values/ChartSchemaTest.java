@@ -106,7 +106,7 @@ class ChartSchemaTest {
                 "k8sServiceHost", "ipam.operator.clusterPoolIPv4PodCIDRList", "clustermesh.useAPIServer",
                 "clustermesh.config.clusters", "clustermesh.config.domain", "clustermesh.apiserver.tls.auto",
                 "clustermesh.apiserver.tls.remote", "clustermesh.apiserver.tls.server.key", "hubble.relay",
-                "clustermesh.apiserver.service.type", "clustermesh.apiserver.kvstoremesh")) {
+                "clustermesh.apiserver.service.type")) {
             assertThat(errors(CONTRACT, without(good, path))).as("without %s", path).isNotEmpty();
         }
         // the chart's own schema requires none of them: that is why the contract exists

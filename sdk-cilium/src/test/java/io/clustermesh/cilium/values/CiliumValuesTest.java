@@ -132,6 +132,14 @@ class CiliumValuesTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"1.17.17", "1.18.11", "1.19.5", "1.20.0-pre.3"})
+    void kvstoremeshTurnedOffIsStillWrittenOnLinesThatDeprecateTheToggle(String version) {
+        Map<String, Object> v = CiliumValues.values(ArticleMesh.input(
+                ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.kvstoremesh(false)), "cluster1", true));
+        assertThat(at(v, "clustermesh.apiserver.kvstoremesh.enabled")).isEqualTo(false);
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"1.15.6", "1.16.19", "1.17.6", "1.18.3", "1.19.5", "1.20.0-pre.3"})
     void meshValuesListEveryPeerButTheClusterItself(String version) {
         boolean mapForm = ChartVersion.parse(version).atLeast(1, 20);
@@ -140,7 +148,13 @@ class CiliumValuesTest {
             assertThat(at(v, "clustermesh.useAPIServer")).isEqualTo(true);
             assertThat(at(v, "clustermesh.config.enabled")).isEqualTo(true);
             assertThat(at(v, "clustermesh.config.domain")).isEqualTo("mesh.cilium.io");
-            assertThat(at(v, "clustermesh.apiserver.kvstoremesh.enabled")).isEqualTo(true);
+            // the toggle is deprecated from 1.18 (KVStoreMesh always on once it is removed): written up to 1.17 only
+            boolean toggle = !ChartVersion.parse(version).atLeast(1, 18);
+            assertThat(has(v, "clustermesh.apiserver.kvstoremesh.enabled")).as("KVStoreMesh toggle on " + version).isEqualTo(toggle);
+            if (toggle) {
+                assertThat(at(v, "clustermesh.apiserver.kvstoremesh.enabled")).isEqualTo(true);
+            }
+            assertThat(has(v, "externalWorkloads")).as("external workloads are never configured").isFalse();
 
             Object clusters = at(v, "clustermesh.config.clusters");
             Map<String, Map<String, Object>> expected = new LinkedHashMap<>();
@@ -223,12 +237,23 @@ class CiliumValuesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"1.15.6", "1.16.19", "1.18.3", "1.19.5", "1.20.0-pre.3"})
-    void sdkCertificatesAreGivenAsValues(String version) {
+    void sdkCertificatesAreGivenAsValuesUpTo119AndAsSecretsFrom120(String version) {
         Map<String, Object> v = ArticleMesh.values(version, "cluster1");
         ApiserverCertificates certs = CERTS.get("cluster1");
         assertThat(at(v, "clustermesh.apiserver.tls.auto.enabled")).isEqualTo(false);
         assertThat(has(v, "clustermesh.apiserver.tls.auto.method")).isFalse();
         assertThat(at(v, "clustermesh.apiserver.tls.authMode")).isEqualTo("migration");
+        if (ChartVersion.parse(version).atLeast(1, 20)) {
+            // 1.20 deprecates certificates as values: the SDK writes the Secrets before the upgrade instead
+            for (String leaf : List.of("server", "admin", "remote", "client")) {
+                assertThat(has(v, "clustermesh.apiserver.tls." + leaf)).as(leaf + " on " + version).isFalse();
+            }
+            assertThat(at(v, "clustermesh.apiserver.tls.enableSecrets")).isEqualTo(false);
+            assertThat(CiliumValues.notes(ArticleMesh.input(ArticleMesh.spec(version), "cluster1", true)))
+                    .anySatisfy(n -> assertThat(n).contains("clustermesh-apiserver-server-cert", "before the upgrade"));
+            return;
+        }
+        assertThat(has(v, "clustermesh.apiserver.tls.enableSecrets")).isFalse();
         assertThat(at(v, "clustermesh.apiserver.tls.server.cert")).isEqualTo(b64(certs.server().certificatePem()));
         assertThat(at(v, "clustermesh.apiserver.tls.server.key")).isEqualTo(b64(certs.server().privateKeyPem()));
         assertThat(at(v, "clustermesh.apiserver.tls.admin.cert")).isEqualTo(b64(certs.admin().certificatePem()));
@@ -266,9 +291,15 @@ class CiliumValuesTest {
         assertThat(at(v, "clustermesh.apiserver.tls.auto.enabled")).isEqualTo(true);
         assertThat(at(v, "clustermesh.apiserver.tls.auto.method")).isEqualTo(method.value());
         assertThat(at(v, "clustermesh.apiserver.tls.authMode")).isEqualTo("migration");
-        for (String leaf : List.of("server", "admin", "remote", "client")) {
+        for (String leaf : List.of("admin", "remote", "client")) {
             assertThat(has(v, "clustermesh.apiserver.tls." + leaf)).as(leaf).isFalse();
         }
+        assertThat(has(v, "clustermesh.apiserver.tls.server.cert")).isFalse();
+        assertThat(has(v, "clustermesh.apiserver.tls.server.key")).isFalse();
+        // the chart's server certificate also names the mesh IP, and its leaves live as long as the option says
+        // (1.16: the chart's default of 1095 days, values.yaml clustermesh.apiserver.tls.auto.certValidityDuration)
+        assertThat(at(v, "clustermesh.apiserver.tls.server.extraIpAddresses")).isEqualTo(List.of(CLUSTERS.get(0).meshIp()));
+        assertThat(at(v, "clustermesh.apiserver.tls.auto.certValidityDuration")).isEqualTo(1095L);
         if (method == CertificateMethod.CERT_MANAGER) {
             assertThat(at(v, "clustermesh.apiserver.tls.auto.certManagerIssuerRef"))
                     .isEqualTo(Map.of("group", "cert-manager.io", "kind", "ClusterIssuer", "name", "cilium-ca-issuer"));

@@ -94,8 +94,12 @@ class ValuesDiffTest {
         Map<String, Object> old = ArticleMesh.values("1.19.5", "cluster3");
         Map<String, Object> next = ArticleMesh.values("1.20.0-pre.3", "cluster3");
         ValuesDiff diff = ValuesDiff.of(old, next);
-        assertThat(diff.paths()).containsExactly("clustermesh.config.clusters");
-        ValuesChange c = diff.changes().get(0);
+        // 1.20 also takes the certificates no longer as values (the SDK writes them as Secrets before the upgrade)
+        assertThat(diff.paths()).containsExactlyInAnyOrder("clustermesh.config.clusters", "clustermesh.apiserver.tls.enableSecrets",
+                "clustermesh.apiserver.tls.server", "clustermesh.apiserver.tls.admin", "clustermesh.apiserver.tls.remote");
+        assertThat(change(diff, "clustermesh.apiserver.tls.server").kind()).isEqualTo(ValuesChange.Kind.REMOVED);
+        assertNoKeyMaterial(diff.toString());
+        ValuesChange c = change(diff, "clustermesh.config.clusters");
         assertThat(c.kind()).isEqualTo(ValuesChange.Kind.CHANGED);
         assertThat(c.before()).startsWith("[{name: \"cluster1\"");
         assertThat(c.after()).startsWith("{cluster1: {port: 2379");
@@ -135,10 +139,14 @@ class ValuesDiffTest {
         assertThat(change(diff, "clustermesh.apiserver.tls.auto.enabled").toString())
                 .isEqualTo("clustermesh.apiserver.tls.auto.enabled: false -> true");
         assertThat(change(diff, "clustermesh.apiserver.tls.auto.method").kind()).isEqualTo(ValuesChange.Kind.ADDED);
-        ValuesChange server = change(diff, "clustermesh.apiserver.tls.server");
-        assertThat(server.kind()).isEqualTo(ValuesChange.Kind.REMOVED);
-        assertThat(server.before()).contains("key: <redacted>").contains("cert: <cert sha256:");
-        assertThat(server.toString()).endsWith("-> (unset)");
+        ValuesChange admin = change(diff, "clustermesh.apiserver.tls.admin");
+        assertThat(admin.kind()).isEqualTo(ValuesChange.Kind.REMOVED);
+        assertThat(admin.before()).contains("key: <redacted>").contains("cert: <cert sha256:");
+        assertThat(admin.toString()).endsWith("-> (unset)");
+        // the server entry stays for the names the chart adds to its own certificate (the mesh IP)
+        assertThat(change(diff, "clustermesh.apiserver.tls.server.key").kind()).isEqualTo(ValuesChange.Kind.REMOVED);
+        assertThat(change(diff, "clustermesh.apiserver.tls.server.key").before()).isEqualTo("<redacted>");
+        assertThat(change(diff, "clustermesh.apiserver.tls.server.extraIpAddresses").kind()).isEqualTo(ValuesChange.Kind.ADDED);
         assertNoKeyMaterial(diff.toString());
     }
 
@@ -184,7 +192,7 @@ class ValuesDiffTest {
 
     @Test
     void redactedValuesAreSafeToPrintAndLeaveTheOriginalAlone() {
-        Map<String, Object> values = ArticleMesh.values("1.20.0-pre.3", "cluster1");
+        Map<String, Object> values = ArticleMesh.values("1.19.5", "cluster1");
         String original = CiliumValues.toYaml(values);
         Map<String, Object> safe = CiliumValues.redacted(values);
         assertThat(CiliumValues.toYaml(values)).isEqualTo(original);
