@@ -19,7 +19,7 @@ import io.clustermesh.testing.etcd.EtcdServer;
 import io.clustermesh.testing.sim.LabChart;
 import io.clustermesh.testing.sim.LabHelmTransport;
 import io.clustermesh.testing.sim.SimulatedCilium;
-import io.clustermesh.testing.sim.SimulatedCiliumAddon;
+import io.clustermesh.testing.sim.LabPolicies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +75,7 @@ public final class MeshLab implements AutoCloseable {
     /** The clustermesh-apiserver port. */
     public static final int MESH_PORT = 2379;
 
-    private final Builder settings;
+    private final Settings settings;
     private final List<LabCluster> clusters;
     private final Map<String, LabCluster> byName = new LinkedHashMap<>();
     private final FakeArm arm;
@@ -85,15 +85,26 @@ public final class MeshLab implements AutoCloseable {
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
     private final Map<String, MeshCluster> meshClusters = new LinkedHashMap<>();
     private volatile boolean closed;
-    private SimulatedCiliumAddon cilium;
+    private volatile SimulatedCiliumAddon cilium;
     private LabHelmTransport helm;
     private final Object kubeconfigLock = new Object();
     private Path kubeconfigFile;
     private Path chartsDir;
 
-    private MeshLab(Builder b, List<LabCluster> clusters, FakeArm arm, Path workDir, ScheduledExecutorService scheduler,
+    /**
+     * What a started lab needs from its builder, copied at {@link Builder#start()}: the builder is never read again, so
+     * changing or reusing it cannot change a running lab.
+     */
+    private record Settings(String name, MeshSpec spec, long seed, Duration lbDelay, Duration rolloutDelay, CiliumOptions cilium,
+                            Path charts, Helm helm, LabEntraId entraId) {
+        static Settings of(Builder b) {
+            return new Settings(b.name, b.spec, b.seed, b.lbDelay, b.rolloutDelay, b.cilium, b.charts, b.helm, b.entraId);
+        }
+    }
+
+    private MeshLab(Settings settings, List<LabCluster> clusters, FakeArm arm, Path workDir, ScheduledExecutorService scheduler,
                     Map<String, MeshCluster> meshClusters) {
-        this.settings = b;
+        this.settings = settings;
         this.clusters = List.copyOf(clusters);
         this.arm = arm;
         this.workDir = workDir;
@@ -138,7 +149,7 @@ public final class MeshLab implements AutoCloseable {
      * accept (and only those). Exists in every lab; unused when no cluster is Entra-ID-only.
      */
     public LabEntraId entraId() {
-        return settings.entraId;
+        return settings.entraId();
     }
 
     /**
@@ -166,17 +177,17 @@ public final class MeshLab implements AutoCloseable {
     }
 
     public long seed() {
-        return settings.seed;
+        return settings.seed();
     }
 
     /** How long the simulated load balancer takes to assign an IP. */
     public Duration lbDelay() {
-        return settings.lbDelay;
+        return settings.lbDelay();
     }
 
     /** How long simulated rollouts (Deployments, DaemonSets) take. */
     public Duration rolloutDelay() {
-        return settings.rolloutDelay;
+        return settings.rolloutDelay();
     }
 
     /** The lab's scheduler for delayed work (daemon threads, stopped on close). */
@@ -205,8 +216,8 @@ public final class MeshLab implements AutoCloseable {
      * its kubelogin kubeconfig and tokens of {@link #entraId()} ({@link LabEntraId#bearerTokens()}).
      */
     public MeshSpec spec() {
-        MeshSpec given = settings.spec;
-        CiliumOptions cilium = given != null ? given.cilium() : settings.cilium;
+        MeshSpec given = settings.spec();
+        CiliumOptions cilium = given != null ? given.cilium() : settings.cilium();
         CaStrategy ca = given != null ? given.ca() : CaStrategy.generate();
         Exposure exposure = given != null ? given.exposure() : Exposure.azureInternalLoadBalancer();
         AzureSpec azure = given != null && given.azure() != null ? given.azure()
@@ -215,12 +226,12 @@ public final class MeshLab implements AutoCloseable {
         for (LabCluster c : clusters) {
             MeshCluster planned = meshClusters.get(c.name());
             ClusterAccess access = c.entraId().isPresent()
-                    ? ClusterAccess.kubeconfig(c.kubeloginKubeconfig(kubeloginCommand().toString()), settings.entraId.bearerTokens())
+                    ? ClusterAccess.kubeconfig(c.kubeloginKubeconfig(kubeloginCommand().toString()), settings.entraId().bearerTokens())
                     : ClusterAccess.kubeContext(c.name(), kubeconfigFile());
             out.add(planned.podCidr(c.spec().podCidr()).serviceCidr(c.spec().serviceCidr()).nodeCidr(c.spec().subnet())
                     .apiServer(c.apiServer()).access(access));
         }
-        return new MeshSpec(given != null ? given.name() : settings.name, cilium, ca, exposure, azure, out);
+        return new MeshSpec(given != null ? given.name() : settings.name(), cilium, ca, exposure, azure, out);
     }
 
     /**
@@ -250,7 +261,7 @@ public final class MeshLab implements AutoCloseable {
         ensureOpen();
         synchronized (kubeconfigLock) {
             if (chartsDir == null) {
-                chartsDir = LabCharts.assemble(workDir.resolve("charts"), settings.charts);
+                chartsDir = LabCharts.assemble(workDir.resolve("charts"), settings.charts());
             }
             return chartsDir;
         }
@@ -286,15 +297,16 @@ public final class MeshLab implements AutoCloseable {
      */
     public Mesh.Builder meshBuilder() {
         Mesh.Builder b = Mesh.builder().spec(spec()).timeouts(timeouts());
-        if (settings.helm == Helm.REAL) {
+        if (settings.helm() == Helm.REAL) {
             // what users run on AKS: helm-java against the clusters' API servers, the real Cilium chart
             b.helmTransport(new io.clustermesh.cilium.helm.HelmJavaTransport())
                     .driver(new io.clustermesh.cilium.CiliumMeshDriver(chartSource(), true));
         } else {
             b.helmTransport(helmTransport());
         }
-        if (cilium != null) {
-            b.trafficProbe(new io.clustermesh.testing.sim.LabTrafficProbe(this));
+        SimulatedCiliumAddon sim = cilium;
+        if (sim != null) {
+            b.trafficProbe(new io.clustermesh.testing.sim.LabTrafficProbe(sim.clusters()));
         }
         return b;
     }
@@ -311,11 +323,37 @@ public final class MeshLab implements AutoCloseable {
      * @throws IllegalStateException if the lab runs without it ({@link Builder#simulatedCilium(boolean)})
      */
     public SimulatedCilium cilium(String cluster) {
-        if (cilium == null) {
+        SimulatedCiliumAddon sim = cilium;
+        if (sim == null) {
             throw new IllegalStateException("this lab runs without the simulated Cilium");
         }
         cluster(cluster);
-        return cilium.cluster(cluster);
+        return sim.cluster(cluster);
+    }
+
+    /**
+     * What the lab's Cilium would allow between endpoints, from the CiliumNetworkPolicies and {@code cilium-config} of
+     * each cluster, read with the lab's own clients at each query (see {@link LabPolicies}).
+     */
+    public LabPolicies policies() {
+        return LabPolicies.of(name -> cluster(name).client());
+    }
+
+    /**
+     * How many threads the lab runs now: every live thread named {@code lab-*} or {@code mesh-lab-*} (the simulators'
+     * passes, etcd starts, the lab's scheduler and start-up pools), plus the JDK HTTP clients' selector threads the
+     * simulated agents' TLS clients and the lab's etcd admin clients hold (one per client: {@code HttpClient-*}).
+     * Bounded by the lab's pools for everything but the HTTP clients, whose count follows the number of connected
+     * cluster pairs (see docs/lab.md). A snapshot of the whole JVM: with two labs at once, each counts the other's too.
+     */
+    public int threadCount() {
+        return (int) Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(MeshLab::labThread).count();
+    }
+
+    /** Whether a thread's name says it works for a lab. */
+    static boolean labThread(String name) {
+        return name.startsWith("lab-") || name.startsWith("mesh-lab-") || (name.startsWith("HttpClient-") && name.endsWith("-SelectorManager"));
     }
 
     // --- extension points for addons ----------------------------------------------------------------------------------
@@ -679,8 +717,15 @@ public final class MeshLab implements AutoCloseable {
             return d;
         }
 
-        /** Starts the lab: clusters in parallel, then the fake ARM, then the addons. */
+        /**
+         * Starts the lab: clusters in parallel, then the fake ARM, then the addons. The lab keeps a copy of the settings:
+         * changing this builder afterwards does not change it.
+         */
         public MeshLab start() {
+            Settings settings = Settings.of(this);
+            List<LabAddon> addons = List.copyOf(this.addons);
+            SimulatedCiliumAddon.Knobs ciliumKnobs = this.ciliumKnobs;
+            boolean simulatedCilium = this.simulatedCilium;
             Map<String, MeshCluster> planned = plan();
             List<LabClusterSpec> specs = new ArrayList<>();
             for (MeshCluster mc : planned.values()) {
@@ -728,7 +773,7 @@ public final class MeshLab implements AutoCloseable {
                     }
                     armFaults.forEach(fakeArm::addFault);
                 }
-                lab = new MeshLab(this, ordered, fakeArm, dir, scheduler, planned);
+                lab = new MeshLab(settings, ordered, fakeArm, dir, scheduler, planned);
                 if (fakeArm != null) {
                     fakeArm.onChange(lab::armChanged);
                 }

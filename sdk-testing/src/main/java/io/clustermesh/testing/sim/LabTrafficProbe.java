@@ -5,10 +5,11 @@ import io.clustermesh.MeshException;
 import io.clustermesh.ProbeAnswer;
 import io.clustermesh.spi.MeshContext;
 import io.clustermesh.spi.TrafficProbe;
-import io.clustermesh.testing.MeshLab;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * "curl from cluster X" on the lab, answered the way a Cilium agent in X picks a backend: X's Service and its
@@ -19,10 +20,11 @@ import java.util.List;
  * are spread round-robin over the serving backends, so counts are deterministic.
  */
 public final class LabTrafficProbe implements TrafficProbe {
-    private final MeshLab lab;
+    private final Map<String, SimulatedCilium> sims;
 
-    public LabTrafficProbe(MeshLab lab) {
-        this.lab = lab;
+    /** @param sims the simulated Cilium of every cluster of the lab, by cluster name */
+    public LabTrafficProbe(Map<String, SimulatedCilium> sims) {
+        this.sims = new LinkedHashMap<>(sims);
     }
 
     @Override
@@ -48,12 +50,10 @@ public final class LabTrafficProbe implements TrafficProbe {
 
     /** What the agents of {@code fromCluster} do with a request to the Service. */
     public AgentBackendSelection.Outcome outcome(String fromCluster, String namespace, String name) {
-        SimulatedCilium sim;
-        try {
-            sim = lab.cilium(fromCluster);
-        } catch (RuntimeException e) {
-            throw new MeshException(ErrorCode.CONFIGURATION, fromCluster, null, fromCluster + " is not a cluster of this lab",
-                    "probe from one of " + lab.clusters().stream().map(c -> c.name()).toList(), false, null, e);
+        SimulatedCilium sim = sims.get(fromCluster);
+        if (sim == null) {
+            throw new MeshException(ErrorCode.CONFIGURATION, fromCluster, fromCluster + " is not a cluster of this lab",
+                    "probe from one of " + List.copyOf(sims.keySet()), null);
         }
         return sim.agentOutcome(namespace, name);
     }
