@@ -29,6 +29,13 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
     /** Most etcd servers starting at once (each start is a process launch and a wait for its health). */
     static final int MAX_STARTING_ETCD = 4;
 
+    /**
+     * Resources no pass of the simulator reads (the SDK's lock leases, events, the policies {@code LabPolicies} reads at
+     * query time, the ServiceImports the MCS-API pass writes): a write to them does not start a Kubernetes pass.
+     */
+    private static final java.util.Set<String> UNREAD_BY_THE_SIMULATOR = java.util.Set.of("leases", "events", "ciliumnetworkpolicies",
+            "serviceimports");
+
     private final Knobs knobs;
     private final Map<String, SimulatedCilium> byCluster = new LinkedHashMap<>();
     private ScheduledThreadPoolExecutor scheduler;
@@ -94,7 +101,9 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
                         || "serviceexports".equals(change.resource()) || "services".equals(change.resource())) {
                     scheduler.execute(() -> syncQuietly(mcs));
                 }
-                sim.poke(); // the first write wakes it: an idle lab costs nothing
+                if (change.resource() == null || !UNREAD_BY_THE_SIMULATOR.contains(change.resource())) {
+                    sim.poke(); // the first write wakes it: an idle lab costs nothing
+                }
             });
         }
         // MCS-API imports follow the agents' connections too, which change without a write: a cheap periodic pass
