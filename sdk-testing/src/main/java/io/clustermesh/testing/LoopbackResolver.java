@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Only loopback targets are accepted: the lab never sends traffic elsewhere. Thread-safe. Host names are
  * case-insensitive.
  */
-public final class LoopbackResolver {
+public final class LoopbackResolver implements io.clustermesh.testing.sim.LabNetwork {
     private final Map<String, InetSocketAddress> entries = new ConcurrentHashMap<>();
     private final Map<String, java.util.List<io.clustermesh.model.IpCidr>> sources = new ConcurrentHashMap<>();
 
@@ -35,6 +35,7 @@ public final class LoopbackResolver {
     }
 
     /** Maps {@code host:port} of the simulated world to a loopback address (replacing an earlier mapping). */
+    @Override
     public void register(String host, int port, InetSocketAddress loopback) {
         Objects.requireNonNull(loopback, "loopback");
         if (loopback.getAddress() == null || !loopback.getAddress().isLoopbackAddress()) {
@@ -43,6 +44,7 @@ public final class LoopbackResolver {
         entries.put(key(host, port), loopback);
     }
 
+    @Override
     public boolean unregister(String host, int port) {
         sources.remove(key(host, port));
         return entries.remove(key(host, port)) != null;
@@ -53,6 +55,7 @@ public final class LoopbackResolver {
      * {@code spec.loadBalancerSourceRanges} (an Azure load balancer's network security rules) does; an empty list
      * removes the restriction.
      */
+    @Override
     public void restrictSources(String host, int port, java.util.List<io.clustermesh.model.IpCidr> ranges) {
         if (ranges.isEmpty()) {
             sources.remove(key(host, port));
@@ -62,6 +65,7 @@ public final class LoopbackResolver {
     }
 
     /** Whether a connection from {@code sourceIp} to {@code host:port} passes its source ranges (if any). */
+    @Override
     public boolean admits(String host, int port, String sourceIp) {
         java.util.List<io.clustermesh.model.IpCidr> ranges = sources.get(key(host, port));
         if (ranges == null) {
@@ -75,6 +79,7 @@ public final class LoopbackResolver {
     }
 
     /** Where {@code host:port} is served, if it is a lab address. */
+    @Override
     public Optional<InetSocketAddress> resolve(String host, int port) {
         return Optional.ofNullable(entries.get(key(host, port)));
     }

@@ -9,30 +9,25 @@ import io.clustermesh.model.CaStrategy;
 import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.Exposure;
-import io.clustermesh.model.IpCidr;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.testing.arm.ArmChange;
 import io.clustermesh.testing.arm.FakeArm;
-import io.clustermesh.testing.arm.ManagedClusterSeed;
 import io.clustermesh.testing.etcd.EtcdServer;
 import io.clustermesh.testing.sim.LabChart;
 import io.clustermesh.testing.sim.LabHelmTransport;
 import io.clustermesh.testing.sim.SimulatedCilium;
-import io.clustermesh.testing.sim.SimulatedCiliumAddon;
+import io.clustermesh.testing.sim.LabPolicies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -40,13 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -75,7 +65,7 @@ public final class MeshLab implements AutoCloseable {
     /** The clustermesh-apiserver port. */
     public static final int MESH_PORT = 2379;
 
-    private final Builder settings;
+    private final Settings settings;
     private final List<LabCluster> clusters;
     private final Map<String, LabCluster> byName = new LinkedHashMap<>();
     private final FakeArm arm;
@@ -85,15 +75,26 @@ public final class MeshLab implements AutoCloseable {
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
     private final Map<String, MeshCluster> meshClusters = new LinkedHashMap<>();
     private volatile boolean closed;
-    private SimulatedCiliumAddon cilium;
+    private volatile SimulatedCiliumAddon cilium;
     private LabHelmTransport helm;
     private final Object kubeconfigLock = new Object();
     private Path kubeconfigFile;
     private Path chartsDir;
 
-    private MeshLab(Builder b, List<LabCluster> clusters, FakeArm arm, Path workDir, ScheduledExecutorService scheduler,
+    /**
+     * What a started lab needs from its builder, copied at {@link Builder#start()}: the builder is never read again, so
+     * changing or reusing it cannot change a running lab.
+     */
+    record Settings(String name, MeshSpec spec, long seed, Duration lbDelay, Duration rolloutDelay, CiliumOptions cilium,
+                            Path charts, Helm helm, LabEntraId entraId) {
+        static Settings of(Builder b) {
+            return new Settings(b.name, b.spec, b.seed, b.lbDelay, b.rolloutDelay, b.cilium, b.charts, b.helm, b.entraId);
+        }
+    }
+
+    MeshLab(Settings settings, List<LabCluster> clusters, FakeArm arm, Path workDir, ScheduledExecutorService scheduler,
                     Map<String, MeshCluster> meshClusters) {
-        this.settings = b;
+        this.settings = settings;
         this.clusters = List.copyOf(clusters);
         this.arm = arm;
         this.workDir = workDir;
@@ -138,7 +139,7 @@ public final class MeshLab implements AutoCloseable {
      * accept (and only those). Exists in every lab; unused when no cluster is Entra-ID-only.
      */
     public LabEntraId entraId() {
-        return settings.entraId;
+        return settings.entraId();
     }
 
     /**
@@ -166,17 +167,17 @@ public final class MeshLab implements AutoCloseable {
     }
 
     public long seed() {
-        return settings.seed;
+        return settings.seed();
     }
 
     /** How long the simulated load balancer takes to assign an IP. */
     public Duration lbDelay() {
-        return settings.lbDelay;
+        return settings.lbDelay();
     }
 
     /** How long simulated rollouts (Deployments, DaemonSets) take. */
     public Duration rolloutDelay() {
-        return settings.rolloutDelay;
+        return settings.rolloutDelay();
     }
 
     /** The lab's scheduler for delayed work (daemon threads, stopped on close). */
@@ -205,8 +206,8 @@ public final class MeshLab implements AutoCloseable {
      * its kubelogin kubeconfig and tokens of {@link #entraId()} ({@link LabEntraId#bearerTokens()}).
      */
     public MeshSpec spec() {
-        MeshSpec given = settings.spec;
-        CiliumOptions cilium = given != null ? given.cilium() : settings.cilium;
+        MeshSpec given = settings.spec();
+        CiliumOptions cilium = given != null ? given.cilium() : settings.cilium();
         CaStrategy ca = given != null ? given.ca() : CaStrategy.generate();
         Exposure exposure = given != null ? given.exposure() : Exposure.azureInternalLoadBalancer();
         AzureSpec azure = given != null && given.azure() != null ? given.azure()
@@ -215,12 +216,12 @@ public final class MeshLab implements AutoCloseable {
         for (LabCluster c : clusters) {
             MeshCluster planned = meshClusters.get(c.name());
             ClusterAccess access = c.entraId().isPresent()
-                    ? ClusterAccess.kubeconfig(c.kubeloginKubeconfig(kubeloginCommand().toString()), settings.entraId.bearerTokens())
+                    ? ClusterAccess.kubeconfig(c.kubeloginKubeconfig(kubeloginCommand().toString()), settings.entraId().bearerTokens())
                     : ClusterAccess.kubeContext(c.name(), kubeconfigFile());
             out.add(planned.podCidr(c.spec().podCidr()).serviceCidr(c.spec().serviceCidr()).nodeCidr(c.spec().subnet())
                     .apiServer(c.apiServer()).access(access));
         }
-        return new MeshSpec(given != null ? given.name() : settings.name, cilium, ca, exposure, azure, out);
+        return new MeshSpec(given != null ? given.name() : settings.name(), cilium, ca, exposure, azure, out);
     }
 
     /**
@@ -250,7 +251,7 @@ public final class MeshLab implements AutoCloseable {
         ensureOpen();
         synchronized (kubeconfigLock) {
             if (chartsDir == null) {
-                chartsDir = LabCharts.assemble(workDir.resolve("charts"), settings.charts);
+                chartsDir = LabCharts.assemble(workDir.resolve("charts"), settings.charts());
             }
             return chartsDir;
         }
@@ -286,15 +287,16 @@ public final class MeshLab implements AutoCloseable {
      */
     public Mesh.Builder meshBuilder() {
         Mesh.Builder b = Mesh.builder().spec(spec()).timeouts(timeouts());
-        if (settings.helm == Helm.REAL) {
+        if (settings.helm() == Helm.REAL) {
             // what users run on AKS: helm-java against the clusters' API servers, the real Cilium chart
             b.helmTransport(new io.clustermesh.cilium.helm.HelmJavaTransport())
                     .driver(new io.clustermesh.cilium.CiliumMeshDriver(chartSource(), true));
         } else {
             b.helmTransport(helmTransport());
         }
-        if (cilium != null) {
-            b.trafficProbe(new io.clustermesh.testing.sim.LabTrafficProbe(this));
+        SimulatedCiliumAddon sim = cilium;
+        if (sim != null) {
+            b.trafficProbe(new io.clustermesh.testing.sim.LabTrafficProbe(sim.clusters()));
         }
         return b;
     }
@@ -305,17 +307,48 @@ public final class MeshLab implements AutoCloseable {
                 Duration.ofSeconds(10), Duration.ofMillis(50));
     }
 
+    /** Called once while the lab starts, with the simulated Cilium it runs. */
+    void simulatedCilium(SimulatedCiliumAddon sim) {
+        this.cilium = sim;
+    }
+
     /**
      * The simulated Cilium of a cluster (see {@link SimulatedCilium}).
      *
      * @throws IllegalStateException if the lab runs without it ({@link Builder#simulatedCilium(boolean)})
      */
     public SimulatedCilium cilium(String cluster) {
-        if (cilium == null) {
+        SimulatedCiliumAddon sim = cilium;
+        if (sim == null) {
             throw new IllegalStateException("this lab runs without the simulated Cilium");
         }
         cluster(cluster);
-        return cilium.cluster(cluster);
+        return sim.cluster(cluster);
+    }
+
+    /**
+     * What the lab's Cilium would allow between endpoints, from the CiliumNetworkPolicies and {@code cilium-config} of
+     * each cluster, read with the lab's own clients at each query (see {@link LabPolicies}).
+     */
+    public LabPolicies policies() {
+        return LabPolicies.of(name -> cluster(name).client());
+    }
+
+    /**
+     * How many threads the lab runs now: every live thread named {@code lab-*} or {@code mesh-lab-*} (the simulators'
+     * passes, etcd starts, the lab's scheduler and start-up pools), plus the JDK HTTP clients' selector threads the
+     * simulated agents' TLS clients and the lab's etcd admin clients hold (one per client: {@code HttpClient-*}).
+     * Bounded by the lab's pools for everything but the HTTP clients, whose count follows the number of connected
+     * cluster pairs (see docs/lab.md). A snapshot of the whole JVM: with two labs at once, each counts the other's too.
+     */
+    public int threadCount() {
+        return (int) Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(MeshLab::labThread).count();
+    }
+
+    /** Whether a thread's name says it works for a lab. */
+    static boolean labThread(String name) {
+        return name.startsWith("lab-") || name.startsWith("mesh-lab-") || (name.startsWith("HttpClient-") && name.endsWith("-SelectorManager"));
     }
 
     // --- extension points for addons ----------------------------------------------------------------------------------
@@ -396,7 +429,7 @@ public final class MeshLab implements AutoCloseable {
         return closed;
     }
 
-    private static void closeQuietly(AutoCloseable c) {
+    static void closeQuietly(AutoCloseable c) {
         try {
             c.close();
         } catch (Exception e) {
@@ -404,7 +437,7 @@ public final class MeshLab implements AutoCloseable {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;
         }
@@ -444,33 +477,34 @@ public final class MeshLab implements AutoCloseable {
 
     /** Builder of a {@link MeshLab}; {@link #start()} starts everything. Not thread-safe. */
     public static final class Builder {
-        private String name = "lab";
-        private int clusters = 2;
-        private MeshSpec spec;
-        private long seed = 1;
-        private Duration apiLatency = Duration.ZERO;
-        private Duration lbDelay = Duration.ZERO;
-        private Duration rolloutDelay = Duration.ZERO;
-        private final List<FaultRule> clusterFaults = new ArrayList<>();
-        private final Map<String, List<FaultRule>> faultsByCluster = new LinkedHashMap<>();
-        private boolean arm;
-        private boolean armTopology = true;
-        private Duration armLatency = Duration.ZERO;
-        private final List<FaultRule> armFaults = new ArrayList<>();
-        private CiliumOptions cilium = CiliumOptions.defaults();
-        private int nodes = 3;
-        private boolean tls = true;
-        private boolean kubeProxy = true;
-        private String region = LabAddressing.DEFAULT_REGION;
-        private UnaryOperator<LabClusterSpec> customizer = UnaryOperator.identity();
-        private final List<LabAddon> addons = new ArrayList<>();
-        private Path tempRoot;
-        private boolean simulatedCilium = true;
-        private SimulatedCiliumAddon.Knobs ciliumKnobs = SimulatedCiliumAddon.Knobs.defaults();
-        private Path charts;
-        private Helm helm = Helm.REAL;
-        private LabEntraId entraId = LabEntraId.withLifetime(java.time.Duration.ofMinutes(60));
-        private final java.util.Set<String> entraIdOnly = new java.util.LinkedHashSet<>();
+        // package-private: LabStartup copies them once, in start(); a started lab never reads the builder
+        String name = "lab";
+        int clusters = 2;
+        MeshSpec spec;
+        long seed = 1;
+        Duration apiLatency = Duration.ZERO;
+        Duration lbDelay = Duration.ZERO;
+        Duration rolloutDelay = Duration.ZERO;
+        final List<FaultRule> clusterFaults = new ArrayList<>();
+        final Map<String, List<FaultRule>> faultsByCluster = new LinkedHashMap<>();
+        boolean arm;
+        boolean armTopology = true;
+        Duration armLatency = Duration.ZERO;
+        final List<FaultRule> armFaults = new ArrayList<>();
+        CiliumOptions cilium = CiliumOptions.defaults();
+        int nodes = 3;
+        boolean tls = true;
+        boolean kubeProxy = true;
+        String region = LabAddressing.DEFAULT_REGION;
+        UnaryOperator<LabClusterSpec> customizer = UnaryOperator.identity();
+        final List<LabAddon> addons = new ArrayList<>();
+        Path tempRoot;
+        boolean simulatedCilium = true;
+        SimulatedCiliumAddon.Knobs ciliumKnobs = SimulatedCiliumAddon.Knobs.defaults();
+        Path charts;
+        Helm helm = Helm.REAL;
+        LabEntraId entraId = LabEntraId.withLifetime(java.time.Duration.ofMinutes(60));
+        final java.util.Set<String> entraIdOnly = new java.util.LinkedHashSet<>();
 
         private Builder() {
         }
@@ -679,223 +713,17 @@ public final class MeshLab implements AutoCloseable {
             return d;
         }
 
-        /** Starts the lab: clusters in parallel, then the fake ARM, then the addons. */
+        /**
+         * Starts the lab: clusters in parallel, then the fake ARM, then the addons. The lab keeps a copy of the settings:
+         * changing this builder afterwards does not change it.
+         */
         public MeshLab start() {
-            Map<String, MeshCluster> planned = plan();
-            List<LabClusterSpec> specs = new ArrayList<>();
-            for (MeshCluster mc : planned.values()) {
-                specs.add(labSpec(mc));
-            }
-            for (String name : entraIdOnly) {
-                if (!planned.containsKey(name)) {
-                    throw new IllegalStateException("entraIdOnly names cluster '" + name + "', which is not in the lab " + planned.keySet());
-                }
-            }
-            for (String name : faultsByCluster.keySet()) {
-                if (!planned.containsKey(name)) {
-                    throw new IllegalStateException("a fault rule names cluster '" + name + "', which is not in the lab " + planned.keySet());
-                }
-            }
-            Path dir = createWorkDir(tempRoot);
-            AtomicInteger threads = new AtomicInteger();
-            ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
-                Thread t = new Thread(r, "mesh-lab-" + threads.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-            List<LabCluster> started = Collections.synchronizedList(new ArrayList<>());
-            FakeArm fakeArm = null;
-            MeshLab lab = null;
-            try {
-                List<LabCluster> ordered = startClusters(specs, started);
-                for (LabCluster c : ordered) {
-                    c.latency(apiLatency);
-                    clusterFaults.forEach(c::addFault);
-                    faultsByCluster.getOrDefault(c.name(), List.of()).forEach(c::addFault);
-                    if (entraIdOnly.contains(c.name())) {
-                        c.acceptOnly(entraId);
-                    }
-                }
-                Path kubelogin = fakeKubelogin(dir);
-                if (arm) {
-                    fakeArm = FakeArm.builder().seed(seed).location(region).latency(armLatency).start();
-                    if (armTopology) {
-                        seedArm(fakeArm, ordered, kubelogin);
-                    } else {
-                        for (LabCluster c : ordered) {
-                            fakeArm.registerKubeconfig(c.spec().resourceGroup(), c.name(), userKubeconfig(c, kubelogin));
-                        }
-                    }
-                    armFaults.forEach(fakeArm::addFault);
-                }
-                lab = new MeshLab(this, ordered, fakeArm, dir, scheduler, planned);
-                if (fakeArm != null) {
-                    fakeArm.onChange(lab::armChanged);
-                }
-                if (simulatedCilium) {
-                    SimulatedCiliumAddon sim = new SimulatedCiliumAddon(ciliumKnobs);
-                    lab.own(sim.start(lab));
-                    lab.cilium = sim;
-                }
-                for (LabAddon addon : addons) {
-                    lab.own(addon.start(lab));
-                }
-                LOG.debug("mesh lab started: {} clusters{}", ordered.size(), fakeArm != null ? " + fake ARM " + fakeArm.url() : "");
-                return lab;
-            } catch (Exception e) {
-                if (lab != null) {
-                    lab.close();
-                } else {
-                    started.forEach(MeshLab::closeQuietly);
-                    if (fakeArm != null) {
-                        fakeArm.close();
-                    }
-                    scheduler.shutdownNow();
-                    deleteTree(dir);
-                }
-                if (e instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new IllegalStateException("the lab could not start: " + e.getMessage(), e);
-            }
-        }
-
-        /** Names, ids, CIDRs, mesh IPs and FQDNs of every cluster, in order. */
-        private Map<String, MeshCluster> plan() {
-            Map<String, MeshCluster> out = new LinkedHashMap<>();
-            if (spec == null) {
-                for (int i = 1; i <= clusters; i++) {
-                    LabClusterSpec s = defaults("cluster" + i, i);
-                    out.put(s.name(), MeshCluster.named(s.name()).id(i).podCidr(s.podCidr()).serviceCidr(s.serviceCidr())
-                            .apiServer(s.apiServer()).meshIp(s.meshIp()));
-                }
-                return out;
-            }
-            int position = 0;
-            for (MeshCluster c : spec.clusters()) {
-                position++;
-                int index = c.id() >= 1 && c.id() <= LabAddressing.MAX_CLUSTERS ? c.id() : position;
-                LabClusterSpec s = defaults(c.name(), index);
-                if (out.containsKey(c.name())) {
-                    throw new IllegalArgumentException("the spec names cluster '" + c.name() + "' twice");
-                }
-                out.put(c.name(), MeshCluster.named(c.name()).id(c.id() != 0 ? c.id() : index)
-                        .podCidr(c.podCidr() != null ? c.podCidr() : s.podCidr())
-                        .serviceCidr(c.serviceCidr() != null ? c.serviceCidr() : s.serviceCidr())
-                        .apiServer(c.apiServer() != null ? c.apiServer() : s.apiServer())
-                        .meshIp(c.meshIp() != null ? c.meshIp() : s.meshIp())
-                        .cilium(c.cilium()));
-            }
-            return out;
-        }
-
-        private LabClusterSpec defaults(String name, int index) {
-            LabClusterSpec s = LabClusterSpec.of(name, index, seed).nodeCount(nodes).tls(tls).kubeProxy(kubeProxy);
-            return region.equals(s.region()) ? s : s.region(region);
-        }
-
-        private LabClusterSpec labSpec(MeshCluster mc) {
-            int index = mc.id() >= 1 && mc.id() <= LabAddressing.MAX_CLUSTERS ? mc.id() : 1;
-            LabClusterSpec d = defaults(mc.name(), index);
-            // a spec's fixed mesh IP decides the cluster's node subnet (its /24), so the simulated LB can honour it
-            String subnet = mc.meshIp() != null && IpCidr.isAddress(mc.meshIp()) && !mc.meshIp().contains(":")
-                    ? IpCidr.parse(mc.meshIp().substring(0, mc.meshIp().lastIndexOf('.')) + ".0/24").toString() : d.subnet();
-            LabClusterSpec s = new LabClusterSpec(d.name(), d.index(), d.seed(), d.region(), d.resourceGroup(), d.kubernetesVersion(),
-                    d.nodeCount(), subnet, mc.podCidr() != null ? mc.podCidr() : d.podCidr(),
-                    mc.serviceCidr() != null ? mc.serviceCidr() : d.serviceCidr(), mc.apiServer(), d.kubeProxy(), d.tls());
-            return Objects.requireNonNull(customizer.apply(s), "clusterSpec customizer returned null");
-        }
-
-        private List<LabCluster> startClusters(List<LabClusterSpec> specs, List<LabCluster> started) throws Exception {
-            int parallel = Math.max(1, Math.min(4, specs.size()));
-            AtomicInteger n = new AtomicInteger();
-            ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
-                Thread t = new Thread(r, "mesh-lab-start-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                List<Future<LabCluster>> futures = new ArrayList<>();
-                var serialization = new io.fabric8.kubernetes.client.utils.KubernetesSerialization(); // one for the lab's clients
-                for (LabClusterSpec s : specs) {
-                    futures.add(pool.submit(() -> {
-                        LabCluster c = LabCluster.start(s, serialization);
-                        started.add(c);
-                        return c;
-                    }));
-                }
-                List<LabCluster> ordered = new ArrayList<>();
-                Exception first = null;
-                for (Future<LabCluster> f : futures) {
-                    try {
-                        ordered.add(f.get());
-                    } catch (ExecutionException e) {
-                        if (first == null) {
-                            first = e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
-                        }
-                    }
-                }
-                if (first != null) {
-                    throw first;
-                }
-                return ordered;
-            } finally {
-                pool.shutdown();
-                pool.awaitTermination(1, TimeUnit.MINUTES);
-            }
-        }
-
-        /** What AKS's listClusterUserCredential returns: an Entra-ID-only cluster's runs kubelogin. */
-        private String userKubeconfig(LabCluster c, Path kubelogin) {
-            return entraIdOnly.contains(c.name()) ? c.kubeloginKubeconfig(kubelogin.toString()) : c.kubeconfig();
-        }
-
-        /** A stand-in for kubelogin that records that it ran (the SDK must never run it) and fails, as without a login. */
-        private static Path fakeKubelogin(Path dir) throws IOException {
-            Path bin = Files.createDirectories(dir.resolve("bin"));
-            Path script = bin.resolve("kubelogin");
-            Files.writeString(script, "#!/bin/sh\necho \"$*\" >> '" + dir.resolve("kubelogin-runs") + "'\n"
-                    + "echo 'kubelogin: the clustermesh lab refuses device-code logins' >&2\nexit 1\n");
-            script.toFile().setExecutable(true, true);
-            return script;
-        }
-
-        private void seedArm(FakeArm a, List<LabCluster> cs, Path kubelogin) {
-            a.resourceGroup(HUB_RESOURCE_GROUP, region);
-            String wan = a.virtualWan(HUB_RESOURCE_GROUP, VIRTUAL_WAN, "Standard");
-            a.virtualHub(HUB_RESOURCE_GROUP, HUB, wan, LabAddressing.HUB_PREFIX);
-            for (LabCluster c : cs) {
-                LabClusterSpec s = c.spec();
-                a.resourceGroup(s.resourceGroup(), s.region());
-                String vnet = a.virtualNetwork(s.resourceGroup(), "vnet-" + s.name(), s.subnet(), SUBNET, s.subnet());
-                a.hubConnection(HUB_RESOURCE_GROUP, HUB, "conn-" + s.name(), vnet);
-                a.resourceGroup(s.nodeResourceGroup(), s.region());
-                a.managedCluster(ManagedClusterSeed.byocni(s.resourceGroup(), s.name()).location(s.region())
-                        .kubernetesVersion(s.kubernetesVersion()).fqdn(s.apiServer()).podCidr(s.podCidr())
-                        .serviceCidr(s.serviceCidr(), s.dnsServiceIp()).nodeResourceGroup(s.nodeResourceGroup())
-                        .nodeCount(s.nodeCount()).vnetSubnetId(vnet + "/subnets/" + SUBNET)
-                        .kubeProxyEnabled(s.kubeProxy() ? null : Boolean.FALSE)
-                        .authentication(entraIdOnly.contains(s.name()) ? ManagedClusterSeed.Authentication.ENTRA_ID_ONLY
-                                : ManagedClusterSeed.Authentication.LOCAL_ACCOUNTS));
-                a.registerKubeconfig(s.resourceGroup(), s.name(), userKubeconfig(c, kubelogin));
-            }
-        }
-
-        private static Path createWorkDir(Path root) {
-            try {
-                if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-                    var attr = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-                    return root == null ? Files.createTempDirectory("clustermesh-lab-", attr) : Files.createTempDirectory(root, "clustermesh-lab-", attr);
-                }
-                return root == null ? Files.createTempDirectory("clustermesh-lab-") : Files.createTempDirectory(root, "clustermesh-lab-");
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create the lab's temporary directory", e);
-            }
+            return new LabStartup(this).start();
         }
     }
 
     /** AKS removes the kube-proxy DaemonSet once {@code kubeProxyConfig.enabled} is false (after the rollout delay). */
-    private void armChanged(ArmChange change) {
+    void armChanged(ArmChange change) {
         if (change.deleted() || !change.type().equalsIgnoreCase("Microsoft.ContainerService/managedClusters") || closed) {
             return;
         }

@@ -14,6 +14,9 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The lab's own writes to a simulated clustermesh-apiserver's etcd, through etcd's JSON gateway on its plain-HTTP
@@ -25,13 +28,28 @@ final class EtcdAdmin {
     private static final Base64.Encoder B64 = Base64.getEncoder();
     private static final Base64.Decoder B64D = Base64.getDecoder();
 
+    /**
+     * One HTTP client for the lab's writes to every simulated etcd (plain HTTP on loopback, keep-alive per etcd): a JDK
+     * client holds a selector thread of its own, so one per etcd was a thread per cluster. Its helper threads are
+     * named {@code lab-etcd-admin-*} and end when idle.
+     */
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).proxy(HttpClient.Builder.NO_PROXY)
+            .version(HttpClient.Version.HTTP_1_1).executor(Executors.newCachedThreadPool(new ThreadFactory() {
+                private final AtomicInteger n = new AtomicInteger();
+
+                @Override
+                public Thread newThread(Runnable r) {
+                    Thread t = new Thread(r, "lab-etcd-admin-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }
+            })).build();
+
     private final URI base;
-    private final HttpClient http;
+    private final HttpClient http = HTTP;
 
     EtcdAdmin(URI base) {
         this.base = base;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).proxy(HttpClient.Builder.NO_PROXY)
-                .version(HttpClient.Version.HTTP_1_1).build();
     }
 
     void put(String key, String value) {
@@ -78,13 +96,7 @@ final class EtcdAdmin {
         return B64.encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Nothing of its own to release: the shared client's idle connection to a stopped etcd is dropped by the client. */
     void close() {
-        if (http instanceof AutoCloseable c) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
     }
 }

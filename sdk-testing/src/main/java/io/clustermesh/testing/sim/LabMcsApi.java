@@ -1,6 +1,5 @@
 package io.clustermesh.testing.sim;
 
-import io.clustermesh.testing.LabCluster;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
@@ -37,20 +36,17 @@ public final class LabMcsApi {
     public static final String ENABLE_KEY = "clustermesh-enable-mcs-api";
     public static final String INSTALL_CRDS_KEY = "clustermesh-mcs-api-install-crds";
 
-    private final Map<String, LabCluster> clusters;
+    private final Map<String, KubernetesClient> clusters;
     private final Function<String, SimulatedCilium> sims;
     private volatile boolean anyEnabled;
 
-    public LabMcsApi(List<LabCluster> clusters, Function<String, SimulatedCilium> sims) {
-        this.clusters = new LinkedHashMap<>();
-        clusters.forEach(c -> this.clusters.put(c.name(), c));
+    /**
+     * @param clusters the lab's own client of each cluster, by cluster name, in the lab's order
+     * @param sims     the simulated Cilium of each cluster, by name
+     */
+    public LabMcsApi(Map<String, KubernetesClient> clusters, Function<String, SimulatedCilium> sims) {
+        this.clusters = new LinkedHashMap<>(clusters);
         this.sims = Objects.requireNonNull(sims, "sims");
-    }
-
-    /** Tells the mock API servers about the MCS kinds (as the CiliumNetworkPolicy kind is announced). */
-    public static void expectKinds(LabCluster c) {
-        c.expectCustomResource(GROUP, VERSION, "ServiceExport", "serviceexports", true);
-        c.expectCustomResource(GROUP, VERSION, "ServiceImport", "serviceimports", true);
     }
 
     /** A periodic pass: nothing to do until some cluster runs with MCS-API. */
@@ -63,13 +59,13 @@ public final class LabMcsApi {
     /** One pass over every cluster. */
     public synchronized void sync() {
         Map<String, Boolean> enabled = new LinkedHashMap<>();
-        for (LabCluster c : clusters.values()) {
-            ConfigMap cm = c.client().configMaps().inNamespace(SimulatedCilium.NAMESPACE).withName("cilium-config").get();
+        for (Map.Entry<String, KubernetesClient> c : clusters.entrySet()) {
+            ConfigMap cm = c.getValue().configMaps().inNamespace(SimulatedCilium.NAMESPACE).withName("cilium-config").get();
             Map<String, String> cfg = cm == null || cm.getData() == null ? Map.of() : cm.getData();
             boolean on = "true".equals(cfg.get(ENABLE_KEY));
-            enabled.put(c.name(), on);
+            enabled.put(c.getKey(), on);
             if (on && !"false".equals(cfg.get(INSTALL_CRDS_KEY))) {
-                registerCrds(c.client());
+                registerCrds(c.getValue());
             }
         }
         anyEnabled = enabled.containsValue(true);
@@ -78,34 +74,33 @@ public final class LabMcsApi {
         }
         // exports: "namespace/name" -> exporting cluster -> the Service's ports
         Map<String, Map<String, List<Map<String, Object>>>> exports = new TreeMap<>();
-        for (LabCluster c : clusters.values()) {
-            if (!enabled.get(c.name())) {
+        for (Map.Entry<String, KubernetesClient> c : clusters.entrySet()) {
+            if (!enabled.get(c.getKey())) {
                 continue;
             }
-            for (GenericKubernetesResource e : c.client().genericKubernetesResources(API_VERSION, "ServiceExport").inAnyNamespace().list().getItems()) {
+            for (GenericKubernetesResource e : c.getValue().genericKubernetesResources(API_VERSION, "ServiceExport").inAnyNamespace().list().getItems()) {
                 String ns = e.getMetadata().getNamespace();
                 String name = e.getMetadata().getName();
-                Service svc = c.client().services().inNamespace(ns).withName(name).get();
+                Service svc = c.getValue().services().inNamespace(ns).withName(name).get();
                 if (svc != null) {
-                    exports.computeIfAbsent(ns + "/" + name, k -> new TreeMap<>()).put(c.name(), ports(svc));
+                    exports.computeIfAbsent(ns + "/" + name, k -> new TreeMap<>()).put(c.getKey(), ports(svc));
                 }
             }
         }
-        for (LabCluster c : clusters.values()) {
-            if (enabled.get(c.name())) {
-                importInto(c, exports);
+        for (Map.Entry<String, KubernetesClient> c : clusters.entrySet()) {
+            if (enabled.get(c.getKey())) {
+                importInto(c.getKey(), c.getValue(), exports);
             }
         }
     }
 
-    private void importInto(LabCluster c, Map<String, Map<String, List<Map<String, Object>>>> exports) {
-        TreeSet<String> sees = new TreeSet<>(List.of(c.name()));
-        for (RemoteClusterState r : sims.apply(c.name()).remoteClusters()) {
+    private void importInto(String cluster, KubernetesClient k, Map<String, Map<String, List<Map<String, Object>>>> exports) {
+        TreeSet<String> sees = new TreeSet<>(List.of(cluster));
+        for (RemoteClusterState r : sims.apply(cluster).remoteClusters()) {
             if (r.connected()) {
                 sees.add(r.name());
             }
         }
-        KubernetesClient k = c.client();
         Map<String, GenericKubernetesResource> want = new TreeMap<>();
         for (Map.Entry<String, Map<String, List<Map<String, Object>>>> e : exports.entrySet()) {
             List<String> from = e.getValue().keySet().stream().filter(sees::contains).toList();

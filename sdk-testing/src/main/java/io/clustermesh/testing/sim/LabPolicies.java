@@ -1,14 +1,14 @@
 package io.clustermesh.testing.sim;
 
-import io.clustermesh.testing.LabCluster;
-import io.clustermesh.testing.MeshLab;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * What the lab's Cilium would allow between two endpoints of the mesh, computed by the lab from the
@@ -36,15 +36,19 @@ public final class LabPolicies {
     /** The namespace label Cilium gives every endpoint. */
     public static final String NAMESPACE_KEY = "io.kubernetes.pod.namespace";
 
-    private final MeshLab lab;
+    private final Function<String, KubernetesClient> clients;
 
-    private LabPolicies(MeshLab lab) {
-        this.lab = lab;
+    private LabPolicies(Function<String, KubernetesClient> clients) {
+        this.clients = clients;
     }
 
-    /** The policies of the lab's clusters, read at each query. */
-    public static LabPolicies of(MeshLab lab) {
-        return new LabPolicies(Objects.requireNonNull(lab, "lab"));
+    /**
+     * The policies of the clusters, read at each query ({@code MeshLab.policies()} gives those of a lab).
+     *
+     * @param clients the lab's own client of each cluster, by cluster name (throwing for a name that is not a cluster)
+     */
+    public static LabPolicies of(Function<String, KubernetesClient> clients) {
+        return new LabPolicies(Objects.requireNonNull(clients, "clients"));
     }
 
     /**
@@ -78,7 +82,7 @@ public final class LabPolicies {
      */
     private boolean allows(Endpoint from, Endpoint to, String direction, String peersKey, Endpoint subject) {
         Endpoint peer = subject == from ? to : from;
-        LabCluster cluster = lab.cluster(subject.cluster());
+        KubernetesClient cluster = clients.apply(subject.cluster());
         boolean localDefault = localDefault(cluster);
         boolean enforced = false;
         for (GenericKubernetesResource policy : policies(cluster, subject.namespace())) {
@@ -108,13 +112,13 @@ public final class LabPolicies {
         return !enforced;
     }
 
-    private static boolean localDefault(LabCluster cluster) {
-        ConfigMap config = cluster.client().configMaps().inNamespace("kube-system").withName("cilium-config").get();
+    private static boolean localDefault(KubernetesClient cluster) {
+        ConfigMap config = cluster.configMaps().inNamespace("kube-system").withName("cilium-config").get();
         return config != null && config.getData() != null && "true".equals(config.getData().get("policy-default-local-cluster"));
     }
 
-    private static List<GenericKubernetesResource> policies(LabCluster cluster, String namespace) {
-        return cluster.client().genericKubernetesResources("cilium.io/v2", "CiliumNetworkPolicy").inNamespace(namespace)
+    private static List<GenericKubernetesResource> policies(KubernetesClient cluster, String namespace) {
+        return cluster.genericKubernetesResources("cilium.io/v2", "CiliumNetworkPolicy").inNamespace(namespace)
                 .list().getItems();
     }
 

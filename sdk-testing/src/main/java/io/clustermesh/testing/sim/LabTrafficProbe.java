@@ -6,10 +6,11 @@ import io.clustermesh.MeshException.Details;
 import io.clustermesh.ProbeAnswer;
 import io.clustermesh.spi.MeshContext;
 import io.clustermesh.spi.TrafficProbe;
-import io.clustermesh.testing.MeshLab;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * "curl from cluster X" on the lab, answered the way a Cilium agent in X picks a backend: X's Service and its
@@ -20,10 +21,11 @@ import java.util.List;
  * are spread round-robin over the serving backends, so counts are deterministic.
  */
 public final class LabTrafficProbe implements TrafficProbe {
-    private final MeshLab lab;
+    private final Map<String, SimulatedCilium> sims;
 
-    public LabTrafficProbe(MeshLab lab) {
-        this.lab = lab;
+    /** @param sims the simulated Cilium of every cluster of the lab, by cluster name */
+    public LabTrafficProbe(Map<String, SimulatedCilium> sims) {
+        this.sims = new LinkedHashMap<>(sims);
     }
 
     @Override
@@ -49,13 +51,10 @@ public final class LabTrafficProbe implements TrafficProbe {
 
     /** What the agents of {@code fromCluster} do with a request to the Service. */
     public AgentBackendSelection.Outcome outcome(String fromCluster, String namespace, String name) {
-        SimulatedCilium sim;
-        try {
-            sim = lab.cilium(fromCluster);
-        } catch (RuntimeException e) {
+        SimulatedCilium sim = sims.get(fromCluster);
+        if (sim == null) {
             throw new MeshConfigurationException(fromCluster + " is not a cluster of this lab",
-                    Details.inCluster(fromCluster).fix("probe from one of " + lab.clusters().stream().map(c -> c.name()).toList())
-                            .cause(e));
+                    Details.inCluster(fromCluster).fix("probe from one of " + List.copyOf(sims.keySet())));
         }
         return sim.agentOutcome(namespace, name);
     }

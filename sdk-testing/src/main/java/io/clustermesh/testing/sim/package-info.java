@@ -3,7 +3,7 @@
  * {@linkplain io.clustermesh.testing.sim.LabHelmTransport Helm transport} that render and apply it like
  * {@code helm upgrade --install} would, and the {@linkplain io.clustermesh.testing.sim.SimulatedCilium simulated Cilium}
  * of each cluster (load balancer, rollouts, agent pods, a real etcd as the clustermesh-apiserver, agents that connect to
- * their peers over real mutual TLS and answer {@code cilium-dbg status -o json}). {@link io.clustermesh.testing.MeshLab}
+ * their peers over real mutual TLS and answer {@code cilium-dbg status -o json}). {@code io.clustermesh.testing.MeshLab}
  * wires them in by default:
  *
  * <pre>{@code

@@ -66,7 +66,7 @@ class PolicyDefaultLocalClusterTest {
                         .port(8080, "TCP").build();
                 assertThat(policy.apply(mesh.context()).toString()).doesNotContain("failed");
 
-                LabPolicies lp = LabPolicies.of(lab);
+                LabPolicies lp = lab.policies();
                 // every frontend reaches the backends of cluster1 (1.18) and cluster2 (1.19); nothing else reaches them
                 Set<String> expected = new LinkedHashSet<>();
                 for (String from : CLUSTERS) {
@@ -83,7 +83,7 @@ class PolicyDefaultLocalClusterTest {
                 lab.cluster(c).client().genericKubernetesResources("cilium.io/v2", "CiliumNetworkPolicy").inNamespace(NS)
                         .resource(naiveIngress()).create();
             }
-            Set<String> naive = allowedIntoBackends(LabPolicies.of(lab), List.of("cluster1", "cluster2"));
+            Set<String> naive = allowedIntoBackends(lab.policies(), List.of("cluster1", "cluster2"));
             assertThat(naive).contains("frontend@cluster3->backend@cluster1", "frontend@cluster2->backend@cluster1")
                     .contains("frontend@cluster2->backend@cluster2")
                     .doesNotContain("frontend@cluster1->backend@cluster2", "frontend@cluster3->backend@cluster2");

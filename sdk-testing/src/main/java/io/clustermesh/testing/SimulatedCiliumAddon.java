@@ -1,8 +1,8 @@
-package io.clustermesh.testing.sim;
+package io.clustermesh.testing;
 
-import io.clustermesh.testing.LabAddon;
-import io.clustermesh.testing.LabCluster;
-import io.clustermesh.testing.MeshLab;
+import io.clustermesh.testing.sim.LabMcsApi;
+import io.clustermesh.testing.sim.SimulatedCilium;
+import io.fabric8.kubernetes.client.KubernetesClient;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,9 +24,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * together with every etcd.
  */
 public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
+    /** Most threads the simulators' passes run on, whatever the number of clusters. */
+    static final int MAX_PASS_THREADS = 8;
+    /** Most etcd servers starting at once (each start is a process launch and a wait for its health). */
+    static final int MAX_STARTING_ETCD = 4;
+
+    /**
+     * Resources no pass of the simulator reads (the SDK's lock leases, events, the policies {@code LabPolicies} reads at
+     * query time, the ServiceImports the MCS-API pass writes): a write to them does not start a Kubernetes pass.
+     */
+    private static final java.util.Set<String> UNREAD_BY_THE_SIMULATOR = java.util.Set.of("leases", "events", "ciliumnetworkpolicies",
+            "serviceimports");
+
     private final Knobs knobs;
     private final Map<String, SimulatedCilium> byCluster = new LinkedHashMap<>();
     private ScheduledThreadPoolExecutor scheduler;
+    private ThreadPoolExecutor starter;
 
     /** Timing not given by the lab itself (the LB and rollout delays come from the {@link MeshLab}). */
     public record Knobs(Duration heartbeatInterval, Duration agentRefresh, Duration probeTimeout) {
@@ -47,25 +62,37 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
     public AutoCloseable start(MeshLab lab) {
         int n = lab.clusters().size();
         AtomicInteger threads = new AtomicInteger();
-        scheduler = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(8, n)), r -> {
+        scheduler = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(MAX_PASS_THREADS, n)), r -> {
             Thread t = new Thread(r, "lab-cilium-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
         scheduler.setRemoveOnCancelPolicy(true);
-        LabMcsApi mcs = new LabMcsApi(lab.clusters(), this::cluster);
+        AtomicInteger starters = new AtomicInteger();
+        int startThreads = Math.min(MAX_STARTING_ETCD, n);
+        starter = new ThreadPoolExecutor(startThreads, startThreads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "lab-etcd-start-" + starters.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        starter.allowCoreThreadTimeOut(true); // no thread left once every etcd runs
+        Map<String, KubernetesClient> clients = new LinkedHashMap<>();
+        lab.clusters().forEach(c -> clients.put(c.name(), c.client()));
+        LabMcsApi mcs = new LabMcsApi(clients, this::cluster);
         SimulatedCilium.Knobs k = new SimulatedCilium.Knobs(lab.lbDelay(), lab.rolloutDelay(), knobs.heartbeatInterval(),
                 knobs.agentRefresh(), knobs.probeTimeout());
         for (LabCluster c : lab.clusters()) {
-            SimulatedCilium sim = new SimulatedCilium(c.name(), c.client(), c.spec().subnet(), lab.resolver(), k, scheduler,
+            SimulatedCilium sim = new SimulatedCilium(c.name(), c.client(), c.spec().subnet(), lab.resolver(), k, scheduler, starter,
                     Clock.systemUTC(), lab.workDir());
             synchronized (byCluster) {
                 byCluster.put(c.name(), sim);
             }
-            c.execHandler(sim.execHandler());
+            c.execHandler(sim::exec);
             // the Cilium operator registers Cilium's CRDs at startup: the lab does so once cilium-config exists
             c.expectCustomResource("cilium.io", "v2", "CiliumNetworkPolicy", "ciliumnetworkpolicies", true);
-            LabMcsApi.expectKinds(c);
+            // and the MCS-API kinds (cilium/cilium pkg/clustermesh/mcsapi)
+            c.expectCustomResource(LabMcsApi.GROUP, LabMcsApi.VERSION, "ServiceExport", "serviceexports", true);
+            c.expectCustomResource(LabMcsApi.GROUP, LabMcsApi.VERSION, "ServiceImport", "serviceimports", true);
             c.onChange(change -> {
                 if ("configmaps".equals(change.resource()) && "cilium-config".equals(change.name())) {
                     scheduler.execute(() -> registerCrds(c));
@@ -74,7 +101,9 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
                         || "serviceexports".equals(change.resource()) || "services".equals(change.resource())) {
                     scheduler.execute(() -> syncQuietly(mcs));
                 }
-                sim.poke(); // the first write wakes it: an idle lab costs nothing
+                if (change.resource() == null || !UNREAD_BY_THE_SIMULATOR.contains(change.resource())) {
+                    sim.poke(); // the first write wakes it: an idle lab costs nothing
+                }
             });
         }
         // MCS-API imports follow the agents' connections too, which change without a write: a cheap periodic pass
@@ -113,6 +142,13 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
         }
     }
 
+    /** Every cluster's simulator, by cluster name, in the lab's order. */
+    public Map<String, SimulatedCilium> clusters() {
+        synchronized (byCluster) {
+            return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(byCluster));
+        }
+    }
+
     /** The simulator of a cluster. */
     public SimulatedCilium cluster(String name) {
         synchronized (byCluster) {
@@ -131,6 +167,9 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
         }
         synchronized (byCluster) {
             byCluster.values().forEach(SimulatedCilium::close);
+        }
+        if (starter != null) {
+            starter.shutdown(); // queued starts run and find their simulator closed: they stop what they started
         }
         if (scheduler != null) {
             try {
