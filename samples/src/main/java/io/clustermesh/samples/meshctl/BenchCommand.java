@@ -257,7 +257,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private MeshLab.Builder labBuilder(int n) {
-        return MeshLab.builder().name("bench").clusters(n).nodesPerCluster(nodes)
+        return MeshLab.builder().name("bench").clusters(n).nodesPerCluster(nodes).helm(MeshLab.Helm.REAL)
                 .apiLatency(Duration.ofMillis(apiLatencyMs)).lbDelay(Duration.ofMillis(lbDelayMs)).rolloutDelay(Duration.ofMillis(rolloutDelayMs));
     }
 
@@ -364,7 +364,8 @@ final class BenchCommand implements Callable<Integer> {
             MeshSpec labSpec = lab.spec();
             MeshSpec meshSpec = meshIps == MeshIps.known ? labSpec
                     : labSpec.withClusters(labSpec.clusters().stream().map(c -> c.meshIp(null)).toList());
-            TimedHelm helm = new TimedHelm(lab.helmTransport());
+            // the lab's production path (MeshLab.Helm.REAL, see labBuilder): helm-java with the real chart, timed
+            TimedHelm helm = new TimedHelm(new io.clustermesh.cilium.helm.HelmJavaTransport());
             Mesh.Builder mb = lab.meshBuilder().spec(meshSpec).helmTransport(helm)
                     // the SDK's own deadlines (not the lab's short test ones): a large mesh on a small machine is slow, not broken
                     .timeouts(MeshTimeouts.defaults().withPollInterval(Duration.ofMillis(pollIntervalMs)));

@@ -35,9 +35,10 @@ import java.util.function.Supplier;
  *   <li>per cluster, {@code cilium install --set cluster.name=.. --set cluster.id=..} with the first cluster's CA
  *       ({@code --inherit-ca}): a Helm install, then {@code cilium status --wait} (the agents rolled out);</li>
  *   <li>per cluster, {@code cilium clustermesh enable --service-type LoadBalancer}: a Helm upgrade with
- *       {@code clustermesh.useAPIServer=true} and the chart issuing the certificates
- *       ({@code tls.auto.method=cronJob}, the CLI's method), then {@code cilium clustermesh status --wait} (the load
- *       balancer address and the clustermesh-apiserver rolled out);</li>
+ *       {@code clustermesh.useAPIServer=true} and the chart issuing the certificates with its default
+ *       {@code tls.auto.method=helm} (the chart's {@code values.yaml}; {@code cronJob} runs certgen as a post-install/
+ *       post-upgrade hook Job, which the lab does not complete), then {@code cilium clustermesh status --wait} (the
+ *       load balancer address and the clustermesh-apiserver rolled out);</li>
  *   <li>{@code cilium clustermesh connect --context c<i> --destination-context c<i+1>,..,c<n>} for each cluster in
  *       turn with the default {@code --connection-mode bidirectional} and {@code --parallel 1}: {@code ConnectWithHelm}
  *       upgrades the local release with every destination's autodetected Service IP in
@@ -63,11 +64,13 @@ final class CliWorkflow {
 
     static Result run(MeshLab lab, long pollIntervalMs, PrintStream progress, boolean verbose) {
         MeshSpec labSpec = lab.spec();
-        MeshSpec spec = new MeshSpec(labSpec.name(), labSpec.cilium().certificateMethod(CertificateMethod.CRON_JOB), labSpec.ca(),
+        MeshSpec spec = new MeshSpec(labSpec.name(), labSpec.cilium().certificateMethod(CertificateMethod.HELM), labSpec.ca(),
                 labSpec.exposure(), labSpec.azure(), labSpec.clusters());
         MeshTimeouts timeouts = MeshTimeouts.defaults();
         Duration poll = Duration.ofMillis(pollIntervalMs);
-        TimedHelm helm = new TimedHelm(lab.helmTransport());
+        // the same Helm as the SDK's pass (MeshLab.Helm.REAL: helm-java, the real chart from the lab's chart source)
+        TimedHelm helm = new TimedHelm(new io.clustermesh.cilium.helm.HelmJavaTransport());
+        io.clustermesh.cilium.ChartSource chart = lab.chartSource();
         long[] waits = {0};
         int n = spec.clusters().size();
         try (Mesh mesh = lab.meshBuilder().spec(spec).helmTransport(helm).timeouts(timeouts.withPollInterval(poll)).build()) {
@@ -80,12 +83,12 @@ final class CliWorkflow {
             for (MeshCluster c : spec.clusters()) {
                 peers.put(c.name(), new ArrayList<>());
                 say(progress, verbose, "cilium install --context " + c.name());
-                upgrade(ctx, helm, spec, c, ca, List.of(), false);
+                upgrade(ctx, helm, chart, spec, c, ca, List.of(), false);
                 waitRollout(ctx, c, false, timeouts, poll, waits);
             }
             for (MeshCluster c : spec.clusters()) {
                 say(progress, verbose, "cilium clustermesh enable --context " + c.name() + " --service-type LoadBalancer");
-                upgrade(ctx, helm, spec, c, ca, List.of(), true);
+                upgrade(ctx, helm, chart, spec, c, ca, List.of(), true);
                 ClusterConnection conn = ctx.connection(c.name());
                 address.put(c.name(), await("the LB IP of " + c.name(), timeouts.loadBalancerIp(), poll,
                         () -> conn.service("kube-system", "clustermesh-apiserver").flatMap(s -> s.ingressIps().stream().findFirst())));
@@ -99,11 +102,11 @@ final class CliWorkflow {
                 for (MeshCluster d : destinations) {
                     peers.get(local.name()).add(new PeerEndpoint(d.name(), 2379, List.of(address.get(d.name()))));
                 }
-                upgrade(ctx, helm, spec, local, ca, peers.get(local.name()), true);
+                upgrade(ctx, helm, chart, spec, local, ca, peers.get(local.name()), true);
                 waitRollout(ctx, local, true, timeouts, poll, waits);
                 for (MeshCluster d : destinations) {
                     peers.get(d.name()).add(new PeerEndpoint(local.name(), 2379, List.of(address.get(local.name()))));
-                    upgrade(ctx, helm, spec, d, ca, peers.get(d.name()), true);
+                    upgrade(ctx, helm, chart, spec, d, ca, peers.get(d.name()), true);
                     waitRollout(ctx, d, true, timeouts, poll, waits);
                 }
             }
@@ -139,10 +142,11 @@ final class CliWorkflow {
         }
     }
 
-    private static void upgrade(MeshContext ctx, TimedHelm helm, MeshSpec spec, MeshCluster c, PemCredential ca, List<PeerEndpoint> peers, boolean mesh) {
+    private static void upgrade(MeshContext ctx, TimedHelm helm, io.clustermesh.cilium.ChartSource chart, MeshSpec spec, MeshCluster c, PemCredential ca,
+                                List<PeerEndpoint> peers, boolean mesh) {
         Map<String, Object> values = CiliumValues.values(ValuesInput.of(spec, c, List.copyOf(peers), ca, null, mesh));
         String version = spec.ciliumFor(c).version();
-        helm.upgradeInstall(ctx.connection(c.name()), c, new HelmRequest("kube-system", "cilium", "cilium/cilium", null, version, values,
+        helm.upgradeInstall(ctx.connection(c.name()), c, new HelmRequest("kube-system", "cilium", chart.chartFor(version), chart.repository(), version, values,
                 ctx.timeouts().rollout()));
     }
 
