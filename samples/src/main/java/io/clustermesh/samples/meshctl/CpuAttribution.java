@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * Also the peak number of live threads ({@link ThreadMXBean#getPeakThreadCount()} after a reset).
  */
 final class CpuAttribution implements AutoCloseable {
-    static final long SAMPLE_MS = 20;
+    static final long SAMPLE_MS = 100;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** Linux's USER_HZ: /proc reports CPU time in these ticks (100 on every mainstream kernel configuration). */
     private static final long TICKS_PER_SECOND = 100;
@@ -73,18 +73,21 @@ final class CpuAttribution implements AutoCloseable {
 
     private synchronized void sample() {
         long[] ids = THREADS.getAllThreadIds();
-        ThreadInfo[] infos = THREADS.getThreadInfo(ids);
-        for (int i = 0; i < ids.length; i++) {
-            long cpu = THREADS.getThreadCpuTime(ids[i]);
-            if (cpu < 0 || infos[i] == null) {
+        for (long id : ids) {
+            long cpu = THREADS.getThreadCpuTime(id);
+            if (cpu < 0) {
                 continue;
             }
-            long[] v = threads.get(ids[i]);
-            if (v == null) {
-                threads.put(ids[i], new long[]{first ? cpu : 0, cpu});
-                names.put(ids[i], infos[i].getThreadName());
-            } else {
+            long[] v = threads.get(id);
+            if (v != null) {
                 v[1] = cpu;
+                continue;
+            }
+            // a thread seen for the first time: its name, once (asking every thread's info at every sample costs)
+            ThreadInfo info = THREADS.getThreadInfo(id);
+            if (info != null) {
+                threads.put(id, new long[]{first ? cpu : 0, cpu});
+                names.put(id, info.getThreadName());
             }
         }
         for (ProcessHandle p : EtcdServer.liveProcesses()) {
