@@ -33,7 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code meshctl bench}: convergence of a whole mesh on a fresh embedded lab per cluster count, the writes of a
- * re-apply, and the time planning takes for large meshes. See docs/performance.md for the method.
+ * re-apply, whose CPU it was (the SDK's, the lab's), and the time planning takes for large meshes; with
+ * {@code --instant}, the SDK alone on in-memory clusters ({@link InstantBench}); with {@code --compare-cli}, the Cilium
+ * CLI's manual sequence and the SDK's single pass on the same lab ({@link CliWorkflow}). See docs/performance.md.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure how fast a mesh converges on the embedded lab (per cluster count), what a re-apply writes, "
         + "and how long planning takes for large meshes. See docs/performance.md.")
@@ -69,6 +71,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--poll-interval-ms", paramLabel = "MS", description = "how often the SDK's waits look again (default: the lab's, ${DEFAULT-VALUE})")
     long pollIntervalMs = MeshLab.timeouts().pollInterval().toMillis();
 
+    @Option(names = "--instant", description = "run plan + apply + status on in-memory clusters (every read answers at once): the SDK's own time, CPU and memory for up to 511 clusters, and their growth exponent")
+    boolean instant;
+
+    @Option(names = "--render-cost-ms", paramLabel = "MS", description = "with --instant: how long each Helm install or upgrade takes (default ${DEFAULT-VALUE}: recorded without rendering)")
+    long renderCostMs = 0;
+
+    @Option(names = "--compare-cli", description = "per cluster count, the Cilium CLI's manual sequence (install, clustermesh enable, connect --parallel 1, each upgrade waiting for its rollout) and then the SDK's single pass, each on a fresh lab with the same delays: both wall times and their ratio")
+    boolean compareCli;
+
     @Option(names = "--no-warmup", description = "skip the unreported 2-cluster run that warms the JVM (class loading, JIT, Helm's native library) before the measured runs")
     boolean noWarmup;
 
@@ -88,6 +99,12 @@ final class BenchCommand implements Callable<Integer> {
         boolean json = output == CommonOptions.Output.json;
         PrintStream progress = json ? root.err : out;
         checkOptions();
+        if (instant) {
+            return instant(out, progress, json);
+        }
+        if (compareCli) {
+            return compareCli(out, progress, json);
+        }
         boolean ok = true;
         List<Map<String, Object>> planTimings = new ArrayList<>();
         for (int n : planSizes) {
@@ -119,6 +136,7 @@ final class BenchCommand implements Callable<Integer> {
             progress.println("  " + r.summary());
         }
         Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("mode", "lab");
         doc.put("runs", runs);
         doc.put("planTimings", planTimings);
         doc.put("machine", machine());
@@ -130,14 +148,136 @@ final class BenchCommand implements Callable<Integer> {
         return ok ? Meshctl.OK : Meshctl.FAILED;
     }
 
+    /** {@code --instant}: one fresh instant world per cluster count, the growth exponents over the counts. */
+    private Integer instant(PrintStream out, PrintStream progress, boolean json) {
+        List<Integer> sizes = clusters.stream().filter(n -> n > 0).toList();
+        if (!noWarmup && !sizes.isEmpty()) {
+            progress.println("warming up: one 8-cluster instant world, not reported ...");
+            InstantBench.run(8, nodes, renderCostMs, pollIntervalMs, concurrency);
+        }
+        List<Map<String, Object>> runs = new ArrayList<>();
+        boolean ok = true;
+        for (int n : sizes) {
+            progress.println("instant world with " + n + " clusters, " + nodes + " nodes each, render cost " + renderCostMs + " ms ...");
+            Map<String, Object> r = InstantBench.run(n, nodes, renderCostMs, pollIntervalMs, concurrency);
+            ok &= Boolean.TRUE.equals(r.get("converged"));
+            runs.add(r);
+            progress.println("  " + r);
+        }
+        Map<String, Object> growth = new LinkedHashMap<>();
+        for (String k : List.of("wallMs", "sdkCpuMs", "peakHeapMb", "writes", "reads")) {
+            double b = InstantBench.growthExponent(sizes, runs.stream().map(r -> ((Number) r.get(k)).longValue()).toList());
+            growth.put(k, Double.isNaN(b) ? null : Math.round(b * 100) / 100.0);
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("mode", "instant");
+        doc.put("renderCostMs", renderCostMs);
+        doc.put("nodesPerCluster", nodes);
+        doc.put("runs", runs);
+        doc.put("growthExponent", growth);
+        doc.put("machine", machine());
+        if (json) {
+            out.println(Json.write(doc));
+        } else {
+            out.println();
+            out.printf(Locale.ROOT, "%8s %8s %8s %8s %8s %9s %8s %8s %8s %8s %8s %8s%n", "clusters", "wallMs", "planMs", "applyMs", "statusMs",
+                    "sdkCpuMs", "worldCpu", "heapMb", "threads", "writes", "upgr/cl", "reapplyW");
+            for (Map<String, Object> r : runs) {
+                out.printf(Locale.ROOT, "%8d %8d %8d %8d %8d %9d %8d %8d %8d %8d %8d %8d%n", r.get("clusters"), r.get("wallMs"), r.get("planMs"),
+                        r.get("applyMs"), r.get("statusMs"), r.get("sdkCpuMs"), r.get("worldCpuMs"), r.get("peakHeapMb"), r.get("threadsPeak"),
+                        r.get("writes"), r.get("helmUpgradesPerCluster"), r.get("reapplyWrites"));
+            }
+            out.println("growth exponent (y ~ N^b, log-log least squares over " + sizes + "): " + growth);
+            out.println("machine: " + machine());
+        }
+        return ok ? Meshctl.OK : Meshctl.FAILED;
+    }
+
+    /** {@code --compare-cli}: per cluster count, the CLI's sequence on a fresh lab, then the SDK's pass on another. */
+    private Integer compareCli(PrintStream out, PrintStream progress, boolean json) {
+        List<Integer> sizes = clusters.stream().filter(n -> n > 0).toList();
+        if (!noWarmup && !sizes.isEmpty()) {
+            progress.println("warming up: one 2-cluster lab, not reported ...");
+            run(2, progress);
+        }
+        List<Map<String, Object>> runs = new ArrayList<>();
+        boolean ok = true;
+        for (int n : sizes) {
+            progress.println(n + " clusters, the Cilium CLI's sequence: api latency " + apiLatencyMs + " ms, LB delay " + lbDelayMs
+                    + " ms, rollout delay " + rolloutDelayMs + " ms ...");
+            CliWorkflow.Result cli;
+            try (MeshLab lab = labBuilder(n).start()) {
+                cli = CliWorkflow.run(lab, pollIntervalMs, progress, verbose);
+            }
+            progress.println("  CLI: " + (cli.converged() ? "converged" : "NOT CONVERGED (" + cli.problem() + ")") + " in " + cli.wallMs() + " ms, "
+                    + cli.helmUpgrades() + " Helm installs/upgrades, " + cli.rolloutWaits() + " rollout waits");
+            progress.println(n + " clusters, the SDK's single pass on a fresh lab ...");
+            Run sdk = run(n, progress);
+            progress.println("  SDK: " + sdk.summary());
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("clusters", n);
+            m.put("rolloutDelayMs", rolloutDelayMs);
+            m.put("cliWallMs", cli.wallMs());
+            m.put("sdkWallMs", sdk.wallMs);
+            m.put("ratio", sdk.wallMs == 0 ? null : Math.round(100.0 * cli.wallMs() / sdk.wallMs) / 100.0);
+            m.put("cliHelmUpgrades", cli.helmUpgrades());
+            m.put("cliHelmRevisionsPerClusterMax", cli.maxRevisionsPerCluster());
+            m.put("cliRolloutWaits", cli.rolloutWaits());
+            m.put("sdkHelmUpgradesPerCluster", sdk.helmUpgradesPerCluster);
+            m.put("sdkReapplyWrites", sdk.reapplyWrites);
+            m.put("sdkCpuMs", sdk.sdkCpuMs);
+            m.put("cliConverged", cli.converged());
+            m.put("sdkConverged", sdk.converged);
+            if (!cli.converged() || !sdk.converged) {
+                m.put("problem", (cli.converged() ? "" : "CLI: " + cli.problem() + " ") + (sdk.converged ? "" : "SDK: " + sdk.problem));
+            }
+            ok &= cli.converged() && sdk.converged;
+            runs.add(m);
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("mode", "compare-cli");
+        doc.put("apiLatencyMs", apiLatencyMs);
+        doc.put("lbDelayMs", lbDelayMs);
+        doc.put("rolloutDelayMs", rolloutDelayMs);
+        doc.put("runs", runs);
+        doc.put("machine", machine());
+        if (json) {
+            out.println(Json.write(doc));
+        } else {
+            out.println();
+            out.printf(Locale.ROOT, "%8s %10s %10s %7s %9s %9s %9s %9s%n", "clusters", "cliWallMs", "sdkWallMs", "ratio", "cliUpgr", "cliWaits",
+                    "sdkUpg/cl", "reapplyW");
+            for (Map<String, Object> r : runs) {
+                out.printf(Locale.ROOT, "%8d %10d %10d %7s %9d %9d %9d %9d%n", r.get("clusters"), r.get("cliWallMs"), r.get("sdkWallMs"), r.get("ratio"),
+                        r.get("cliHelmUpgrades"), r.get("cliRolloutWaits"), r.get("sdkHelmUpgradesPerCluster"), r.get("sdkReapplyWrites"));
+            }
+            out.println("machine: " + machine());
+        }
+        return ok ? Meshctl.OK : Meshctl.FAILED;
+    }
+
+    private MeshLab.Builder labBuilder(int n) {
+        return MeshLab.builder().name("bench").clusters(n).nodesPerCluster(nodes).helm(MeshLab.Helm.REAL)
+                .apiLatency(Duration.ofMillis(apiLatencyMs)).lbDelay(Duration.ofMillis(lbDelayMs)).rolloutDelay(Duration.ofMillis(rolloutDelayMs));
+    }
+
     /** Every option value in range, all problems at once (exit code 2), before any lab starts. */
     private void checkOptions() {
         OptionChecks checks = new OptionChecks();
+        int max = instant ? 511 : 255;
         for (int n : clusters) {
-            if (n < 0 || n > 255) {
-                checks.add("--clusters", n + " is out of range: cluster counts are within 1..255 (the lab's address plan; 0 = none)",
-                        "give counts within 1..255, e.g. --clusters 3,16");
+            if (n < 0 || n > max) {
+                checks.add("--clusters", n + " is out of range: cluster counts are within 1.." + max
+                                + (instant ? " (the instant world; 0 = none)" : " (the lab's address plan; 0 = none)"),
+                        "give counts within 1.." + max + ", e.g. --clusters " + (instant ? "64,255,511" : "3,16"));
             }
+        }
+        if (instant && compareCli) {
+            checks.add("--instant", "--instant and --compare-cli are two different benchmarks", "give one of them per run");
+        }
+        checks.range("--render-cost-ms", renderCostMs, 0, 60_000, "give a cost in milliseconds within 0..60000");
+        if (renderCostMs > 0 && !instant) {
+            checks.add("--render-cost-ms", "applies to the instant world only: the lab renders its chart with Helm", "add --instant, or leave it out");
         }
         for (int n : planSizes) {
             if (n < 0 || n > 511) {
@@ -168,6 +308,15 @@ final class BenchCommand implements Callable<Integer> {
         long reapplyWrites;
         long peakHeapMb;
         long cpuMs;
+        long sdkCpuMs;
+        long labCpuMs;
+        long etcdCpuMs;
+        long otherCpuMs;
+        long helmRenderMs;
+        int threadsPeak;
+        long detectionLagMs = -1;
+        long peerDetectionLagMs = -1;
+        String topThreads = "";
         boolean converged;
         String problem = "";
         /** When each kind of step last finished, from the start of the run (text output only). */
@@ -185,6 +334,15 @@ final class BenchCommand implements Callable<Integer> {
             m.put("reapplyWrites", reapplyWrites);
             m.put("peakHeapMb", peakHeapMb);
             m.put("cpuMs", cpuMs);
+            m.put("sdkCpuMs", sdkCpuMs);
+            m.put("labCpuMs", labCpuMs);
+            m.put("etcdCpuMs", etcdCpuMs);
+            m.put("otherCpuMs", otherCpuMs);
+            m.put("helmRenderMs", helmRenderMs);
+            m.put("threadsPeak", threadsPeak);
+            m.put("detectionLagMs", detectionLagMs);
+            m.put("peerDetectionLagMs", peerDetectionLagMs);
+            m.put("converged", converged);
             return m;
         }
 
@@ -192,20 +350,23 @@ final class BenchCommand implements Callable<Integer> {
             return (converged ? "converged" : "NOT CONVERGED (" + problem + ")") + " in " + wallMs + " ms (lower bound " + lowerBoundMs
                     + " ms, x" + String.format(Locale.ROOT, "%.2f", lowerBoundMs == 0 ? 0.0 : (double) wallMs / lowerBoundMs) + "), "
                     + helmUpgradesPerCluster + " Helm upgrade(s) per cluster, " + k8sReads + " reads, " + k8sWrites + " writes, re-apply "
-                    + reapplyWrites + " writes, peak heap " + peakHeapMb + " MB, CPU " + cpuMs + " ms" + (phases.isEmpty() ? "" : "\n    last finished: " + phases);
+                    + reapplyWrites + " writes, peak heap " + peakHeapMb + " MB, CPU " + cpuMs + " ms (SDK " + sdkCpuMs + ", lab " + labCpuMs
+                    + " of which etcd " + etcdCpuMs + ", other " + otherCpuMs + "), in Helm " + helmRenderMs + " ms, threads peak " + threadsPeak
+                    + ", detection lag " + detectionLagMs + " ms (peers " + peerDetectionLagMs + " ms)"
+                    + (phases.isEmpty() ? "" : "\n    last finished: " + phases) + (topThreads.isEmpty() ? "" : "\n    CPU by thread: " + topThreads);
         }
     }
 
     private Run run(int n, PrintStream progress) {
         Run r = new Run();
         r.clusters = n;
-        MeshLab.Builder b = MeshLab.builder().name("bench").clusters(n).nodesPerCluster(nodes)
-                .apiLatency(Duration.ofMillis(apiLatencyMs)).lbDelay(Duration.ofMillis(lbDelayMs)).rolloutDelay(Duration.ofMillis(rolloutDelayMs));
-        try (MeshLab lab = b.start()) {
+        try (MeshLab lab = labBuilder(n).start()) {
             MeshSpec labSpec = lab.spec();
             MeshSpec meshSpec = meshIps == MeshIps.known ? labSpec
                     : labSpec.withClusters(labSpec.clusters().stream().map(c -> c.meshIp(null)).toList());
-            Mesh.Builder mb = lab.meshBuilder().spec(meshSpec)
+            // the lab's production path (MeshLab.Helm.REAL, see labBuilder): helm-java with the real chart, timed
+            TimedHelm helm = new TimedHelm(new io.clustermesh.cilium.helm.HelmJavaTransport());
+            Mesh.Builder mb = lab.meshBuilder().spec(meshSpec).helmTransport(helm)
                     // the SDK's own deadlines (not the lab's short test ones): a large mesh on a small machine is slow, not broken
                     .timeouts(MeshTimeouts.defaults().withPollInterval(Duration.ofMillis(pollIntervalMs)));
             if (verbose) {
@@ -218,6 +379,7 @@ final class BenchCommand implements Callable<Integer> {
                 lab.clusters().forEach(LabCluster::resetCounts);
                 HeapPeak heap = HeapPeak.start();
                 long cpu0 = processCpuNanos();
+                CpuAttribution cpu = CpuAttribution.start(Thread.currentThread());
                 // the simulated agents' own view, read in memory: when the lab itself had every agent connected
                 AtomicLong labConnectedAt = new AtomicLong(-1);
                 java.util.concurrent.ScheduledExecutorService watch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(x -> {
@@ -238,6 +400,16 @@ final class BenchCommand implements Callable<Integer> {
                 MeshReport report = plan.hasErrors() ? null : mesh.apply(plan);
                 r.wallMs = (System.nanoTime() - t0) / 1_000_000;
                 r.cpuMs = (processCpuNanos() - cpu0) / 1_000_000;
+                CpuAttribution.Result used = cpu.stop();
+                r.sdkCpuMs = used.sdkCpuMs();
+                r.labCpuMs = used.labCpuMs();
+                r.etcdCpuMs = used.etcdCpuMs();
+                r.otherCpuMs = used.otherCpuMs();
+                r.threadsPeak = used.threadsPeak();
+                r.helmRenderMs = helm.ms();
+                if (verbose) {
+                    r.topThreads = cpu.top(8);
+                }
                 r.peakHeapMb = heap.stop() / (1024 * 1024);
                 for (LabCluster c : lab.clusters()) {
                     r.k8sReads += c.counts().reads();
@@ -266,9 +438,38 @@ final class BenchCommand implements Callable<Integer> {
                     r.converged = false;
                     r.problem = "re-apply failed: " + again.failures();
                 }
+                if (r.converged) {
+                    detectionLag(lab, mesh, r);
+                }
             }
         }
         return r;
+    }
+
+    /**
+     * The SDK's detection lag. The lab deletes the clustermesh-apiserver Deployment of the last cluster through its
+     * own client (not the SDK's) at {@code t0}; the bench then calls {@code mesh.status()} back to back.
+     * {@code detectionLagMs}: from {@code t0} to the end of the first status call that reports that cluster
+     * unhealthy (its own reads see the Deployment gone). {@code peerDetectionLagMs}: to the end of the first call in
+     * which every other cluster reports that peer not connected (the simulated agents must first lose it). Each is
+     * -1 when not seen within 60 s.
+     */
+    private static void detectionLag(MeshLab lab, Mesh mesh, Run r) {
+        LabCluster last = lab.clusters().get(lab.clusters().size() - 1);
+        long t0 = System.nanoTime();
+        last.client().apps().deployments().inNamespace("kube-system").withName("clustermesh-apiserver").delete();
+        long deadline = t0 + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline && (r.detectionLagMs < 0 || r.peerDetectionLagMs < 0)) {
+            MeshStatus s = mesh.status();
+            long at = (System.nanoTime() - t0) / 1_000_000;
+            if (r.detectionLagMs < 0 && s.clusters().stream().anyMatch(c -> c.name().equals(last.name()) && !c.healthy())) {
+                r.detectionLagMs = at;
+            }
+            if (r.peerDetectionLagMs < 0 && s.clusters().stream().filter(c -> !c.name().equals(last.name()))
+                    .allMatch(c -> !c.connectedPeers().contains(last.name()))) {
+                r.peerDetectionLagMs = at;
+            }
+        }
     }
 
     /** "plan 120 ms, local-cert 300 ms, helm-upgrade 900 ms, ...": when the last step of each kind ended. */
@@ -361,15 +562,16 @@ final class BenchCommand implements Callable<Integer> {
 
     private void printTable(PrintStream out, List<Map<String, Object>> runs, List<Map<String, Object>> planTimings) {
         out.println();
-        out.printf(Locale.ROOT, "%8s %8s %8s %6s %8s %8s %8s %5s %8s %8s %8s%n", "clusters", "wallMs", "boundMs", "ratio", "upgr/cl",
-                "reads", "writes", "arm", "reapplyW", "heapMb", "cpuMs");
+        out.printf(Locale.ROOT, "%8s %8s %8s %6s %8s %8s %8s %5s %8s %8s %8s %8s %8s %8s %8s %7s %7s%n", "clusters", "wallMs", "boundMs", "ratio", "upgr/cl",
+                "reads", "writes", "arm", "reapplyW", "heapMb", "cpuMs", "sdkCpu", "labCpu", "etcdCpu", "helmMs", "threads", "lagMs");
         Long t3 = null;
         for (Map<String, Object> r : runs) {
             long wall = (Long) r.get("wallMs");
             long bound = (Long) r.get("lowerBoundMs");
-            out.printf(Locale.ROOT, "%8d %8d %8d %6.2f %8d %8d %8d %5d %8d %8d %8d%n", r.get("clusters"), wall, bound,
+            out.printf(Locale.ROOT, "%8d %8d %8d %6.2f %8d %8d %8d %5d %8d %8d %8d %8d %8d %8d %8d %7d %7d%n", r.get("clusters"), wall, bound,
                     bound == 0 ? 0.0 : (double) wall / bound, r.get("helmUpgradesPerCluster"), r.get("k8sReads"), r.get("k8sWrites"),
-                    r.get("armCalls"), r.get("reapplyWrites"), r.get("peakHeapMb"), r.get("cpuMs"));
+                    r.get("armCalls"), r.get("reapplyWrites"), r.get("peakHeapMb"), r.get("cpuMs"), r.get("sdkCpuMs"), r.get("labCpuMs"),
+                    r.get("etcdCpuMs"), r.get("helmRenderMs"), r.get("threadsPeak"), r.get("detectionLagMs"));
             if (t3 == null) {
                 t3 = wall;
             }

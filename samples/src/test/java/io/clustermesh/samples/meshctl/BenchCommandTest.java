@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class BenchCommandTest {
     private static final List<String> RUN_FIELDS = List.of("clusters", "wallMs", "lowerBoundMs", "helmUpgradesPerCluster", "k8sReads",
-            "k8sWrites", "armCalls", "reapplyWrites", "peakHeapMb", "cpuMs");
+            "k8sWrites", "armCalls", "reapplyWrites", "peakHeapMb", "cpuMs", "sdkCpuMs", "labCpuMs", "etcdCpuMs", "otherCpuMs", "helmRenderMs",
+            "threadsPeak", "detectionLagMs", "peerDetectionLagMs", "converged");
 
     private record Result(int exit, String out, String err) {
     }
@@ -35,7 +36,8 @@ class BenchCommandTest {
                 "--rollout-delay-ms", "20", "--plan-sizes", "8", "--output", "json");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode doc = JsonMapper.builder().build().readTree(r.out());
-        assertThat(doc.propertyNames()).containsExactly("runs", "planTimings", "machine");
+        assertThat(doc.propertyNames()).containsExactly("mode", "runs", "planTimings", "machine");
+        assertThat(doc.get("mode").asString()).isEqualTo("lab");
 
         assertThat(doc.get("runs")).as("the warm-up run is not reported").hasSize(1);
         assertThat(r.err()).contains("warming up");
@@ -52,6 +54,15 @@ class BenchCommandTest {
         assertThat(run.get("wallMs").asLong()).isPositive();
         assertThat(run.get("peakHeapMb").asLong()).isPositive();
         assertThat(run.get("cpuMs").asLong()).isPositive();
+        // CPU attributed: the SDK planned and applied, the lab's agents and etcd ran, Helm rendered
+        assertThat(run.get("sdkCpuMs").asLong()).isPositive();
+        assertThat(run.get("labCpuMs").asLong()).isPositive();
+        assertThat(run.get("etcdCpuMs").asLong()).isNotNegative().isLessThanOrEqualTo(run.get("labCpuMs").asLong());
+        assertThat(run.get("helmRenderMs").asLong()).as("two Helm installs rendered the lab chart").isPositive();
+        assertThat(run.get("threadsPeak").asInt()).isPositive();
+        assertThat(run.get("converged").asBoolean()).isTrue();
+        // the lab removed a clustermesh-apiserver Deployment: the SDK's status saw it
+        assertThat(run.get("detectionLagMs").asLong()).isPositive();
 
         assertThat(doc.get("planTimings")).hasSize(1);
         JsonNode plan = doc.get("planTimings").get(0);

@@ -1,0 +1,485 @@
+package io.clustermesh.testing.instant;
+
+import io.clustermesh.MeshException.Details;
+import io.clustermesh.MeshConfigurationException;
+import io.clustermesh.MeshTimeouts;
+import io.clustermesh.cilium.helm.HelmStorage;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.spi.ClusterConnection;
+import io.clustermesh.spi.ClusterTransport;
+import io.clustermesh.spi.HelmRelease;
+import io.clustermesh.spi.HelmRequest;
+import io.clustermesh.spi.HelmTransport;
+import io.clustermesh.spi.SecretData;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.ByteArrayInputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Clusters in memory behind the SDK's own transport SPI: give it to {@code Mesh.builder().clusterTransport(world)
+ * .helmTransport(world)} and plan, apply, status and verify run unchanged, with every read answered at once. Used by
+ * {@code meshctl bench --instant} to measure the SDK's own time and memory for up to 511 clusters.
+ *
+ * <ul>
+ *   <li>A cluster exists from its first {@link #connect}: a fresh AKS cluster without Cilium, with
+ *       {@link Builder#nodesPerCluster(int)} nodes.</li>
+ *   <li>Helm ({@link #upgradeInstall}) stores the release in Helm's own storage through the SDK's connection (as the
+ *       lab's Helm does: revision N+1 {@code deployed}, the previous one {@code superseded}) and materialises the
+ *       chart's Cluster Mesh objects from the values without rendering ({@link ChartObjects}); a LoadBalancer gets
+ *       its address and a new pod template is rolled out at once. {@link Builder#renderCost(Duration)} makes each
+ *       install or upgrade hold its caller for that long, standing in for Helm's rendering and apply.</li>
+ *   <li>The agents ({@code cilium-dbg status -o json}, the only command {@code exec} answers) are the world's own
+ *       truth: a remote cluster is ready when the peer config secret names it, its host resolves (the chart's
+ *       {@code hostAliases}) to an address whose clustermesh-apiserver Service and rolled-out Deployment exist,
+ *       the peer's server certificate is signed by this cluster's CA and this cluster's client certificate by the
+ *       peer's CA (JDK X.509 signature checks), the peer publishes the expected cluster name with a distinct cluster
+ *       id and the same {@code max-connected-clusters}, and — with KVStoreMesh — the local client certificate is
+ *       signed by the own CA. Each check that fails is reported with the text the agent would show.</li>
+ * </ul>
+ * Thread-safe. Secrets are never logged or printed.
+ */
+public final class InstantWorld implements ClusterTransport, HelmTransport {
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    private static final Pattern ENDPOINT = Pattern.compile("(?m)^- https://([^:/\\s]+):(\\d+)");
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    private final int nodesPerCluster;
+    private final Duration renderCost;
+    private final Map<String, InstantCluster> clusters = new ConcurrentHashMap<>();
+    private final AtomicLong version = new AtomicLong();
+    private final AtomicLong helmOperations = new AtomicLong();
+    private final LongAdder cpuNanos = new LongAdder();
+    private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+    private final boolean cpuMeasured;
+    private final Map<String, Cached> statusCache = new ConcurrentHashMap<>();
+    private final Map<String, X509Certificate> parsed = new ConcurrentHashMap<>();
+    private final Map<SignedBy, Boolean> signatures = new ConcurrentHashMap<>();
+    private volatile Index index;
+
+    private InstantWorld(Builder b) {
+        this.nodesPerCluster = b.nodes;
+        this.renderCost = b.renderCost;
+        boolean cpu = false;
+        try {
+            cpu = THREADS.isCurrentThreadCpuTimeSupported();
+            if (cpu && !THREADS.isThreadCpuTimeEnabled()) {
+                THREADS.setThreadCpuTimeEnabled(true);
+            }
+        } catch (UnsupportedOperationException e) {
+            cpu = false;
+        }
+        this.cpuMeasured = cpu;
+    }
+
+    /** A builder: 3 nodes per cluster, no render cost. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String name() {
+        return "instant-world";
+    }
+
+    // ------------------------------------------------------------------ ClusterTransport
+
+    @Override
+    public ClusterConnection connect(MeshCluster cluster, MeshTimeouts timeouts) {
+        InstantCluster c = clusters.computeIfAbsent(cluster.name(),
+                n -> new InstantCluster(this, n, cluster.id() > 0 ? cluster.id() : clusters.size() + 1, nodesPerCluster));
+        return c.connection("https://" + (cluster.apiServer() == null ? cluster.name() + ".instant" : cluster.apiServer()) + ":443");
+    }
+
+    // ------------------------------------------------------------------ HelmTransport
+
+    @Override
+    public Optional<HelmRelease> release(ClusterConnection connection, MeshCluster cluster, String namespace, String releaseName) {
+        long t = enter();
+        try {
+            return HelmStorage.current(connection, namespace, releaseName);
+        } finally {
+            exit(t);
+        }
+    }
+
+    @Override
+    public HelmRelease upgradeInstall(ClusterConnection connection, MeshCluster cluster, HelmRequest request) {
+        InstantCluster c = cluster(connection.cluster());
+        if (!renderCost.isZero()) {
+            try {
+                Thread.sleep(renderCost.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new io.clustermesh.MeshUnreachableException("interrupted while Helm was upgrading " + request.releaseName(), Details.inCluster(c.name()).fix("run apply again").cause(e));
+            }
+        }
+        long t = enter();
+        try {
+            HelmStorage.markInterruptedFailed(connection, request.namespace(), request.releaseName());
+            List<HelmRelease> history = HelmStorage.history(connection, request.namespace(), request.releaseName());
+            int revision = history.isEmpty() ? 1 : history.get(0).revision() + 1;
+            Instant now = Instant.now();
+            for (HelmRelease r : history) {
+                if ("deployed".equals(r.status())) {
+                    connection.putSecret(request.namespace(), HelmStorage.encode(
+                            new HelmRelease(r.name(), r.namespace(), r.revision(), "superseded", r.chartName(), r.chartVersion(), r.values()), "", now));
+                }
+            }
+            HelmRelease next = new HelmRelease(request.releaseName(), request.namespace(), revision, "deployed", "cilium", request.chartVersion(),
+                    request.values());
+            SecretData ca = c.secretNow(ChartObjects.NS, "cilium-ca").orElse(null);
+            ChartObjects objects = ChartObjects.render(c, request.values(), ca, "10.240." + (c.index() / 256) + "." + (c.index() % 256));
+            connection.putSecret(request.namespace(), HelmStorage.encode(next, "", now));
+            c.materialise(objects);
+            helmOperations.incrementAndGet();
+            return next;
+        } finally {
+            exit(t);
+        }
+    }
+
+    @Override
+    public boolean uninstall(ClusterConnection connection, MeshCluster cluster, String namespace, String releaseName) {
+        long t = enter();
+        try {
+            InstantCluster c = cluster(connection.cluster());
+            boolean had = !HelmStorage.history(connection, namespace, releaseName).isEmpty();
+            c.dropRelease(namespace, releaseName);
+            c.materialise(ChartObjects.NONE);
+            return had;
+        } finally {
+            exit(t);
+        }
+    }
+
+    // ------------------------------------------------------------------ the world's view
+
+    /** Every cluster connected so far, by name. */
+    public List<InstantCluster> clusters() {
+        return clusters.values().stream().sorted(java.util.Comparator.comparing(InstantCluster::name)).toList();
+    }
+
+    /** The cluster named {@code name}. */
+    public InstantCluster cluster(String name) {
+        InstantCluster c = clusters.get(name);
+        if (c == null) {
+            throw new MeshConfigurationException("the instant world has no cluster '" + name + "'", Details.inCluster(name).fix("connect to it first (every cluster of the mesh's spec is connected when the mesh plans)"));
+        }
+        return c;
+    }
+
+    /** Zeroes every cluster's counters. */
+    public void resetCounts() {
+        clusters.values().forEach(InstantCluster::resetCounts);
+    }
+
+    /** Helm installs and upgrades performed so far. */
+    public long helmOperations() {
+        return helmOperations.get();
+    }
+
+    /**
+     * CPU time spent inside the world's transports (reads, writes, Helm, the agents' status), in nanoseconds, on
+     * whatever thread called them: the part of the callers' CPU that is the world's, not the SDK's. -1 when the JVM
+     * cannot measure thread CPU time.
+     */
+    public long cpuNanos() {
+        return cpuMeasured ? cpuNanos.sum() : -1;
+    }
+
+    /** The peers {@code cluster}'s agents are ready with, by the world's own checks (not the SDK's). */
+    public List<String> readyPeers(String cluster) {
+        List<String> out = new ArrayList<>();
+        for (Remote r : remotes(cluster(cluster))) {
+            if (r.ready) {
+                out.add(r.name);
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    void changed() {
+        version.incrementAndGet();
+    }
+
+    long enter() {
+        int[] d = depth.get();
+        if (d[0]++ > 0 || !cpuMeasured) {
+            return -1;
+        }
+        return THREADS.getCurrentThreadCpuTime();
+    }
+
+    void exit(long start) {
+        int[] d = depth.get();
+        d[0]--;
+        if (start >= 0) {
+            cpuNanos.add(THREADS.getCurrentThreadCpuTime() - start);
+        }
+    }
+
+    private record Cached(long version, String json) {
+    }
+
+    private record SignedBy(String certificate, String ca) {
+    }
+
+    private record Index(long version, Map<String, InstantCluster> byAddress) {
+    }
+
+    /** What every agent of {@code c} answers to {@code cilium-dbg status -o json} (all agents of a cluster agree). */
+    String agentStatusJson(InstantCluster c) {
+        long v = version.get();
+        Cached cached = statusCache.get(c.name());
+        if (cached != null && cached.version() == v) {
+            return cached.json();
+        }
+        List<Map<String, Object>> entries = new ArrayList<>();
+        for (Remote r : remotes(c)) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", r.name);
+            e.put("connected", r.connected);
+            e.put("ready", r.ready);
+            e.put("status", r.status);
+            e.put("num-failures", r.ready ? 0 : 1);
+            e.put("num-nodes", r.peer == null ? 0 : r.peer.nodeCount());
+            e.put("num-endpoints", r.peer == null || !r.ready ? 0 : r.peer.nodeCount());
+            e.put("num-identities", r.ready ? 1 : 0);
+            e.put("num-shared-services", 0);
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("cluster-id", r.clusterId);
+            config.put("required", true);
+            config.put("retrieved", r.ready || r.clusterId > 0);
+            config.put("kvstoremesh", r.kvstoremesh);
+            e.put("config", config);
+            Map<String, Object> synced = new LinkedHashMap<>();
+            for (String k : List.of("nodes", "endpoints", "identities", "services")) {
+                synced.put(k, r.ready);
+            }
+            e.put("synced", synced);
+            entries.add(e);
+        }
+        Map<String, Object> root = Map.of("cluster-mesh", Map.of("clusters", entries));
+        String json = JSON.writeValueAsString(root);
+        statusCache.put(c.name(), new Cached(v, json));
+        return json;
+    }
+
+    /** One remote cluster as an agent of a cluster sees it. */
+    private static final class Remote {
+        String name;
+        InstantCluster peer;
+        boolean connected;
+        boolean ready;
+        String status = "";
+        int clusterId;
+        boolean kvstoremesh;
+    }
+
+    /** The agents' remote clusters of {@code c}: one per entry of its peer config secret, each checked. */
+    private List<Remote> remotes(InstantCluster c) {
+        List<Remote> out = new ArrayList<>();
+        Optional<io.clustermesh.spi.WorkloadStatus> apiserver = c.deploymentNow(ChartObjects.NS, "clustermesh-apiserver");
+        boolean kvstoremesh = apiserver.map(d -> d.containers().contains("kvstoremesh")).orElse(false);
+        // with KVStoreMesh, the local KVStoreMesh reads the remote etcd configurations; the agents read it locally
+        Optional<SecretData> config = c.secretNow(ChartObjects.NS, kvstoremesh ? "cilium-kvstoremesh" : "cilium-clustermesh");
+        if (config.isEmpty()) {
+            return out;
+        }
+        Map<String, String> own = c.configMapNow(ChartObjects.NS, "cilium-config").orElse(Map.of());
+        String ownCa = c.secretNow(ChartObjects.NS, "cilium-ca").map(s -> s.string("ca.crt")).orElse(null);
+        // KVStoreMesh dials the peers with the remote certificate; agents without it use the client certificate
+        String clientCert = (kvstoremesh ? c.secretNow(ChartObjects.NS, "clustermesh-apiserver-remote-cert")
+                : c.secretNow(ChartObjects.NS, "clustermesh-apiserver-client-cert").or(() -> c.secretNow(ChartObjects.NS, "clustermesh-apiserver-remote-cert")))
+                .map(s -> s.string("tls.crt")).orElse(null);
+        String localProblem = null;
+        if (kvstoremesh) {
+            String local = c.secretNow(ChartObjects.NS, "clustermesh-apiserver-local-cert").map(s -> s.string("tls.crt")).orElse(null);
+            if (local == null) {
+                localProblem = "unable to read the local KVStoreMesh: open /var/lib/cilium/clustermesh/local-etcd-client.crt: no such file or directory";
+            } else if (!signedBy(local, ownCa)) {
+                localProblem = "unable to read the local KVStoreMesh: remote error: tls: bad certificate";
+            }
+        }
+        Map<String, InstantCluster> byAddress = index().byAddress();
+        Map<String, List<String>> aliases = c.hostAliases();
+        for (Map.Entry<String, byte[]> e : new java.util.TreeMap<>(config.get().data()).entrySet()) {
+            Remote r = new Remote();
+            r.name = e.getKey();
+            r.kvstoremesh = kvstoremesh;
+            out.add(r);
+            Matcher m = ENDPOINT.matcher(new String(e.getValue(), StandardCharsets.UTF_8));
+            if (!m.find()) {
+                r.status = "unable to read the etcd configuration of " + r.name + ": no endpoints";
+                continue;
+            }
+            String host = m.group(1);
+            List<String> ips = host.matches("[0-9.]+") ? List.of(host) : aliases.getOrDefault(host, List.of());
+            if (ips.isEmpty()) {
+                r.status = "dial tcp: lookup " + host + ": no such host";
+                continue;
+            }
+            InstantCluster peer = ips.stream().map(byAddress::get).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+            if (peer == null || !"2379".equals(m.group(2))) {
+                r.status = "dial tcp " + ips.get(0) + ":" + m.group(2) + ": connect: connection timed out";
+                continue;
+            }
+            r.peer = peer;
+            boolean up = peer.deploymentNow(ChartObjects.NS, "clustermesh-apiserver").map(io.clustermesh.spi.WorkloadStatus::rolledOut).orElse(false);
+            if (!up) {
+                r.status = "dial tcp " + ips.get(0) + ":2379: connect: connection refused";
+                continue;
+            }
+            String peerCa = peer.secretNow(ChartObjects.NS, "cilium-ca").map(s -> s.string("ca.crt")).orElse(null);
+            String server = peer.secretNow(ChartObjects.NS, "clustermesh-apiserver-server-cert").map(s -> s.string("tls.crt")).orElse(null);
+            if (server == null) {
+                r.status = "remote error: tls: internal error (the clustermesh-apiserver of " + peer.name() + " has no server certificate)";
+                continue;
+            }
+            if (!signedBy(server, ownCa)) {
+                r.status = "tls: failed to verify certificate: x509: certificate signed by unknown authority";
+                continue;
+            }
+            if (clientCert == null || !signedBy(clientCert, peerCa)) {
+                r.status = "remote error: tls: bad certificate";
+                continue;
+            }
+            r.connected = true;
+            Map<String, String> theirs = peer.configMapNow(ChartObjects.NS, "cilium-config").orElse(Map.of());
+            if (!r.name.equals(theirs.get("cluster-name"))) {
+                r.status = "remote cluster configuration required but not found";
+                continue;
+            }
+            r.clusterId = parse(theirs.get("cluster-id"));
+            if (r.clusterId == 0 || r.clusterId == parse(own.get("cluster-id"))) {
+                r.status = "remote cluster has non-unique ID (" + r.clusterId + ")";
+                continue;
+            }
+            if (!java.util.Objects.equals(theirs.get("max-connected-clusters"), own.get("max-connected-clusters"))) {
+                r.status = "mismatched MaxConnectedClusters; local=" + own.get("max-connected-clusters") + ", remote=" + theirs.get("max-connected-clusters");
+                continue;
+            }
+            if (localProblem != null) {
+                r.status = localProblem;
+                continue;
+            }
+            r.ready = true;
+            r.status = "ready";
+        }
+        return out;
+    }
+
+    /** Which cluster answers at each load balancer address (rebuilt after any change). */
+    private Index index() {
+        long v = version.get();
+        Index i = index;
+        if (i != null && i.version() == v) {
+            return i;
+        }
+        Map<String, InstantCluster> byAddress = new HashMap<>();
+        for (InstantCluster c : clusters.values()) {
+            c.serviceNow(ChartObjects.NS, "clustermesh-apiserver").ifPresent(s -> s.ingressIps().forEach(ip -> byAddress.putIfAbsent(ip, c)));
+        }
+        i = new Index(v, byAddress);
+        index = i;
+        return i;
+    }
+
+    private boolean signedBy(String certificatePem, String caPem) {
+        if (certificatePem == null || caPem == null) {
+            return false;
+        }
+        return signatures.computeIfAbsent(new SignedBy(certificatePem, caPem), k -> {
+            try {
+                X509Certificate cert = x509(certificatePem);
+                X509Certificate ca = x509(caPem);
+                if (!cert.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+                    return false;
+                }
+                cert.verify(ca.getPublicKey());
+                return true;
+            } catch (java.security.GeneralSecurityException | RuntimeException e) {
+                return false;
+            }
+        });
+    }
+
+    private X509Certificate x509(String pem) {
+        return parsed.computeIfAbsent(pem, p -> {
+            try {
+                return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(p.getBytes(StandardCharsets.US_ASCII)));
+            } catch (CertificateException e) {
+                throw new IllegalArgumentException("not a PEM certificate", e);
+            }
+        });
+    }
+
+    private static int parse(String s) {
+        try {
+            return s == null ? 0 : Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Builds an {@link InstantWorld}. */
+    public static final class Builder {
+        private int nodes = 3;
+        private Duration renderCost = Duration.ZERO;
+
+        private Builder() {
+        }
+
+        /** Nodes (and Cilium agents) per cluster, 1..200 (default 3). */
+        public Builder nodesPerCluster(int n) {
+            if (n < 1 || n > 200) {
+                throw new IllegalArgumentException("nodes per cluster must be within 1..200, not " + n);
+            }
+            this.nodes = n;
+            return this;
+        }
+
+        /** How long each Helm install or upgrade holds its caller, standing in for rendering and apply (default 0). */
+        public Builder renderCost(Duration d) {
+            if (d == null || d.isNegative()) {
+                throw new IllegalArgumentException("the render cost must be zero or positive");
+            }
+            this.renderCost = d;
+            return this;
+        }
+
+        /** The world, with no clusters yet. */
+        public InstantWorld build() {
+            return new InstantWorld(this);
+        }
+    }
+
+    /** For diagnostics: the names of the clusters connected so far. */
+    @Override
+    public String toString() {
+        return "InstantWorld[" + new TreeSet<>(clusters.keySet()).size() + " clusters]";
+    }
+}

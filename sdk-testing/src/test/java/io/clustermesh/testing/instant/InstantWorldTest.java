@@ -1,0 +1,89 @@
+package io.clustermesh.testing.instant;
+
+import io.clustermesh.ClusterStatus;
+import io.clustermesh.Mesh;
+import io.clustermesh.MeshPlan;
+import io.clustermesh.MeshReport;
+import io.clustermesh.MeshStatus;
+import io.clustermesh.MeshTimeouts;
+import io.clustermesh.model.CaStrategy;
+import io.clustermesh.model.ClusterAccess;
+import io.clustermesh.model.Exposure;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.spi.ClusterConnection;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The instant world runs the SDK's plan, apply, status and verify, and its agents judge connectivity on their own. */
+class InstantWorldTest {
+
+    private static List<MeshCluster> clusters(int n) {
+        List<MeshCluster> out = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            String name = "c" + i;
+            out.add(MeshCluster.named(name).id(i).podCidr("10." + i + ".0.0/16").serviceCidr("10.0.0.0/16")
+                    .apiServer(name + ".hcp.eastus.azmk8s.io").meshIp("172.16." + i + ".250").access(ClusterAccess.kubeContext(name)));
+        }
+        return out;
+    }
+
+    private static Mesh mesh(InstantWorld world, List<MeshCluster> clusters) {
+        return Mesh.builder().name("instant").clusters(clusters).certificateAuthority(CaStrategy.generate())
+                .exposure(Exposure.azureInternalLoadBalancer()).clusterTransport(world).helmTransport(world)
+                .timeouts(MeshTimeouts.defaults().withConnection(Duration.ofSeconds(5)).withPollInterval(Duration.ofMillis(10))).build();
+    }
+
+    @Test
+    void aMeshConvergesWithOneHelmUpgradePerClusterAndAReapplyWritesNothing() {
+        InstantWorld world = InstantWorld.builder().nodesPerCluster(2).build();
+        try (Mesh mesh = mesh(world, clusters(4))) {
+            MeshPlan plan = mesh.plan();
+            assertThat(plan.hasErrors()).as(plan.findings().toString()).isFalse();
+            MeshReport report = mesh.apply(plan);
+            assertThat(report.succeeded()).as(report.failures().toString()).isTrue();
+
+            for (InstantCluster c : world.clusters()) {
+                assertThat(world.readyPeers(c.name())).as(c.name()).hasSize(3);
+                assertThat(c.helmRevisions()).as(c.name()).isEqualTo(1);
+            }
+            MeshStatus status = mesh.status();
+            assertThat(status.healthy()).as(status.clusters().stream().map(ClusterStatus::errors).toList().toString()).isTrue();
+            assertThat(status.clusters()).allSatisfy(c -> assertThat(c.connectedPeers()).hasSize(3));
+
+            world.resetCounts();
+            assertThat(mesh.apply(mesh.plan()).succeeded()).isTrue();
+            assertThat(world.clusters().stream().mapToLong(InstantCluster::writes).sum()).isZero();
+            assertThat(world.clusters().stream().mapToLong(InstantCluster::reads).sum()).isPositive();
+        }
+    }
+
+    @Test
+    void theAgentsJudgeOnTheirOwn_aMissingLocalOrServerCertificateIsNotConnected() {
+        InstantWorld world = InstantWorld.builder().nodesPerCluster(1).build();
+        List<MeshCluster> spec = clusters(3);
+        try (Mesh mesh = mesh(world, spec)) {
+            assertThat(mesh.apply(mesh.plan()).succeeded()).isTrue();
+            try (ClusterConnection c1 = world.connect(spec.get(0), MeshTimeouts.defaults())) {
+                assertThat(c1.deleteSecret("kube-system", "clustermesh-apiserver-local-cert")).isTrue();
+            }
+            assertThat(world.readyPeers("c1")).isEmpty();
+            assertThat(world.readyPeers("c2")).containsExactly("c1", "c3");
+            MeshStatus status = mesh.status();
+            ClusterStatus c1 = status.clusters().stream().filter(c -> c.name().equals("c1")).findFirst().orElseThrow();
+            assertThat(c1.connectedPeers()).isEmpty();
+            assertThat(String.join(" ", c1.peers().get(0).errors())).contains("local-etcd-client.crt");
+
+            // the peers of c3 cannot verify a server that presents no certificate; c3 itself still reaches them
+            try (ClusterConnection c3 = world.connect(spec.get(2), MeshTimeouts.defaults())) {
+                assertThat(c3.deleteSecret("kube-system", "clustermesh-apiserver-server-cert")).isTrue();
+            }
+            assertThat(world.readyPeers("c2")).containsExactly("c1");
+            assertThat(world.readyPeers("c3")).containsExactly("c1", "c2");
+        }
+    }
+}
