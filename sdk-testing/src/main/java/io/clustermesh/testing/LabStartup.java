@@ -30,6 +30,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 
 /**
@@ -118,6 +119,23 @@ final class LabStartup {
         List<LabCluster> started = Collections.synchronizedList(new ArrayList<>());
         FakeArm fakeArm = null;
         MeshLab lab = null;
+        // Ctrl-C or SIGTERM while the lab starts (or later, if nobody closes it): what has started so far goes with the JVM
+        AtomicReference<MeshLab> made = new AtomicReference<>();
+        AtomicReference<FakeArm> armMade = new AtomicReference<>();
+        Thread atExit = new Thread(() -> {
+            MeshLab l = made.get();
+            if (l != null) {
+                l.close();
+                return;
+            }
+            List.copyOf(started).forEach(MeshLab::closeQuietly);
+            FakeArm a = armMade.get();
+            if (a != null) {
+                MeshLab.closeQuietly(a);
+            }
+            MeshLab.deleteTree(dir);
+        }, "mesh-lab-exit");
+        Runtime.getRuntime().addShutdownHook(atExit);
         try {
             List<LabCluster> ordered = startClusters(specs, started);
             for (LabCluster c : ordered) {
@@ -131,6 +149,7 @@ final class LabStartup {
             Path kubelogin = fakeKubelogin(dir);
             if (arm) {
                 fakeArm = FakeArm.builder().seed(seed).location(region).latency(armLatency).start();
+                armMade.set(fakeArm);
                 if (armTopology) {
                     seedArm(fakeArm, ordered, kubelogin);
                 } else {
@@ -141,6 +160,8 @@ final class LabStartup {
                 armFaults.forEach(fakeArm::addFault);
             }
             lab = new MeshLab(settings, ordered, fakeArm, dir, scheduler, planned);
+            lab.closeAtExit(atExit);
+            made.set(lab);
             if (fakeArm != null) {
                 fakeArm.onChange(lab::armChanged);
             }
@@ -155,6 +176,7 @@ final class LabStartup {
             LOG.debug("mesh lab started: {} clusters{}", ordered.size(), fakeArm != null ? " + fake ARM " + fakeArm.url() : "");
             return lab;
         } catch (Exception e) {
+            MeshLab.removeExitHook(atExit);
             if (lab != null) {
                 lab.close();
             } else {

@@ -75,6 +75,7 @@ public final class MeshLab implements AutoCloseable {
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
     private final Map<String, MeshCluster> meshClusters = new LinkedHashMap<>();
     private volatile boolean closed;
+    private volatile Thread atExit;
     private volatile SimulatedCiliumAddon cilium;
     private LabHelmTransport helm;
     private final Object kubeconfigLock = new Object();
@@ -404,6 +405,7 @@ public final class MeshLab implements AutoCloseable {
             }
             closed = true;
         }
+        removeExitHook(atExit);
         scheduler.shutdownNow();
         List<AutoCloseable> order = new ArrayList<>();
         synchronized (owned) {
@@ -423,6 +425,22 @@ public final class MeshLab implements AutoCloseable {
         }
         deleteTree(workDir);
         LOG.debug("mesh lab with {} clusters closed", clusters.size());
+    }
+
+    /** The JVM shutdown hook that closes this lab if the process ends first (SIGINT, SIGTERM, {@code System.exit}). */
+    void closeAtExit(Thread hook) {
+        this.atExit = hook;
+    }
+
+    static void removeExitHook(Thread hook) {
+        if (hook == null || hook == Thread.currentThread()) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook runs (or ran) and closes the lab
+        }
     }
 
     public boolean isClosed() {
