@@ -1,7 +1,7 @@
 package io.clustermesh.operator;
 
-import io.clustermesh.testing.KubeChange;
 import io.clustermesh.testing.MeshLab;
+import io.clustermesh.testing.requests.KubeChange;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.Config;

@@ -5,6 +5,7 @@ import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.testing.arm.FakeArm;
 import io.clustermesh.testing.arm.ManagedClusterSeed;
+import io.clustermesh.testing.requests.FaultRule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -14,6 +14,8 @@ import io.clustermesh.model.MeshSpec;
 import io.clustermesh.testing.arm.ArmChange;
 import io.clustermesh.testing.arm.FakeArm;
 import io.clustermesh.testing.etcd.EtcdServer;
+import io.clustermesh.testing.requests.Fault;
+import io.clustermesh.testing.requests.FaultRule;
 import io.clustermesh.testing.sim.LabChart;
 import io.clustermesh.testing.sim.LabHelmTransport;
 import io.clustermesh.testing.sim.SimulatedCilium;

@@ -1,5 +1,9 @@
 package io.clustermesh.testing;
 
+import io.clustermesh.testing.requests.Fault;
+import io.clustermesh.testing.requests.FaultRule;
+import io.clustermesh.testing.requests.KubeChange;
+import io.clustermesh.testing.requests.RequestCounts;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

@@ -11,6 +11,8 @@ import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.testing.arm.FakeArm;
 import io.clustermesh.testing.etcd.EtcdServer;
+import io.clustermesh.testing.requests.Fault;
+import io.clustermesh.testing.requests.FaultRule;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;

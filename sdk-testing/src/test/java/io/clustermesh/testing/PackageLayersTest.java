@@ -41,6 +41,24 @@ class PackageLayersTest {
     }
 
     @Test
+    void noSubPackageDependsOnTheLabPackage() {
+        // arm, etcd, internal, instant, requests, sim, ...: the root package sits on top of them all, so none names it
+        Path root = packageDir(MeshLab.class);
+        Map<String, Map<String, Set<String>>> back = new TreeMap<>();
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                Map<String, Set<String>> named = rootClassesNamedBy(dir);
+                if (!named.isEmpty()) {
+                    back.put(dir.getFileName().toString(), named);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        assertThat(back).as("sub-package -> its class files that name root-package classes").isEmpty();
+    }
+
+    @Test
     void theScanFindsWhatAClassFileNames() {
         // the lab package uses sim (allowed): the same scan sees it, so an empty answer above is not a blind scanner
         Map<String, Set<String>> named = referencesIn(packageDir(MeshLab.class), Pattern.compile("io/clustermesh/testing/sim/([A-Z][A-Za-z0-9_$]*)"));

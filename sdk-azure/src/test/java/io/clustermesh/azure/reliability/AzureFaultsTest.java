@@ -11,10 +11,10 @@ import io.clustermesh.azure.ProvisionResult;
 import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
-import io.clustermesh.testing.Fault;
-import io.clustermesh.testing.FaultRule;
 import io.clustermesh.testing.MeshLab;
 import io.clustermesh.testing.arm.FakeArm;
+import io.clustermesh.testing.requests.Fault;
+import io.clustermesh.testing.requests.FaultRule;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.clustermesh.testing.arm;
 
-import io.clustermesh.testing.Fault;
 import io.clustermesh.testing.internal.Deterministic;
+import io.clustermesh.testing.requests.Fault;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;

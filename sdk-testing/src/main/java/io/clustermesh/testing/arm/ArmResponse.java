@@ -1,7 +1,7 @@
 package io.clustermesh.testing.arm;
 
-import io.clustermesh.testing.Fault;
 
+import io.clustermesh.testing.requests.Fault;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,8 +1,8 @@
 package io.clustermesh.testing.internal;
 
-import io.clustermesh.testing.ExecHandler;
 
 import io.clustermesh.spi.ExecResult;
+import io.clustermesh.testing.requests.ExecHandler;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.http.Response;

@@ -1,8 +1,8 @@
 package io.clustermesh.testing.internal;
 
-import io.clustermesh.testing.Fault;
-import io.clustermesh.testing.FaultRule;
 
+import io.clustermesh.testing.requests.Fault;
+import io.clustermesh.testing.requests.FaultRule;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

@@ -1,9 +1,9 @@
 package io.clustermesh.testing.internal;
 
 import io.clustermesh.model.IpCidr;
-import io.clustermesh.testing.Fault;
-import io.clustermesh.testing.ExecHandler;
-import io.clustermesh.testing.KubeChange;
+import io.clustermesh.testing.requests.ExecHandler;
+import io.clustermesh.testing.requests.Fault;
+import io.clustermesh.testing.requests.KubeChange;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.CustomResourceAware;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;

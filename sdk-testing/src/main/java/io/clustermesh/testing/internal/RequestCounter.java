@@ -1,7 +1,7 @@
 package io.clustermesh.testing.internal;
 
-import io.clustermesh.testing.RequestCounts;
 
+import io.clustermesh.testing.requests.RequestCounts;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

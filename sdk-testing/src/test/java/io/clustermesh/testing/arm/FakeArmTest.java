@@ -1,8 +1,8 @@
 package io.clustermesh.testing.arm;
 
-import io.clustermesh.testing.Fault;
-import io.clustermesh.testing.FaultRule;
-import io.clustermesh.testing.RequestCounts;
+import io.clustermesh.testing.requests.Fault;
+import io.clustermesh.testing.requests.FaultRule;
+import io.clustermesh.testing.requests.RequestCounts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -248,7 +248,7 @@ class CaRotationTest {
                     if (e.stepId().equals(gate)) {
                         // the process dies here: nothing it would still send reaches the clusters (the steps the engine
                         // had already launched when the interrupt landed, e.g. phase 3's clean-up, cannot delete the record)
-                        lab.clusters().forEach(c -> c.addFault(io.clustermesh.testing.FaultRule.always(io.clustermesh.testing.Fault.serverError())
+                        lab.clusters().forEach(c -> c.addFault(io.clustermesh.testing.requests.FaultRule.always(io.clustermesh.testing.requests.Fault.serverError())
                                 .forMethods("DELETE", "PUT", "POST", "PATCH").forPath(".*/secrets.*")));
                         applying.interrupt();
                     }

@@ -9,10 +9,10 @@ import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.StepFinished;
 import io.clustermesh.event.StepStarted;
 import io.clustermesh.model.CiliumOptions;
-import io.clustermesh.testing.Fault;
-import io.clustermesh.testing.FaultRule;
 import io.clustermesh.testing.FixtureCharts;
 import io.clustermesh.testing.MeshLab;
+import io.clustermesh.testing.requests.Fault;
+import io.clustermesh.testing.requests.FaultRule;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

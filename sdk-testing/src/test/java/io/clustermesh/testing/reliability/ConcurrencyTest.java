@@ -11,9 +11,9 @@ import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.StepStarted;
 import io.clustermesh.internal.MeshLock;
 import io.clustermesh.model.MeshCluster;
-import io.clustermesh.testing.Fault;
-import io.clustermesh.testing.FaultRule;
 import io.clustermesh.testing.MeshLab;
+import io.clustermesh.testing.requests.Fault;
+import io.clustermesh.testing.requests.FaultRule;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import org.junit.jupiter.api.Test;
 

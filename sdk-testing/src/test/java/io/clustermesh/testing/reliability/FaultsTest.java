@@ -10,10 +10,10 @@ import io.clustermesh.RetryPolicy;
 import io.clustermesh.StepOutcome;
 import io.clustermesh.StepReport;
 import io.clustermesh.event.RetryScheduled;
-import io.clustermesh.testing.Fault;
-import io.clustermesh.testing.FaultRule;
 import io.clustermesh.testing.LabCluster;
 import io.clustermesh.testing.MeshLab;
+import io.clustermesh.testing.requests.Fault;
+import io.clustermesh.testing.requests.FaultRule;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.clustermesh.testing;
+package io.clustermesh.testing.requests;
 
 import java.util.Map;
 import java.util.Objects;

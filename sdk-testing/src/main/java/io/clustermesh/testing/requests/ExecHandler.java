@@ -1,4 +1,4 @@
-package io.clustermesh.testing;
+package io.clustermesh.testing.requests;
 
 import io.clustermesh.spi.ExecResult;
 
@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Answers {@code exec} requests that a {@link LabCluster}'s API server receives, in place of a kubelet (see
- * {@link LabCluster#execHandler}). The lab's simulated Cilium uses it to answer {@code cilium-dbg status -o json} in
+ * Answers {@code exec} requests that a {@link io.clustermesh.testing.LabCluster}'s API server receives, in place of a kubelet (see
+ * {@link io.clustermesh.testing.LabCluster#execHandler}). The lab's simulated Cilium uses it to answer {@code cilium-dbg status -o json} in
  * its agent pods.
  */
 @FunctionalInterface

@@ -1,15 +1,15 @@
-package io.clustermesh.testing;
+package io.clustermesh.testing.requests;
 
 import java.util.Objects;
 
 /**
- * A successful write to a {@link LabCluster}'s API, reported to {@link LabCluster#onChange} listeners (in order, on
+ * A successful write to a {@link io.clustermesh.testing.LabCluster}'s API, reported to {@link io.clustermesh.testing.LabCluster#onChange} listeners (in order, on
  * the cluster's event thread, after the answer was produced).
  *
  * @param method      POST, PUT, PATCH or DELETE
  * @param path        the request path without query, e.g. {@code /api/v1/namespaces/kube-system/secrets/x}
  * @param status      the HTTP status answered (2xx)
- * @param internal    whether the lab itself made the request ({@link LabCluster#client()})
+ * @param internal    whether the lab itself made the request ({@link io.clustermesh.testing.LabCluster#client()})
  * @param group       API group ({@code ""} for the core group)
  * @param version     API version
  * @param namespace   namespace, or {@code null} for cluster-scoped resources
