@@ -177,6 +177,13 @@ final class AzureAccess {
         return p;
     }
 
+    /** For the start-up log: the credential's kind, or what is missing. */
+    String describe() {
+        return configured() ? kind + (armEndpoint == null ? "" : " on " + armEndpoint)
+                : "workload identity not configured (" + String.join(", ", missing) + " not set); ClusterMesh resources with azure: clusters"
+                + " will be Degraded";
+    }
+
     @Override
     public String toString() {
         return "AzureAccess[" + kind + (armEndpoint == null ? "" : ", ARM " + armEndpoint) + "]";

@@ -65,10 +65,17 @@ public final class ClusterMeshOperator implements AutoCloseable {
     private SharedIndexInformer<Secret> secretInformer;
     private CompletableFuture<?> election;
 
+    private final AzureAccess azure;
+
     private ClusterMeshOperator(Settings s) {
         this.s = s;
-        this.reconciler = new ClusterMeshReconciler(s.client, s.meshes, s.identity, s.clock, leading::get,
-                AzureAccess.of(s.azureCredential, s.armEndpoint, s.environment));
+        this.azure = AzureAccess.of(s.azureCredential, s.armEndpoint, s.environment);
+        this.reconciler = new ClusterMeshReconciler(s.client, s.meshes, s.identity, s.clock, leading::get, azure);
+    }
+
+    /** How clusters given as {@code azure:} are reached, for the start-up log (never a secret). */
+    String azure() {
+        return azure.describe();
     }
 
     /** A builder. */
