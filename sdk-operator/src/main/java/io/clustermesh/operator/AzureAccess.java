@@ -1,6 +1,7 @@
 package io.clustermesh.operator;
 
 import com.azure.core.credential.TokenCredential;
+import com.azure.core.management.AzureEnvironment;
 import com.azure.identity.AzureAuthorityHosts;
 import com.azure.identity.WorkloadIdentityCredentialBuilder;
 import io.clustermesh.Finding;
@@ -45,13 +46,31 @@ final class AzureAccess {
     private final String kind;
     private final List<String> missing;
     private final URI armEndpoint;
+    private final AzureEnvironment cloud;
     private volatile AzureCloudProvider provider;
 
-    private AzureAccess(TokenCredential credential, String kind, List<String> missing, URI armEndpoint) {
+    private AzureAccess(TokenCredential credential, String kind, List<String> missing, URI armEndpoint, AzureEnvironment cloud) {
         this.credential = credential;
         this.kind = kind;
         this.missing = List.copyOf(missing);
         this.armEndpoint = armEndpoint;
+        this.cloud = cloud;
+    }
+
+    /**
+     * The Azure cloud of the authority host the webhook injected ({@code AZURE_AUTHORITY_HOST}): its ARM endpoint and
+     * token audience (China, US Government); public Azure otherwise.
+     */
+    static AzureEnvironment cloud(Map<String, String> env) {
+        String host = env.get(AUTHORITY_HOST);
+        String h = host == null ? "" : withSlash(host.trim().toLowerCase(Locale.ROOT));
+        if (h.equals(AzureAuthorityHosts.AZURE_CHINA)) {
+            return AzureEnvironment.AZURE_CHINA;
+        }
+        if (h.equals(AzureAuthorityHosts.AZURE_GOVERNMENT)) {
+            return AzureEnvironment.AZURE_US_GOVERNMENT;
+        }
+        return AzureEnvironment.AZURE;
     }
 
     /**
@@ -60,13 +79,13 @@ final class AzureAccess {
      */
     static AzureAccess of(TokenCredential given, URI armEndpoint, Map<String, String> env) {
         if (given != null) {
-            return new AzureAccess(given, "the given TokenCredential", List.of(), armEndpoint);
+            return new AzureAccess(given, "the given TokenCredential", List.of(), armEndpoint, cloud(env));
         }
         List<String> missing = missing(env);
         if (!missing.isEmpty()) {
-            return new AzureAccess(null, "none", missing, armEndpoint);
+            return new AzureAccess(null, "none", missing, armEndpoint, cloud(env));
         }
-        return new AzureAccess(workloadIdentity(env), "WorkloadIdentityCredential", List.of(), armEndpoint);
+        return new AzureAccess(workloadIdentity(env), "WorkloadIdentityCredential", List.of(), armEndpoint, cloud(env));
     }
 
     private static List<String> missing(Map<String, String> env) {
@@ -165,7 +184,8 @@ final class AzureAccess {
         if (p == null) {
             synchronized (this) {
                 if (provider == null) {
-                    AzureCloudProvider.Builder b = AzureCloudProvider.builder().credential(Objects.requireNonNull(credential, "credential"));
+                    AzureCloudProvider.Builder b = AzureCloudProvider.builder().credential(Objects.requireNonNull(credential, "credential"))
+                            .environment(cloud);
                     if (armEndpoint != null) {
                         b.armEndpoint(armEndpoint);
                     }
@@ -179,13 +199,13 @@ final class AzureAccess {
 
     /** For the start-up log: the credential's kind, or what is missing. */
     String describe() {
-        return configured() ? kind + (armEndpoint == null ? "" : " on " + armEndpoint)
+        return configured() ? kind + ", ARM " + (armEndpoint != null ? armEndpoint : cloud.getResourceManagerEndpoint())
                 : "workload identity not configured (" + String.join(", ", missing) + " not set); ClusterMesh resources with azure: clusters"
                 + " will be Degraded";
     }
 
     @Override
     public String toString() {
-        return "AzureAccess[" + kind + (armEndpoint == null ? "" : ", ARM " + armEndpoint) + "]";
+        return "AzureAccess[" + kind + ", ARM " + (armEndpoint != null ? armEndpoint : cloud.getResourceManagerEndpoint()) + "]";
     }
 }

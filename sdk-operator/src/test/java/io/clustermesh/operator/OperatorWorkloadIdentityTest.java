@@ -77,6 +77,14 @@ class OperatorWorkloadIdentityTest {
         assertThat(none.check(Map.of("clusters", List.of(Map.of("name", "c", "kubeconfigSecretRef", Map.of("name", "kc"))))))
                 .as("a spec without Azure needs no workload identity").isEmpty();
         TokenCredential given = request -> reactor.core.publisher.Mono.empty();
+        // the cloud follows the authority host the webhook injects: its ARM endpoint (and token audience)
+        assertThat(AzureAccess.of(given, null, Map.of("AZURE_AUTHORITY_HOST", "https://login.chinacloudapi.cn/")).provider().toString())
+                .contains("management.chinacloudapi.cn");
+        assertThat(AzureAccess.of(given, null, Map.of("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.us")).provider().toString())
+                .contains("management.usgovcloudapi.net");
+        assertThat(AzureAccess.of(given, null, Map.of()).provider().toString()).contains("management.azure.com");
+        assertThat(AzureAccess.of(given, java.net.URI.create("http://127.0.0.1:8089"), Map.of()).provider().toString())
+                .contains("127.0.0.1:8089");
         assertThat(AzureAccess.of(given, null, Map.of()).check(spec)).as("a credential given to the builder").isEmpty();
     }
 }
