@@ -1,5 +1,6 @@
 package io.clustermesh.operator;
 
+import com.azure.core.credential.TokenCredential;
 import io.clustermesh.Mesh;
 import io.clustermesh.model.MeshSpec;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -13,6 +14,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -63,9 +65,17 @@ public final class ClusterMeshOperator implements AutoCloseable {
     private SharedIndexInformer<Secret> secretInformer;
     private CompletableFuture<?> election;
 
+    private final AzureAccess azure;
+
     private ClusterMeshOperator(Settings s) {
         this.s = s;
-        this.reconciler = new ClusterMeshReconciler(s.client, s.meshes, s.identity, s.clock, leading::get);
+        this.azure = AzureAccess.of(s.azureCredential, s.armEndpoint, s.environment);
+        this.reconciler = new ClusterMeshReconciler(s.client, s.meshes, s.identity, s.clock, leading::get, azure);
+    }
+
+    /** How clusters given as {@code azure:} are reached, for the start-up log (never a secret). */
+    String azure() {
+        return azure.describe();
     }
 
     /** A builder. */
@@ -283,6 +293,9 @@ public final class ClusterMeshOperator implements AutoCloseable {
         Duration retryPeriod = Duration.ofSeconds(2);
         int workers = 4;
         Clock clock = Clock.systemUTC();
+        TokenCredential azureCredential;
+        URI armEndpoint;
+        Map<String, String> environment = System.getenv();
     }
 
     /** Configures a {@link ClusterMeshOperator}. */
@@ -352,6 +365,39 @@ public final class ClusterMeshOperator implements AutoCloseable {
         /** The clock of status times. */
         public Builder clock(Clock clock) {
             s.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The Azure credential for clusters given as AKS resources ({@code azure: {resourceGroup, name}}): ARM calls and,
+         * for Microsoft Entra ID clusters, the tokens of their Kubernetes API. Default: workload identity, a
+         * {@code WorkloadIdentityCredential} from {@code AZURE_CLIENT_ID}, {@code AZURE_TENANT_ID},
+         * {@code AZURE_FEDERATED_TOKEN_FILE} and {@code AZURE_AUTHORITY_HOST} (what the AKS workload identity webhook
+         * injects); without them, a resource with an Azure cluster is {@code Degraded} with the finding
+         * {@code AZURE_WORKLOAD_IDENTITY_MISSING}.
+         */
+        public Builder azureCredential(TokenCredential credential) {
+            s.azureCredential = Objects.requireNonNull(credential, "credential");
+            return this;
+        }
+
+        /**
+         * The Azure Resource Manager endpoint (default {@code https://management.azure.com}): a sovereign cloud's, Azure
+         * Stack's, or a local fake ({@code http://127.0.0.1:8089}, where no bearer token is sent).
+         */
+        public Builder armEndpoint(URI endpoint) {
+            Objects.requireNonNull(endpoint, "endpoint");
+            String scheme = endpoint.getScheme();
+            if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || endpoint.getHost() == null) {
+                throw new IllegalArgumentException("armEndpoint must be an http(s) URL such as https://management.azure.com, got " + endpoint);
+            }
+            s.armEndpoint = endpoint;
+            return this;
+        }
+
+        /** The environment workload identity is read from (default {@code System.getenv()}); for tests. */
+        Builder environment(Map<String, String> env) {
+            s.environment = Map.copyOf(Objects.requireNonNull(env, "env"));
             return this;
         }
 

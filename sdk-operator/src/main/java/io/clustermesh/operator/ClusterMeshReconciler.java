@@ -67,6 +67,7 @@ public final class ClusterMeshReconciler {
     private final String identity;
     private final Clock clock;
     private final BooleanSupplier leading;
+    private final AzureAccess azure;
 
     /**
      * @param client the management cluster
@@ -87,6 +88,13 @@ public final class ClusterMeshReconciler {
      */
     public ClusterMeshReconciler(KubernetesClient client, Function<MeshSpec, Mesh.Builder> meshes, String identity, Clock clock,
             BooleanSupplier leading) {
+        this(client, meshes, identity, clock, leading, AzureAccess.of(null, null, System.getenv()));
+    }
+
+    /** @param azure how clusters given as {@code azure:} are reached (the operator's workload identity) */
+    ClusterMeshReconciler(KubernetesClient client, Function<MeshSpec, Mesh.Builder> meshes, String identity, Clock clock,
+            BooleanSupplier leading, AzureAccess azure) {
+        this.azure = Objects.requireNonNull(azure, "azure");
         this.leading = Objects.requireNonNull(leading, "leading");
         this.client = Objects.requireNonNull(client, "client");
         this.meshes = Objects.requireNonNull(meshes, "meshes");
@@ -123,8 +131,15 @@ public final class ClusterMeshReconciler {
         if (cr == null) {
             return Outcome.GONE;
         }
-        ClusterMeshSpec.Result read = ClusterMeshSpec.read(name, cr.getAdditionalProperties().get("spec"),
-                secret -> client.secrets().inNamespace(namespace).withName(secret).get());
+        Object given = cr.getAdditionalProperties().get("spec");
+        ClusterMeshSpec.Result read = ClusterMeshSpec.read(name, given, secret -> client.secrets().inNamespace(namespace).withName(secret).get());
+        List<Finding> noAzure = azure.check(given);
+        if (!noAzure.isEmpty()) {
+            // reported with every other finding of the resource, in the same run
+            List<Finding> all = new ArrayList<>(read.findings());
+            all.addAll(noAzure);
+            read = new ClusterMeshSpec.Result(null, all, read.deletionPolicy(), read.secrets());
+        }
         if (cr.getMetadata().getDeletionTimestamp() != null) {
             return delete(cr, read);
         }
@@ -135,7 +150,7 @@ public final class ClusterMeshReconciler {
             LOG.warn("ClusterMesh {}/{}: {} finding(s), nothing written", namespace, name, read.findings().size());
             return Outcome.INVALID;
         }
-        try (Mesh mesh = meshes.apply(read.spec()).holderIdentity(identity).build()) {
+        try (Mesh mesh = mesh(read.spec())) {
             MeshPlan plan = mesh.plan();
             if (plan.hasErrors()) {
                 writeStatus(cr, degraded(generation, "InvalidSpec", summary(plan.findings()), plan.findings(), plan, null));
@@ -193,6 +208,15 @@ public final class ClusterMeshReconciler {
         }
     }
 
+    /** The mesh of a spec; clusters given as {@code azure:} are reached through the operator's Azure access. */
+    private Mesh mesh(MeshSpec spec) {
+        Mesh.Builder b = meshes.apply(spec).holderIdentity(identity);
+        if (AzureAccess.needed(spec) && azure.configured()) {
+            b.cloudProvider(azure.provider());
+        }
+        return b.build();
+    }
+
     private GenericKubernetesResource withFinalizer(GenericKubernetesResource cr) {
         if (cr.getMetadata().getFinalizers() != null && cr.getMetadata().getFinalizers().contains(FINALIZER)) {
             return cr;
@@ -214,7 +238,7 @@ public final class ClusterMeshReconciler {
             return Outcome.GONE;
         }
         if (read.deletionPolicy() == ClusterMeshSpec.DeletionPolicy.Disconnect && read.ok()) {
-            try (Mesh mesh = meshes.apply(read.spec()).holderIdentity(identity).build()) {
+            try (Mesh mesh = mesh(read.spec())) {
                 fence();
                 MeshReport report = mesh.disable();
                 if (!report.succeeded()) {

@@ -25,8 +25,11 @@ import java.util.function.Function;
  * of the resource only are taken off first: {@code deletionPolicy}, and per cluster {@code kubeconfigSecretRef}
  * ({@code {name, key = kubeconfig, context}}), whose Secret's kubeconfig becomes the cluster's
  * {@link ClusterAccess#kubeconfig(String, String)} with credential plugins (exec) disallowed: a kubeconfig in a Secret
- * is not the operator's own choice of program to run. {@code kubeContext}/{@code kubeconfig} (paths in the operator's
- * file system) are not accepted in a resource.
+ * is not the operator's own choice of program to run. Instead of {@code kubeconfigSecretRef} a cluster may be given as an
+ * AKS resource, {@code azure: {resourceGroup, name}} (the spec file's field, {@link ClusterAccess#azure(String, String)},
+ * with the subscription from {@code spec.azure.subscription}), reached with the operator's Azure credential; exactly one
+ * of the two per cluster. {@code kubeContext}/{@code kubeconfig} (paths in the operator's file system) are not accepted
+ * in a resource.
  */
 public final class ClusterMeshSpec {
     /** Key of the kubeconfig in a Secret when {@code kubeconfigSecretRef.key} is not given. */
@@ -103,23 +106,40 @@ public final class ClusterMeshSpec {
                 Map<String, Object> cluster = new LinkedHashMap<>((Map<String, Object>) cm);
                 String path = "spec.clusters[" + i + "]";
                 String name = cluster.get("name") instanceof String s ? s : path;
-                for (String field : List.of("kubeContext", "kubeconfig", "azure")) {
+                for (String field : List.of("kubeContext", "kubeconfig")) {
                     if (cluster.remove(field) != null) {
                         findings.add(Finding.error("SPEC_UNKNOWN_FIELD", name, path + "." + field, name + ": " + field
-                                        + " is a spec file field; in a ClusterMesh a cluster's credentials come from a Secret",
-                                "remove " + field + " and give kubeconfigSecretRef: {name: <secret>, key: kubeconfig, context: <context>}"));
+                                        + " is a spec file field; in a ClusterMesh a cluster's credentials come from a Secret or from Azure",
+                                "remove " + field + " and give kubeconfigSecretRef: {name: <secret>, key: kubeconfig, context: <context>}"
+                                        + " or azure: {resourceGroup: <group>, name: <AKS cluster>}"));
                     }
                 }
                 Object ref = cluster.remove("kubeconfigSecretRef");
+                boolean azure = cluster.get("azure") != null;
                 String context = null;
-                if (ref instanceof Map<?, ?> r && r.get("name") instanceof String secret && !secret.isBlank()) {
+                if (ref != null && azure) {
+                    findings.add(Finding.error("SPEC_CONFLICT", name, path, name + ": both kubeconfigSecretRef and azure are given;"
+                                    + " a cluster's credentials come from exactly one of them",
+                            "keep kubeconfigSecretRef (a kubeconfig in a Secret) or azure: {resourceGroup, name} (the AKS cluster, reached"
+                                    + " with the operator's workload identity) for " + name + ", not both"));
+                    cluster.remove("azure");
+                } else if (azure) {
+                    // the spec file's parser reads azure: {resourceGroup, name} into ClusterAccess.azure(..)
+                    out.add(cluster);
+                    continue;
+                } else if (ref instanceof Map<?, ?> r && r.get("name") instanceof String secret && !secret.isBlank()) {
                     String key = r.get("key") instanceof String k && !k.isBlank() ? k : DEFAULT_KEY;
                     context = r.get("context") instanceof String x && !x.isBlank() ? x : null;
                     refs.add(new SecretRef(name, secret, key, context));
+                } else if (ref != null) {
+                    findings.add(Finding.error("SPEC_MISSING_FIELD", name, path + ".kubeconfigSecretRef.name",
+                            name + ": kubeconfigSecretRef names no Secret",
+                            "write kubeconfigSecretRef: {name: <secret in this namespace>, key: kubeconfig}"));
                 } else {
                     findings.add(Finding.error("SPEC_MISSING_FIELD", name, path + ".kubeconfigSecretRef",
-                            name + ": no kubeconfigSecretRef names the Secret with the cluster's kubeconfig",
-                            "add kubeconfigSecretRef: {name: <secret in this namespace>, key: kubeconfig}"));
+                            name + ": no credentials: neither kubeconfigSecretRef nor azure is given",
+                            "add kubeconfigSecretRef: {name: <secret in this namespace>, key: kubeconfig}, or azure: {resourceGroup: <group>,"
+                                    + " name: <AKS cluster>} with spec.azure.subscription (reached with the operator's workload identity)"));
                 }
                 // the spec file's parser wants an access per cluster: the Secret's comes in below
                 cluster.put("kubeContext", context != null ? context : "from-secret");
@@ -163,6 +183,10 @@ public final class ClusterMeshSpec {
         }
         List<MeshCluster> withAccess = new ArrayList<>();
         for (MeshCluster c : parsed.spec().clusters()) {
+            if (AzureAccess.isAzure(c)) {
+                withAccess.add(c); // credentials from ARM with the operator's Azure credential (AzureAccess)
+                continue;
+            }
             SecretRef ref = refs.stream().filter(r -> r.cluster().equals(c.name())).findFirst().orElseThrow();
             String content = kubeconfigs.get(c.name());
             ClusterAccess access = ref.context() != null ? ClusterAccess.kubeconfig(content, ref.context()) : ClusterAccess.kubeconfig(content);

@@ -9,6 +9,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,19 +45,28 @@ public final class OperatorProcess {
      * @param renewDeadline leader election renew deadline
      * @param retryPeriod  leader election retry period
      * @param healthPort   port of {@code /healthz} and {@code /readyz}; 0 for none
+     * @param armEndpoint  the Azure Resource Manager endpoint for clusters given as {@code azure:}; null for public Azure
      */
     public record Settings(String namespace, String identity, Duration resync, Duration resyncJitter, int workers,
-                           Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, int healthPort) {
+                           Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, int healthPort, URI armEndpoint) {
         public Settings {
             Objects.requireNonNull(namespace, "namespace");
             Objects.requireNonNull(identity, "identity");
         }
 
+        /** Settings for public Azure's Resource Manager. */
+        public Settings(String namespace, String identity, Duration resync, Duration resyncJitter, int workers,
+                        Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, int healthPort) {
+            this(namespace, identity, resync, resyncJitter, workers, leaseDuration, renewDeadline, retryPeriod, healthPort, null);
+        }
+
         /**
          * Reads the settings from the environment the chart sets ({@code WATCH_NAMESPACE}, {@code POD_NAME},
          * {@code RESYNC}, {@code RESYNC_JITTER}, {@code WORKERS}, {@code LEASE_DURATION}, {@code RENEW_DEADLINE},
-         * {@code RETRY_PERIOD}, {@code HEALTH_PORT}); every wrong value is reported at once, naming the variable and
-         * the fix.
+         * {@code RETRY_PERIOD}, {@code HEALTH_PORT}, {@code ARM_ENDPOINT}); every wrong value is reported at once, naming
+         * the variable and the fix. Workload identity ({@code AZURE_CLIENT_ID}, {@code AZURE_TENANT_ID},
+         * {@code AZURE_FEDERATED_TOKEN_FILE}, {@code AZURE_AUTHORITY_HOST}, injected by the AKS workload identity webhook)
+         * is read by the controller itself.
          *
          * @throws IllegalArgumentException listing every wrong variable
          */
@@ -69,7 +80,7 @@ public final class OperatorProcess {
             Settings s = new Settings(ns, id, duration(env, "RESYNC", "5m", problems), duration(env, "RESYNC_JITTER", "30s", problems),
                     integer(env, "WORKERS", 4, 1, problems), duration(env, "LEASE_DURATION", "15s", problems),
                     duration(env, "RENEW_DEADLINE", "10s", problems), duration(env, "RETRY_PERIOD", "2s", problems),
-                    integer(env, "HEALTH_PORT", 8081, 0, problems));
+                    integer(env, "HEALTH_PORT", 8081, 0, problems), url(env, "ARM_ENDPOINT", problems));
             if (problems.isEmpty() && !(s.leaseDuration.compareTo(s.renewDeadline) > 0 && s.renewDeadline.compareTo(s.retryPeriod) > 0)) {
                 problems.add("LEASE_DURATION (" + s.leaseDuration + ") > RENEW_DEADLINE (" + s.renewDeadline + ") > RETRY_PERIOD ("
                         + s.retryPeriod + ") does not hold: e.g. 15s, 10s, 2s");
@@ -113,6 +124,23 @@ public final class OperatorProcess {
         }
     }
 
+    private static URI url(Map<String, String> env, String name, List<String> problems) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        try {
+            URI u = new URI(v.trim());
+            if (u.getScheme() != null && (u.getScheme().equalsIgnoreCase("https") || u.getScheme().equalsIgnoreCase("http")) && u.getHost() != null) {
+                return u;
+            }
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        problems.add(name + " is '" + v + "': give an http(s) URL such as https://management.usgovcloudapi.net, or leave it unset for public Azure");
+        return null;
+    }
+
     private static int integer(Map<String, String> env, String name, int dflt, int min, List<String> problems) {
         String v = env.get(name);
         if (v == null || v.isBlank()) {
@@ -135,13 +163,18 @@ public final class OperatorProcess {
      * {@link Settings#healthPort()} when not 0.
      */
     public static void run(KubernetesClient client, Settings s, CountDownLatch stop) throws InterruptedException, IOException {
-        try (ClusterMeshOperator op = ClusterMeshOperator.builder().client(client).namespace(s.namespace()).identity(s.identity())
+        ClusterMeshOperator.Builder b = ClusterMeshOperator.builder().client(client).namespace(s.namespace()).identity(s.identity())
                 .resync(s.resync(), s.resyncJitter()).workers(s.workers())
-                .leaseTimings(s.leaseDuration(), s.renewDeadline(), s.retryPeriod()).build()) {
+                .leaseTimings(s.leaseDuration(), s.renewDeadline(), s.retryPeriod());
+        if (s.armEndpoint() != null) {
+            b.armEndpoint(s.armEndpoint());
+        }
+        try (ClusterMeshOperator op = b.build()) {
             HttpServer health = s.healthPort() == 0 ? null : health(s.healthPort(), op);
             try {
                 op.start();
-                LOG.info("clustermesh-operator {} started in namespace {} (resync {})", s.identity(), s.namespace(), s.resync());
+                LOG.info("clustermesh-operator {} started in namespace {} (resync {}; Azure clusters: {})", s.identity(), s.namespace(),
+                        s.resync(), op.azure());
                 stop.await();
             } finally {
                 if (health != null) health.stop(0);

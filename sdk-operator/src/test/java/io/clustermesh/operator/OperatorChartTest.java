@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The operator's Helm chart ({@code src/main/helm/clustermesh-operator}) rendered by real Helm (helm-java
@@ -40,7 +41,14 @@ class OperatorChartTest {
 
     /** The chart rendered with its default values into {@code clustermesh-system}, release {@code clustermesh-operator}. */
     static List<JsonNode> render() {
-        String manifest = new Helm(CHART).template().withName("clustermesh-operator").withNamespace(NS).withKubeVersion("1.30.6").call();
+        return render(Map.of());
+    }
+
+    /** The chart rendered with {@code --set} values. */
+    static List<JsonNode> render(Map<String, String> set) {
+        var template = new Helm(CHART).template().withName("clustermesh-operator").withNamespace(NS).withKubeVersion("1.30.6");
+        set.forEach(template::set);
+        String manifest = template.call();
         List<JsonNode> objects = new ArrayList<>();
         for (String doc : manifest.split("(?m)^---\\s*$")) {
             if (!doc.isBlank()) {
@@ -135,6 +143,47 @@ class OperatorChartTest {
         deployment.path("spec").path("selector").path("matchLabels").properties()
                 .forEach(e -> assertThat(labels.path(e.getKey()).asString()).as(e.getKey()).isEqualTo(e.getValue().asString()));
         assertThat(Files.exists(CHART.resolve("values.yaml"))).isTrue();
+        // workload identity is off by default: no label, no annotation, public Azure
+        assertThat(labels.has("azure.workload.identity/use")).isFalse();
+        assertThat(sa.path("metadata").has("annotations")).isFalse();
+        assertThat(env).doesNotContainKey("ARM_ENDPOINT");
+        assertThat(settings.armEndpoint()).isNull();
+    }
+
+    /**
+     * {@code azure.workloadIdentity.enabled}: the pods carry the label the AKS workload identity webhook looks for and
+     * the ServiceAccount the managed identity's client id (and tenant), so that the webhook injects the environment the
+     * controller's default credential reads; an ARM endpoint reaches the process; enabled without a client id fails
+     * the render with the value to set.
+     */
+    @Test
+    void workloadIdentityLabelsThePodsAndAnnotatesTheServiceAccount() {
+        String clientId = "11111111-2222-3333-4444-555555555555";
+        List<JsonNode> objects = render(Map.of("azure.workloadIdentity.enabled", "true", "azure.workloadIdentity.clientId", clientId,
+                "azure.workloadIdentity.tenantId", "66666666-7777-8888-9999-000000000000",
+                "azure.armEndpoint", "https://management.usgovcloudapi.net"));
+        JsonNode sa = one(objects, "ServiceAccount");
+        assertThat(sa.path("metadata").path("annotations").path("azure.workload.identity/client-id").asString()).isEqualTo(clientId);
+        assertThat(sa.path("metadata").path("annotations").path("azure.workload.identity/tenant-id").asString())
+                .isEqualTo("66666666-7777-8888-9999-000000000000");
+        JsonNode deployment = one(objects, "Deployment");
+        JsonNode pod = deployment.path("spec").path("template");
+        assertThat(pod.path("metadata").path("labels").path("azure.workload.identity/use").asString()).isEqualTo("true");
+        assertThat(pod.path("spec").path("serviceAccountName").asString()).isEqualTo(sa.path("metadata").path("name").asString());
+        // the selectors still select the pods; the label is not one of them (a Deployment's selector is immutable)
+        assertThat(deployment.path("spec").path("selector").path("matchLabels").has("azure.workload.identity/use")).isFalse();
+        JsonNode pdb = one(objects, "PodDisruptionBudget");
+        pdb.path("spec").path("selector").path("matchLabels").properties().forEach(e ->
+                assertThat(pod.path("metadata").path("labels").path(e.getKey()).asString()).as(e.getKey()).isEqualTo(e.getValue().asString()));
+        Map<String, String> values = new LinkedHashMap<>();
+        pod.path("spec").path("containers").get(0).path("env").forEach(e ->
+                values.put(e.path("name").asString(), e.has("value") ? e.path("value").asString() : "from-field"));
+        assertThat(OperatorProcess.Settings.fromEnvironment(values).armEndpoint()).hasToString("https://management.usgovcloudapi.net");
+
+        assertThatThrownBy(() -> render(Map.of("azure.workloadIdentity.enabled", "true")))
+                .hasMessageContaining("azure.workloadIdentity.clientId is required");
+        assertThatThrownBy(() -> OperatorProcess.Settings.fromEnvironment(Map.of("WATCH_NAMESPACE", "x", "ARM_ENDPOINT", "management.azure.com")))
+                .hasMessageContaining("ARM_ENDPOINT").hasMessageContaining("http(s) URL");
     }
 
     /**
@@ -184,6 +233,24 @@ class OperatorChartTest {
         Map<String, Object> bgp = copy(resource);
         ((Map<String, Object>) ((Map<String, Object>) bgp.get("spec")).get("cilium")).put("routingMode", "bgp");
         assertThat(errors(schema, bgp)).anyMatch(e -> e.contains("routingMode"));
+
+        // a cluster given as the AKS resource instead of a Secret, with the spec file's field names
+        Map<String, Object> aks = copy(resource);
+        Map<String, Object> first = ((List<Map<String, Object>>) ((Map<String, Object>) aks.get("spec")).get("clusters")).get(0);
+        first.remove("kubeconfigSecretRef");
+        first.remove("podCidr");
+        first.put("azure", Map.of("resourceGroup", "rsg-ciliumlab", "name", "aks-ciliumlab"));
+        assertThat(errors(schema, aks)).as("an azure: cluster").isEmpty();
+        first.put("azure", Map.of("resourceGroup", "rsg-ciliumlab", "name", "aks-ciliumlab", "subscriptionId", "s"));
+        assertThat(errors(schema, aks)).as("the subscription is spec.azure's").anyMatch(e -> e.contains("subscriptionId"));
+        first.put("azure", Map.of("resourceGroup", "rsg-ciliumlab"));
+        assertThat(errors(schema, aks)).anyMatch(e -> e.contains("name"));
+        // exactly one of the two, and podCidr unless Azure knows it: CEL rules the API server evaluates (the controller
+        // checks the same, see ClusterMeshOperatorAzureTest)
+        JsonNode items = crd.path("spec").path("versions").get(0).path("schema").path("openAPIV3Schema").path("properties").path("spec")
+                .path("properties").path("clusters").path("items");
+        assertThat(items.path("x-kubernetes-validations")).extracting(r -> r.path("rule").asString())
+                .containsExactly("has(self.kubeconfigSecretRef) != has(self.azure)", "has(self.azure) || has(self.podCidr)");
     }
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
