@@ -4,6 +4,7 @@ import io.clustermesh.MeshException.Details;
 import io.clustermesh.event.CredentialPlugin;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.internal.Engine;
+import io.clustermesh.internal.MeshContexts;
 import io.clustermesh.internal.MeshLock;
 import io.clustermesh.internal.Providers;
 import io.clustermesh.internal.SafeListener;
@@ -58,6 +59,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Mesh implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Mesh.class);
+
+    static {
+        MeshContexts.register(Mesh::context);
+    }
 
     private final MeshSpec spec;
     private final MeshListener listener;
@@ -247,8 +252,8 @@ public final class Mesh implements AutoCloseable {
         return resolve().context.spec();
     }
 
-    /** The context providers work with, for extensions (global services, policies) built on this mesh. */
-    public MeshContext context() {
+    /** The context providers work with; the SDK's modules reach it through {@link MeshContexts}. */
+    private MeshContext context() {
         return resolve().context;
     }
 

@@ -39,6 +39,6 @@ public interface MeshDriver extends MeshProvider {
         throw MeshException.internal("the mesh driver " + name() + " does not support global services",
                 Details.meshWide()
                         .fix("use the Cilium driver from io.clustermesh:clustermesh-cilium, or build io.clustermesh.cilium.services.CiliumMeshServices"
-                        + " over mesh.context() yourself"));
+                        + " yourself"));
     }
 }

@@ -1,9 +1,11 @@
 package io.clustermesh.cilium;
 
+import io.clustermesh.Mesh;
 import io.clustermesh.MeshPlan;
 import io.clustermesh.MeshStatus;
 import io.clustermesh.cilium.internal.ApplyPlanner;
 import io.clustermesh.cilium.internal.StatusReader;
+import io.clustermesh.internal.MeshContexts;
 import io.clustermesh.spi.MeshContext;
 import io.clustermesh.spi.MeshDriver;
 
@@ -81,7 +83,8 @@ public final class CiliumMeshDriver implements MeshDriver {
      * The complete values every reachable cluster would get in one pass (peers with known addresses). Holds private
      * keys: write them only to protected files ({@link io.clustermesh.cilium.helm.ValuesFileHelmTransport}).
      */
-    public Map<String, Map<String, Object>> intendedValues(MeshContext context) {
+    public Map<String, Map<String, Object>> intendedValues(Mesh mesh) {
+        MeshContext context = MeshContexts.of(mesh);
         return new ApplyPlanner(context, chart, waitForConvergence, () -> generatedCa(context)).intendedValues();
     }
 }

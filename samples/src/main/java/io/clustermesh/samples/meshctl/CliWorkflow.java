@@ -5,6 +5,7 @@ import io.clustermesh.MeshTimeouts;
 import io.clustermesh.cilium.values.CiliumValues;
 import io.clustermesh.cilium.values.PeerEndpoint;
 import io.clustermesh.cilium.values.ValuesInput;
+import io.clustermesh.internal.MeshContexts;
 import io.clustermesh.model.CertificateMethod;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
@@ -74,7 +75,7 @@ final class CliWorkflow {
         long[] waits = {0};
         int n = spec.clusters().size();
         try (Mesh mesh = lab.meshBuilder().spec(spec).helmTransport(helm).timeouts(timeouts.withPollInterval(poll)).build()) {
-            MeshContext ctx = mesh.context();
+            MeshContext ctx = MeshContexts.of(mesh);
             long t0 = System.nanoTime();
             // --inherit-ca: one CA for every cluster
             PemCredential ca = ctx.certificateAuthority().createCa("Cilium CA", Duration.ofDays(3 * 365));

@@ -11,6 +11,7 @@ import io.clustermesh.azure.AzureCloudProvider;
 import io.clustermesh.azure.AzureLabTopology;
 import io.clustermesh.azure.ProvisionResult;
 import io.clustermesh.internal.Json;
+import io.clustermesh.internal.MeshContexts;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.testing.LabCluster;
@@ -170,7 +171,7 @@ final class DemoCommand implements Callable<Integer> {
             doc.put("passed", passed);
             doc.put("chartVersion", chartVersion);
             // which Helm ran: the production transport (helm-java) unless the lab's own was chosen
-            doc.put("helmTransport", mesh.context().helm().name());
+            doc.put("helmTransport", MeshContexts.of(mesh).helm().name());
             doc.put("clusterAccess", "kubeconfig contexts");
             List<Map<String, Object>> clusters = new ArrayList<>();
             if (status != null) {
@@ -197,7 +198,7 @@ final class DemoCommand implements Callable<Integer> {
                 out.println("  from " + s.get("from") + " (" + s.get("scenario") + "): answered by " + s.get("answeredBy"));
             }
             out.println((passed ? "demo passed: every check held" : "demo FAILED: see the checks marked \u274c above") + " (Helm: "
-                    + mesh.context().helm().name() + ", " + Duration.between(start, Instant.now()).toMillis() + " ms)");
+                    + MeshContexts.of(mesh).helm().name() + ", " + Duration.between(start, Instant.now()).toMillis() + " ms)");
         }
         return passed ? Meshctl.OK : Meshctl.FAILED;
     }

@@ -211,7 +211,7 @@ final class MeshCommands {
         /** Writes every cluster's values, or nothing and returns the clusters that could not be read. */
         private List<String> writeValues(Target t) throws Exception {
             Map<String, Map<String, Object>> values = waitingFor(t, "the values: reading " + clusterList() + " again",
-                    () -> t.driver().intendedValues(t.mesh().context()));
+                    () -> t.driver().intendedValues(t.mesh()));
             List<String> missing = clusters.stream().filter(c -> !values.containsKey(c)).toList();
             if (!missing.isEmpty()) {
                 // a cluster became unreadable between plan and export: say so rather than write part of the mesh

@@ -1,10 +1,12 @@
 package io.clustermesh.cilium.policy;
 
 import io.clustermesh.Finding;
+import io.clustermesh.Mesh;
 import io.clustermesh.MeshAccessException;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshPreconditionException;
+import io.clustermesh.internal.MeshContexts;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.MeshContext;
@@ -33,7 +35,7 @@ import java.util.regex.Pattern;
  *         .to(PolicyPeer.labels("name", "rebel-base").in("cluster2"))
  *         .port(80, "TCP")
  *         .build();
- * PolicyReport r = p.apply(mesh.context());
+ * PolicyReport r = p.apply(mesh);
  * }</pre>
  *
  * <p>What each cluster gets: where the {@code to} endpoints run, {@code <name>-ingress} selecting them
@@ -304,7 +306,11 @@ public final class ClusterMeshPolicy {
      * @throws MeshConfigurationException if the policy is invalid for the mesh (nothing is written)
      * @throws MeshPreconditionException  if a cluster has no CiliumNetworkPolicy CRD (nothing is written)
      */
-    public PolicyReport apply(MeshContext context) {
+    public PolicyReport apply(Mesh mesh) {
+        return apply(MeshContexts.of(mesh));
+    }
+
+    private PolicyReport apply(MeshContext context) {
         List<String> mesh = context.spec().clusters().stream().map(MeshCluster::name).toList();
         Map<String, List<Map<String, Object>>> desired = render(mesh);
         List<String> withoutCrd = new ArrayList<>();

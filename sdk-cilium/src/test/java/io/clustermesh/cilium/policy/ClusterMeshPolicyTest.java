@@ -139,7 +139,7 @@ class ClusterMeshPolicyTest {
         assertThat(f).allSatisfy(x -> assertThat(x.isError()).isTrue());
         assertThat(f).filteredOn(x -> x.code().equals("POLICY_CLUSTER_UNKNOWN")).singleElement()
                 .satisfies(x -> assertThat(x.remediation()).contains("cluster1, cluster2, cluster3"));
-        assertThatThrownBy(() -> bad.apply(mesh.context())).isInstanceOfSatisfying(MeshConfigurationException.class,
+        assertThatThrownBy(() -> bad.apply(mesh)).isInstanceOfSatisfying(MeshConfigurationException.class,
                 e -> assertThat(e.findings()).hasSize(9));
         for (String c : MESH) {
             assertThat(clusters.admin(c).genericKubernetesResources("cilium.io/v2", "CiliumNetworkPolicy").inAnyNamespace().list().getItems()).isEmpty();
@@ -154,7 +154,7 @@ class ClusterMeshPolicyTest {
     @Test
     void aClusterWithoutCiliumIsAPreconditionAndNothingIsWritten() {
         clusters.admin("cluster3").apiextensions().v1().customResourceDefinitions().withName(ClusterMeshPolicy.CRD_NAME).delete();
-        assertThatThrownBy(() -> xWingToRebelBase().apply(mesh.context()))
+        assertThatThrownBy(() -> xWingToRebelBase().apply(mesh))
                 .isInstanceOfSatisfying(io.clustermesh.MeshPreconditionException.class, e -> {
                     assertThat(e.cluster()).isEqualTo("cluster3");
                     assertThat(e.getMessage()).isEqualTo("cluster3 has no CustomResourceDefinition ciliumnetworkpolicies.cilium.io: Cilium is not"
@@ -167,7 +167,7 @@ class ClusterMeshPolicyTest {
     @Test
     void appliedToEveryClusterReadBackAndIdempotent() {
         ClusterMeshPolicy p = xWingToRebelBase();
-        PolicyReport first = p.apply(mesh.context());
+        PolicyReport first = p.apply(mesh);
         assertThat(first.clusters()).extracting(PolicyReport.ClusterResult::created).containsExactly(
                 List.of("default/x-wing-to-rebel-base-egress"), List.of("default/x-wing-to-rebel-base-ingress"), List.of());
         Map<String, List<Map<String, Object>>> rendered = p.render(MESH);
@@ -185,7 +185,7 @@ class ClusterMeshPolicyTest {
         String rv = clusters.admin("cluster2").genericKubernetesResources("cilium.io/v2", "CiliumNetworkPolicy").inNamespace("default")
                 .withName("x-wing-to-rebel-base-ingress").get().getMetadata().getResourceVersion();
 
-        PolicyReport again = p.apply(mesh.context());
+        PolicyReport again = p.apply(mesh);
         assertThat(again.changed()).isFalse();
         assertThat(again.clusters().get(1).unchanged()).containsExactly("default/x-wing-to-rebel-base-ingress");
         assertThat(clusters.admin("cluster2").genericKubernetesResources("cilium.io/v2", "CiliumNetworkPolicy").inNamespace("default")
@@ -195,7 +195,7 @@ class ClusterMeshPolicyTest {
         ClusterMeshPolicy moved = ClusterMeshPolicy.named("x-wing-to-rebel-base").namespace("default")
                 .from(PolicyPeer.labels("name", "x-wing").in("cluster1"))
                 .to(PolicyPeer.labels("name", "rebel-base").in("cluster3")).port(80, "TCP").build();
-        PolicyReport third = moved.apply(mesh.context());
+        PolicyReport third = moved.apply(mesh);
         assertThat(third.clusters().get(0).updated()).containsExactly("default/x-wing-to-rebel-base-egress");
         assertThat(third.clusters().get(1).deleted()).containsExactly("default/x-wing-to-rebel-base-ingress");
         assertThat(third.clusters().get(2).created()).containsExactly("default/x-wing-to-rebel-base-ingress");

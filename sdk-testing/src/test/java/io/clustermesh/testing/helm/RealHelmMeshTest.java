@@ -9,6 +9,7 @@ import io.clustermesh.MeshStatus;
 import io.clustermesh.cilium.helm.HelmStorage;
 import io.clustermesh.cilium.kube.ClusterKubeconfig;
 import io.clustermesh.cilium.kube.Fabric8ClusterTransport;
+import io.clustermesh.internal.MeshContexts;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.HelmRelease;
@@ -45,7 +46,7 @@ class RealHelmMeshTest {
             b.charts(FixtureCharts.dir(version));
         }
         try (MeshLab lab = b.start(); Mesh mesh = lab.meshBuilder().build()) {
-            assertThat(mesh.context().helm().name()).isEqualTo("helm-java");
+            assertThat(MeshContexts.of(mesh).helm().name()).isEqualTo("helm-java");
             MeshReport report = mesh.apply(mesh.plan());
             assertThat(report.succeeded()).as(report.toText()).isTrue();
             MeshStatus status = mesh.status();

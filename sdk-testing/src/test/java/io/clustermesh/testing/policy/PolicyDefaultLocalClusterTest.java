@@ -64,7 +64,7 @@ class PolicyDefaultLocalClusterTest {
                         .from(PolicyPeer.labels(Map.of("app", "frontend")).in("cluster1", "cluster2", "cluster3"))
                         .to(PolicyPeer.labels(Map.of("app", "backend")).in("cluster1", "cluster2"))
                         .port(8080, "TCP").build();
-                assertThat(policy.apply(mesh.context()).toString()).doesNotContain("failed");
+                assertThat(policy.apply(mesh).toString()).doesNotContain("failed");
 
                 LabPolicies lp = lab.policies();
                 // every frontend reaches the backends of cluster1 (1.18) and cluster2 (1.19); nothing else reaches them

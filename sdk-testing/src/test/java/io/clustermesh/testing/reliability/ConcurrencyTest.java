@@ -9,6 +9,7 @@ import io.clustermesh.MeshReport;
 import io.clustermesh.RetryPolicy;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.StepStarted;
+import io.clustermesh.internal.MeshContexts;
 import io.clustermesh.internal.MeshLock;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.testing.MeshLab;
@@ -92,7 +93,7 @@ class ConcurrencyTest {
             // a run took the lock and its process died: no renewal, no release
             ScheduledExecutorService deadProcess = Executors.newSingleThreadScheduledExecutor();
             List<String> clusters = crashed.spec().clusters().stream().map(MeshCluster::name).toList();
-            MeshLock.acquire(clusters, crashed.context()::connection, "lab", "crashed@node-3", MeshClock.system(), Duration.ofSeconds(60),
+            MeshLock.acquire(clusters, MeshContexts.of(crashed)::connection, "lab", "crashed@node-3", MeshClock.system(), Duration.ofSeconds(60),
                     deadProcess);
             deadProcess.shutdownNow();
 

@@ -9,6 +9,7 @@ import io.clustermesh.RemoteClusterStatus;
 import io.clustermesh.cilium.ApiserverCertificates;
 import io.clustermesh.cilium.BouncyCastleCertificateAuthority;
 import io.clustermesh.cilium.MeshCertificates;
+import io.clustermesh.internal.MeshContexts;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.HelmRelease;
@@ -53,7 +54,7 @@ class MeshLabNegativeTest {
         assertThat(mesh.apply(mesh.plan()).succeeded()).isTrue();
 
         // cluster1: cluster2 under a wrong name, cluster3 at a dead address (the chart's list form of 1.16)
-        ClusterConnection c1 = mesh.context().connection("cluster1");
+        ClusterConnection c1 = MeshContexts.of(mesh).connection("cluster1");
         MeshCluster mc1 = mesh.resolvedSpec().cluster("cluster1").orElseThrow();
         HelmRelease r = lab.helmTransport().release(c1, mc1, "kube-system", "cilium").orElseThrow();
         Map<String, Object> values = deepCopy(r.values());
@@ -71,7 +72,7 @@ class MeshLabNegativeTest {
         BouncyCastleCertificateAuthority bc = new BouncyCastleCertificateAuthority();
         PemCredential otherCa = bc.createCa("Another CA", Duration.ofDays(30));
         ApiserverCertificates other = new MeshCertificates(bc).issue(otherCa, MeshCertificates.Profile.of("cluster3"));
-        ClusterConnection c3 = mesh.context().connection("cluster3");
+        ClusterConnection c3 = MeshContexts.of(mesh).connection("cluster3");
         c3.putSecret("kube-system", tls("clustermesh-apiserver-server-cert", otherCa, other.server()));
         c3.putSecret("kube-system", tls("clustermesh-apiserver-remote-cert", otherCa, other.remote()));
 

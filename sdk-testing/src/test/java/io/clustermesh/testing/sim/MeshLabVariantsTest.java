@@ -9,6 +9,7 @@ import io.clustermesh.PlanStep;
 import io.clustermesh.cilium.helm.HelmStorage;
 import io.clustermesh.cilium.internal.ApplyPlanner;
 import io.clustermesh.cilium.internal.Values;
+import io.clustermesh.internal.MeshContexts;
 import io.clustermesh.spi.HelmRelease;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.MeshCluster;
@@ -49,7 +50,7 @@ class MeshLabVariantsTest {
                 assertFullMesh(status, 3);
                 // the second pass adds the peers with the certificates of the first: the clustermesh-apiserver keeps them
                 for (ClusterStatus c : status.clusters()) {
-                    List<HelmRelease> history = HelmStorage.history(mesh.context().connection(c.name()), "kube-system", "cilium");
+                    List<HelmRelease> history = HelmStorage.history(MeshContexts.of(mesh).connection(c.name()), "kube-system", "cilium");
                     assertThat(history).as(c.name()).hasSize(2);
                     assertThat(history).extracting(r -> Values.get(r.values(), "clustermesh.apiserver.tls.server.cert")).doesNotContainNull()
                             .as(c.name() + ": server certificate of both revisions").containsOnly(Values.get(history.get(0).values(),
