@@ -99,7 +99,7 @@ public final class Mesh implements AutoCloseable {
         this.watchdog = deadlines;
         this.clusterTransportOverride = b.clusterTransport;
         this.helmOverride = b.helmTransport;
-        this.caOverride = b.caProvider;
+        this.caOverride = b.certificateAuthority;
         this.cloudOverride = b.cloudProvider;
         this.driverOverride = b.driver;
         this.probeOverride = b.trafficProbe;
@@ -466,7 +466,7 @@ public final class Mesh implements AutoCloseable {
         private ExecutorService executor;
         private ClusterTransport clusterTransport;
         private HelmTransport helmTransport;
-        private CertificateAuthority caProvider;
+        private CertificateAuthority certificateAuthority;
         private CloudProvider cloudProvider;
         private MeshDriver driver;
         private TrafficProbe trafficProbe;
@@ -518,8 +518,8 @@ public final class Mesh implements AutoCloseable {
             return this;
         }
 
-        public Builder certificateAuthority(CaStrategy strategy) {
-            this.ca = nonNull(strategy, "certificateAuthority(CaStrategy)", "a CaStrategy, e.g. CaStrategy.generate() or CaStrategy.adoptFrom(\"cluster1\")");
+        public Builder ca(CaStrategy strategy) {
+            this.ca = nonNull(strategy, "ca(CaStrategy)", "a CaStrategy, e.g. CaStrategy.generate() or CaStrategy.adoptFrom(\"cluster1\")");
             return this;
         }
 
@@ -585,8 +585,8 @@ public final class Mesh implements AutoCloseable {
         }
 
         /** The certificate implementation (default: Bouncy Castle from clustermesh-cilium). */
-        public Builder caProvider(CertificateAuthority a) {
-            this.caProvider = nonNull(a, "caProvider(CertificateAuthority)", "a CertificateAuthority; leave the call out for the default (Bouncy Castle)");
+        public Builder certificateAuthority(CertificateAuthority a) {
+            this.certificateAuthority = nonNull(a, "certificateAuthority(CertificateAuthority)", "a CertificateAuthority; leave the call out for the default (Bouncy Castle)");
             return this;
         }
 

@@ -20,7 +20,7 @@ class AllFindingsAtOnceTest {
     private static Mesh.Builder fiveProblems() {
         return Mesh.builder().name("article")
                 .cilium(CiliumOptions.version("1.16.x"))
-                .certificateAuthority(CaStrategy.adoptFrom("cluster9"))
+                .ca(CaStrategy.adoptFrom("cluster9"))
                 .cluster(MeshCluster.named("cluster1").id(1).podCidr("10.10.0.0/16").access(ClusterAccess.kubeContext("aks-1")))
                 .cluster(MeshCluster.named("cluster1").id(2).podCidr("10.20.0.0/16").access(ClusterAccess.kubeContext("aks-2")))
                 .cluster(MeshCluster.named("cluster3").id(300).podCidr("10.30.0.0/16").access(ClusterAccess.kubeContext("aks-3")))

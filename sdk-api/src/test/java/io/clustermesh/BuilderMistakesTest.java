@@ -15,7 +15,7 @@ class BuilderMistakesTest {
         assertThatThrownBy(() -> Mesh.builder().cluster(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("Mesh.builder().cluster(MeshCluster) was given null: pass a MeshCluster, e.g. "
                         + "MeshCluster.named(\"cluster1\").id(1).podCidr(\"10.1.0.0/16\")");
-        assertThatThrownBy(() -> Mesh.builder().certificateAuthority(null)).hasMessageContaining("certificateAuthority(CaStrategy)")
+        assertThatThrownBy(() -> Mesh.builder().ca(null)).hasMessageContaining("ca(CaStrategy)")
                 .hasMessageContaining("CaStrategy.generate()");
         assertThatThrownBy(() -> Mesh.builder().timeouts(null)).hasMessageContaining("timeouts(MeshTimeouts)")
                 .hasMessageContaining("MeshTimeouts.defaults()");

@@ -64,7 +64,7 @@ final class Fixtures {
                 .driver(driver)
                 .clusterTransport(new NoClusterTransport())
                 .helmTransport(new NoHelm())
-                .caProvider(new NoCertificateAuthority());
+                .certificateAuthority(new NoCertificateAuthority());
     }
 
     static Mesh.Builder mesh() {

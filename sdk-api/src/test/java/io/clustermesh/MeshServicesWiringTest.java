@@ -65,7 +65,7 @@ class MeshServicesWiringTest {
                 .driver(driver)
                 .clusterTransport(unused(ClusterTransport.class))
                 .helmTransport(unused(HelmTransport.class))
-                .caProvider(unused(CertificateAuthority.class));
+                .certificateAuthority(unused(CertificateAuthority.class));
     }
 
     @Test

@@ -35,7 +35,7 @@ public final class QuickStart {
                     .cluster(MeshCluster.named("cluster3").id(3).podCidr("10.3.0.0/16").meshIp(lab.meshIp("cluster3"))
                             .apiServer(lab.cluster("cluster3").apiServer()).access(ClusterAccess.kubeContext("cluster3", kubeconfig)))
                     .cilium(CiliumOptions.version("1.16.19").kubeProxyReplacement(true).hubble(true))
-                    .certificateAuthority(CaStrategy.generate())      // or CaStrategy.adoptFrom("cluster1")
+                    .ca(CaStrategy.generate())      // or CaStrategy.adoptFrom("cluster1")
                     .exposure(Exposure.azureInternalLoadBalancer())
                     .helmTransport(lab.helmTransport())               // the lab's Helm; on AKS the default helm-java
                     .timeouts(MeshLab.timeouts())

@@ -3,7 +3,6 @@ package io.clustermesh.internal;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException;
 import io.clustermesh.MeshException.Details;
-import io.clustermesh.spi.CertificateAuthority;
 import io.clustermesh.spi.MeshDriver;
 import io.clustermesh.spi.MeshProvider;
 
@@ -29,9 +28,6 @@ public final class Providers {
     private static String builderMethod(Class<?> type) {
         if (type == MeshDriver.class) {
             return "driver";
-        }
-        if (type == CertificateAuthority.class) {
-            return "caProvider"; // certificateAuthority(..) takes the CaStrategy
         }
         String n = type.getSimpleName();
         return Character.toLowerCase(n.charAt(0)) + n.substring(1);

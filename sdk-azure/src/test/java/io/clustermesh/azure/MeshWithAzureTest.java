@@ -35,7 +35,7 @@ class MeshWithAzureTest {
             // the Cilium side is never reached: a plan with an Azure error stops before any cluster is read
             try (Mesh mesh = Mesh.builder().spec(spec).cloudProvider(azure).driver(unused(MeshDriver.class))
                     .clusterTransport(unused(ClusterTransport.class)).helmTransport(unused(HelmTransport.class))
-                    .caProvider(unused(CertificateAuthority.class)).build()) {
+                    .certificateAuthority(unused(CertificateAuthority.class)).build()) {
                 MeshPlan plan = mesh.plan();
                 assertThat(plan.hasErrors()).isTrue();
                 assertThat(plan.steps()).isEmpty();

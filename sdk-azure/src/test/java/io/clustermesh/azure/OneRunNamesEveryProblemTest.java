@@ -109,7 +109,7 @@ class OneRunNamesEveryProblemTest {
     private MeshPlan plan(MeshSpec spec) {
         try (Mesh mesh = Mesh.builder().spec(spec).cloudProvider(azure).driver(unused(MeshDriver.class))
                 .clusterTransport(unused(ClusterTransport.class)).helmTransport(unused(HelmTransport.class))
-                .caProvider(unused(CertificateAuthority.class)).build()) {
+                .certificateAuthority(unused(CertificateAuthority.class)).build()) {
             return mesh.plan();
         }
     }

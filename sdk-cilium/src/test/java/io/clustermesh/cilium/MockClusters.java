@@ -154,7 +154,7 @@ public final class MockClusters implements AutoCloseable {
     public Mesh.Builder mesh(MeshDriver driver) {
         Mesh.Builder b = Mesh.builder().driver(driver)
                 .helmTransport(unused(HelmTransport.class))
-                .caProvider(unused(CertificateAuthority.class));
+                .certificateAuthority(unused(CertificateAuthority.class));
         int id = 1;
         for (Map.Entry<String, KubernetesMockServer> e : servers.entrySet()) {
             String url = "http://127.0.0.1:" + e.getValue().getPort();

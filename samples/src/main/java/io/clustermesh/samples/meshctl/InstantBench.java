@@ -30,7 +30,7 @@ final class InstantBench {
         InstantWorld world = InstantWorld.builder().nodesPerCluster(nodes).renderCost(Duration.ofMillis(renderCostMs)).build();
         Mesh.Builder mb = Mesh.builder().name("bench").clusters(PlanTiming.spec(n))
                 .cilium(CiliumOptions.defaults().maxConnectedClusters(n > 255 ? 511 : 255))
-                .certificateAuthority(CaStrategy.generate()).exposure(Exposure.azureInternalLoadBalancer())
+                .ca(CaStrategy.generate()).exposure(Exposure.azureInternalLoadBalancer())
                 .clusterTransport(world).helmTransport(world)
                 .timeouts(MeshTimeouts.defaults().withPollInterval(Duration.ofMillis(pollIntervalMs)));
         if (concurrency != null) {

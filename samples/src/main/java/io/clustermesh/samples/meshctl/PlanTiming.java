@@ -68,7 +68,7 @@ final class PlanTiming {
         EmptyClusters empty = new EmptyClusters();
         try (Mesh mesh = Mesh.builder().name("bench").clusters(spec(clusters))
                 .cilium(CiliumOptions.defaults().maxConnectedClusters(clusters > 255 ? 511 : 255))
-                .certificateAuthority(CaStrategy.generate()).exposure(Exposure.azureInternalLoadBalancer())
+                .ca(CaStrategy.generate()).exposure(Exposure.azureInternalLoadBalancer())
                 .clusterTransport(empty).helmTransport(empty).build()) {
             MeshPlan plan = mesh.plan();
             if (plan.hasErrors()) {

@@ -67,7 +67,7 @@ class MeshSpecYamlTest {
         return Mesh.builder()
                 .name("article")
                 .cilium(CiliumOptions.version("1.16.19").kubeProxyReplacement(true).hubble(true))
-                .certificateAuthority(CaStrategy.generate())
+                .ca(CaStrategy.generate())
                 .exposure(Exposure.azureInternalLoadBalancer())
                 .azure(new AzureSpec("00000000-0000-0000-0000-000000000000", new AzureRef("rg-hub", "hub1")))
                 .cluster(MeshCluster.named("cluster1").id(1).podCidr("10.10.0.0/16").serviceCidr("10.0.0.0/16")

@@ -33,7 +33,7 @@ class InstantWorldTest {
     }
 
     private static Mesh mesh(InstantWorld world, List<MeshCluster> clusters) {
-        return Mesh.builder().name("instant").clusters(clusters).certificateAuthority(CaStrategy.generate())
+        return Mesh.builder().name("instant").clusters(clusters).ca(CaStrategy.generate())
                 .exposure(Exposure.azureInternalLoadBalancer()).clusterTransport(world).helmTransport(world)
                 .timeouts(MeshTimeouts.defaults().withConnection(Duration.ofSeconds(5)).withPollInterval(Duration.ofMillis(10))).build();
     }
