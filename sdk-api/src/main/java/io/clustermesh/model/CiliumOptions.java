@@ -39,34 +39,6 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
 
     public static final String DEFAULT_VERSION = "1.16.19";
 
-    /** The options without MCS-API and with the line's global-namespace default. */
-    public CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
-                         TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
-                         int maxConnectedClusters, CertificateMethod certificateMethod,
-                         Duration certificateValidity, Duration renewBefore, Boolean policyDefaultLocalCluster, int rolloutBatch) {
-        this(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch,
-                McsApi.OFF, null);
-    }
-
-    /** The options with rolling upgrades one cluster at a time ({@link #rolloutBatch()} 1). */
-    public CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
-                         TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
-                         int maxConnectedClusters, CertificateMethod certificateMethod,
-                         Duration certificateValidity, Duration renewBefore, Boolean policyDefaultLocalCluster) {
-        this(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, 1);
-    }
-
-    /** The options with the chart line's default for {@code clustermesh.policyDefaultLocalCluster}. */
-    public CiliumOptions(String version, boolean kubeProxyReplacement, boolean hubble, RoutingMode routingMode,
-                         TunnelProtocol tunnelProtocol, boolean kvstoremesh, Encryption encryption,
-                         int maxConnectedClusters, CertificateMethod certificateMethod,
-                         Duration certificateValidity, Duration renewBefore) {
-        this(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, null, 1);
-    }
-
     public CiliumOptions {
         Objects.requireNonNull(version, "version");
         Objects.requireNonNull(routingMode, "routingMode");
@@ -89,7 +61,7 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
     /** The article's settings: chart 1.16.19, kube-proxy replacement, Hubble, VXLAN tunnel, KVStoreMesh. */
     public static CiliumOptions defaults() {
         return new CiliumOptions(DEFAULT_VERSION, true, true, RoutingMode.TUNNEL, TunnelProtocol.VXLAN, true,
-                Encryption.NONE, 255, CertificateMethod.SDK, null, Duration.ofDays(30));
+                Encryption.NONE, 255, CertificateMethod.SDK, null, Duration.ofDays(30), null, 1, McsApi.OFF, null);
     }
 
     /** The defaults with the given chart version. */
@@ -98,63 +70,46 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
     }
 
     public CiliumOptions withVersion(String v) {
-        return new CiliumOptions(v, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
-                defaultGlobalNamespace);
+        return with(c -> c.version = v);
     }
 
     public CiliumOptions kubeProxyReplacement(boolean on) {
-        return new CiliumOptions(version, on, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
-                defaultGlobalNamespace);
+        return with(c -> c.kubeProxyReplacement = on);
     }
 
     public CiliumOptions hubble(boolean on) {
-        return new CiliumOptions(version, kubeProxyReplacement, on, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
-                defaultGlobalNamespace);
+        return with(c -> c.hubble = on);
     }
 
     public CiliumOptions routingMode(RoutingMode mode) {
-        return new CiliumOptions(version, kubeProxyReplacement, hubble, mode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
-                defaultGlobalNamespace);
+        return with(c -> c.routingMode = mode);
     }
 
     public CiliumOptions tunnelProtocol(TunnelProtocol protocol) {
-        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, protocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
-                defaultGlobalNamespace);
+        return with(c -> c.tunnelProtocol = protocol);
     }
 
     public CiliumOptions kvstoremesh(boolean on) {
-        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, on, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
-                defaultGlobalNamespace);
+        return with(c -> c.kvstoremesh = on);
     }
 
     public CiliumOptions encryption(Encryption mode) {
-        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, mode,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
-                defaultGlobalNamespace);
+        return with(c -> c.encryption = mode);
     }
 
     public CiliumOptions maxConnectedClusters(int max) {
-        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                max, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
-                defaultGlobalNamespace);
+        return with(c -> c.maxConnectedClusters = max);
     }
 
     public CiliumOptions certificateMethod(CertificateMethod method) {
-        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, method, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
-                defaultGlobalNamespace);
+        return with(c -> c.certificateMethod = method);
     }
 
     public CiliumOptions certificateValidity(Duration validity, Duration renewBefore) {
-        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, validity, renewBefore, policyDefaultLocalCluster, rolloutBatch, mcsApi,
-                defaultGlobalNamespace);
+        return with(c -> {
+            c.certificateValidity = validity;
+            c.renewBefore = renewBefore;
+        });
     }
 
     /**
@@ -180,9 +135,7 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
      * @throws IllegalArgumentException if {@code clusters} is less than 1
      */
     public CiliumOptions rolloutBatch(int clusters) {
-        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, clusters, mcsApi,
-                defaultGlobalNamespace);
+        return with(c -> c.rolloutBatch = clusters);
     }
 
     /**
@@ -191,8 +144,7 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
      * then matches endpoints of the local cluster only (Cilium 1.19 upgrade notes, "Cluster Mesh").
      */
     public CiliumOptions policyDefaultLocalCluster(Boolean localOnly) {
-        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, localOnly, rolloutBatch, mcsApi, defaultGlobalNamespace);
+        return with(c -> c.policyDefaultLocalCluster = localOnly);
     }
 
     /**
@@ -212,9 +164,7 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
 
     /** Sets Multi-Cluster Services API support ({@link McsApi}); off by default. */
     public CiliumOptions mcsApi(McsApi mode) {
-        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch,
-                mode, defaultGlobalNamespace);
+        return with(c -> c.mcsApi = mode);
     }
 
     /**
@@ -223,9 +173,7 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
      * {@code clustermesh.cilium.io/global: "true"}, and a global service is exported only from a global namespace.
      */
     public CiliumOptions defaultGlobalNamespace(Boolean global) {
-        return new CiliumOptions(version, kubeProxyReplacement, hubble, routingMode, tunnelProtocol, kvstoremesh, encryption,
-                maxConnectedClusters, certificateMethod, certificateValidity, renewBefore, policyDefaultLocalCluster, rolloutBatch,
-                mcsApi, global);
+        return with(c -> c.defaultGlobalNamespace = global);
     }
 
     /** Whether a namespace without {@code clustermesh.cilium.io/global} is global on this chart (always before 1.20). */
@@ -236,5 +184,51 @@ public record CiliumOptions(String version, boolean kubeProxyReplacement, boolea
     /** The parsed chart version. @throws IllegalArgumentException if {@link #version()} is not a version */
     public ChartVersion chartVersion() {
         return ChartVersion.parse(version);
+    }
+
+    /** A copy of these options with {@code change} applied (one place that lists every component). */
+    private CiliumOptions with(java.util.function.Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
+        return new CiliumOptions(c.version, c.kubeProxyReplacement, c.hubble, c.routingMode, c.tunnelProtocol, c.kvstoremesh,
+                c.encryption, c.maxConnectedClusters, c.certificateMethod, c.certificateValidity, c.renewBefore,
+                c.policyDefaultLocalCluster, c.rolloutBatch, c.mcsApi, c.defaultGlobalNamespace);
+    }
+
+    /** The components of a copy being made. */
+    private static final class Copy {
+        String version;
+        boolean kubeProxyReplacement;
+        boolean hubble;
+        RoutingMode routingMode;
+        TunnelProtocol tunnelProtocol;
+        boolean kvstoremesh;
+        Encryption encryption;
+        int maxConnectedClusters;
+        CertificateMethod certificateMethod;
+        Duration certificateValidity;
+        Duration renewBefore;
+        Boolean policyDefaultLocalCluster;
+        int rolloutBatch;
+        McsApi mcsApi;
+        Boolean defaultGlobalNamespace;
+
+        Copy(CiliumOptions o) {
+            version = o.version;
+            kubeProxyReplacement = o.kubeProxyReplacement;
+            hubble = o.hubble;
+            routingMode = o.routingMode;
+            tunnelProtocol = o.tunnelProtocol;
+            kvstoremesh = o.kvstoremesh;
+            encryption = o.encryption;
+            maxConnectedClusters = o.maxConnectedClusters;
+            certificateMethod = o.certificateMethod;
+            certificateValidity = o.certificateValidity;
+            renewBefore = o.renewBefore;
+            policyDefaultLocalCluster = o.policyDefaultLocalCluster;
+            rolloutBatch = o.rolloutBatch;
+            mcsApi = o.mcsApi;
+            defaultGlobalNamespace = o.defaultGlobalNamespace;
+        }
     }
 }
