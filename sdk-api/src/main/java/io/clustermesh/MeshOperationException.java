@@ -1,5 +1,8 @@
 package io.clustermesh;
 
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.StepReport;
+
 /** An operation failed for some clusters; {@link #report()} tells which steps and why. */
 public class MeshOperationException extends MeshException {
     private static final long serialVersionUID = 1L;

@@ -1,5 +1,8 @@
 package io.clustermesh;
 
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.StepOutcome;
+import io.clustermesh.report.StepReport;
 import org.junit.jupiter.api.Test;
 import io.clustermesh.MeshException.Details;
 

@@ -1,5 +1,8 @@
 package io.clustermesh;
 
+import io.clustermesh.report.Change;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.PlanStep;
 import io.clustermesh.spi.StepAction;
 import io.clustermesh.spi.StepResult;
 import org.junit.jupiter.api.Test;

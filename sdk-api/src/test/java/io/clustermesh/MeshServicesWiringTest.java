@@ -2,6 +2,8 @@ package io.clustermesh;
 
 import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.MeshCluster;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.spi.CertificateAuthority;
 import io.clustermesh.spi.ClusterTransport;
 import io.clustermesh.spi.HelmTransport;

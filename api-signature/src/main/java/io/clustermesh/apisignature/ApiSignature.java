@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * The public API of a set of classes as sorted text lines, one per type and per member, each line naming its type:
  * <pre>
  * io.clustermesh.Mesh: public final class implements java.lang.AutoCloseable
- * io.clustermesh.Mesh: method public io.clustermesh.MeshStatus status()
+ * io.clustermesh.Mesh: method public io.clustermesh.report.MeshStatus status()
  * io.clustermesh.Mesh: method public static io.clustermesh.Mesh$Builder builder()
  * </pre>
  * What counts: public and protected types whose enclosing types are too, and their declared public and protected

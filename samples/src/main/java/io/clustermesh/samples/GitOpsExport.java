@@ -1,7 +1,7 @@
 package io.clustermesh.samples;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshReport;
+import io.clustermesh.report.MeshReport;
 import io.clustermesh.cilium.ChartSource;
 import io.clustermesh.cilium.CiliumMeshDriver;
 import io.clustermesh.model.MeshCluster;

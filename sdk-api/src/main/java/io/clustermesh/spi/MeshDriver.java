@@ -2,9 +2,9 @@ package io.clustermesh.spi;
 
 import io.clustermesh.MeshException;
 import io.clustermesh.MeshException.Details;
-import io.clustermesh.MeshPlan;
+import io.clustermesh.report.MeshPlan;
 import io.clustermesh.MeshServices;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshStatus;
 
 /**
  * Turns a spec and the observed cluster state into plans, and reads status. The Cilium implementation lives in

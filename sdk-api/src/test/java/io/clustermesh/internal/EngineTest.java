@@ -1,14 +1,14 @@
 package io.clustermesh.internal;
 
-import io.clustermesh.Change;
+import io.clustermesh.report.Change;
 import io.clustermesh.MeshClock;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
 import io.clustermesh.MeshTimeouts;
-import io.clustermesh.PlanStep;
+import io.clustermesh.report.PlanStep;
 import io.clustermesh.RetryPolicy;
-import io.clustermesh.StepOutcome;
-import io.clustermesh.StepReport;
+import io.clustermesh.report.StepOutcome;
+import io.clustermesh.report.StepReport;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.StepFinished;
 import io.clustermesh.event.StepStarted;

@@ -2,7 +2,7 @@ package io.clustermesh.azure;
 
 import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
+import io.clustermesh.report.MeshPlan;
 import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.testing.arm.FakeArm;

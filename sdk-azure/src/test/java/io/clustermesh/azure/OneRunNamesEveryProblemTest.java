@@ -2,7 +2,7 @@ package io.clustermesh.azure;
 
 import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
+import io.clustermesh.report.MeshPlan;
 import io.clustermesh.Severity;
 import io.clustermesh.azure.internal.ArmJson;
 import io.clustermesh.model.MeshSpec;

@@ -1,8 +1,8 @@
 package io.clustermesh.cilium;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.cilium.internal.ApplyPlanner;
 import io.clustermesh.cilium.internal.StatusReader;
 import io.clustermesh.internal.MeshContexts;

@@ -1,9 +1,9 @@
 package io.clustermesh.cilium;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
+import io.clustermesh.report.MeshPlan;
 import io.clustermesh.MeshServices;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.CertificateAuthority;

@@ -1,10 +1,10 @@
 package io.clustermesh.micrometer;
 
-import io.clustermesh.CertificateExpiry;
-import io.clustermesh.ClusterStatus;
+import io.clustermesh.report.CertificateExpiry;
+import io.clustermesh.report.ClusterStatus;
 import io.clustermesh.MeshClock;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.PlanFinished;
 import io.clustermesh.event.RetryScheduled;

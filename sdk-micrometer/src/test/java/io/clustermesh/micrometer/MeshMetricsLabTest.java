@@ -1,11 +1,11 @@
 package io.clustermesh.micrometer;
 
-import io.clustermesh.CertificateExpiry;
-import io.clustermesh.ClusterStatus;
+import io.clustermesh.report.CertificateExpiry;
+import io.clustermesh.report.ClusterStatus;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.testing.MeshLab;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

@@ -1,13 +1,13 @@
 package io.clustermesh.micrometer;
 
-import io.clustermesh.CertificateExpiry;
-import io.clustermesh.ClusterStatus;
+import io.clustermesh.report.CertificateExpiry;
+import io.clustermesh.report.ClusterStatus;
 import io.clustermesh.ErrorCode;
 import io.clustermesh.MeshClock;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException.Details;
-import io.clustermesh.MeshStatus;
-import io.clustermesh.PeerStatus;
+import io.clustermesh.report.MeshStatus;
+import io.clustermesh.report.PeerStatus;
 import io.clustermesh.event.PlanFinished;
 import io.clustermesh.event.RetryScheduled;
 import io.clustermesh.event.StepFailed;
@@ -147,7 +147,7 @@ class MeshMetricsTest {
                 new PeerStatus("cluster3", 1, 1, connected >= 2 ? 1 : 0, List.of()));
         CertificateExpiry ca = new CertificateExpiry("cilium-ca", "Cilium CA", T0.plus(Duration.ofDays(20)), Duration.ofDays(20), true);
         ClusterStatus c = new ClusterStatus("cluster1", 1, "cluster1", "10.1.0.250:2379", true, false, "ab:cd",
-                List.of(new io.clustermesh.AgentStatus("cilium-x", "node-1", List.of(), null)), peers, List.of(), List.of(ca), List.of());
+                List.of(new io.clustermesh.report.AgentStatus("cilium-x", "node-1", List.of(), null)), peers, List.of(), List.of(ca), List.of());
         return new MeshStatus("m", T0, List.of(c));
     }
 }

@@ -2,7 +2,7 @@ package io.clustermesh.opentelemetry;
 
 import io.clustermesh.Finding;
 import io.clustermesh.MeshException;
-import io.clustermesh.MeshPlan;
+import io.clustermesh.report.MeshPlan;
 import io.clustermesh.event.CredentialPlugin;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.PlanFinished;

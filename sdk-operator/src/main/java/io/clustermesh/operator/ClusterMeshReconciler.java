@@ -1,13 +1,13 @@
 package io.clustermesh.operator;
 
-import io.clustermesh.ClusterStatus;
+import io.clustermesh.report.ClusterStatus;
 import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.model.MeshSpec;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

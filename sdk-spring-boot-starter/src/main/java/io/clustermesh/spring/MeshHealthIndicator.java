@@ -1,8 +1,8 @@
 package io.clustermesh.spring;
 
-import io.clustermesh.ClusterStatus;
-import io.clustermesh.MeshStatus;
-import io.clustermesh.PeerStatus;
+import io.clustermesh.report.ClusterStatus;
+import io.clustermesh.report.MeshStatus;
+import io.clustermesh.report.PeerStatus;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 

@@ -2,8 +2,8 @@ package io.clustermesh.spring;
 
 import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;

@@ -1,6 +1,6 @@
 package io.clustermesh.spring;
 
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshStatus;
 
 import java.time.Clock;
 import java.time.Duration;

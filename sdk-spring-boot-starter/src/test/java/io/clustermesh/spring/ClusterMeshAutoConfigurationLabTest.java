@@ -1,7 +1,7 @@
 package io.clustermesh.spring;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.micrometer.MeshMetrics;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.testing.MeshLab;

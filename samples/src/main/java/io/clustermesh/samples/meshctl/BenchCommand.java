@@ -1,11 +1,11 @@
 package io.clustermesh.samples.meshctl;
 
-import io.clustermesh.ClusterStatus;
+import io.clustermesh.report.ClusterStatus;
 import io.clustermesh.Mesh;
 import io.clustermesh.MeshTimeouts;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.internal.Json;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;

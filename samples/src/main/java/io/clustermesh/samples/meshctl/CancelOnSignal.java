@@ -1,8 +1,8 @@
 package io.clustermesh.samples.meshctl;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

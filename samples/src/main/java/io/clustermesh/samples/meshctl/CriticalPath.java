@@ -1,7 +1,7 @@
 package io.clustermesh.samples.meshctl;
 
-import io.clustermesh.MeshPlan;
-import io.clustermesh.PlanStep;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.PlanStep;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;

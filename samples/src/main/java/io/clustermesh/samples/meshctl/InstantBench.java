@@ -1,9 +1,9 @@
 package io.clustermesh.samples.meshctl;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.MeshTimeouts;
 import io.clustermesh.model.CaStrategy;
 import io.clustermesh.model.CiliumOptions;

@@ -4,9 +4,9 @@ import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException.Details;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.cilium.CiliumMeshDriver;
 import io.clustermesh.cilium.helm.ValuesFileHelmTransport;
 import io.clustermesh.internal.Json;
@@ -276,7 +276,7 @@ final class MeshCommands {
             } else {
                 out().print(status.toText());
             }
-            List<String> unread = status.clusters().stream().filter(Status::unread).map(io.clustermesh.ClusterStatus::name).toList();
+            List<String> unread = status.clusters().stream().filter(Status::unread).map(io.clustermesh.report.ClusterStatus::name).toList();
             if (!unread.isEmpty()) {
                 err().println("status is incomplete: " + Meshctl.unreadableText(unread, clusters)
                         + "; fix: make them reachable from here (see each cluster's error above) and run status again");
@@ -291,7 +291,7 @@ final class MeshCommands {
          * A cluster whose status could not be read at all: nothing of it is known (no cluster id, name, agent) but one
          * error, and that error is not "Cilium is not installed" (a cluster that answered).
          */
-        static boolean unread(io.clustermesh.ClusterStatus s) {
+        static boolean unread(io.clustermesh.report.ClusterStatus s) {
             return s.clusterId() == 0 && s.configuredName() == null && s.agents().isEmpty() && s.errors().size() == 1
                     && !s.errors().get(0).startsWith("Cilium is not installed");
         }

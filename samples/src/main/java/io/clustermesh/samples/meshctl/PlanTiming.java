@@ -1,7 +1,7 @@
 package io.clustermesh.samples.meshctl;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
+import io.clustermesh.report.MeshPlan;
 import io.clustermesh.MeshTimeouts;
 import io.clustermesh.model.CaStrategy;
 import io.clustermesh.model.CiliumOptions;

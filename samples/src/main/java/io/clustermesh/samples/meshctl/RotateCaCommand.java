@@ -1,6 +1,6 @@
 package io.clustermesh.samples.meshctl;
 
-import io.clustermesh.MeshPlan;
+import io.clustermesh.report.MeshPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

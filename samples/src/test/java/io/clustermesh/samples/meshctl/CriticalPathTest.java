@@ -1,8 +1,8 @@
 package io.clustermesh.samples.meshctl;
 
-import io.clustermesh.Change;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.PlanStep;
+import io.clustermesh.report.Change;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.PlanStep;
 import io.clustermesh.spi.StepResult;
 import org.junit.jupiter.api.Test;
 

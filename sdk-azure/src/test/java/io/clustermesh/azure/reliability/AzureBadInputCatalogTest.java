@@ -4,7 +4,7 @@ import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
 import io.clustermesh.MeshClock;
 import io.clustermesh.MeshConfigurationException;
-import io.clustermesh.MeshPlan;
+import io.clustermesh.report.MeshPlan;
 import io.clustermesh.azure.AzureCloudProvider;
 import io.clustermesh.azure.AzureFindingCodes;
 import io.clustermesh.azure.internal.ArmJson;

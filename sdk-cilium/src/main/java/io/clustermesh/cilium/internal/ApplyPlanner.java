@@ -1,13 +1,13 @@
 package io.clustermesh.cilium.internal;
 
-import io.clustermesh.Change;
+import io.clustermesh.report.Change;
 import io.clustermesh.Finding;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException;
-import io.clustermesh.MeshPlan;
+import io.clustermesh.report.MeshPlan;
 import io.clustermesh.MeshPreconditionException;
 import io.clustermesh.MeshUnreachableException;
-import io.clustermesh.PlanStep;
+import io.clustermesh.report.PlanStep;
 import io.clustermesh.cilium.helm.HelmStorage;
 import io.clustermesh.cilium.ApiserverCertificates;
 import io.clustermesh.cilium.ChartSource;
@@ -389,13 +389,13 @@ public final class ApplyPlanner {
         sc.await("the agents of " + c + " and of its peers to see each other connected after " + c + "'s upgrade",
                 ctx.timeouts().connection(), "the rollout stops here: fix " + c + " (mesh.status() shows why), then run apply again to resume",
                 () -> {
-                    io.clustermesh.ClusterStatus self = StatusReader.cluster(ctx, clusters.get(c));
+                    io.clustermesh.report.ClusterStatus self = StatusReader.cluster(ctx, clusters.get(c));
                     List<String> missing = new ArrayList<>();
                     for (String p : peers) {
                         if (self.peers().stream().noneMatch(x -> x.peer().equals(p) && x.fullyConnected())) {
                             missing.add(c + " -> " + p);
                         }
-                        io.clustermesh.ClusterStatus other = StatusReader.cluster(ctx, clusters.get(p));
+                        io.clustermesh.report.ClusterStatus other = StatusReader.cluster(ctx, clusters.get(p));
                         if (other.peers().stream().noneMatch(x -> x.peer().equals(c) && x.fullyConnected())) {
                             missing.add(p + " -> " + c);
                         }
@@ -619,7 +619,7 @@ public final class ApplyPlanner {
                             last[0] = "no Cilium agent pods (k8s-app=cilium)";
                             return Optional.empty();
                         }
-                        io.clustermesh.AgentStatus a = StatusReader.agents(ctx, conn, List.of(pods.get(0))).get(0);
+                        io.clustermesh.report.AgentStatus a = StatusReader.agents(ctx, conn, List.of(pods.get(0))).get(0);
                         List<String> notReady = expected.stream().filter(p -> a.remotes().stream().noneMatch(r -> r.name().equals(p) && r.ready()))
                                 .toList();
                         if (a.error() != null || !notReady.isEmpty()) {
@@ -630,7 +630,7 @@ public final class ApplyPlanner {
                         }
                         oneAgentReady[0] = true;
                     }
-                    io.clustermesh.ClusterStatus st = StatusReader.cluster(ctx, mc);
+                    io.clustermesh.report.ClusterStatus st = StatusReader.cluster(ctx, mc);
                     boolean ok = !st.agents().isEmpty() && st.agents().stream().allMatch(a -> a.error() == null)
                             && expected.stream().allMatch(p -> st.peers().stream().anyMatch(x -> x.peer().equals(p) && x.fullyConnected()));
                     if (!ok) {

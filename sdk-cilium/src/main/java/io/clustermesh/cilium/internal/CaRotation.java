@@ -1,11 +1,11 @@
 package io.clustermesh.cilium.internal;
 
-import io.clustermesh.Change;
+import io.clustermesh.report.Change;
 import io.clustermesh.Finding;
 import io.clustermesh.MeshException;
 import io.clustermesh.MeshException.Details;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.PlanStep;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.PlanStep;
 import io.clustermesh.Severity;
 import io.clustermesh.cilium.ChartSource;
 import io.clustermesh.model.CaStrategy;
@@ -335,7 +335,7 @@ public final class CaRotation {
                     List<String> missing = new ArrayList<>();
                     for (String c : names) {
                         MeshCluster mc = ctx.spec().cluster(c).orElseThrow();
-                        io.clustermesh.ClusterStatus st = StatusReader.cluster(ctx, mc);
+                        io.clustermesh.report.ClusterStatus st = StatusReader.cluster(ctx, mc);
                         for (String p : names) {
                             if (!p.equals(c) && st.peers().stream().noneMatch(x -> x.peer().equals(p) && x.fullyConnected())) {
                                 missing.add(c + " -> " + p);

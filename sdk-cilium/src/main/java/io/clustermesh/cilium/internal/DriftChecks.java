@@ -1,6 +1,6 @@
 package io.clustermesh.cilium.internal;
 
-import io.clustermesh.Change;
+import io.clustermesh.report.Change;
 import io.clustermesh.Finding;
 import io.clustermesh.spi.PemCredential;
 import io.clustermesh.spi.ServiceInfo;

@@ -1,11 +1,11 @@
 package io.clustermesh.cilium.internal;
 
-import io.clustermesh.AgentStatus;
-import io.clustermesh.ClusterStatus;
+import io.clustermesh.report.AgentStatus;
+import io.clustermesh.report.ClusterStatus;
 import io.clustermesh.MeshException;
-import io.clustermesh.MeshStatus;
-import io.clustermesh.PeerStatus;
-import io.clustermesh.RemoteClusterStatus;
+import io.clustermesh.report.MeshStatus;
+import io.clustermesh.report.PeerStatus;
+import io.clustermesh.report.RemoteClusterStatus;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.ExecResult;
@@ -132,7 +132,7 @@ public final class StatusReader {
             }
             errors.addAll(unexpectedRemotes(c.name(), expectedPeers, agents));
             List<String> warnings = new ArrayList<>();
-            List<io.clustermesh.CertificateExpiry> certificates = withCertificates ? certificates(ctx, conn, c, caSecret, warnings, errors) : List.of();
+            List<io.clustermesh.report.CertificateExpiry> certificates = withCertificates ? certificates(ctx, conn, c, caSecret, warnings, errors) : List.of();
             return new ClusterStatus(c.name(), id, name, address, apiserverReady, kvstoremesh, fp, agents, peers, errors, certificates, warnings);
         } catch (MeshException e) {
             return new ClusterStatus(c.name(), 0, null, null, false, false, null, List.of(), emptyPeers(expectedPeers),
@@ -169,12 +169,12 @@ public final class StatusReader {
      * Not-after of the CA and of each leaf certificate present; a certificate with less than {@code renewBefore} left is
      * a warning, an expired one an error (agents reject it).
      */
-    private static List<io.clustermesh.CertificateExpiry> certificates(MeshContext ctx, ClusterConnection conn, MeshCluster c,
+    private static List<io.clustermesh.report.CertificateExpiry> certificates(MeshContext ctx, ClusterConnection conn, MeshCluster c,
                                                                         Optional<io.clustermesh.spi.SecretData> caSecret,
                                                                         List<String> warnings, List<String> errors) {
         Duration threshold = ctx.spec().ciliumFor(c).renewBefore();
         java.time.Instant now = ctx.clock().now();
-        List<io.clustermesh.CertificateExpiry> out = new ArrayList<>();
+        List<io.clustermesh.report.CertificateExpiry> out = new ArrayList<>();
         java.util.Map<String, Optional<io.clustermesh.spi.SecretData>> secrets = new java.util.LinkedHashMap<>();
         secrets.put(Names.CA_SECRET, caSecret);
         List<Optional<io.clustermesh.spi.SecretData>> leaves = Parallel.all(ctx.executor(), CERT_SECRETS.stream()
@@ -191,7 +191,7 @@ public final class StatusReader {
                 io.clustermesh.spi.CertificateInfo info = ctx.certificateAuthority().inspect(pem);
                 Duration left = Duration.between(now, info.notAfter());
                 boolean expiring = left.compareTo(threshold) < 0;
-                out.add(new io.clustermesh.CertificateExpiry(secret, info.commonName(), info.notAfter(), left, expiring));
+                out.add(new io.clustermesh.report.CertificateExpiry(secret, info.commonName(), info.notAfter(), left, expiring));
                 if (left.isNegative()) {
                     errors.add("the certificate in secret kube-system/" + secret + " (" + info.commonName() + ") expired at " + info.notAfter()
                             + " - fix: run apply (it renews SDK-issued certificates); a CA that expired needs a CA rotation");

@@ -1,6 +1,6 @@
 package io.clustermesh.cilium.internal;
 
-import io.clustermesh.RemoteClusterStatus;
+import io.clustermesh.report.RemoteClusterStatus;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -68,8 +68,8 @@ class StatusReaderTest {
 
     @Test
     void remoteClustersOutsideTheMeshAreReportedWithTheirStatus() {
-        var agents = List.of(new io.clustermesh.AgentStatus("cilium-a", "node-1", StatusReader.parseRemotes(AGENT_STATUS), null),
-                new io.clustermesh.AgentStatus("cilium-b", "node-2", StatusReader.parseRemotes(AGENT_STATUS), null));
+        var agents = List.of(new io.clustermesh.report.AgentStatus("cilium-a", "node-1", StatusReader.parseRemotes(AGENT_STATUS), null),
+                new io.clustermesh.report.AgentStatus("cilium-b", "node-2", StatusReader.parseRemotes(AGENT_STATUS), null));
         List<String> errors = StatusReader.unexpectedRemotes("cluster1", List.of("cluster2", "cluster3", "cluster4"), agents);
         assertThat(errors).singleElement().asString()
                 .startsWith("the agents are configured for a remote cluster 'cluster5' that is not in the mesh")

@@ -108,25 +108,25 @@ class MeshLockTest {
         assertThat(admin.leases().inNamespace("kube-system").list().getItems()).isEmpty();
     }
 
-    private static io.clustermesh.MeshPlan plan(int steps) {
-        List<io.clustermesh.PlanStep> s = new java.util.ArrayList<>();
+    private static io.clustermesh.report.MeshPlan plan(int steps) {
+        List<io.clustermesh.report.PlanStep> s = new java.util.ArrayList<>();
         for (int i = 1; i <= steps; i++) {
-            s.add(io.clustermesh.PlanStep.of("s" + i, "cluster" + i, "helm", "helm upgrade cilium (step " + i + ")", ctx -> null));
+            s.add(io.clustermesh.report.PlanStep.of("s" + i, "cluster" + i, "helm", "helm upgrade cilium (step " + i + ")", ctx -> null));
         }
-        return new io.clustermesh.MeshPlan("article", "connect", Instant.parse("2026-11-26T12:00:00Z"), List.of(), s, java.util.Map.of());
+        return new io.clustermesh.report.MeshPlan("article", "connect", Instant.parse("2026-11-26T12:00:00Z"), List.of(), s, java.util.Map.of());
     }
 
-    private static io.clustermesh.MeshReport report(io.clustermesh.MeshPlan plan, int succeeded) {
-        List<io.clustermesh.StepReport> r = new java.util.ArrayList<>();
+    private static io.clustermesh.report.MeshReport report(io.clustermesh.report.MeshPlan plan, int succeeded) {
+        List<io.clustermesh.report.StepReport> r = new java.util.ArrayList<>();
         for (int i = 0; i < plan.steps().size(); i++) {
             var s = plan.steps().get(i);
-            r.add(new io.clustermesh.StepReport(s.id(), s.cluster(), s.kind(), i < succeeded ? io.clustermesh.StepOutcome.SUCCEEDED
-                    : io.clustermesh.StepOutcome.FAILED, i < succeeded, 1, null, null, "", null, null, null));
+            r.add(new io.clustermesh.report.StepReport(s.id(), s.cluster(), s.kind(), i < succeeded ? io.clustermesh.report.StepOutcome.SUCCEEDED
+                    : io.clustermesh.report.StepOutcome.FAILED, i < succeeded, 1, null, null, "", null, null, null));
         }
-        return new io.clustermesh.MeshReport("article", "connect", plan.createdAt(), plan.createdAt(), r, List.of());
+        return new io.clustermesh.report.MeshReport("article", "connect", plan.createdAt(), plan.createdAt(), r, List.of());
     }
 
-    private static void finish(io.clustermesh.event.MeshListener tracker, io.clustermesh.MeshPlan plan, int steps) {
+    private static void finish(io.clustermesh.event.MeshListener tracker, io.clustermesh.report.MeshPlan plan, int steps) {
         for (int i = 0; i < steps; i++) {
             var s = plan.steps().get(i);
             tracker.stepFinished(new io.clustermesh.event.StepFinished(s.cluster(), s.id(), s.kind(), true, "", Duration.ZERO));

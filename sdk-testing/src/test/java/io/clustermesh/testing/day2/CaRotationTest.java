@@ -1,10 +1,10 @@
 package io.clustermesh.testing.day2;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
-import io.clustermesh.MeshStatus;
-import io.clustermesh.PlanStep;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.MeshStatus;
+import io.clustermesh.report.PlanStep;
 import io.clustermesh.cilium.BouncyCastleCertificateAuthority;
 import io.clustermesh.cilium.MeshCertificates;
 import io.clustermesh.event.MeshListener;

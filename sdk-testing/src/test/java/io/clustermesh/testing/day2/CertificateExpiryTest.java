@@ -1,11 +1,11 @@
 package io.clustermesh.testing.day2;
 
-import io.clustermesh.CertificateExpiry;
-import io.clustermesh.ClusterStatus;
+import io.clustermesh.report.CertificateExpiry;
+import io.clustermesh.report.ClusterStatus;
 import io.clustermesh.Mesh;
 import io.clustermesh.MeshClock;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.testing.MeshLab;
 import org.junit.jupiter.api.Test;
 

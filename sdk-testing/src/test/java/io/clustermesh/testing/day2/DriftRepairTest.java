@@ -2,9 +2,9 @@ package io.clustermesh.testing.day2;
 
 import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.cilium.helm.HelmStorage;
 import io.clustermesh.testing.MeshLab;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -2,7 +2,7 @@ package io.clustermesh.testing.day2;
 
 import io.clustermesh.Affinity;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshReport;
+import io.clustermesh.report.MeshReport;
 import io.clustermesh.MeshTimeoutException;
 import io.clustermesh.ProbeResult;
 import io.clustermesh.ServiceBackend;

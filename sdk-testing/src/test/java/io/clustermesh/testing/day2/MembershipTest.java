@@ -2,7 +2,7 @@ package io.clustermesh.testing.day2;
 
 import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
+import io.clustermesh.report.MeshPlan;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.testing.MeshLab;
 import org.junit.jupiter.api.Test;

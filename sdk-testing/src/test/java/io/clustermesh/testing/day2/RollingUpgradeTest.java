@@ -2,8 +2,8 @@ package io.clustermesh.testing.day2;
 
 import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
 import io.clustermesh.RetryPolicy;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.StepFinished;
@@ -103,7 +103,7 @@ class RollingUpgradeTest {
         }
     }
 
-    private static io.clustermesh.PlanStep step(MeshPlan plan, String id) {
+    private static io.clustermesh.report.PlanStep step(MeshPlan plan, String id) {
         return plan.steps().stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow(() -> new AssertionError("no step " + id + " in " + plan.toText()));
     }
 

@@ -1,10 +1,10 @@
 package io.clustermesh.testing.helm;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
-import io.clustermesh.MeshStatus;
-import io.clustermesh.PeerStatus;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.MeshStatus;
+import io.clustermesh.report.PeerStatus;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.testing.FixtureCharts;

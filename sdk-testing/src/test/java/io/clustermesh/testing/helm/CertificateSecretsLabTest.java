@@ -1,9 +1,9 @@
 package io.clustermesh.testing.helm;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
-import io.clustermesh.PlanStep;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.PlanStep;
 import io.clustermesh.cilium.internal.ApplyPlanner;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.testing.FixtureCharts;

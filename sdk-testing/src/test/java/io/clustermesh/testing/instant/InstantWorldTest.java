@@ -1,10 +1,10 @@
 package io.clustermesh.testing.instant;
 
-import io.clustermesh.ClusterStatus;
+import io.clustermesh.report.ClusterStatus;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.MeshTimeouts;
 import io.clustermesh.model.CaStrategy;
 import io.clustermesh.model.ClusterAccess;

@@ -2,7 +2,7 @@ package io.clustermesh.testing.mcs;
 
 import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshReport;
+import io.clustermesh.report.MeshReport;
 import io.clustermesh.ServiceUpdate;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.testing.FixtureCharts;

@@ -2,8 +2,8 @@ package io.clustermesh.testing.policy;
 
 import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
 import io.clustermesh.cilium.policy.ClusterMeshPolicy;
 import io.clustermesh.cilium.policy.PolicyPeer;
 import io.clustermesh.model.CiliumOptions;

@@ -3,7 +3,7 @@ package io.clustermesh.testing.reliability;
 import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
 import io.clustermesh.MeshConfigurationException;
-import io.clustermesh.MeshPlan;
+import io.clustermesh.report.MeshPlan;
 import io.clustermesh.MeshTimeouts;
 import io.clustermesh.RetryPolicy;
 import io.clustermesh.cilium.BouncyCastleCertificateAuthority;

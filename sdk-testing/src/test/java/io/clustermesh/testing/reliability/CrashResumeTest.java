@@ -1,12 +1,12 @@
 package io.clustermesh.testing.reliability;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
+import io.clustermesh.report.MeshPlan;
 import io.clustermesh.event.Resuming;
-import io.clustermesh.MeshReport;
-import io.clustermesh.PlanStep;
-import io.clustermesh.StepOutcome;
-import io.clustermesh.StepReport;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.PlanStep;
+import io.clustermesh.report.StepOutcome;
+import io.clustermesh.report.StepReport;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.StepFinished;
 import io.clustermesh.testing.LabCluster;

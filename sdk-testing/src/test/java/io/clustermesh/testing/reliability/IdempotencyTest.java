@@ -1,8 +1,8 @@
 package io.clustermesh.testing.reliability;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
 import io.clustermesh.testing.MeshLab;
 import org.junit.jupiter.api.Test;
 

@@ -1,8 +1,8 @@
 package io.clustermesh.testing.reliability;
 
-import io.clustermesh.ClusterStatus;
+import io.clustermesh.report.ClusterStatus;
 import io.clustermesh.MeshClock;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.cilium.BouncyCastleCertificateAuthority;
 import io.clustermesh.cilium.helm.HelmStorage;
 import io.clustermesh.event.MeshListener;

@@ -1,7 +1,7 @@
 package io.clustermesh.testing.sim;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshReport;
+import io.clustermesh.report.MeshReport;
 import io.clustermesh.testing.MeshLab;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;

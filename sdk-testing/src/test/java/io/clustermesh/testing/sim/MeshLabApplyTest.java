@@ -1,10 +1,10 @@
 package io.clustermesh.testing.sim;
 
-import io.clustermesh.ClusterStatus;
+import io.clustermesh.report.ClusterStatus;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshReport;
-import io.clustermesh.MeshStatus;
-import io.clustermesh.RemoteClusterStatus;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.MeshStatus;
+import io.clustermesh.report.RemoteClusterStatus;
 import io.clustermesh.model.CertificateMethod;
 import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.testing.LabCluster;

@@ -1,11 +1,11 @@
 package io.clustermesh.testing.sim;
 
-import io.clustermesh.AgentStatus;
-import io.clustermesh.ClusterStatus;
+import io.clustermesh.report.AgentStatus;
+import io.clustermesh.report.ClusterStatus;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshStatus;
-import io.clustermesh.PeerStatus;
-import io.clustermesh.RemoteClusterStatus;
+import io.clustermesh.report.MeshStatus;
+import io.clustermesh.report.PeerStatus;
+import io.clustermesh.report.RemoteClusterStatus;
 import io.clustermesh.cilium.ApiserverCertificates;
 import io.clustermesh.cilium.BouncyCastleCertificateAuthority;
 import io.clustermesh.cilium.MeshCertificates;

@@ -1,8 +1,8 @@
 package io.clustermesh.testing.sim;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshReport;
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.testing.MeshLab;
 import io.clustermesh.testing.etcd.EtcdServer;
 import org.junit.jupiter.api.Test;

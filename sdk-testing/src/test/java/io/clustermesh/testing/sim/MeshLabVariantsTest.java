@@ -1,11 +1,11 @@
 package io.clustermesh.testing.sim;
 
-import io.clustermesh.ClusterStatus;
+import io.clustermesh.report.ClusterStatus;
 import io.clustermesh.Mesh;
-import io.clustermesh.MeshPlan;
-import io.clustermesh.MeshReport;
-import io.clustermesh.MeshStatus;
-import io.clustermesh.PlanStep;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.MeshStatus;
+import io.clustermesh.report.PlanStep;
 import io.clustermesh.cilium.helm.HelmStorage;
 import io.clustermesh.cilium.internal.ApplyPlanner;
 import io.clustermesh.cilium.internal.Values;

@@ -1,6 +1,6 @@
 package io.clustermesh.samples.spring;
 
-import io.clustermesh.MeshStatus;
+import io.clustermesh.report.MeshStatus;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spring.MeshBuilderCustomizer;
 import io.clustermesh.spring.MeshReconciler;

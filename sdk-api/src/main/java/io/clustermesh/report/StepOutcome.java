@@ -1,4 +1,7 @@
-package io.clustermesh;
+package io.clustermesh.report;
+
+import io.clustermesh.report.StepOutcome;
+import io.clustermesh.report.StepReport;
 
 /** How a plan step ended. */
 public enum StepOutcome {

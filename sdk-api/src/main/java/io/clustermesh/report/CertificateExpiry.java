@@ -1,5 +1,7 @@
-package io.clustermesh;
+package io.clustermesh.report;
 
+import io.clustermesh.Mesh;
+import io.clustermesh.report.CertificateExpiry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;

@@ -1,5 +1,8 @@
-package io.clustermesh;
+package io.clustermesh.report;
 
+import io.clustermesh.ErrorCode;
+import io.clustermesh.report.StepOutcome;
+import io.clustermesh.report.StepReport;
 import java.time.Instant;
 import java.util.Objects;
 

@@ -1,7 +1,13 @@
-package io.clustermesh;
+package io.clustermesh.report;
 
 import io.clustermesh.internal.Json;
 
+import io.clustermesh.report.AgentStatus;
+import io.clustermesh.report.CertificateExpiry;
+import io.clustermesh.report.ClusterStatus;
+import io.clustermesh.report.MeshStatus;
+import io.clustermesh.report.PeerStatus;
+import io.clustermesh.report.RemoteClusterStatus;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,5 +1,10 @@
-package io.clustermesh;
+package io.clustermesh.report;
 
+import io.clustermesh.Mesh;
+import io.clustermesh.report.AgentStatus;
+import io.clustermesh.report.CertificateExpiry;
+import io.clustermesh.report.ClusterStatus;
+import io.clustermesh.report.PeerStatus;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,5 +1,6 @@
-package io.clustermesh;
+package io.clustermesh.report;
 
+import io.clustermesh.report.PeerStatus;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,7 +1,12 @@
-package io.clustermesh;
+package io.clustermesh.report;
 
+import io.clustermesh.Finding;
 import io.clustermesh.internal.Json;
 
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.MeshReport;
+import io.clustermesh.report.StepOutcome;
+import io.clustermesh.report.StepReport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
-package io.clustermesh;
+package io.clustermesh.report;
 
+import io.clustermesh.report.Change;
+import io.clustermesh.report.PlanStep;
 import io.clustermesh.spi.StepAction;
 
 import java.time.Duration;

@@ -1,7 +1,11 @@
-package io.clustermesh;
+package io.clustermesh.report;
 
+import io.clustermesh.Finding;
 import io.clustermesh.internal.Json;
 
+import io.clustermesh.report.Change;
+import io.clustermesh.report.MeshPlan;
+import io.clustermesh.report.PlanStep;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,5 +1,7 @@
-package io.clustermesh;
+package io.clustermesh.report;
 
+import io.clustermesh.report.AgentStatus;
+import io.clustermesh.report.RemoteClusterStatus;
 import java.util.List;
 import java.util.Objects;
 
