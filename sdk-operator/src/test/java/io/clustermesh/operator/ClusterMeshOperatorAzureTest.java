@@ -140,22 +140,7 @@ class ClusterMeshOperatorAzureTest {
     }
 
     GenericKubernetesResource await(String ns, String name, Predicate<GenericKubernetesResource> until, String what) {
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        GenericKubernetesResource r = null;
-        while (System.nanoTime() < deadline) {
-            r = mgmt.genericKubernetesResources(ClusterMeshReconciler.CONTEXT).inNamespace(ns).withName(name).get();
-            if (until.test(r)) {
-                return r;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError("ClusterMesh " + ns + "/" + name + " never became " + what + "; last: "
-                + (r == null ? "gone" : r.getAdditionalProperties().get("status")));
+        return ClusterMeshOperatorLabTest.await(mgmt, ns, name, until, what);
     }
 
     /** Created, Degraded, with its findings; no member saw a write. */

@@ -8,6 +8,10 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -101,22 +105,28 @@ class ClusterMeshOperatorLabTest {
     }
 
     static GenericKubernetesResource await(KubernetesClient mgmt, String name, Predicate<GenericKubernetesResource> until, String what) {
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        GenericKubernetesResource r = null;
-        while (System.nanoTime() < deadline) {
-            r = mgmt.genericKubernetesResources(ClusterMeshReconciler.CONTEXT).inNamespace(NS).withName(name).get();
-            if (until.test(r)) {
-                return r;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
+        return await(mgmt, NS, name, until, what);
+    }
+
+    /** The ClusterMesh {@code ns/name} once {@code until} holds (3 min at most); the failure shows its last status. */
+    static GenericKubernetesResource await(KubernetesClient mgmt, String ns, String name, Predicate<GenericKubernetesResource> until,
+                                           String what) {
+        AtomicReference<GenericKubernetesResource> last = new AtomicReference<>();
+        try {
+            return Awaitility.await("ClusterMesh " + ns + "/" + name + " " + what).atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        // wrapped: Awaitility hands a null (the resource is gone) to no predicate
+                        GenericKubernetesResource r = mgmt.genericKubernetesResources(ClusterMeshReconciler.CONTEXT).inNamespace(ns)
+                                .withName(name).get();
+                        last.set(r);
+                        return Optional.ofNullable(r);
+                    }, r -> until.test(r.orElse(null))).orElse(null);
+        } catch (ConditionTimeoutException e) {
+            GenericKubernetesResource r = last.get();
+            throw new AssertionError("ClusterMesh " + ns + "/" + name + " never became " + what + "; last: "
+                    + (r == null ? "gone" : r.getAdditionalProperties().get("status")), e);
         }
-        throw new AssertionError("ClusterMesh " + name + " never became " + what + "; last: "
-                + (r == null ? "gone" : r.getAdditionalProperties().get("status")));
     }
 
     @SuppressWarnings("unchecked")
@@ -281,18 +291,7 @@ class ClusterMeshOperatorLabTest {
     }
 
     static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("never: " + what);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Awaitility.await(what).atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).until(condition::getAsBoolean);
     }
 
     @Test

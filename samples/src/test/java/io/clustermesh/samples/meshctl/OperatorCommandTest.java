@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** {@code meshctl operator}: its options checked before any work, and the controller run against a lab management cluster. */
 class OperatorCommandTest {
@@ -59,15 +60,10 @@ class OperatorCommandTest {
             cli.start();
 
             // the lab's API server says: the Lease is held by this instance and the resource got its status
-            GenericKubernetesResource r = null;
-            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-            while (System.nanoTime() < deadline) {
-                r = mgmt.genericKubernetesResources(ClusterMeshReconciler.CONTEXT).inNamespace("default").withName("dev").get();
-                if (r.getAdditionalProperties().get("status") instanceof Map<?, ?>) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
+            GenericKubernetesResource r = await("status written by meshctl operator").atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> mgmt.genericKubernetesResources(ClusterMeshReconciler.CONTEXT).inNamespace("default").withName("dev").get(),
+                            x -> x != null && x.getAdditionalProperties().get("status") instanceof Map<?, ?>);
             Map<String, Object> status = (Map<String, Object>) r.getAdditionalProperties().get("status");
             assertThat(status).as("status written by meshctl operator").isNotNull();
             assertThat((List<Map<String, Object>>) status.get("findings")).extracting(f -> f.get("code")).contains("SECRET_NOT_FOUND");

@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** The mesh change lock (a Lease) against a real HTTP Kubernetes API. */
 class MeshLockTest {
@@ -201,11 +202,8 @@ class MeshLockTest {
         finish(killed.track(plan), plan, 3);
         // its renewal (every lease duration / 3) writes the progress; then the process dies without releasing
         var leases = admin.leases().inNamespace("kube-system").withName(MeshLock.leaseName("article"));
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos(); // a bound on the wait, not a timing assertion
-        while (!"3/6".equals(leases.get().getMetadata().getAnnotations().get("clustermesh.io/steps"))) {
-            assertThat(System.nanoTime()).as("the renewal writes the progress").isLessThan(deadline);
-            Thread.sleep(100);
-        }
+        await("the renewal writes the progress").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> leases.get().getMetadata().getAnnotations().get("clustermesh.io/steps"), "3/6"::equals);
         scheduler.shutdownNow(); // the process is gone: no more renewals
         assertThatThrownBy(() -> MeshLock.acquire(List.of("cluster1"), c -> conn, "article", "meshctl@host-b:200", clock,
                 Duration.ofSeconds(60), Executors.newSingleThreadScheduledExecutor()))

@@ -14,10 +14,12 @@ import io.clustermesh.testing.LabWorkloads;
 import io.clustermesh.testing.MeshLab;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -69,11 +71,8 @@ class McsApiLabTest {
             // the lab's truth follows the exports: when cluster2 stops exporting, every import names cluster1 only
             lab.cluster("cluster2").client().genericKubernetesResources("multicluster.x-k8s.io/v1alpha1", "ServiceExport")
                     .inNamespace(NS).withName(SVC).delete();
-            Instant deadline = Instant.now().plusSeconds(30);
-            while (Instant.now().isBefore(deadline)
-                    && !mesh.services().mcsImports(NS, SVC).stream().allMatch(i -> i.exportingClusters().equals(List.of("cluster1")))) {
-                sleep();
-            }
+            Awaitility.await("every import names cluster1 only").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> mesh.services().mcsImports(NS, SVC).stream().allMatch(i -> i.exportingClusters().equals(List.of("cluster1"))));
             assertThat(mesh.services().mcsImports(NS, SVC)).allSatisfy(i -> assertThat(i.exportingClusters()).containsExactly("cluster1"));
 
             // a spec saying cluster2 runs without MCS-API: the export there is refused with a finding, nothing written
@@ -122,24 +121,20 @@ class McsApiLabTest {
                 .endSpec().build()).create();
     }
 
+    /** The imports once every cluster has one fed by both exporters (30 s at most); else the last read, for the assertions. */
     private static List<McsImport> awaitImports(Mesh mesh, int clusters) {
-        Instant deadline = Instant.now().plusSeconds(30);
-        List<McsImport> now = mesh.services().mcsImports(NS, SVC);
-        while (Instant.now().isBefore(deadline)
-                && !(now.stream().filter(McsImport::present).count() == clusters
-                && now.stream().allMatch(i -> i.exportingClusters().size() == 2))) {
-            sleep();
-            now = mesh.services().mcsImports(NS, SVC);
-        }
-        return now;
-    }
-
-    private static void sleep() {
+        AtomicReference<List<McsImport>> last = new AtomicReference<>(List.of());
         try {
-            Thread.sleep(200);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
+            return Awaitility.await("ServiceImports in " + clusters + " clusters").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        List<McsImport> now = mesh.services().mcsImports(NS, SVC);
+                        last.set(now);
+                        return now;
+                    }, now -> now.stream().filter(McsImport::present).count() == clusters
+                            && now.stream().allMatch(i -> i.exportingClusters().size() == 2));
+        } catch (ConditionTimeoutException e) {
+            return last.get();
         }
     }
 }
