@@ -162,7 +162,7 @@ final class MeshCommands {
     }
 
     @Command(mixinStandardHelpOptions = true, name = "plan", description = "Show what apply would change (reads only). With --values-dir, write each cluster's complete Helm values (GitOps).")
-    static final class Plan extends Base {
+    static class Plan extends Base {
         @Option(names = "--values-dir", paramLabel = "DIR", description = "write <cluster>.values.yaml per cluster (files hold private keys: mode 0600)")
         Path valuesDir;
 
@@ -227,6 +227,15 @@ final class MeshCommands {
             err().println("wrote " + values.size() + " values files to " + valuesDir
                     + " - they hold the CA key and certificate keys: keep them in a secret store, not in plain git");
             return List.of();
+        }
+    }
+
+
+    @Command(mixinStandardHelpOptions = true, name = "diff", description = "Exit " + Meshctl.DIFFERS + " when the live mesh differs from"
+            + " the spec (what apply would write, or drift), 0 when it matches; prints the plan. The same as plan --exit-code.")
+    static final class Diff extends Plan {
+        Diff() {
+            exitCode = true;
         }
     }
 

@@ -23,7 +23,7 @@ import java.util.Set;
  */
 @Command(name = "meshctl", mixinStandardHelpOptions = true, version = "meshctl 0.1.0",
         description = "Bring AKS clusters into one Cilium Cluster Mesh and keep it healthy.",
-        subcommands = {DemoCommand.class, MeshCommands.Plan.class, MeshCommands.Apply.class, MeshCommands.Connect.class,
+        subcommands = {DemoCommand.class, MeshCommands.Plan.class, MeshCommands.Diff.class, MeshCommands.Apply.class, MeshCommands.Connect.class,
                 MeshCommands.Status.class, MeshCommands.Disconnect.class, MeshCommands.Disable.class,
                 MeshCommands.Preflight.class, MeshCommands.Services.class, BenchCommand.class, LabCommand.class, OperatorCommand.class, CommandLine.HelpCommand.class,
                 RotateCaCommand.class})

@@ -119,11 +119,16 @@ class ClusterAccessCliTest {
         assertThat(drifted.code()).as(drifted.out() + drifted.err()).isEqualTo(Meshctl.DIFFERS).isEqualTo(5);
         assertThat(drifted.out()).contains("DRIFT_PEER_CONFIG_MISSING");
         assertThat(drifted.err()).contains("the live mesh differs from the spec");
+        MeshctlTest.Run diff = MeshctlTest.run("diff", "--spec", spec.toString(), "--kubeconfig", lab.kubeconfigFile().toString(), "--quiet");
+        assertThat(diff.code()).as("meshctl diff is plan --exit-code: " + diff.out() + diff.err()).isEqualTo(Meshctl.DIFFERS);
+        assertThat(diff.out()).contains("DRIFT_PEER_CONFIG_MISSING");
 
         try (Mesh mesh = lab.meshBuilder().build()) {
             assertThat(mesh.apply(mesh.plan()).succeeded()).isTrue();
         }
         assertThat(MeshctlTest.run("plan", "--spec", spec.toString(), "--kubeconfig", lab.kubeconfigFile().toString(), "--quiet", "--exit-code")
                 .code()).isEqualTo(Meshctl.OK);
+        assertThat(MeshctlTest.run("diff", "--spec", spec.toString(), "--kubeconfig", lab.kubeconfigFile().toString(), "--quiet")
+                .code()).as("diff after the repair").isEqualTo(Meshctl.OK);
     }
 }
