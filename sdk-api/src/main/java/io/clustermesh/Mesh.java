@@ -641,11 +641,11 @@ public final class Mesh implements AutoCloseable {
         /** The spec as currently configured. */
         public MeshSpec toSpec() {
             if (!allowSpecExec) {
-                return new MeshSpec(name, cilium, ca, exposure, azure, clusters);
+                return MeshSpec.of(name, cilium, ca, exposure, azure, clusters);
             }
             List<MeshCluster> allowed = clusters.stream()
                     .map(c -> c.access() == null ? c : c.withAccess(c.access().withExecAllowed(true))).toList();
-            return new MeshSpec(name, cilium, ca, exposure, azure, allowed);
+            return MeshSpec.of(name, cilium, ca, exposure, azure, allowed);
         }
 
         /**

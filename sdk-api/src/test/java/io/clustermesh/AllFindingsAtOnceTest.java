@@ -63,7 +63,7 @@ class AllFindingsAtOnceTest {
     @Test
     void findingsListErrorsBeforeWarnings() {
         // the ignored meshIps (warnings) are found before the unknown CA source (an error)
-        MeshSpec spec = new MeshSpec("article", CiliumOptions.defaults(), CaStrategy.adoptFrom("cluster9"), Exposure.nodePort(),
+        MeshSpec spec = MeshSpec.of("article", CiliumOptions.defaults(), CaStrategy.adoptFrom("cluster9"), Exposure.nodePort(),
                 null, List.of(Fixtures.articleCluster(1).withMeshIp("10.1.0.250"), Fixtures.articleCluster(2),
                         Fixtures.articleCluster(3).withMeshIp("10.3.0.250")));
         MeshConfigurationException e = catchThrowableOfType(MeshConfigurationException.class,

@@ -57,7 +57,7 @@ final class Fixtures {
     }
 
     static MeshSpec articleSpec() {
-        return new MeshSpec("article", CiliumOptions.version("1.16.19"), CaStrategy.generate(),
+        return MeshSpec.of("article", CiliumOptions.version("1.16.19"), CaStrategy.generate(),
                 Exposure.azureInternalLoadBalancer(), null, articleClusters());
     }
 

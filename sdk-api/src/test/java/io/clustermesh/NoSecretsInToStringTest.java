@@ -83,7 +83,7 @@ class NoSecretsInToStringTest {
     @Test
     void clustersAndSpecsHoldingAKubeconfigAreRedacted() {
         MeshCluster c = MeshCluster.named("cluster1").withId(1).withPodCidr("10.10.0.0/16").withAccess(ClusterAccess.kubeconfig(KUBECONFIG));
-        MeshSpec spec = new MeshSpec("article", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(),
+        MeshSpec spec = MeshSpec.of("article", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(),
                 null, List.of(c, Fixtures.articleCluster(2)));
         assertNoSecret(c);
         assertNoSecret(spec);

@@ -82,15 +82,15 @@ class ValidationRulesTest {
     }
 
     private static UnaryOperator<MeshSpec> cilium(UnaryOperator<CiliumOptions> edit) {
-        return s -> new MeshSpec(s.name(), edit.apply(s.cilium()), s.ca(), s.exposure(), s.azure(), s.clusters());
+        return s -> MeshSpec.of(s.name(), edit.apply(s.cilium()), s.ca(), s.exposure(), s.azure(), s.clusters());
     }
 
     private static UnaryOperator<MeshSpec> ca(CaStrategy ca) {
-        return s -> new MeshSpec(s.name(), s.cilium(), ca, s.exposure(), s.azure(), s.clusters());
+        return s -> MeshSpec.of(s.name(), s.cilium(), ca, s.exposure(), s.azure(), s.clusters());
     }
 
     private static UnaryOperator<MeshSpec> exposure(Exposure e) {
-        return s -> new MeshSpec(s.name(), s.cilium(), s.ca(), e, s.azure(), s.clusters());
+        return s -> MeshSpec.of(s.name(), s.cilium(), s.ca(), e, s.azure(), s.clusters());
     }
 
     private static UnaryOperator<MeshSpec> clusters(MeshCluster... cs) {
@@ -108,7 +108,7 @@ class ValidationRulesTest {
                         "add another cluster", "at least two clusters", "has 1"),
                 error("no cluster at all", article(clusters()), "MESH_TOO_FEW_CLUSTERS", null, "spec.clusters",
                         "add another cluster", "has 0"),
-                error("a mesh name too long for the CA's subject", article(s -> new MeshSpec("m".repeat(55), s.cilium(), s.ca(), s.exposure(),
+                error("a mesh name too long for the CA's subject", article(s -> MeshSpec.of("m".repeat(55), s.cilium(), s.ca(), s.exposure(),
                         s.azure(), s.clusters())), "MESH_NAME_INVALID", null, "metadata.name", "54 characters", "RFC 5280"),
 
                 error("empty name", article(cluster(1, c -> rename(c, ""))), "CLUSTER_NAME_EMPTY", null,
@@ -371,7 +371,7 @@ class ValidationRulesTest {
 
     @Test
     void theFullArticleMeshWithEveryOptionalFieldHasNoFindings() {
-        MeshSpec spec = new MeshSpec("article", CiliumOptions.version("1.16.19"), CaStrategy.adoptFrom("cluster1"),
+        MeshSpec spec = MeshSpec.of("article", CiliumOptions.version("1.16.19"), CaStrategy.adoptFrom("cluster1"),
                 Exposure.azureInternalLoadBalancer(), new AzureSpec("00000000-0000-0000-0000-000000000000",
                 new AzureRef("rg-hub", "hub1")), List.of(
                 articleCluster(1).withServiceCidr("10.0.0.0/16").withMeshIp("10.1.0.250").withApiServer("aks-ciliumlab-1a2b.hcp.eastus.azmk8s.io"),
@@ -421,7 +421,7 @@ class ValidationRulesTest {
 
     @Test
     void anAzureClusterWithAnAzureSectionMayLeaveOutItsPodCidr() {
-        MeshSpec spec = new MeshSpec("article", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(),
+        MeshSpec spec = MeshSpec.of("article", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(),
                 new AzureSpec("00000000-0000-0000-0000-000000000000", null),
                 List.of(articleCluster(1), MeshCluster.named("cluster2").withId(2).withAccess(ClusterAccess.azure("rsg", "aks2"))));
         assertThat(Mesh.validate(spec)).isEmpty();

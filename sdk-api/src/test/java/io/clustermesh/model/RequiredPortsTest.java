@@ -48,7 +48,7 @@ class RequiredPortsTest {
 
     @Test
     void aSpecListsWhatAnyClusterNeedsOnce() {
-        MeshSpec spec = new MeshSpec("m", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null,
+        MeshSpec spec = MeshSpec.of("m", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null,
                 List.of(MeshCluster.named("cluster1"), MeshCluster.named("cluster2").withCilium(CiliumOptions.defaults().withEncryption(Encryption.WIREGUARD)),
                         MeshCluster.named("cluster3").withCilium(CiliumOptions.defaults().withEncryption(Encryption.WIREGUARD))));
         assertThat(specs(RequiredPorts.of(spec))).containsExactly("2379/tcp", "4240/tcp", "icmp 8/0", "8472/udp", "51871/udp");

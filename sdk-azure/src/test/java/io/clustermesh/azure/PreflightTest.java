@@ -76,7 +76,7 @@ class PreflightTest {
     @Test
     void portsFollowTunnelProtocolAndEncryption() {
         MeshSpec spec = Lab.spec(2);
-        spec = new MeshSpec(spec.name(), CiliumOptions.defaults().withTunnelProtocol(io.clustermesh.model.TunnelProtocol.GENEVE)
+        spec = MeshSpec.of(spec.name(), CiliumOptions.defaults().withTunnelProtocol(io.clustermesh.model.TunnelProtocol.GENEVE)
                 .withEncryption(Encryption.WIREGUARD), spec.ca(), spec.exposure(), spec.azure(), spec.clusters());
         Finding ports = only(preflight(spec), AzureFindingCodes.PORTS_REQUIRED);
         assertThat(ports.message()).contains("6081/udp", "51871/udp").doesNotContain("8472/udp");
@@ -347,7 +347,7 @@ class PreflightTest {
     @Test
     void withoutAHubTheVnetsMustBePeered() {
         MeshSpec spec = Lab.spec(2);
-        spec = new MeshSpec(spec.name(), spec.cilium(), spec.ca(), spec.exposure(), new AzureSpec(Lab.SUB, null), spec.clusters());
+        spec = MeshSpec.of(spec.name(), spec.cilium(), spec.ca(), spec.exposure(), new AzureSpec(Lab.SUB, null), spec.clusters());
         List<Finding> f = errors(preflight(spec));
         assertThat(f).filteredOn(x -> x.code().equals(AzureFindingCodes.VNET_NOT_CONNECTED)).hasSize(2)
                 .allSatisfy(x -> assertThat(x.remediation()).contains("peer"));

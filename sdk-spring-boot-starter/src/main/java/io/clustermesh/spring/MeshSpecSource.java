@@ -111,7 +111,7 @@ public record MeshSpecSource(MeshSpec spec, List<Finding> findings, String origi
         }
         CaStrategy ca = ca(p.getCa(), findings);
         Exposure exposure = exposure(p.getExposure(), findings);
-        MeshSpec spec = new MeshSpec(p.getName() == null ? MeshSpec.DEFAULT_NAME : p.getName(), cilium, ca, exposure, null, clusters);
+        MeshSpec spec = MeshSpec.of(p.getName() == null ? MeshSpec.DEFAULT_NAME : p.getName(), cilium, ca, exposure, null, clusters);
         findings.addAll(Mesh.validate(spec));
         return new MeshSpecSource(spec, findings, PROPERTIES, false);
     }

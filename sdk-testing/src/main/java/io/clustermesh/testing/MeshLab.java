@@ -224,7 +224,7 @@ public final class MeshLab implements AutoCloseable {
             out.add(planned.withPodCidr(c.spec().podCidr()).withServiceCidr(c.spec().serviceCidr()).withNodeCidr(c.spec().subnet())
                     .withApiServer(c.apiServer()).withAccess(access));
         }
-        return new MeshSpec(given != null ? given.name() : settings.name(), cilium, ca, exposure, azure, out);
+        return MeshSpec.of(given != null ? given.name() : settings.name(), cilium, ca, exposure, azure, out);
     }
 
     /**

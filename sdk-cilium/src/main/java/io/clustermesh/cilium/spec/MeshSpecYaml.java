@@ -528,7 +528,7 @@ public final class MeshSpecYaml {
         if (cilium == null || ca == null || exposure == null) {
             return null;
         }
-        return new MeshSpec(name, cilium, ca, exposure, azure, clusters);
+        return MeshSpec.of(name, cilium, ca, exposure, azure, clusters);
     }
 
     private CiliumOptions cilium(Node node, String path, CiliumOptions base) {

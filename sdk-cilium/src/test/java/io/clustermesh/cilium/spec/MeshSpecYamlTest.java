@@ -92,7 +92,7 @@ class MeshSpecYamlTest {
         MeshSpec spec = builderSpec();
         String yaml = MeshSpecYaml.write(spec);
         assertThat(MeshSpecYaml.parse(yaml).orThrow()).isEqualTo(spec);
-        MeshSpec other = new MeshSpec("x", CiliumOptions.version("1.20.0").withTunnelProtocol(TunnelProtocol.GENEVE).withMaxConnectedClusters(511)
+        MeshSpec other = MeshSpec.of("x", CiliumOptions.version("1.20.0").withTunnelProtocol(TunnelProtocol.GENEVE).withMaxConnectedClusters(511)
                 .withPolicyDefaultLocalCluster(false).withMcsApi(io.clustermesh.model.McsApi.ON_COREDNS).withDefaultGlobalNamespace(false),
                 CaStrategy.adoptFrom("a").allowReplacingExisting(), Exposure.loadBalancer(), null,
                 java.util.List.of(MeshCluster.named("a").withId(300).withPodCidr("10.1.0.0/16").withAccess(ClusterAccess.kubeContext("a", Path.of("/tmp/kc"))),

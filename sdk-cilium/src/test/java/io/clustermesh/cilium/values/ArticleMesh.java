@@ -38,7 +38,7 @@ final class ArticleMesh {
     }
 
     static MeshSpec spec(String version, Exposure exposure, UnaryOperator<CiliumOptions> options) {
-        return new MeshSpec("article", options.apply(CiliumOptions.version(version)), CaStrategy.generate(), exposure,
+        return MeshSpec.of("article", options.apply(CiliumOptions.version(version)), CaStrategy.generate(), exposure,
                 null, CLUSTERS);
     }
 

@@ -36,7 +36,7 @@ final class SdkValues {
         CiliumOptions options = CiliumOptions.version(chartVersion);
         MeshCluster c = MeshCluster.named(name).withId(cluster.spec().index()).withPodCidr(cluster.spec().podCidr())
                 .withServiceCidr(cluster.spec().serviceCidr()).withApiServer(cluster.apiServer()).withMeshIp(cluster.spec().meshIp());
-        MeshSpec spec = new MeshSpec("lab", options, CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null, List.of(c));
+        MeshSpec spec = MeshSpec.of("lab", options, CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null, List.of(c));
         ApiserverCertificates certs = new MeshCertificates(CA).issue(MESH_CA,
                 MeshCertificates.Profile.of(name).withClient(!options.chartVersion().atLeast(1, 19)));
         return CiliumValues.values(ValuesInput.of(spec, c, peers, MESH_CA, certs, true));

@@ -79,7 +79,7 @@ class McsApiLabTest {
             List<io.clustermesh.model.MeshCluster> clusters = lab.spec().clusters().stream()
                     .map(c -> c.name().equals("cluster2") ? c.withCilium(CiliumOptions.version("1.19.5")) : c).toList();
             io.clustermesh.model.MeshSpec s = lab.spec();
-            try (Mesh partial = lab.meshBuilder().spec(new io.clustermesh.model.MeshSpec(s.name(), s.cilium(), s.ca(), s.exposure(),
+            try (Mesh partial = lab.meshBuilder().spec(io.clustermesh.model.MeshSpec.of(s.name(), s.cilium(), s.ca(), s.exposure(),
                     s.azure(), clusters)).build()) {
                 McsExport refused = partial.services().exportMcs(NS, SVC);
                 assertThat(refused.exportedFrom()).containsExactly("cluster1");

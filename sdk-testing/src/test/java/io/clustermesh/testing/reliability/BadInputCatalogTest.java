@@ -177,7 +177,7 @@ class BadInputCatalogTest {
         rows.add(spec("one cluster with WireGuard, the others none", "ENCRYPTION_MIXED", s -> cluster(s, 1, c -> c.withCilium(CiliumOptions.defaults().withEncryption(Encryption.WIREGUARD)))));
         rows.add(spec("one cluster with maxConnectedClusters 511", "MAX_CONNECTED_CLUSTERS_MIXED", s -> cluster(s, 1, c -> c.withCilium(CiliumOptions.defaults().withMaxConnectedClusters(511)))));
         rows.add(spec("CA adopted from a cluster not in the mesh", "CA_ADOPT_UNKNOWN_CLUSTER", s -> ca(s, CaStrategy.adoptFrom("cluster9"))));
-        rows.add(spec("exposure node-port (apply needs a load balancer)", "EXPOSURE_UNSUPPORTED", s -> new MeshSpec(s.name(), s.cilium(), s.ca(),
+        rows.add(spec("exposure node-port (apply needs a load balancer)", "EXPOSURE_UNSUPPORTED", s -> MeshSpec.of(s.name(), s.cilium(), s.ca(),
                 Exposure.nodePort(), s.azure(), s.clusters())));
         // --- the spec file
         rows.add(yaml("YAML that does not parse", "SPEC_SYNTAX", y -> y.replace("clusters:\n", "clusters: [\n")));
@@ -470,11 +470,11 @@ class BadInputCatalogTest {
     }
 
     private static MeshSpec cilium(MeshSpec s, CiliumOptions o) {
-        return new MeshSpec(s.name(), o, s.ca(), s.exposure(), s.azure(), s.clusters());
+        return MeshSpec.of(s.name(), o, s.ca(), s.exposure(), s.azure(), s.clusters());
     }
 
     private static MeshSpec ca(MeshSpec s, CaStrategy ca) {
-        return new MeshSpec(s.name(), s.cilium(), ca, s.exposure(), s.azure(), s.clusters());
+        return MeshSpec.of(s.name(), s.cilium(), ca, s.exposure(), s.azure(), s.clusters());
     }
 
     private static Map<String, Object> meshedWith(String peer) {

@@ -72,7 +72,7 @@ class LabHelmTransportTest {
     private Map<String, Object> values(String cluster, CiliumOptions options, List<PeerEndpoint> peers, boolean mesh) {
         MeshCluster c = MeshCluster.named(cluster).withId(Integer.parseInt(cluster.replace("cluster", ""))).withPodCidr("10.9.0.0/16")
                 .withApiServer(cluster + ".hcp.eastus.azmk8s.io").withMeshIp(lab.meshIp(cluster));
-        MeshSpec spec = new MeshSpec("t", options, CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null, List.of(c));
+        MeshSpec spec = MeshSpec.of("t", options, CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null, List.of(c));
         ApiserverCertificates certs = options.certificateMethod() == CertificateMethod.SDK && mesh
                 ? new MeshCertificates(CA).issue(MESH_CA, MeshCertificates.Profile.of(cluster).withClient(!options.chartVersion().atLeast(1, 19)))
                 : null;
