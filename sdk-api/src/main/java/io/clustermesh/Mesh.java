@@ -51,8 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>{@code
  * try (Mesh mesh = Mesh.builder()
- *         .cluster(MeshCluster.named("cluster1").id(1).podCidr("10.10.0.0/16").access(ClusterAccess.kubeContext("aks-1")))
- *         .cluster(MeshCluster.named("cluster2").id(2).podCidr("10.20.0.0/16").access(ClusterAccess.kubeContext("aks-2")))
+ *         .cluster(MeshCluster.named("cluster1").withId(1).withPodCidr("10.10.0.0/16").withAccess(ClusterAccess.kubeContext("aks-1")))
+ *         .cluster(MeshCluster.named("cluster2").withId(2).withPodCidr("10.20.0.0/16").withAccess(ClusterAccess.kubeContext("aks-2")))
  *         .build()) {
  *     MeshPlan plan = mesh.plan();
  *     MeshReport report = mesh.apply(plan);
@@ -507,7 +507,7 @@ public final class Mesh implements AutoCloseable {
         }
 
         public Builder cluster(MeshCluster cluster) {
-            clusters.add(nonNull(cluster, "cluster(MeshCluster)", "a MeshCluster, e.g. MeshCluster.named(\"cluster1\").id(1).podCidr(\"10.1.0.0/16\")"));
+            clusters.add(nonNull(cluster, "cluster(MeshCluster)", "a MeshCluster, e.g. MeshCluster.named(\"cluster1\").withId(1).withPodCidr(\"10.1.0.0/16\")"));
             return this;
         }
 
@@ -641,11 +641,11 @@ public final class Mesh implements AutoCloseable {
         /** The spec as currently configured. */
         public MeshSpec toSpec() {
             if (!allowSpecExec) {
-                return new MeshSpec(name, cilium, ca, exposure, azure, clusters);
+                return MeshSpec.of(name, cilium, ca, exposure, azure, clusters);
             }
             List<MeshCluster> allowed = clusters.stream()
-                    .map(c -> c.access() == null ? c : c.access(c.access().withExecAllowed(true))).toList();
-            return new MeshSpec(name, cilium, ca, exposure, azure, allowed);
+                    .map(c -> c.access() == null ? c : c.withAccess(c.access().withExecAllowed(true))).toList();
+            return MeshSpec.of(name, cilium, ca, exposure, azure, allowed);
         }
 
         /**

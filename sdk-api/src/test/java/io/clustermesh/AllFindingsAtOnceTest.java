@@ -21,10 +21,10 @@ class AllFindingsAtOnceTest {
         return Mesh.builder().name("article")
                 .cilium(CiliumOptions.version("1.16.x"))
                 .ca(CaStrategy.adoptFrom("cluster9"))
-                .cluster(MeshCluster.named("cluster1").id(1).podCidr("10.10.0.0/16").access(ClusterAccess.kubeContext("aks-1")))
-                .cluster(MeshCluster.named("cluster1").id(2).podCidr("10.20.0.0/16").access(ClusterAccess.kubeContext("aks-2")))
-                .cluster(MeshCluster.named("cluster3").id(300).podCidr("10.30.0.0/16").access(ClusterAccess.kubeContext("aks-3")))
-                .cluster(MeshCluster.named("cluster4").id(4).podCidr("10.30.128.0/17").access(ClusterAccess.kubeContext("aks-4")));
+                .cluster(MeshCluster.named("cluster1").withId(1).withPodCidr("10.10.0.0/16").withAccess(ClusterAccess.kubeContext("aks-1")))
+                .cluster(MeshCluster.named("cluster1").withId(2).withPodCidr("10.20.0.0/16").withAccess(ClusterAccess.kubeContext("aks-2")))
+                .cluster(MeshCluster.named("cluster3").withId(300).withPodCidr("10.30.0.0/16").withAccess(ClusterAccess.kubeContext("aks-3")))
+                .cluster(MeshCluster.named("cluster4").withId(4).withPodCidr("10.30.128.0/17").withAccess(ClusterAccess.kubeContext("aks-4")));
     }
 
     @Test
@@ -63,9 +63,9 @@ class AllFindingsAtOnceTest {
     @Test
     void findingsListErrorsBeforeWarnings() {
         // the ignored meshIps (warnings) are found before the unknown CA source (an error)
-        MeshSpec spec = new MeshSpec("article", CiliumOptions.defaults(), CaStrategy.adoptFrom("cluster9"), Exposure.nodePort(),
-                null, List.of(Fixtures.articleCluster(1).meshIp("10.1.0.250"), Fixtures.articleCluster(2),
-                        Fixtures.articleCluster(3).meshIp("10.3.0.250")));
+        MeshSpec spec = MeshSpec.of("article", CiliumOptions.defaults(), CaStrategy.adoptFrom("cluster9"), Exposure.nodePort(),
+                null, List.of(Fixtures.articleCluster(1).withMeshIp("10.1.0.250"), Fixtures.articleCluster(2),
+                        Fixtures.articleCluster(3).withMeshIp("10.3.0.250")));
         MeshConfigurationException e = catchThrowableOfType(MeshConfigurationException.class,
                 () -> Mesh.builder().spec(spec).build());
 

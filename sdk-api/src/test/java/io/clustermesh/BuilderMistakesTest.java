@@ -14,7 +14,7 @@ class BuilderMistakesTest {
     void a_null_names_the_builder_call_and_what_to_pass() {
         assertThatThrownBy(() -> Mesh.builder().cluster(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("Mesh.builder().cluster(MeshCluster) was given null: pass a MeshCluster, e.g. "
-                        + "MeshCluster.named(\"cluster1\").id(1).podCidr(\"10.1.0.0/16\")");
+                        + "MeshCluster.named(\"cluster1\").withId(1).withPodCidr(\"10.1.0.0/16\")");
         assertThatThrownBy(() -> Mesh.builder().ca(null)).hasMessageContaining("ca(CaStrategy)")
                 .hasMessageContaining("CaStrategy.generate()");
         assertThatThrownBy(() -> Mesh.builder().timeouts(null)).hasMessageContaining("timeouts(MeshTimeouts)")

@@ -65,7 +65,7 @@ class CanonicalAddressTest {
 
     @Test
     void nonCanonicalRangesAndAddressesAreFindingsNamingClusterPathAndFix() {
-        MeshSpec spec = article(1, c -> c.podCidr("１０.２０.０.０/１６").serviceCidr("010.000.000.000/16").meshIp("١٠.٢.٠.٢٥٠"));
+        MeshSpec spec = article(1, c -> c.withPodCidr("１０.２０.０.０/１６").withServiceCidr("010.000.000.000/16").withMeshIp("١٠.٢.٠.٢٥٠"));
         List<Finding> findings = Mesh.validate(spec);
         assertThat(findings).extracting(Finding::code, Finding::cluster, Finding::path, Finding::remediation).containsExactlyInAnyOrder(
                 org.assertj.core.groups.Tuple.tuple("CIDR_NOT_CANONICAL", "cluster2", "spec.clusters[1].podCidr",
@@ -81,7 +81,7 @@ class CanonicalAddressTest {
 
     @Test
     void theSameAddressWrittenTwoWaysIsNotAcceptedAsTwoAddresses() {
-        List<Finding> f = Mesh.validate(article(0, c -> c.meshIp("10.1.0.250"), 1, c -> c.meshIp("010.001.000.250")));
+        List<Finding> f = Mesh.validate(article(0, c -> c.withMeshIp("10.1.0.250"), 1, c -> c.withMeshIp("010.001.000.250")));
         assertThat(f).extracting(Finding::code).containsExactly("MESH_IP_NOT_CANONICAL");
         assertThat(f.get(0).message()).contains("octal");
     }
@@ -99,7 +99,7 @@ class CanonicalAddressTest {
             "168.63.129.16     | 168.63.129.16/32 (Azure platform",
             "100.64.0.10       | 100.64.0.0/10 (shared address space"})
     void meshIpsMustBePrivateUnicast(String ip, String why) {
-        List<Finding> f = Mesh.validate(article(1, c -> c.meshIp(ip)));
+        List<Finding> f = Mesh.validate(article(1, c -> c.withMeshIp(ip)));
         assertThat(f).extracting(Finding::code).containsExactly("MESH_IP_NOT_PRIVATE");
         assertThat(f.get(0).path()).isEqualTo("spec.clusters[1].meshIp");
         assertThat(f.get(0).message()).startsWith("cluster2: meshIp " + ip + " is ").contains(why);
@@ -108,7 +108,7 @@ class CanonicalAddressTest {
 
     @Test
     void azureMetadataAndLinkLocalAddressesAreReservedOnce() {
-        List<Finding> f = Mesh.validate(article(1, c -> c.meshIp("169.254.169.254")));
+        List<Finding> f = Mesh.validate(article(1, c -> c.withMeshIp("169.254.169.254")));
         assertThat(f).extracting(Finding::code).containsExactly("MESH_IP_RESERVED");
         assertThat(f.get(0).message()).contains("instance metadata");
     }
@@ -116,7 +116,7 @@ class CanonicalAddressTest {
     @ParameterizedTest
     @ValueSource(strings = {"10.2.0.250", "172.16.0.4", "192.168.10.250"})
     void rfc1918MeshIpsAreAccepted(String ip) {
-        assertThat(Mesh.validate(article(1, c -> c.meshIp(ip)))).isEmpty();
+        assertThat(Mesh.validate(article(1, c -> c.withMeshIp(ip)))).isEmpty();
     }
 
     // ---- pod CIDR sanity
@@ -130,7 +130,7 @@ class CanonicalAddressTest {
             "168.63.0.0/16    | CIDR_SPECIAL_PURPOSE | 168.63.129.16/32 (Azure platform",
             "169.254.0.0/16   | CIDR_RESERVED        | 169.254.0.0/16"})
     void podCidrsMustBeUsableRanges(String cidr, String code, String messageHas) {
-        List<Finding> f = Mesh.validate(article(1, c -> c.podCidr(cidr)));
+        List<Finding> f = Mesh.validate(article(1, c -> c.withPodCidr(cidr)));
         assertThat(f).extracting(Finding::code).containsExactly(code);
         assertThat(f.get(0).path()).isEqualTo("spec.clusters[1].podCidr");
         assertThat(f.get(0).message()).startsWith("cluster2: ").contains(messageHas);
@@ -138,14 +138,14 @@ class CanonicalAddressTest {
 
     @Test
     void aHostRouteAsPodCidrIsBothTooSmallAndReportedWithEveryOtherFinding() {
-        List<Finding> f = Mesh.validate(article(1, c -> c.podCidr("224.0.0.1/32").meshIp("8.8.8.8")));
+        List<Finding> f = Mesh.validate(article(1, c -> c.withPodCidr("224.0.0.1/32").withMeshIp("8.8.8.8")));
         assertThat(f).extracting(Finding::code).containsExactlyInAnyOrder("CIDR_SPECIAL_PURPOSE", "POD_CIDR_TOO_SMALL", "MESH_IP_NOT_PRIVATE");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"10.20.0.0/24", "10.20.0.0/16", "100.64.0.0/16", "192.168.0.0/16"})
     void usablePodCidrsAreAccepted(String cidr) {
-        assertThat(Mesh.validate(article(1, c -> c.podCidr(cidr)))).isEmpty();
+        assertThat(Mesh.validate(article(1, c -> c.withPodCidr(cidr)))).isEmpty();
     }
 
     // ---- helpers

@@ -48,8 +48,8 @@ final class Fixtures {
 
     /** cluster1..3 of the article: ids 1..3, pod CIDRs 10.10/16, 10.20/16, 10.30/16, kubeconfig contexts. */
     static MeshCluster articleCluster(int n) {
-        return MeshCluster.named("cluster" + n).id(n).podCidr("10." + (10 * n) + ".0.0/16")
-                .access(ClusterAccess.kubeContext(n == 1 ? "aks-ciliumlab" : "aks-ciliumlab" + n));
+        return MeshCluster.named("cluster" + n).withId(n).withPodCidr("10." + (10 * n) + ".0.0/16")
+                .withAccess(ClusterAccess.kubeContext(n == 1 ? "aks-ciliumlab" : "aks-ciliumlab" + n));
     }
 
     static List<MeshCluster> articleClusters() {
@@ -57,7 +57,7 @@ final class Fixtures {
     }
 
     static MeshSpec articleSpec() {
-        return new MeshSpec("article", CiliumOptions.version("1.16.19"), CaStrategy.generate(),
+        return MeshSpec.of("article", CiliumOptions.version("1.16.19"), CaStrategy.generate(),
                 Exposure.azureInternalLoadBalancer(), null, articleClusters());
     }
 

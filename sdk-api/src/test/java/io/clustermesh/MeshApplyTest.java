@@ -195,11 +195,11 @@ class MeshApplyTest {
         for (int n = 1; n <= 3; n++) {
             String c = "cluster" + n;
             steps.add(step(c, "read", OK));
-            steps.add(step(c, "helm-upgrade", n == 2 ? otherCni : OK).dependsOn(c + "/read"));
+            steps.add(step(c, "helm-upgrade", n == 2 ? otherCni : OK).withDependsOn(c + "/read"));
             steps.add(step(c, "wait-rollout", n == 2 ? ctx -> {
                 cluster2Waited.set(true);
                 return StepResult.unchanged("");
-            } : OK).dependsOn(c + "/helm-upgrade"));
+            } : OK).withDependsOn(c + "/helm-upgrade"));
         }
         RecordingListener events = new RecordingListener();
         MeshReport r;
@@ -420,8 +420,8 @@ class MeshApplyTest {
                         throw new MeshPreconditionException("cluster3: no nodes",
                                 Details.inCluster("cluster3").fix("add a node pool"));
                     }),
-                    step("cluster3", "helm-upgrade", OK).dependsOn("cluster3/read"),
-                    step("cluster1", "connect", OK).after(List.of("cluster3/read"))));
+                    step("cluster3", "helm-upgrade", OK).withDependsOn("cluster3/read"),
+                    step("cluster1", "connect", OK).withAfter(List.of("cluster3/read"))));
         }
         List<Object> all = events.events();
         assertThat(all.get(0)).isInstanceOfSatisfying(PlanStarted.class, e -> {
@@ -468,8 +468,8 @@ class MeshApplyTest {
         MeshReport r;
         try (Mesh mesh = mesh().executor(pool).listener(events).build()) {
             r = mesh.apply(plan(
-                    step("cluster1", "wait-lb-ip", stuck).timeout(Duration.ofMillis(300)),
-                    step("cluster1", "connect", OK).dependsOn("cluster1/wait-lb-ip"),
+                    step("cluster1", "wait-lb-ip", stuck).withTimeout(Duration.ofMillis(300)),
+                    step("cluster1", "connect", OK).withDependsOn("cluster1/wait-lb-ip"),
                     step("cluster2", "wait-lb-ip", OK)));
         }
         StepReport s = report(r, "cluster1/wait-lb-ip");
@@ -508,13 +508,13 @@ class MeshApplyTest {
                         throw new MeshPreconditionException("cluster1: release is pending-upgrade",
                                 Details.inCluster("cluster1").fix("roll the release back"));
                     }),
-                    step("cluster1", "wait-rollout", OK).dependsOn("cluster1/helm-upgrade"),
-                    step("cluster1", "status", OK).after(List.of("cluster1/wait-rollout")),
+                    step("cluster1", "wait-rollout", OK).withDependsOn("cluster1/helm-upgrade"),
+                    step("cluster1", "status", OK).withAfter(List.of("cluster1/wait-rollout")),
                     step("cluster2", "connect-peers", ctx -> {
                         connectSawItEnded.set(upgradeEnded.get());
                         return StepResult.changed("peers set");
-                    }).after(List.of("cluster1/helm-upgrade")),
-                    step("cluster3", "connect-peers", OK).dependsOn("cluster2/connect-peers")));
+                    }).withAfter(List.of("cluster1/helm-upgrade")),
+                    step("cluster3", "connect-peers", OK).withDependsOn("cluster2/connect-peers")));
         }
         assertThat(report(r, "cluster1/helm-upgrade").outcome()).isEqualTo(FAILED);
         assertThat(report(r, "cluster1/wait-rollout").outcome()).as("hard dependency failed").isEqualTo(SKIPPED);
@@ -589,7 +589,7 @@ class MeshApplyTest {
                     step("cluster1", "connect", ctx -> {
                         seenByNext.set(ctx.output("cluster1/wait-lb-ip"));
                         return StepResult.unchanged("");
-                    }).dependsOn("cluster1/wait-lb-ip")));
+                    }).withDependsOn("cluster1/wait-lb-ip")));
         }
         assertThat(r.succeeded()).as(r.toText()).isTrue();
         assertThat(report(r, "cluster1/wait-lb-ip").detail()).isEqualTo("LB IP 10.1.0.250");

@@ -31,31 +31,31 @@ class MeshPlanTest {
     @Test
     void unknownDependenciesAreRefusedNamingBothSteps() {
         assertThatIllegalArgumentException().isThrownBy(() -> plan(List.of(), step("cluster1", "read", OK),
-                        step("cluster1", "helm-upgrade", OK).dependsOn("cluster1/raed")))
+                        step("cluster1", "helm-upgrade", OK).withDependsOn("cluster1/raed")))
                 .withMessage("cluster1/helm-upgrade depends on unknown step cluster1/raed");
         assertThatIllegalArgumentException().isThrownBy(() -> plan(List.of(), step("cluster1", "read", OK),
-                        step("cluster2", "connect", OK).after(List.of("cluster3/read"))))
+                        step("cluster2", "connect", OK).withAfter(List.of("cluster3/read"))))
                 .withMessage("cluster2/connect runs after unknown step cluster3/read");
     }
 
     @Test
     void cyclesAreRefused() {
         assertThatIllegalArgumentException().isThrownBy(() -> plan(List.of(),
-                        step("cluster1", "a", OK).dependsOn("cluster1/c"),
-                        step("cluster1", "b", OK).dependsOn("cluster1/a"),
-                        step("cluster1", "c", OK).after(List.of("cluster1/b")),
+                        step("cluster1", "a", OK).withDependsOn("cluster1/c"),
+                        step("cluster1", "b", OK).withDependsOn("cluster1/a"),
+                        step("cluster1", "c", OK).withAfter(List.of("cluster1/b")),
                         step("cluster2", "free", OK)))
                 .withMessageContaining("cycle");
-        assertThatIllegalArgumentException().isThrownBy(() -> plan(List.of(), step("cluster1", "self", OK).dependsOn("cluster1/self")))
+        assertThatIllegalArgumentException().isThrownBy(() -> plan(List.of(), step("cluster1", "self", OK).withDependsOn("cluster1/self")))
                 .withMessageContaining("cycle");
     }
 
     @Test
     void aDiamondIsNoCycle() {
         MeshPlan p = plan(List.of(), step("mesh", "ca", OK),
-                step("cluster1", "upgrade", OK).dependsOn("mesh/ca"),
-                step("cluster2", "upgrade", OK).dependsOn("mesh/ca"),
-                step("mesh", "connect", OK).dependsOn("cluster1/upgrade", "cluster2/upgrade"));
+                step("cluster1", "upgrade", OK).withDependsOn("mesh/ca"),
+                step("cluster2", "upgrade", OK).withDependsOn("mesh/ca"),
+                step("mesh", "connect", OK).withDependsOn("cluster1/upgrade", "cluster2/upgrade"));
         assertThat(p.steps()).hasSize(4);
     }
 
@@ -65,8 +65,8 @@ class MeshPlanTest {
         return new MeshPlan("article", "apply", T0, List.of(warning), List.of(
                 PlanStep.of("cluster1/read", "cluster1", "read", "read cilium-config and the \"cilium\" release", OK),
                 PlanStep.of("cluster1/helm-upgrade", "cluster1", "helm-upgrade", "upgrade release cilium", OK)
-                        .dependsOn("cluster1/read")
-                        .changes(List.of(new Change("helm release kube-system/cilium", "clustermesh.config.clusters", "[]",
+                        .withDependsOn("cluster1/read")
+                        .withChanges(List.of(new Change("helm release kube-system/cilium", "clustermesh.config.clusters", "[]",
                                 "[cluster2, cluster3]"))),
                 PlanStep.of("cluster2/read", "cluster2", "read", "read cilium-config", OK)),
                 Map.of("cluster1.podCidr", "from the spec"));

@@ -62,8 +62,8 @@ class MeshServicesWiringTest {
     static Mesh.Builder builder(MeshDriver driver) {
         String kubeconfig = "apiVersion: v1\nkind: Config\n";
         return Mesh.builder()
-                .cluster(MeshCluster.named("cluster1").id(1).podCidr("10.10.0.0/16").access(ClusterAccess.kubeconfig(kubeconfig)))
-                .cluster(MeshCluster.named("cluster2").id(2).podCidr("10.20.0.0/16").access(ClusterAccess.kubeconfig(kubeconfig)))
+                .cluster(MeshCluster.named("cluster1").withId(1).withPodCidr("10.10.0.0/16").withAccess(ClusterAccess.kubeconfig(kubeconfig)))
+                .cluster(MeshCluster.named("cluster2").withId(2).withPodCidr("10.20.0.0/16").withAccess(ClusterAccess.kubeconfig(kubeconfig)))
                 .driver(driver)
                 .clusterTransport(unused(ClusterTransport.class))
                 .helmTransport(unused(HelmTransport.class))

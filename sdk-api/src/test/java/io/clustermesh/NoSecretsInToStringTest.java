@@ -77,13 +77,13 @@ class NoSecretsInToStringTest {
         assertThat(a.toString()).doesNotContain(live).isEqualTo("kubeconfig(<redacted>, bearer tokens from Entra ID (test credential))");
         assertThat(a.bearerTokens()).containsSame(tokens);
         assertThat(a).isNotEqualTo(ClusterAccess.kubeconfig(KUBECONFIG)).isEqualTo(a.withExecAllowed(false));
-        assertNoSecret(MeshCluster.named("cluster1").id(1).access(a));
+        assertNoSecret(MeshCluster.named("cluster1").withId(1).withAccess(a));
     }
 
     @Test
     void clustersAndSpecsHoldingAKubeconfigAreRedacted() {
-        MeshCluster c = MeshCluster.named("cluster1").id(1).podCidr("10.10.0.0/16").access(ClusterAccess.kubeconfig(KUBECONFIG));
-        MeshSpec spec = new MeshSpec("article", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(),
+        MeshCluster c = MeshCluster.named("cluster1").withId(1).withPodCidr("10.10.0.0/16").withAccess(ClusterAccess.kubeconfig(KUBECONFIG));
+        MeshSpec spec = MeshSpec.of("article", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(),
                 null, List.of(c, Fixtures.articleCluster(2)));
         assertNoSecret(c);
         assertNoSecret(spec);

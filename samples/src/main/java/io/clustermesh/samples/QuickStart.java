@@ -28,13 +28,13 @@ public final class QuickStart {
             Path kubeconfig = lab.kubeconfigFile();                  // one kubeconfig, a context per cluster, as az aks get-credentials leaves it
             // --- the README example starts here
             try (Mesh mesh = Mesh.builder()
-                    .cluster(MeshCluster.named("cluster1").id(1).podCidr("10.1.0.0/16").meshIp(lab.meshIp("cluster1"))
-                            .apiServer(lab.cluster("cluster1").apiServer()).access(ClusterAccess.kubeContext("cluster1", kubeconfig)))
-                    .cluster(MeshCluster.named("cluster2").id(2).podCidr("10.2.0.0/16").meshIp(lab.meshIp("cluster2"))
-                            .apiServer(lab.cluster("cluster2").apiServer()).access(ClusterAccess.kubeContext("cluster2", kubeconfig)))
-                    .cluster(MeshCluster.named("cluster3").id(3).podCidr("10.3.0.0/16").meshIp(lab.meshIp("cluster3"))
-                            .apiServer(lab.cluster("cluster3").apiServer()).access(ClusterAccess.kubeContext("cluster3", kubeconfig)))
-                    .cilium(CiliumOptions.version("1.16.19").kubeProxyReplacement(true).hubble(true))
+                    .cluster(MeshCluster.named("cluster1").withId(1).withPodCidr("10.1.0.0/16").withMeshIp(lab.meshIp("cluster1"))
+                            .withApiServer(lab.cluster("cluster1").apiServer()).withAccess(ClusterAccess.kubeContext("cluster1", kubeconfig)))
+                    .cluster(MeshCluster.named("cluster2").withId(2).withPodCidr("10.2.0.0/16").withMeshIp(lab.meshIp("cluster2"))
+                            .withApiServer(lab.cluster("cluster2").apiServer()).withAccess(ClusterAccess.kubeContext("cluster2", kubeconfig)))
+                    .cluster(MeshCluster.named("cluster3").withId(3).withPodCidr("10.3.0.0/16").withMeshIp(lab.meshIp("cluster3"))
+                            .withApiServer(lab.cluster("cluster3").apiServer()).withAccess(ClusterAccess.kubeContext("cluster3", kubeconfig)))
+                    .cilium(CiliumOptions.version("1.16.19").withKubeProxyReplacement(true).withHubble(true))
                     .ca(CaStrategy.generate())      // or CaStrategy.adoptFrom("cluster1")
                     .exposure(Exposure.azureInternalLoadBalancer())
                     .helmTransport(lab.helmTransport())               // the lab's Helm; on AKS the default helm-java

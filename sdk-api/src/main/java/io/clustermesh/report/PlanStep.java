@@ -39,19 +39,19 @@ public record PlanStep(String id, String cluster, String kind, String descriptio
         return new PlanStep(id, cluster, kind, description, List.of(), List.of(), List.of(), null, action);
     }
 
-    public PlanStep dependsOn(String... ids) {
+    public PlanStep withDependsOn(String... ids) {
         return new PlanStep(id, cluster, kind, description, List.of(ids), after, changes, timeout, action);
     }
 
-    public PlanStep after(List<String> ids) {
+    public PlanStep withAfter(List<String> ids) {
         return new PlanStep(id, cluster, kind, description, dependsOn, ids, changes, timeout, action);
     }
 
-    public PlanStep changes(List<Change> c) {
+    public PlanStep withChanges(List<Change> c) {
         return new PlanStep(id, cluster, kind, description, dependsOn, after, c, timeout, action);
     }
 
-    public PlanStep timeout(Duration t) {
+    public PlanStep withTimeout(Duration t) {
         return new PlanStep(id, cluster, kind, description, dependsOn, after, changes, t, action);
     }
 

@@ -111,7 +111,7 @@ class EngineTest {
         };
         List<PlanStep> steps = new java.util.ArrayList<>();
         for (int n = 1; n <= 6; n++) {
-            steps.add(PlanStep.of("cluster" + n + "/upgrade", "cluster" + n, "upgrade", "upgrade", write).changes(writes));
+            steps.add(PlanStep.of("cluster" + n + "/upgrade", "cluster" + n, "upgrade", "upgrade", write).withChanges(writes));
         }
         for (int n = 1; n <= 2; n++) {
             steps.add(PlanStep.of("cluster" + n + "/verify", "cluster" + n, "verify", "verify", ctx -> {
@@ -151,9 +151,9 @@ class EngineTest {
                 throw new IllegalStateException("the read-only steps never ran while a step was writing");
             }
             return StepResult.changed("written");
-        }).changes(writes);
+        }).withChanges(writes);
         PlanStep waitingWrite = PlanStep.of("cluster2/write", "cluster2", "write", "write", ctx -> StepResult.changed("written"))
-                .changes(writes);
+                .withChanges(writes);
         StepAction read = ctx -> {
             readsRan.countDown();
             return StepResult.unchanged("read");

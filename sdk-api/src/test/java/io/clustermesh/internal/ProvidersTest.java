@@ -133,8 +133,8 @@ public class ProvidersTest {
     @Test
     void aMeshWithoutADriverSaysWhichArtifactToAdd() {
         try (Mesh mesh = Mesh.builder()
-                .cluster(MeshCluster.named("cluster1").id(1).podCidr("10.10.0.0/16").access(ClusterAccess.kubeContext("a")))
-                .cluster(MeshCluster.named("cluster2").id(2).podCidr("10.20.0.0/16").access(ClusterAccess.kubeContext("b")))
+                .cluster(MeshCluster.named("cluster1").withId(1).withPodCidr("10.10.0.0/16").withAccess(ClusterAccess.kubeContext("a")))
+                .cluster(MeshCluster.named("cluster2").withId(2).withPodCidr("10.20.0.0/16").withAccess(ClusterAccess.kubeContext("b")))
                 .build()) {
             MeshException e = catchThrowableOfType(MeshException.class, mesh::plan);
             assertThat(e.getMessage()).contains("no MeshDriver implementation");

@@ -24,20 +24,20 @@ class RequiredPortsTest {
 
     @Test
     void genevePlusWireGuard() {
-        CiliumOptions o = CiliumOptions.defaults().tunnelProtocol(TunnelProtocol.GENEVE).encryption(Encryption.WIREGUARD);
+        CiliumOptions o = CiliumOptions.defaults().withTunnelProtocol(TunnelProtocol.GENEVE).withEncryption(Encryption.WIREGUARD);
         assertThat(specs(RequiredPorts.of(o))).containsExactly("2379/tcp", "4240/tcp", "icmp 8/0", "6081/udp", "51871/udp");
     }
 
     @Test
     void ipsecNeedsEsp() {
-        List<RequiredPort> ports = RequiredPorts.of(CiliumOptions.defaults().encryption(Encryption.IPSEC));
+        List<RequiredPort> ports = RequiredPorts.of(CiliumOptions.defaults().withEncryption(Encryption.IPSEC));
         assertThat(specs(ports)).containsExactly("2379/tcp", "4240/tcp", "icmp 8/0", "8472/udp", "esp (IP protocol 50)");
         assertThat(ports.get(4).protocol()).isEqualTo(RequiredPort.Protocol.ESP);
     }
 
     @Test
     void nativeRoutingNeedsNoTunnelPort() {
-        assertThat(specs(RequiredPorts.of(CiliumOptions.defaults().routingMode(RoutingMode.NATIVE))))
+        assertThat(specs(RequiredPorts.of(CiliumOptions.defaults().withRoutingMode(RoutingMode.NATIVE))))
                 .containsExactly("2379/tcp", "4240/tcp", "icmp 8/0");
     }
 
@@ -48,9 +48,9 @@ class RequiredPortsTest {
 
     @Test
     void aSpecListsWhatAnyClusterNeedsOnce() {
-        MeshSpec spec = new MeshSpec("m", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null,
-                List.of(MeshCluster.named("cluster1"), MeshCluster.named("cluster2").cilium(CiliumOptions.defaults().encryption(Encryption.WIREGUARD)),
-                        MeshCluster.named("cluster3").cilium(CiliumOptions.defaults().encryption(Encryption.WIREGUARD))));
+        MeshSpec spec = MeshSpec.of("m", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null,
+                List.of(MeshCluster.named("cluster1"), MeshCluster.named("cluster2").withCilium(CiliumOptions.defaults().withEncryption(Encryption.WIREGUARD)),
+                        MeshCluster.named("cluster3").withCilium(CiliumOptions.defaults().withEncryption(Encryption.WIREGUARD))));
         assertThat(specs(RequiredPorts.of(spec))).containsExactly("2379/tcp", "4240/tcp", "icmp 8/0", "8472/udp", "51871/udp");
     }
 

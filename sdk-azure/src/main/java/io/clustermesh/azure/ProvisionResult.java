@@ -80,12 +80,12 @@ public record ProvisionResult(AzureSpec azure, List<ResourceChange> changes, Lis
 
         /** The mesh cluster: Azure access (credentials are fetched at discovery), CIDRs, API server and mesh IP. */
         public MeshCluster meshCluster() {
-            MeshCluster c = MeshCluster.named(meshName).id(id).podCidr(podCidr).serviceCidr(serviceCidr)
-                    .access(ClusterAccess.azure(aks.resourceGroup(), aks.name()));
+            MeshCluster c = MeshCluster.named(meshName).withId(id).withPodCidr(podCidr).withServiceCidr(serviceCidr)
+                    .withAccess(ClusterAccess.azure(aks.resourceGroup(), aks.name()));
             if (apiServer != null) {
-                c = c.apiServer(apiServer);
+                c = c.withApiServer(apiServer);
             }
-            return meshIp == null ? c : c.meshIp(meshIp);
+            return meshIp == null ? c : c.withMeshIp(meshIp);
         }
     }
 

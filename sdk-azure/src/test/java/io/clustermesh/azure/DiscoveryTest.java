@@ -74,7 +74,7 @@ class DiscoveryTest {
     @Test
     void keepsWhatTheSpecGivesAndWarnsWhenAksDisagrees() {
         MeshSpec spec = Lab.spec(2);
-        spec = spec.withClusters(List.of(spec.clusters().get(0).podCidr("10.10.0.0/16").apiServer("api.example.test"),
+        spec = spec.withClusters(List.of(spec.clusters().get(0).withPodCidr("10.10.0.0/16").withApiServer("api.example.test"),
                 spec.clusters().get(1)));
         Discovery d = azure.discover(spec);
         assertThat(d.spec().clusters().get(0).apiServer()).isEqualTo("api.example.test");

@@ -111,9 +111,9 @@ class FluentClientTest {
         CloudProvider p = found.get(0);
         assertThat(p.name()).isEqualTo("azure");
         assertThat(p.supports(Lab.spec(2))).isTrue();
-        assertThat(p.supports(new io.clustermesh.model.MeshSpec("x", io.clustermesh.model.CiliumOptions.defaults(),
+        assertThat(p.supports(io.clustermesh.model.MeshSpec.of("x", io.clustermesh.model.CiliumOptions.defaults(),
                 io.clustermesh.model.CaStrategy.generate(), io.clustermesh.model.Exposure.nodePort(), null,
-                List.of(io.clustermesh.model.MeshCluster.named("a").access(io.clustermesh.model.ClusterAccess.kubeContext("a")))))).isFalse();
+                List.of(io.clustermesh.model.MeshCluster.named("a").withAccess(io.clustermesh.model.ClusterAccess.kubeContext("a")))))).isFalse();
         assertThat(p.toString()).contains("management.azure.com");
     }
 

@@ -234,9 +234,9 @@ final class Lab {
     static MeshSpec spec(int n) {
         List<MeshCluster> clusters = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
-            clusters.add(MeshCluster.named("cluster" + i).id(i).access(ClusterAccess.azure(rg(i), aks(i))));
+            clusters.add(MeshCluster.named("cluster" + i).withId(i).withAccess(ClusterAccess.azure(rg(i), aks(i))));
         }
-        return new MeshSpec("lab", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(),
+        return MeshSpec.of("lab", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(),
                 new AzureSpec(SUB, new AzureRef(HUB_RG, HUB)), clusters);
     }
 

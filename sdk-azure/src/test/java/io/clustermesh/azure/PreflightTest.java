@@ -76,8 +76,8 @@ class PreflightTest {
     @Test
     void portsFollowTunnelProtocolAndEncryption() {
         MeshSpec spec = Lab.spec(2);
-        spec = new MeshSpec(spec.name(), CiliumOptions.defaults().tunnelProtocol(io.clustermesh.model.TunnelProtocol.GENEVE)
-                .encryption(Encryption.WIREGUARD), spec.ca(), spec.exposure(), spec.azure(), spec.clusters());
+        spec = MeshSpec.of(spec.name(), CiliumOptions.defaults().withTunnelProtocol(io.clustermesh.model.TunnelProtocol.GENEVE)
+                .withEncryption(Encryption.WIREGUARD), spec.ca(), spec.exposure(), spec.azure(), spec.clusters());
         Finding ports = only(preflight(spec), AzureFindingCodes.PORTS_REQUIRED);
         assertThat(ports.message()).contains("6081/udp", "51871/udp").doesNotContain("8472/udp");
     }
@@ -239,7 +239,7 @@ class PreflightTest {
     @Test
     void meshIpOutsideTheSubnetReservedOrTakenIsReported() {
         MeshSpec spec = Lab.spec(2);
-        spec = spec.withClusters(List.of(spec.clusters().get(0).meshIp("10.2.0.250"), spec.clusters().get(1).meshIp("10.2.0.3")));
+        spec = spec.withClusters(List.of(spec.clusters().get(0).withMeshIp("10.2.0.250"), spec.clusters().get(1).withMeshIp("10.2.0.3")));
         List<Finding> f = errors(preflight(spec));
         Finding outside = only(f, AzureFindingCodes.MESH_IP_OUTSIDE_SUBNET);
         assertThat(outside.cluster()).isEqualTo("cluster1");
@@ -280,7 +280,7 @@ class PreflightTest {
             Lab.put(arm, Lab.vnetId(i), vnet);
         }
         MeshSpec spec = Lab.spec(2);
-        spec = spec.withClusters(List.of(spec.clusters().get(0).meshIp("10.1.0.200"), spec.clusters().get(1).meshIp("10.2.0.250")));
+        spec = spec.withClusters(List.of(spec.clusters().get(0).withMeshIp("10.1.0.200"), spec.clusters().get(1).withMeshIp("10.2.0.250")));
         List<Finding> f = preflight(spec);
         Finding taken = only(errors(f), AzureFindingCodes.MESH_IP_IN_USE);
         assertThat(taken.cluster()).isEqualTo("cluster1");
@@ -336,8 +336,8 @@ class PreflightTest {
     void clustersOutsideAzureOnlyTakePartInRangeChecks() {
         MeshSpec spec = Lab.spec(2);
         List<MeshCluster> cs = new ArrayList<>(spec.clusters());
-        cs.add(MeshCluster.named("onprem").id(3).podCidr("10.1.64.0/18")
-                .access(io.clustermesh.model.ClusterAccess.kubeContext("onprem")));
+        cs.add(MeshCluster.named("onprem").withId(3).withPodCidr("10.1.64.0/18")
+                .withAccess(io.clustermesh.model.ClusterAccess.kubeContext("onprem")));
         List<Finding> f = errors(preflight(spec.withClusters(cs)));
         Finding overlap = only(f, AzureFindingCodes.CIDR_OVERLAP);
         assertThat(overlap.cluster()).isEqualTo("onprem");
@@ -347,7 +347,7 @@ class PreflightTest {
     @Test
     void withoutAHubTheVnetsMustBePeered() {
         MeshSpec spec = Lab.spec(2);
-        spec = new MeshSpec(spec.name(), spec.cilium(), spec.ca(), spec.exposure(), new AzureSpec(Lab.SUB, null), spec.clusters());
+        spec = MeshSpec.of(spec.name(), spec.cilium(), spec.ca(), spec.exposure(), new AzureSpec(Lab.SUB, null), spec.clusters());
         List<Finding> f = errors(preflight(spec));
         assertThat(f).filteredOn(x -> x.code().equals(AzureFindingCodes.VNET_NOT_CONNECTED)).hasSize(2)
                 .allSatisfy(x -> assertThat(x.remediation()).contains("peer"));

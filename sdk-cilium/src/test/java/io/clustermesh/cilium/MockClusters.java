@@ -147,7 +147,7 @@ public final class MockClusters implements AutoCloseable {
     public io.clustermesh.spi.ClusterConnection connection(String cluster) {
         String url = "http://127.0.0.1:" + servers.get(cluster).getPort();
         return new io.clustermesh.cilium.kube.Fabric8ClusterTransport().connect(
-                MeshCluster.named(cluster).id(1).access(ClusterAccess.kubeconfig(kubeconfig(url))), io.clustermesh.MeshTimeouts.defaults());
+                MeshCluster.named(cluster).withId(1).withAccess(ClusterAccess.kubeconfig(kubeconfig(url))), io.clustermesh.MeshTimeouts.defaults());
     }
 
     /** A mesh builder over these clusters (ids 1.., pod CIDRs 10.<10*id>.0.0/16), with the given driver. */
@@ -158,7 +158,7 @@ public final class MockClusters implements AutoCloseable {
         int id = 1;
         for (Map.Entry<String, KubernetesMockServer> e : servers.entrySet()) {
             String url = "http://127.0.0.1:" + e.getValue().getPort();
-            b.cluster(MeshCluster.named(e.getKey()).id(id).podCidr("10." + (10 * id) + ".0.0/16").access(ClusterAccess.kubeconfig(kubeconfig(url))));
+            b.cluster(MeshCluster.named(e.getKey()).withId(id).withPodCidr("10." + (10 * id) + ".0.0/16").withAccess(ClusterAccess.kubeconfig(kubeconfig(url))));
             id++;
         }
         return b;

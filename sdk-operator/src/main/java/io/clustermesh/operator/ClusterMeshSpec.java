@@ -190,7 +190,7 @@ public final class ClusterMeshSpec {
             SecretRef ref = refs.stream().filter(r -> r.cluster().equals(c.name())).findFirst().orElseThrow();
             String content = kubeconfigs.get(c.name());
             ClusterAccess access = ref.context() != null ? ClusterAccess.kubeconfig(content, ref.context()) : ClusterAccess.kubeconfig(content);
-            withAccess.add(c.access(access.withExecAllowed(false)));
+            withAccess.add(c.withAccess(access.withExecAllowed(false)));
         }
         return new Result(parsed.spec().withClusters(withAccess), findings, policy, refs);
     }

@@ -111,7 +111,7 @@ public record MeshSpecSource(MeshSpec spec, List<Finding> findings, String origi
         }
         CaStrategy ca = ca(p.getCa(), findings);
         Exposure exposure = exposure(p.getExposure(), findings);
-        MeshSpec spec = new MeshSpec(p.getName() == null ? MeshSpec.DEFAULT_NAME : p.getName(), cilium, ca, exposure, null, clusters);
+        MeshSpec spec = MeshSpec.of(p.getName() == null ? MeshSpec.DEFAULT_NAME : p.getName(), cilium, ca, exposure, null, clusters);
         findings.addAll(Mesh.validate(spec));
         return new MeshSpecSource(spec, findings, PROPERTIES, false);
     }
@@ -122,24 +122,24 @@ public record MeshSpecSource(MeshSpec spec, List<Finding> findings, String origi
             o = o.withVersion(c.getVersion());
         }
         if (c.getKubeProxyReplacement() != null) {
-            o = o.kubeProxyReplacement(c.getKubeProxyReplacement());
+            o = o.withKubeProxyReplacement(c.getKubeProxyReplacement());
         }
         if (c.getHubble() != null) {
-            o = o.hubble(c.getHubble());
+            o = o.withHubble(c.getHubble());
         }
         if (c.getKvstoremesh() != null) {
-            o = o.kvstoremesh(c.getKvstoremesh());
+            o = o.withKvstoremesh(c.getKvstoremesh());
         }
         if (c.getMaxConnectedClusters() != null) {
-            o = o.maxConnectedClusters(c.getMaxConnectedClusters());
+            o = o.withMaxConnectedClusters(c.getMaxConnectedClusters());
         }
         return o;
     }
 
     private static MeshCluster cluster(ClusterMeshProperties p, ClusterMeshProperties.Cluster c, String path, List<Finding> findings) {
         String name = c.getName() == null ? "" : c.getName(); // an empty name is the SDK's CLUSTER_NAME_EMPTY
-        MeshCluster m = MeshCluster.named(name).id(c.getId() == null ? 0 : c.getId()).podCidr(c.getPodCidr())
-                .serviceCidr(c.getServiceCidr()).apiServer(c.getApiServer()).meshIp(c.getMeshIp());
+        MeshCluster m = MeshCluster.named(name).withId(c.getId() == null ? 0 : c.getId()).withPodCidr(c.getPodCidr())
+                .withServiceCidr(c.getServiceCidr()).withApiServer(c.getApiServer()).withMeshIp(c.getMeshIp());
         boolean azure = c.getAzure().getResourceGroup() != null || c.getAzure().getName() != null;
         if (c.getKubeContext() != null && azure) {
             findings.add(Finding.error("SPEC_CONFLICT", name, path, name + ": both kube-context and azure are set",
@@ -151,14 +151,14 @@ public record MeshSpecSource(MeshSpec spec, List<Finding> findings, String origi
             ClusterAccess access = file != null ? ClusterAccess.kubeContext(c.getKubeContext(), file)
                     : ClusterAccess.kubeContext(c.getKubeContext());
             // as in a spec file: a credential plugin named by configuration runs only when the application allows it
-            m = m.access(access.withExecAllowed(p.isAllowExec()));
+            m = m.withAccess(access.withExecAllowed(p.isAllowExec()));
         } else if (azure) {
             if (c.getAzure().getResourceGroup() == null || c.getAzure().getName() == null) {
                 findings.add(Finding.error("SPEC_MISSING_FIELD", name, path + ".azure", name + ": " + propertyName(path + ".azure")
                         + " needs resource-group and name", "set " + propertyName(path + ".azure") + ".resource-group and "
                         + propertyName(path + ".azure") + ".name"));
             } else {
-                m = m.access(ClusterAccess.azure(c.getAzure().getResourceGroup(), c.getAzure().getName()));
+                m = m.withAccess(ClusterAccess.azure(c.getAzure().getResourceGroup(), c.getAzure().getName()));
             }
         } else if (c.getKubeconfig() != null) {
             findings.add(Finding.error("SPEC_MISSING_FIELD", name, path + ".kubeContext", name + ": a kubeconfig file is set without kube-context",

@@ -143,8 +143,8 @@ class ClusterMeshAutoConfigurationTest {
     @Test
     void theApplicationsOwnBeansWinAndEverythingCanBeSwitchedOff() {
         runner.withBean(Mesh.class, () -> Mesh.builder()
-                        .cluster(MeshCluster.named("mine").id(7).podCidr("10.7.0.0/16").access(ClusterAccess.kubeContext("mine")))
-                        .cluster(MeshCluster.named("yours").id(8).podCidr("10.8.0.0/16").access(ClusterAccess.kubeContext("yours")))
+                        .cluster(MeshCluster.named("mine").withId(7).withPodCidr("10.7.0.0/16").withAccess(ClusterAccess.kubeContext("mine")))
+                        .cluster(MeshCluster.named("yours").withId(8).withPodCidr("10.8.0.0/16").withAccess(ClusterAccess.kubeContext("yours")))
                         .build(), d -> d.setDestroyMethodName("close"))
                 .run(ctx -> {
                     assertThat(ctx).hasNotFailed().hasSingleBean(Mesh.class).doesNotHaveBean(MeshSpecSource.class)

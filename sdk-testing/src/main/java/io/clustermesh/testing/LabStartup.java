@@ -201,8 +201,8 @@ final class LabStartup {
         if (spec == null) {
             for (int i = 1; i <= clusters; i++) {
                 LabClusterSpec s = defaults("cluster" + i, i);
-                out.put(s.name(), MeshCluster.named(s.name()).id(i).podCidr(s.podCidr()).serviceCidr(s.serviceCidr())
-                        .apiServer(s.apiServer()).meshIp(s.meshIp()));
+                out.put(s.name(), MeshCluster.named(s.name()).withId(i).withPodCidr(s.podCidr()).withServiceCidr(s.serviceCidr())
+                        .withApiServer(s.apiServer()).withMeshIp(s.meshIp()));
             }
             return out;
         }
@@ -214,12 +214,12 @@ final class LabStartup {
             if (out.containsKey(c.name())) {
                 throw new IllegalArgumentException("the spec names cluster '" + c.name() + "' twice");
             }
-            out.put(c.name(), MeshCluster.named(c.name()).id(c.id() != 0 ? c.id() : index)
-                    .podCidr(c.podCidr() != null ? c.podCidr() : s.podCidr())
-                    .serviceCidr(c.serviceCidr() != null ? c.serviceCidr() : s.serviceCidr())
-                    .apiServer(c.apiServer() != null ? c.apiServer() : s.apiServer())
-                    .meshIp(c.meshIp() != null ? c.meshIp() : s.meshIp())
-                    .cilium(c.cilium()));
+            out.put(c.name(), MeshCluster.named(c.name()).withId(c.id() != 0 ? c.id() : index)
+                    .withPodCidr(c.podCidr() != null ? c.podCidr() : s.podCidr())
+                    .withServiceCidr(c.serviceCidr() != null ? c.serviceCidr() : s.serviceCidr())
+                    .withApiServer(c.apiServer() != null ? c.apiServer() : s.apiServer())
+                    .withMeshIp(c.meshIp() != null ? c.meshIp() : s.meshIp())
+                    .withCilium(c.cilium()));
         }
         return out;
     }

@@ -221,10 +221,10 @@ public final class MeshLab implements AutoCloseable {
             ClusterAccess access = c.entraId().isPresent()
                     ? ClusterAccess.kubeconfig(c.kubeloginKubeconfig(kubeloginCommand().toString()), settings.entraId().bearerTokens())
                     : ClusterAccess.kubeContext(c.name(), kubeconfigFile());
-            out.add(planned.podCidr(c.spec().podCidr()).serviceCidr(c.spec().serviceCidr()).nodeCidr(c.spec().subnet())
-                    .apiServer(c.apiServer()).access(access));
+            out.add(planned.withPodCidr(c.spec().podCidr()).withServiceCidr(c.spec().serviceCidr()).withNodeCidr(c.spec().subnet())
+                    .withApiServer(c.apiServer()).withAccess(access));
         }
-        return new MeshSpec(given != null ? given.name() : settings.name(), cilium, ca, exposure, azure, out);
+        return MeshSpec.of(given != null ? given.name() : settings.name(), cilium, ca, exposure, azure, out);
     }
 
     /**

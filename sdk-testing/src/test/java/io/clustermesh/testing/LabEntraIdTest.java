@@ -65,8 +65,8 @@ class LabEntraIdTest {
         LabEntraId entra = LabEntraId.withLifetime(Duration.ofMinutes(10));
         try (LabCluster c = LabCluster.start(LabClusterSpec.of("aad", 3, 42).nodeCount(1))) {
             c.acceptOnly(entra);
-            MeshCluster cluster = MeshCluster.named("aad").id(3)
-                    .access(ClusterAccess.kubeconfig(c.kubeloginKubeconfig("/nonexistent/kubelogin"), entra.bearerTokens()));
+            MeshCluster cluster = MeshCluster.named("aad").withId(3)
+                    .withAccess(ClusterAccess.kubeconfig(c.kubeloginKubeconfig("/nonexistent/kubelogin"), entra.bearerTokens()));
             try (ClusterConnection conn = new Fabric8ClusterTransport().connect(cluster, MeshTimeouts.defaults())) {
                 assertThat(conn.nodes()).hasSize(1);
                 entra.advance(Duration.ofMinutes(6)); // past half the lifetime: the source takes a new token

@@ -92,13 +92,13 @@ class MeshLabLifecycleTest {
             List<MeshCluster> clusters = new ArrayList<>();
             for (int i = 1; i <= n; i++) {
                 LabClusterSpec s = LabClusterSpec.of("cluster" + i, i, 1);
-                clusters.add(MeshCluster.named(s.name()).id(i).podCidr(s.podCidr()).serviceCidr(s.serviceCidr()).apiServer(s.apiServer())
-                        .meshIp(s.meshIp()).access(ClusterAccess.kubeconfig("apiVersion: v1")));
+                clusters.add(MeshCluster.named(s.name()).withId(i).withPodCidr(s.podCidr()).withServiceCidr(s.serviceCidr()).withApiServer(s.apiServer())
+                        .withMeshIp(s.meshIp()).withAccess(ClusterAccess.kubeconfig("apiVersion: v1")));
                 assertThat(io.clustermesh.model.IpCidr.parse(s.subnet()).contains(s.meshIp())).isTrue();
                 assertThat(s.nodeIps()).allSatisfy(ip -> assertThat(io.clustermesh.model.IpCidr.parse(s.subnet()).contains(ip)).isTrue());
                 assertThat(io.clustermesh.model.IpCidr.parse(s.subnet()).overlaps(io.clustermesh.model.IpCidr.parse(LabAddressing.HUB_PREFIX))).isFalse();
             }
-            MeshSpec spec = new MeshSpec("big", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null, clusters);
+            MeshSpec spec = MeshSpec.of("big", CiliumOptions.defaults(), CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null, clusters);
             assertThat(Mesh.validate(spec).stream().filter(f -> f.severity() == Severity.ERROR)).as("%d clusters", n).isEmpty();
         }
         assertThatThrownBy(() -> LabAddressing.podCidr(256)).isInstanceOf(IllegalArgumentException.class);
@@ -107,8 +107,8 @@ class MeshLabLifecycleTest {
 
     @Test
     void aSpecDecidesNamesIdsAndCidrs() {
-        MeshSpec given = new MeshSpec("article", CiliumOptions.defaults(), CaStrategy.adoptFrom("aks-east"), Exposure.azureInternalLoadBalancer(), null,
-                List.of(MeshCluster.named("aks-east").id(10).podCidr("10.10.0.0/16"), MeshCluster.named("aks-west").id(20).podCidr("10.20.0.0/16")));
+        MeshSpec given = MeshSpec.of("article", CiliumOptions.defaults(), CaStrategy.adoptFrom("aks-east"), Exposure.azureInternalLoadBalancer(), null,
+                List.of(MeshCluster.named("aks-east").withId(10).withPodCidr("10.10.0.0/16"), MeshCluster.named("aks-west").withId(20).withPodCidr("10.20.0.0/16")));
         try (MeshLab lab = MeshLab.builder().spec(given).nodesPerCluster(1).tls(false).start()) {
             MeshSpec spec = lab.spec();
             assertThat(spec.name()).isEqualTo("article");

@@ -12,7 +12,7 @@ class StartedLabIgnoresItsBuilderTest {
 
     @Test
     void changingTheBuilderAfterStartChangesNothingInTheRunningLab() {
-        CiliumOptions kvstoremesh = CiliumOptions.defaults().kvstoremesh(true);
+        CiliumOptions kvstoremesh = CiliumOptions.defaults().withKvstoremesh(true);
         MeshLab.Builder builder = MeshLab.builder().name("first").clusters(1).nodesPerCluster(1).seed(7).simulatedCilium(false)
                 .lbDelay(Duration.ofMillis(100)).rolloutDelay(Duration.ofMillis(200));
         try (MeshLab lab = builder.start()) {

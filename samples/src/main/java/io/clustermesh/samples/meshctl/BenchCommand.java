@@ -363,7 +363,7 @@ final class BenchCommand implements Callable<Integer> {
         try (MeshLab lab = labBuilder(n).start()) {
             MeshSpec labSpec = lab.spec();
             MeshSpec meshSpec = meshIps == MeshIps.known ? labSpec
-                    : labSpec.withClusters(labSpec.clusters().stream().map(c -> c.meshIp(null)).toList());
+                    : labSpec.withClusters(labSpec.clusters().stream().map(c -> c.withMeshIp(null)).toList());
             // the lab's production path (MeshLab.Helm.REAL, see labBuilder): helm-java with the real chart, timed
             TimedHelm helm = new TimedHelm(new io.clustermesh.cilium.helm.HelmJavaTransport());
             Mesh.Builder mb = lab.meshBuilder().spec(meshSpec).helmTransport(helm)

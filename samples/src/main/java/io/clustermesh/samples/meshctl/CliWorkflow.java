@@ -65,7 +65,7 @@ final class CliWorkflow {
 
     static Result run(MeshLab lab, long pollIntervalMs, PrintStream progress, boolean verbose) {
         MeshSpec labSpec = lab.spec();
-        MeshSpec spec = new MeshSpec(labSpec.name(), labSpec.cilium().certificateMethod(CertificateMethod.HELM), labSpec.ca(),
+        MeshSpec spec = MeshSpec.of(labSpec.name(), labSpec.cilium().withCertificateMethod(CertificateMethod.HELM), labSpec.ca(),
                 labSpec.exposure(), labSpec.azure(), labSpec.clusters());
         MeshTimeouts timeouts = MeshTimeouts.defaults();
         Duration poll = Duration.ofMillis(pollIntervalMs);

@@ -100,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
             check("kube-proxy disabled on every cluster", kubeProxyGone, "networkProfile.kubeProxyConfig.enabled=false (preview api-version); DaemonSet removed");
 
             // 2. Cilium on every cluster, one CA, internal LBs, all connected
-            MeshSpec meshSpec = new MeshSpec("article", CiliumOptions.version(chartVersion).kubeProxyReplacement(true).hubble(true),
+            MeshSpec meshSpec = MeshSpec.of("article", CiliumOptions.version(chartVersion).withKubeProxyReplacement(true).withHubble(true),
                     io.clustermesh.model.CaStrategy.generate(), io.clustermesh.model.Exposure.azureInternalLoadBalancer(),
                     provisioned.azure(), provisioned.meshClusters());
             try (Mesh mesh = lab.meshBuilder().spec(meshSpec).cloudProvider(azure)

@@ -29,7 +29,7 @@ final class InstantBench {
     static Map<String, Object> run(int n, int nodes, long renderCostMs, long pollIntervalMs, Integer concurrency) {
         InstantWorld world = InstantWorld.builder().nodesPerCluster(nodes).renderCost(Duration.ofMillis(renderCostMs)).build();
         Mesh.Builder mb = Mesh.builder().name("bench").clusters(PlanTiming.spec(n))
-                .cilium(CiliumOptions.defaults().maxConnectedClusters(n > 255 ? 511 : 255))
+                .cilium(CiliumOptions.defaults().withMaxConnectedClusters(n > 255 ? 511 : 255))
                 .ca(CaStrategy.generate()).exposure(Exposure.azureInternalLoadBalancer())
                 .clusterTransport(world).helmTransport(world)
                 .timeouts(MeshTimeouts.defaults().withPollInterval(Duration.ofMillis(pollIntervalMs)));

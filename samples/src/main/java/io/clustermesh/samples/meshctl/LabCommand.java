@@ -146,7 +146,7 @@ final class LabCommand implements Runnable {
         static MeshSpec specFor(MeshLab lab) {
             List<MeshCluster> clusters = new ArrayList<>();
             for (MeshCluster c : lab.spec().clusters()) {
-                clusters.add(c.access(ClusterAccess.kubeContext(c.access().context().orElseThrow())));
+                clusters.add(c.withAccess(ClusterAccess.kubeContext(c.access().context().orElseThrow())));
             }
             return lab.spec().withClusters(clusters);
         }

@@ -67,7 +67,7 @@ final class PlanTiming {
     private static int run(int clusters) {
         EmptyClusters empty = new EmptyClusters();
         try (Mesh mesh = Mesh.builder().name("bench").clusters(spec(clusters))
-                .cilium(CiliumOptions.defaults().maxConnectedClusters(clusters > 255 ? 511 : 255))
+                .cilium(CiliumOptions.defaults().withMaxConnectedClusters(clusters > 255 ? 511 : 255))
                 .ca(CaStrategy.generate()).exposure(Exposure.azureInternalLoadBalancer())
                 .clusterTransport(empty).helmTransport(empty).build()) {
             MeshPlan plan = mesh.plan();
@@ -90,9 +90,9 @@ final class PlanTiming {
         for (int i = 1; i <= n; i++) {
             long pod = (10L << 24) + (1L << 16) + (long) (i - 1) * (1L << 14);
             String name = "cluster" + i;
-            out.add(MeshCluster.named(name).id(i).podCidr(ip(pod) + "/18").serviceCidr("10.0.0.0/16")
-                    .apiServer(name + "-bench.hcp.eastus.azmk8s.io").meshIp("172." + (16 + i / 256) + "." + (i % 256) + ".250")
-                    .access(ClusterAccess.kubeContext(name)));
+            out.add(MeshCluster.named(name).withId(i).withPodCidr(ip(pod) + "/18").withServiceCidr("10.0.0.0/16")
+                    .withApiServer(name + "-bench.hcp.eastus.azmk8s.io").withMeshIp("172." + (16 + i / 256) + "." + (i % 256) + ".250")
+                    .withAccess(ClusterAccess.kubeContext(name)));
         }
         return out;
     }

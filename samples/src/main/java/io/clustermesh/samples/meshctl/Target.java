@@ -163,21 +163,21 @@ final class Target implements AutoCloseable {
             if (c.id() == 0) {
                 int id = free(c, i -> !ids.contains(i));
                 ids.add(id);
-                c = c.id(id);
+                c = c.withId(id);
             }
             if (c.meshIp() == null) {
                 int i = free(c, k -> !subnets.contains(subnetPrefix(k)));
                 subnets.add(subnetPrefix(i));
-                c = c.meshIp(LabAddressing.meshIp(i));
+                c = c.withMeshIp(LabAddressing.meshIp(i));
             }
             if (c.podCidr() == null) {
                 int i = free(c, k -> taken.stream().noneMatch(t -> t.overlaps(IpCidr.parse(LabAddressing.podCidr(k)))));
                 taken.add(IpCidr.parse(LabAddressing.podCidr(i)));
-                c = c.podCidr(LabAddressing.podCidr(i));
+                c = c.withPodCidr(LabAddressing.podCidr(i));
             }
             if (c.access() == null) {
                 // the lab reaches every cluster through its own kubeconfig, whatever the spec says
-                c = c.access(ClusterAccess.kubeContext(c.name()));
+                c = c.withAccess(ClusterAccess.kubeContext(c.name()));
             }
             out.add(c);
         }
@@ -220,11 +220,11 @@ final class Target implements AutoCloseable {
         for (MeshCluster c : spec.clusters()) {
             ClusterAccess a = c.access();
             if (a != null && a.kind() == ClusterAccess.Kind.KUBE_CONTEXT && a.kubeconfigFile().isEmpty()) {
-                c = c.access(ClusterAccess.kubeContext(a.context().orElseThrow(), kubeconfig));
+                c = c.withAccess(ClusterAccess.kubeContext(a.context().orElseThrow(), kubeconfig));
             }
             if (c.access() == null) {
                 // the lab reaches every cluster through its own kubeconfig, whatever the spec says
-                c = c.access(ClusterAccess.kubeContext(c.name()));
+                c = c.withAccess(ClusterAccess.kubeContext(c.name()));
             }
             out.add(c);
         }

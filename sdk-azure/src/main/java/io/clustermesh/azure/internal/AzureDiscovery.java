@@ -99,7 +99,7 @@ public final class AzureDiscovery {
         MeshCluster filled = c;
         if (c.podCidr() == null) {
             if (a.podCidr() != null) {
-                filled = filled.podCidr(a.podCidr());
+                filled = filled.withPodCidr(a.podCidr());
                 notes.put(name + ".podCidr", a.podCidr() + " from AKS networkProfile.podCidr (" + id + ")");
             } else {
                 findings.add(new Finding(AzureFindingCodes.POD_CIDR_UNKNOWN, Severity.ERROR, name, id,
@@ -108,11 +108,11 @@ public final class AzureDiscovery {
             }
         }
         if (c.serviceCidr() == null && a.serviceCidr() != null) {
-            filled = filled.serviceCidr(a.serviceCidr());
+            filled = filled.withServiceCidr(a.serviceCidr());
             notes.put(name + ".serviceCidr", a.serviceCidr() + " from AKS networkProfile.serviceCidr (" + id + ")");
         }
         if (c.apiServer() == null && a.fqdn() != null) {
-            filled = filled.apiServer(a.fqdn());
+            filled = filled.withApiServer(a.fqdn());
             notes.put(name + ".apiServer", a.fqdn() + " from AKS fqdn (" + id + ")");
         } else if (c.apiServer() != null && a.fqdn() != null && !c.apiServer().equalsIgnoreCase(a.fqdn())) {
             findings.add(new Finding(AzureFindingCodes.SPEC_DIFFERS, Severity.WARNING, name, id,
@@ -145,7 +145,7 @@ public final class AzureDiscovery {
                 return c;
             }
             notes.put(c.name() + ".nodeCidr", prefix + " from the node subnet's addressPrefix (" + subnetId + ")");
-            return c.nodeCidr(prefix);
+            return c.withNodeCidr(prefix);
         } catch (RuntimeException e) {
             notes.put(c.name() + ".nodeCidr", "unknown: the VNet " + vnetId + " could not be read ("
                     + "HTTP " + ArmFailure.of(e).status() + "); preflight reports why");
@@ -227,7 +227,7 @@ public final class AzureDiscovery {
         notes.put(name + ".access", "kubeconfig from AKS " + op + " (" + id + "), held in memory"
                 + (k.server() == null ? "" : "; server " + k.server()) + (a.aad() ? "; AAD-enabled cluster" : ""));
         remember.accept(name, ref);
-        return c.access(ClusterAccess.kubeconfig(k.text()));
+        return c.withAccess(ClusterAccess.kubeconfig(k.text()));
     }
 
     /**
@@ -251,6 +251,6 @@ public final class AzureDiscovery {
                 + (k.server() == null ? "" : "; server " + k.server()) + "; Microsoft Entra ID tokens from " + arm.settings().credential()
                 + " (scope " + EntraTokens.SCOPE + ")");
         remember.accept(name, ref);
-        return c.access(ClusterAccess.kubeconfig(k.text(), tokens));
+        return c.withAccess(ClusterAccess.kubeconfig(k.text(), tokens));
     }
 }

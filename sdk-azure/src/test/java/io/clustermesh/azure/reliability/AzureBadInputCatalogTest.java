@@ -133,7 +133,7 @@ class AzureBadInputCatalogTest {
             pool.remove("vnetSubnetID");
         }), f -> assertThat(f.remediation()).contains("--vnet-subnet-id")));
         rows.add(new Row("an AKS cluster that does not exist", AzureFindingCodes.CLUSTER_NOT_FOUND, t -> { },
-                s -> withCluster(s, 1, c -> c.access(ClusterAccess.azure("rg-cluster2", "aks-typo"))),
+                s -> withCluster(s, 1, c -> c.withAccess(ClusterAccess.azure("rg-cluster2", "aks-typo"))),
                 f -> assertThat(f.message()).contains("aks-typo")));
         rows.add(row("no permission to read the managed clusters (403)", AzureFindingCodes.AUTHORIZATION_FAILED,
                 t -> t.arm.forbidden(".*/managedClusters/cluster1", "GET"),
@@ -149,7 +149,7 @@ class AzureBadInputCatalogTest {
                     assertThat(f.remediation()).startsWith("az role assignment create --assignee 99999999-0000-0000-0000-000000000002 --role \"Network Contributor\" --scope ");
                 }));
         rows.add(new Row("a mesh IP outside the cluster's subnet", AzureFindingCodes.MESH_IP_OUTSIDE_SUBNET, t -> { },
-                s -> withCluster(s, 0, c -> c.meshIp("172.16.9.250")), f -> assertThat(f.cluster()).isEqualTo("cluster1")));
+                s -> withCluster(s, 0, c -> c.withMeshIp("172.16.9.250")), f -> assertThat(f.cluster()).isEqualTo("cluster1")));
         return rows.stream();
     }
 
@@ -199,8 +199,8 @@ class AzureBadInputCatalogTest {
         MeshSpec s = lab.spec();
         List<MeshCluster> clusters = new ArrayList<>();
         for (MeshCluster c : s.clusters()) {
-            clusters.add(MeshCluster.named(c.name()).id(c.id()).meshIp(c.meshIp())
-                    .access(ClusterAccess.azure(lab.cluster(c.name()).spec().resourceGroup(), c.name())));
+            clusters.add(MeshCluster.named(c.name()).withId(c.id()).withMeshIp(c.meshIp())
+                    .withAccess(ClusterAccess.azure(lab.cluster(c.name()).spec().resourceGroup(), c.name())));
         }
         return s.withClusters(clusters);
     }

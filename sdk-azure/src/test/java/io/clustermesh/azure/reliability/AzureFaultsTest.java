@@ -102,8 +102,8 @@ class AzureFaultsTest {
         MeshSpec s = lab.spec();
         List<MeshCluster> clusters = new ArrayList<>();
         for (MeshCluster c : s.clusters()) {
-            clusters.add(MeshCluster.named(c.name()).id(c.id()).meshIp(c.meshIp())
-                    .access(ClusterAccess.azure(lab.cluster(c.name()).spec().resourceGroup(), c.name())));
+            clusters.add(MeshCluster.named(c.name()).withId(c.id()).withMeshIp(c.meshIp())
+                    .withAccess(ClusterAccess.azure(lab.cluster(c.name()).spec().resourceGroup(), c.name())));
         }
         return s.withClusters(clusters);
     }

@@ -189,7 +189,7 @@ public final class ApplyPlanner {
         MeshCluster c = s.cluster();
         if (c.apiServer() == null && s.reachable()) {
             String host = URI.create(ctx.connection(c.name()).apiServerUrl()).getHost();
-            c = c.apiServer(host);
+            c = c.withApiServer(host);
             notes.put(c.name() + ".apiServer", host + " (from the kubeconfig server URL)");
         }
         return c;

@@ -528,7 +528,7 @@ public final class MeshSpecYaml {
         if (cilium == null || ca == null || exposure == null) {
             return null;
         }
-        return new MeshSpec(name, cilium, ca, exposure, azure, clusters);
+        return MeshSpec.of(name, cilium, ca, exposure, azure, clusters);
     }
 
     private CiliumOptions cilium(Node node, String path, CiliumOptions base) {
@@ -543,39 +543,39 @@ public final class MeshSpecYaml {
         String version = string(n, "version", path, null);
         if (version != null) o = o.withVersion(version);
         Boolean kpr = bool(n, "kubeProxyReplacement", path);
-        if (kpr != null) o = o.kubeProxyReplacement(kpr);
+        if (kpr != null) o = o.withKubeProxyReplacement(kpr);
         Boolean hubble = bool(n, "hubble", path);
-        if (hubble != null) o = o.hubble(hubble);
+        if (hubble != null) o = o.withHubble(hubble);
         RoutingMode rm = choice(n, "routingMode", path, null, RoutingMode::fromValue, "tunnel, native");
-        if (rm != null) o = o.routingMode(rm);
+        if (rm != null) o = o.withRoutingMode(rm);
         TunnelProtocol tp = choice(n, "tunnelProtocol", path, null, TunnelProtocol::fromValue, "vxlan, geneve");
-        if (tp != null) o = o.tunnelProtocol(tp);
+        if (tp != null) o = o.withTunnelProtocol(tp);
         Boolean kvs = bool(n, "kvstoremesh", path);
-        if (kvs != null) o = o.kvstoremesh(kvs);
+        if (kvs != null) o = o.withKvstoremesh(kvs);
         Boolean localPolicy = bool(n, "policyDefaultLocalCluster", path);
-        if (localPolicy != null) o = o.policyDefaultLocalCluster(localPolicy);
+        if (localPolicy != null) o = o.withPolicyDefaultLocalCluster(localPolicy);
         McsApi mcs = choice(n, "mcsApi", path, null, McsApi::fromValue, "off, on, on-coredns");
-        if (mcs != null) o = o.mcsApi(mcs);
+        if (mcs != null) o = o.withMcsApi(mcs);
         Boolean globalNs = bool(n, "defaultGlobalNamespace", path);
-        if (globalNs != null) o = o.defaultGlobalNamespace(globalNs);
+        if (globalNs != null) o = o.withDefaultGlobalNamespace(globalNs);
         Encryption enc = choice(n, "encryption", path, null, Encryption::fromValue, "none, wireguard, ipsec");
-        if (enc != null) o = o.encryption(enc);
+        if (enc != null) o = o.withEncryption(enc);
         Integer max = integer(n, "maxConnectedClusters", path, null, "255 or 511");
-        if (max != null) o = o.maxConnectedClusters(max);
+        if (max != null) o = o.withMaxConnectedClusters(max);
         CertificateMethod cm = choice(n, "certificateMethod", path, null, CertificateMethod::fromValue, "sdk, helm, cronJob, certmanager");
-        if (cm != null) o = o.certificateMethod(cm);
+        if (cm != null) o = o.withCertificateMethod(cm);
         Integer batch = integer(n, "rolloutBatch", path, null, "the number of clusters upgraded at a time, 1 or more");
         if (batch != null && batch < 1) {
             findings.add(Finding.error("SPEC_INVALID_VALUE", null, path + ".rolloutBatch", path + ".rolloutBatch is " + batch
                     + ": a rolling upgrade needs at least one cluster per batch", "set rolloutBatch to 1 (the default) or more"));
         } else if (batch != null) {
-            o = o.rolloutBatch(batch);
+            o = o.withRolloutBatch(batch);
         }
         Duration validity = duration(n, "certificateValidity", path);
         Duration renew = duration(n, "renewBefore", path);
         if (validity != null || renew != null) {
             try {
-                o = o.certificateValidity(validity != null ? validity : o.certificateValidity(), renew != null ? renew : o.renewBefore());
+                o = o.withCertificateValidity(validity != null ? validity : o.certificateValidity(), renew != null ? renew : o.renewBefore());
             } catch (IllegalArgumentException e) {
                 findings.add(Finding.error("SPEC_INVALID_VALUE", null, path + ".certificateValidity", e.getMessage(),
                         "give a positive certificateValidity and a non-negative renewBefore"));
@@ -681,12 +681,12 @@ public final class MeshSpecYaml {
             name = "";
         }
         Integer id = integer(n, "id", path, name, "a cluster id between 1 and 255 (1 and 511 with maxConnectedClusters: 511)");
-        MeshCluster c = MeshCluster.named(name).id(id == null ? 0 : id)
-                .podCidr(string(n, "podCidr", path, name))
-                .serviceCidr(string(n, "serviceCidr", path, name))
-                .nodeCidr(string(n, "nodeCidr", path, name))
-                .apiServer(string(n, "apiServer", path, name))
-                .meshIp(string(n, "meshIp", path, name));
+        MeshCluster c = MeshCluster.named(name).withId(id == null ? 0 : id)
+                .withPodCidr(string(n, "podCidr", path, name))
+                .withServiceCidr(string(n, "serviceCidr", path, name))
+                .withNodeCidr(string(n, "nodeCidr", path, name))
+                .withApiServer(string(n, "apiServer", path, name))
+                .withMeshIp(string(n, "meshIp", path, name));
         String ctx = string(n, "kubeContext", path, name);
         String kubeconfig = string(n, "kubeconfig", path, name);
         AzureRef azure = ref(n.get("azure"), path + ".azure", name);
@@ -697,10 +697,10 @@ public final class MeshSpecYaml {
         if (ctx != null) {
             // a kubeconfig named inside a spec file is not the caller's own choice: its credential plugin (exec) may run only
             // when the caller allows it (ClusterAccess#execAllowed)
-            c = c.access(kubeconfig != null ? ClusterAccess.kubeContext(ctx, resolve(kubeconfig)).withExecAllowed(false)
+            c = c.withAccess(kubeconfig != null ? ClusterAccess.kubeContext(ctx, resolve(kubeconfig)).withExecAllowed(false)
                     : ClusterAccess.kubeContext(ctx));
         } else if (azure != null) {
-            c = c.access(ClusterAccess.azure(azure.resourceGroup(), azure.name()));
+            c = c.withAccess(ClusterAccess.azure(azure.resourceGroup(), azure.name()));
         } else if (kubeconfig != null) {
             findings.add(Finding.error("SPEC_MISSING_FIELD", name, path + ".kubeContext", name + ": a kubeconfig file is given without kubeContext",
                     "add kubeContext: <context name in that file>"));
@@ -709,7 +709,7 @@ public final class MeshSpecYaml {
         if (own != null) {
             CiliumOptions o = cilium(own, path + ".cilium", meshCilium);
             if (own instanceof MappingNode m && !m.getValue().isEmpty()) {
-                c = c.cilium(o);
+                c = c.withCilium(o);
             }
         }
         return c;

@@ -84,7 +84,7 @@ class LiveConfigChecksTest {
 
     @Test
     void driftFromTheSpecIsAWarning() {
-        MeshSpec spec = new MeshSpec("m", CiliumOptions.defaults().encryption(Encryption.WIREGUARD), CaStrategy.generate(),
+        MeshSpec spec = MeshSpec.of("m", CiliumOptions.defaults().withEncryption(Encryption.WIREGUARD), CaStrategy.generate(),
                 Exposure.azureInternalLoadBalancer(), null, List.of(MeshCluster.named("cluster1"), MeshCluster.named("cluster2"), MeshCluster.named("cluster3")));
         List<Finding> f = LiveConfigChecks.drift(spec, mesh(config("enable-wireguard", "true"), config(), config("enable-wireguard", "true")));
         assertThat(f).singleElement().satisfies(x -> {

@@ -30,7 +30,7 @@ class CaPlannerTest {
                     Map.of("clustermesh", Map.of("useAPIServer", true, "config",
                             Map.of("clusters", List.of(Map.of("name", "other", "port", 2379, "ips", List.of("10.9.0.250")))))));
         }
-        return new ClusterSnapshot(MeshCluster.named(name).id(1), null, null, release, ca, null, 2, false);
+        return new ClusterSnapshot(MeshCluster.named(name).withId(1), null, null, release, ca, null, 2, false);
     }
 
     static Map<String, ClusterSnapshot> of(ClusterSnapshot... s) {
@@ -99,7 +99,7 @@ class CaPlannerTest {
         PemCredential noKey = new PemCredential(CA1.certificatePem(), null);
         assertThat(CaPlanner.decide(CaStrategy.adoptFrom("c1"), of(snap("c1", noKey, false), snap("c2", null, false)), BC, "m").findings())
                 .extracting(Finding::code).containsExactly("CA_KEY_MISSING");
-        ClusterSnapshot dead = new ClusterSnapshot(MeshCluster.named("c1").id(1),
+        ClusterSnapshot dead = new ClusterSnapshot(MeshCluster.named("c1").withId(1),
                 new MeshUnreachableException("c1: connection refused",
                         Details.inCluster("c1").fix("check the network")), null, null, null, null, 0, false);
         assertThat(CaPlanner.decide(CaStrategy.adoptFrom("c1"), of(dead, snap("c2", null, false)), BC, "m").findings())
@@ -112,7 +112,7 @@ class CaPlannerTest {
         String b64key = java.util.Base64.getEncoder().encodeToString(CA1.privateKeyPem().getBytes());
         HelmRelease r = new HelmRelease("cilium", "kube-system", 1, "deployed", "cilium", "1.16.19",
                 Map.of("tls", Map.of("ca", Map.of("cert", b64cert, "key", b64key))));
-        ClusterSnapshot s = new ClusterSnapshot(MeshCluster.named("c1").id(1), null, null, r, null, null, 1, false);
+        ClusterSnapshot s = new ClusterSnapshot(MeshCluster.named("c1").withId(1), null, null, r, null, null, 1, false);
         CaPlanner.Decision d = CaPlanner.decide(CaStrategy.generate(), of(s, snap("c2", null, false)), BC, "m");
         assertThat(d.ca()).isEqualTo(CA1);
         assertThat(d.generated()).isFalse();

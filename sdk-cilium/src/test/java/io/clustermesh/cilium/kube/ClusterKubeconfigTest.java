@@ -56,7 +56,7 @@ class ClusterKubeconfigTest {
         Files.createDirectories(dir.resolve("certs"));
         Files.writeString(dir.resolve("certs/two.crt"), "CERT OF TWO");
 
-        ClusterKubeconfig k = ClusterKubeconfig.resolve(MeshCluster.named("cluster2").id(2).access(ClusterAccess.kubeContext("two", file)));
+        ClusterKubeconfig k = ClusterKubeconfig.resolve(MeshCluster.named("cluster2").withId(2).withAccess(ClusterAccess.kubeContext("two", file)));
 
         Config c = new KubernetesSerialization().unmarshal(k.content(), Config.class);
         assertThat(c.getCurrentContext()).isEqualTo("two");
@@ -90,7 +90,7 @@ class ClusterKubeconfigTest {
         Path file = write(dir, merged(dir.resolve("marker").toString()));
 
         MeshConfigurationException e = catchThrowableOfType(MeshConfigurationException.class,
-                () -> ClusterKubeconfig.resolve(MeshCluster.named("cluster2").id(2).access(ClusterAccess.kubeContext("no-such-context", file))));
+                () -> ClusterKubeconfig.resolve(MeshCluster.named("cluster2").withId(2).withAccess(ClusterAccess.kubeContext("no-such-context", file))));
 
         assertThat(e.findings()).singleElement().satisfies(f -> {
             assertThat(f.code()).isEqualTo(ClusterKubeconfig.CONTEXT_MISSING);
@@ -109,9 +109,9 @@ class ClusterKubeconfigTest {
                 "context: {cluster: gone, user: user-two}").replace("context: {cluster: one, user: user-one}", "context: {cluster: one, user: nobody}"));
 
         Finding noCluster = catchThrowableOfType(MeshConfigurationException.class,
-                () -> ClusterKubeconfig.resolve(MeshCluster.named("c2").id(2).access(ClusterAccess.kubeContext("two", file)))).findings().get(0);
+                () -> ClusterKubeconfig.resolve(MeshCluster.named("c2").withId(2).withAccess(ClusterAccess.kubeContext("two", file)))).findings().get(0);
         Finding noUser = catchThrowableOfType(MeshConfigurationException.class,
-                () -> ClusterKubeconfig.resolve(MeshCluster.named("c1").id(1).access(ClusterAccess.kubeContext("one", file)))).findings().get(0);
+                () -> ClusterKubeconfig.resolve(MeshCluster.named("c1").withId(1).withAccess(ClusterAccess.kubeContext("one", file)))).findings().get(0);
 
         assertThat(noCluster.code()).isEqualTo(ClusterKubeconfig.CONTEXT_MISSING);
         assertThat(noCluster.message()).contains("cluster entry 'gone'");
@@ -122,12 +122,12 @@ class ClusterKubeconfigTest {
     @Test
     void content_without_a_context_uses_its_current_context_and_content_with_a_missing_one_is_refused() {
         String yaml = merged("/nonexistent");
-        ClusterKubeconfig current = ClusterKubeconfig.resolve(MeshCluster.named("c1").id(1).access(ClusterAccess.kubeconfig(yaml)));
+        ClusterKubeconfig current = ClusterKubeconfig.resolve(MeshCluster.named("c1").withId(1).withAccess(ClusterAccess.kubeconfig(yaml)));
         assertThat(current.context()).isEqualTo("one");
         assertThat(current.execCommand()).contains("/bin/sh");
 
         MeshConfigurationException e = catchThrowableOfType(MeshConfigurationException.class,
-                () -> ClusterKubeconfig.resolve(MeshCluster.named("c3").id(3).access(ClusterAccess.kubeconfig(yaml, "three"))));
+                () -> ClusterKubeconfig.resolve(MeshCluster.named("c3").withId(3).withAccess(ClusterAccess.kubeconfig(yaml, "three"))));
         assertThat(e.findings().get(0).code()).isEqualTo(ClusterKubeconfig.CONTEXT_MISSING);
         assertThat(e.getMessage()).doesNotContain("secret-token-of-two");
     }
@@ -138,8 +138,8 @@ class ClusterKubeconfigTest {
         ClusterAccess fromSpec = ClusterAccess.kubeContext("one", file).withExecAllowed(false);
 
         MeshConfigurationException refused = catchThrowableOfType(MeshConfigurationException.class,
-                () -> ClusterKubeconfig.resolve(MeshCluster.named("cluster1").id(1).access(fromSpec)));
-        ClusterKubeconfig allowed = ClusterKubeconfig.resolve(MeshCluster.named("cluster1").id(1).access(fromSpec.withExecAllowed(true)));
+                () -> ClusterKubeconfig.resolve(MeshCluster.named("cluster1").withId(1).withAccess(fromSpec)));
+        ClusterKubeconfig allowed = ClusterKubeconfig.resolve(MeshCluster.named("cluster1").withId(1).withAccess(fromSpec.withExecAllowed(true)));
 
         assertThat(refused.findings()).singleElement().satisfies(f -> {
             assertThat(f.code()).isEqualTo(ClusterKubeconfig.EXEC_NOT_ALLOWED);
@@ -161,13 +161,13 @@ class ClusterKubeconfigTest {
         Files.writeString(dir.resolve("certs/two.crt"), "CERT OF TWO");
         var transport = new Fabric8ClusterTransport();
 
-        var use = transport.credentialPlugin(MeshCluster.named("cluster1").id(1).access(ClusterAccess.kubeContext("one", file)));
+        var use = transport.credentialPlugin(MeshCluster.named("cluster1").withId(1).withAccess(ClusterAccess.kubeContext("one", file)));
 
         assertThat(use).hasValueSatisfying(u -> {
             assertThat(u.context()).isEqualTo("one");
             assertThat(u.command()).isEqualTo("/bin/sh");
         });
-        assertThat(transport.credentialPlugin(MeshCluster.named("cluster2").id(2).access(ClusterAccess.kubeContext("two", file)))).isEmpty();
+        assertThat(transport.credentialPlugin(MeshCluster.named("cluster2").withId(2).withAccess(ClusterAccess.kubeContext("two", file)))).isEmpty();
         assertThat(dir.resolve("marker")).doesNotExist();
     }
 
@@ -176,7 +176,7 @@ class ClusterKubeconfigTest {
         Path file = write(dir, "this: is not\n  - a kubeconfig: [secret-value");
 
         MeshConfigurationException e = catchThrowableOfType(MeshConfigurationException.class,
-                () -> ClusterKubeconfig.resolve(MeshCluster.named("c1").id(1).access(ClusterAccess.kubeContext("one", file))));
+                () -> ClusterKubeconfig.resolve(MeshCluster.named("c1").withId(1).withAccess(ClusterAccess.kubeContext("one", file))));
 
         assertThat(e.findings().get(0).code()).isIn(ClusterKubeconfig.INVALID, ClusterKubeconfig.CONTEXT_MISSING);
         assertThat(e.getMessage()).doesNotContain("secret-value");
@@ -197,7 +197,7 @@ class ClusterKubeconfigTest {
             }
         };
         // the kubeconfig AKS gives for an Entra ID cluster runs kubelogin; with a token source it must never run
-        MeshCluster c = MeshCluster.named("cluster1").id(1).access(ClusterAccess.kubeconfig(merged(dir.resolve("marker").toString()), tokens));
+        MeshCluster c = MeshCluster.named("cluster1").withId(1).withAccess(ClusterAccess.kubeconfig(merged(dir.resolve("marker").toString()), tokens));
 
         ClusterKubeconfig k = ClusterKubeconfig.resolve(c);
         Config parsed = new KubernetesSerialization().unmarshal(k.content(), Config.class);
@@ -224,7 +224,7 @@ class ClusterKubeconfigTest {
     @Test
     void the_written_file_is_readable_by_its_owner_only(@TempDir Path dir) throws Exception {
         Path file = write(dir, merged("/nonexistent"));
-        ClusterKubeconfig k = ClusterKubeconfig.resolve(MeshCluster.named("c1").id(1).access(ClusterAccess.kubeContext("one", file)));
+        ClusterKubeconfig k = ClusterKubeconfig.resolve(MeshCluster.named("c1").withId(1).withAccess(ClusterAccess.kubeContext("one", file)));
         Path out = Files.createDirectory(dir.resolve("private"));
 
         Path written = k.writeTo(out);

@@ -53,7 +53,7 @@ class Fabric8ConnectionTest {
         admin = server.createClient();
         admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("kube-system").endMetadata().build()).create();
         String url = "http://127.0.0.1:" + server.getPort();
-        MeshCluster c = MeshCluster.named("cluster1").id(1).access(ClusterAccess.kubeconfig(kubeconfig(url)));
+        MeshCluster c = MeshCluster.named("cluster1").withId(1).withAccess(ClusterAccess.kubeconfig(kubeconfig(url)));
         conn = new Fabric8ClusterTransport().connect(c, MeshTimeouts.defaults());
     }
 
@@ -138,7 +138,7 @@ class Fabric8ConnectionTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        MeshCluster dead = MeshCluster.named("cluster9").id(9).access(ClusterAccess.kubeconfig(kubeconfig("http://127.0.0.1:" + port)));
+        MeshCluster dead = MeshCluster.named("cluster9").withId(9).withAccess(ClusterAccess.kubeconfig(kubeconfig("http://127.0.0.1:" + port)));
         try (ClusterConnection c = new Fabric8ClusterTransport().connect(dead, MeshTimeouts.defaults().withStep(Duration.ofSeconds(5)))) {
             assertThatThrownBy(() -> c.configMap("kube-system", "cilium-config"))
                     .isInstanceOfSatisfying(MeshUnreachableException.class, e -> {
@@ -152,7 +152,7 @@ class Fabric8ConnectionTest {
 
     @Test
     void aValueThatIsNotAKubeconfigIsAConfigurationErrorWithoutItsContent() {
-        MeshCluster c = MeshCluster.named("cluster2").id(2).access(ClusterAccess.kubeconfig("secret-token-abc: [not a kubeconfig"));
+        MeshCluster c = MeshCluster.named("cluster2").withId(2).withAccess(ClusterAccess.kubeconfig("secret-token-abc: [not a kubeconfig"));
         assertThatThrownBy(() -> new Fabric8ClusterTransport().connect(c, MeshTimeouts.defaults()))
                 .isInstanceOf(MeshConfigurationException.class)
                 .hasMessageStartingWith("cluster2:")

@@ -57,8 +57,8 @@ class MeshLockTest {
         server.init(InetAddress.getLoopbackAddress(), 0);
         admin = server.createClient();
         admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("kube-system").endMetadata().build()).create();
-        conn = new Fabric8ClusterTransport().connect(MeshCluster.named("cluster1").id(1)
-                .access(ClusterAccess.kubeconfig(Fabric8ConnectionTest.kubeconfig("http://127.0.0.1:" + server.getPort()))), MeshTimeouts.defaults());
+        conn = new Fabric8ClusterTransport().connect(MeshCluster.named("cluster1").withId(1)
+                .withAccess(ClusterAccess.kubeconfig(Fabric8ConnectionTest.kubeconfig("http://127.0.0.1:" + server.getPort()))), MeshTimeouts.defaults());
     }
 
     @AfterEach

@@ -43,8 +43,8 @@ class PodExecTest {
     void start() {
         server = new KubernetesMockServer(false);
         server.init(InetAddress.getLoopbackAddress(), 0);
-        MeshCluster c = MeshCluster.named("cluster1").id(1)
-                .access(ClusterAccess.kubeconfig(io.clustermesh.cilium.MockClusters.kubeconfig("http://127.0.0.1:" + server.getPort())));
+        MeshCluster c = MeshCluster.named("cluster1").withId(1)
+                .withAccess(ClusterAccess.kubeconfig(io.clustermesh.cilium.MockClusters.kubeconfig("http://127.0.0.1:" + server.getPort())));
         conn = new Fabric8ClusterTransport().connect(c, MeshTimeouts.defaults());
     }
 
@@ -119,8 +119,8 @@ class PodExecTest {
             });
             acceptor.setDaemon(true);
             acceptor.start();
-            MeshCluster c = MeshCluster.named("cluster1").id(1)
-                    .access(ClusterAccess.kubeconfig(io.clustermesh.cilium.MockClusters.kubeconfig("http://127.0.0.1:" + silent.getLocalPort())));
+            MeshCluster c = MeshCluster.named("cluster1").withId(1)
+                    .withAccess(ClusterAccess.kubeconfig(io.clustermesh.cilium.MockClusters.kubeconfig("http://127.0.0.1:" + silent.getLocalPort())));
             try (ClusterConnection stuck = new Fabric8ClusterTransport().connect(c, MeshTimeouts.defaults())) {
                 assertThatThrownBy(() -> stuck.exec("kube-system", "cilium-abc", "cilium-agent", Duration.ofMillis(800), "cilium-dbg", "status"))
                         .isInstanceOfAny(MeshTimeoutException.class, MeshUnreachableException.class)

@@ -212,7 +212,7 @@ class CiliumMeshServicesTest {
             clusters.service(c, NS, SVC, "NodePort", Map.of(GLOBAL, "true"));
         }
         mesh = clusters.mesh(new MockClusters.ServicesDriver(CiliumMeshServices::new))
-                .cilium(CiliumOptions.defaults().kubeProxyReplacement(false)).build();
+                .cilium(CiliumOptions.defaults().withKubeProxyReplacement(false)).build();
         List<Finding> f = mesh.services().check(NS, SVC);
         assertThat(f).extracting(Finding::code).containsOnly(GlobalServiceChecks.NODEPORT_WITHOUT_KPR).hasSize(3);
     }

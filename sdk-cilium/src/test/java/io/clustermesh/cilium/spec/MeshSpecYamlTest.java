@@ -66,18 +66,18 @@ class MeshSpecYamlTest {
     static MeshSpec builderSpec() {
         return Mesh.builder()
                 .name("article")
-                .cilium(CiliumOptions.version("1.16.19").kubeProxyReplacement(true).hubble(true))
+                .cilium(CiliumOptions.version("1.16.19").withKubeProxyReplacement(true).withHubble(true))
                 .ca(CaStrategy.generate())
                 .exposure(Exposure.azureInternalLoadBalancer())
                 .azure(new AzureSpec("00000000-0000-0000-0000-000000000000", new AzureRef("rg-hub", "hub1")))
-                .cluster(MeshCluster.named("cluster1").id(1).podCidr("10.10.0.0/16").serviceCidr("10.0.0.0/16")
-                        .apiServer("aks-ciliumlab-1a2b.hcp.eastus.azmk8s.io").meshIp("10.1.0.250")
-                        .access(ClusterAccess.kubeContext("aks-ciliumlab")))
-                .cluster(MeshCluster.named("cluster2").id(2).podCidr("10.20.0.0/16")
-                        .access(ClusterAccess.azure("rsg-ciliumlab2", "aks-ciliumlab2")))
-                .cluster(MeshCluster.named("cluster3").id(3).podCidr("10.30.0.0/16")
-                        .access(ClusterAccess.kubeContext("aks-ciliumlab3"))
-                        .cilium(CiliumOptions.defaults().encryption(Encryption.WIREGUARD)))
+                .cluster(MeshCluster.named("cluster1").withId(1).withPodCidr("10.10.0.0/16").withServiceCidr("10.0.0.0/16")
+                        .withApiServer("aks-ciliumlab-1a2b.hcp.eastus.azmk8s.io").withMeshIp("10.1.0.250")
+                        .withAccess(ClusterAccess.kubeContext("aks-ciliumlab")))
+                .cluster(MeshCluster.named("cluster2").withId(2).withPodCidr("10.20.0.0/16")
+                        .withAccess(ClusterAccess.azure("rsg-ciliumlab2", "aks-ciliumlab2")))
+                .cluster(MeshCluster.named("cluster3").withId(3).withPodCidr("10.30.0.0/16")
+                        .withAccess(ClusterAccess.kubeContext("aks-ciliumlab3"))
+                        .withCilium(CiliumOptions.defaults().withEncryption(Encryption.WIREGUARD)))
                 .toSpec();
     }
 
@@ -92,11 +92,11 @@ class MeshSpecYamlTest {
         MeshSpec spec = builderSpec();
         String yaml = MeshSpecYaml.write(spec);
         assertThat(MeshSpecYaml.parse(yaml).orThrow()).isEqualTo(spec);
-        MeshSpec other = new MeshSpec("x", CiliumOptions.version("1.20.0").tunnelProtocol(TunnelProtocol.GENEVE).maxConnectedClusters(511)
-                .policyDefaultLocalCluster(false).mcsApi(io.clustermesh.model.McsApi.ON_COREDNS).defaultGlobalNamespace(false),
+        MeshSpec other = MeshSpec.of("x", CiliumOptions.version("1.20.0").withTunnelProtocol(TunnelProtocol.GENEVE).withMaxConnectedClusters(511)
+                .withPolicyDefaultLocalCluster(false).withMcsApi(io.clustermesh.model.McsApi.ON_COREDNS).withDefaultGlobalNamespace(false),
                 CaStrategy.adoptFrom("a").allowReplacingExisting(), Exposure.loadBalancer(), null,
-                java.util.List.of(MeshCluster.named("a").id(300).podCidr("10.1.0.0/16").access(ClusterAccess.kubeContext("a", Path.of("/tmp/kc"))),
-                        MeshCluster.named("b").id(2).podCidr("10.2.0.0/16").access(ClusterAccess.kubeContext("b"))));
+                java.util.List.of(MeshCluster.named("a").withId(300).withPodCidr("10.1.0.0/16").withAccess(ClusterAccess.kubeContext("a", Path.of("/tmp/kc"))),
+                        MeshCluster.named("b").withId(2).withPodCidr("10.2.0.0/16").withAccess(ClusterAccess.kubeContext("b"))));
         assertThat(MeshSpecYaml.write(other)).contains("policyDefaultLocalCluster: false", "mcsApi: \"on-coredns\"",
                 "defaultGlobalNamespace: false");
         assertThat(MeshSpecYaml.parse(MeshSpecYaml.write(other)).orThrow()).isEqualTo(other);

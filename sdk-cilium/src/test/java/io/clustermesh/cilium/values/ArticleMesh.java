@@ -29,8 +29,8 @@ final class ArticleMesh {
     }
 
     private static MeshCluster cluster(int id, String podCidr, String fqdn, String meshIp, String context) {
-        return MeshCluster.named("cluster" + id).id(id).podCidr(podCidr).serviceCidr("10.0.0.0/16").apiServer(fqdn)
-                .meshIp(meshIp).access(ClusterAccess.kubeContext(context));
+        return MeshCluster.named("cluster" + id).withId(id).withPodCidr(podCidr).withServiceCidr("10.0.0.0/16").withApiServer(fqdn)
+                .withMeshIp(meshIp).withAccess(ClusterAccess.kubeContext(context));
     }
 
     static MeshSpec spec(String version) {
@@ -38,7 +38,7 @@ final class ArticleMesh {
     }
 
     static MeshSpec spec(String version, Exposure exposure, UnaryOperator<CiliumOptions> options) {
-        return new MeshSpec("article", options.apply(CiliumOptions.version(version)), CaStrategy.generate(), exposure,
+        return MeshSpec.of("article", options.apply(CiliumOptions.version(version)), CaStrategy.generate(), exposure,
                 null, CLUSTERS);
     }
 

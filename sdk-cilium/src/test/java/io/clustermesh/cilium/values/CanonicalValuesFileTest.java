@@ -66,9 +66,9 @@ class CanonicalValuesFileTest {
     @Test
     void nonCanonicalAddressesCannotBeRenderedEvenPastValidation() {
         MeshSpec spec = ArticleMesh.spec("1.16.19");
-        assertThatIllegalArgumentException().isThrownBy(() -> ArticleMesh.input(with(spec, c -> c.meshIp("010.2.0.250")), "cluster2", true))
+        assertThatIllegalArgumentException().isThrownBy(() -> ArticleMesh.input(with(spec, c -> c.withMeshIp("010.2.0.250")), "cluster2", true))
                 .withMessageContaining("cluster2: meshIp '010.2.0.250'").withMessageContaining("write 10.2.0.250");
-        assertThatIllegalArgumentException().isThrownBy(() -> ArticleMesh.input(with(spec, c -> c.podCidr("١٠.٢٠.٠.٠/١٦")), "cluster2", true))
+        assertThatIllegalArgumentException().isThrownBy(() -> ArticleMesh.input(with(spec, c -> c.withPodCidr("١٠.٢٠.٠.٠/١٦")), "cluster2", true))
                 .withMessageContaining("cluster2: pod CIDR").withMessageContaining("write 10.20.0.0/16");
         ValuesInput in = ArticleMesh.input(spec, "cluster2", true);
         assertThatIllegalArgumentException().isThrownBy(() -> in.withPeers(List.of(PeerEndpoint.of("cluster1", " 10.1.0.250"))))

@@ -148,17 +148,17 @@ class ChartSchemaTest {
             out.put(n + " disable without certificates", ValuesInput.of(sdk, c, List.of(), PKI.ca(), null, false));
             out.put(n + " sdk per-cluster remote", ValuesInput.of(sdk, c, PeerEndpoint.plannedFrom(sdk), PKI.ca(),
                     PKI.apiserverCertificates(n, true), true));
-            out.put(n + " first pass, no peer address yet", ValuesInput.of(sdk, c.meshIp(null), PeerEndpoint.plannedFrom(
-                    sdk.withClusters(CLUSTERS.stream().map(x -> x.meshIp(null)).toList())), PKI.ca(), ArticleMesh.CERTS.get(n), true));
+            out.put(n + " first pass, no peer address yet", ValuesInput.of(sdk, c.withMeshIp(null), PeerEndpoint.plannedFrom(
+                    sdk.withClusters(CLUSTERS.stream().map(x -> x.withMeshIp(null)).toList())), PKI.ca(), ArticleMesh.CERTS.get(n), true));
             for (CertificateMethod m : List.of(CertificateMethod.HELM, CertificateMethod.CRON_JOB, CertificateMethod.CERT_MANAGER)) {
-                MeshSpec spec = ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.certificateMethod(m));
+                MeshSpec spec = ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.withCertificateMethod(m));
                 out.put(n + " " + m.value(), new ValuesInput(spec, c, PeerEndpoint.plannedFrom(spec), PKI.ca(), null, true,
                         m == CertificateMethod.CERT_MANAGER ? CertManagerIssuer.issuer("cilium") : null));
             }
-            MeshSpec lb = ArticleMesh.spec(version, Exposure.loadBalancer(), o -> o.encryption(Encryption.WIREGUARD));
+            MeshSpec lb = ArticleMesh.spec(version, Exposure.loadBalancer(), o -> o.withEncryption(Encryption.WIREGUARD));
             out.put(n + " load-balancer wireguard", ArticleMesh.input(lb, n, true));
-            MeshSpec np = ArticleMesh.spec(version, Exposure.nodePort(), o -> o.encryption(Encryption.IPSEC).hubble(false)
-                    .kubeProxyReplacement(false).kvstoremesh(false).maxConnectedClusters(511));
+            MeshSpec np = ArticleMesh.spec(version, Exposure.nodePort(), o -> o.withEncryption(Encryption.IPSEC).withHubble(false)
+                    .withKubeProxyReplacement(false).withKvstoremesh(false).withMaxConnectedClusters(511));
             out.put(n + " node-port ipsec", ArticleMesh.input(np, n, true)
                     .withPeers(List.of(new PeerEndpoint("cluster9", 32379, List.of("10.9.0.4")))));
         }

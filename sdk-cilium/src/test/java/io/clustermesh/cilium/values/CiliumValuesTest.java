@@ -67,7 +67,7 @@ class CiliumValuesTest {
         boolean known = ChartVersion.parse(version).atLeast(1, 17);
         String path = "clustermesh.apiserver.service.loadBalancerSourceRanges";
         assertThat(has(ArticleMesh.values(version, "cluster1"), path)).as("no node ranges given: no restriction").isFalse();
-        List<MeshCluster> withRanges = CLUSTERS.stream().map(c -> c.nodeCidr("10." + c.id() + ".0.0/24")).toList();
+        List<MeshCluster> withRanges = CLUSTERS.stream().map(c -> c.withNodeCidr("10." + c.id() + ".0.0/24")).toList();
         MeshSpec spec = ArticleMesh.spec(version).withClusters(withRanges);
         Map<String, Object> v = CiliumValues.values(ArticleMesh.input(spec, "cluster2", true));
         if (known) {
@@ -89,13 +89,13 @@ class CiliumValuesTest {
         assertThat(has(ArticleMesh.values(version, "cluster1"), "clustermesh.policyDefaultLocalCluster"))
                 .as("the line's default is kept when nothing is asked").isFalse();
         Map<String, Object> v = CiliumValues.values(ArticleMesh.input(
-                ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.policyDefaultLocalCluster(false)), "cluster1", true));
+                ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.withPolicyDefaultLocalCluster(false)), "cluster1", true));
         assertThat(has(v, "clustermesh.policyDefaultLocalCluster")).as("chart " + version).isEqualTo(known);
         if (known) {
             assertThat(at(v, "clustermesh.policyDefaultLocalCluster")).isEqualTo(false);
         }
         assertThat(CiliumOptions.version(version).effectivePolicyDefaultLocalCluster()).isEqualTo(ChartVersion.parse(version).atLeast(1, 19));
-        assertThat(CiliumOptions.version(version).policyDefaultLocalCluster(true).effectivePolicyDefaultLocalCluster()).isEqualTo(known);
+        assertThat(CiliumOptions.version(version).withPolicyDefaultLocalCluster(true).effectivePolicyDefaultLocalCluster()).isEqualTo(known);
     }
 
     @ParameterizedTest
@@ -106,7 +106,7 @@ class CiliumValuesTest {
         assertThat(has(off, "clustermesh.enableMCSAPISupport") || has(off, "clustermesh.mcsapi")).as("off by default").isFalse();
         for (McsApi mode : List.of(McsApi.ON, McsApi.ON_COREDNS)) {
             Map<String, Object> v = CiliumValues.values(ArticleMesh.input(
-                    ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.mcsApi(mode)), "cluster1", true));
+                    ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.withMcsApi(mode)), "cluster1", true));
             assertThat(has(v, "clustermesh.enableMCSAPISupport")).as(version + " old key").isEqualTo(line.atLeast(1, 16) && !line.atLeast(1, 19));
             assertThat(has(v, "clustermesh.mcsapi")).as(version + " mcsapi.*").isEqualTo(line.atLeast(1, 19));
             if (line.atLeast(1, 19)) {
@@ -125,9 +125,9 @@ class CiliumValuesTest {
         boolean known = ChartVersion.parse(version).atLeast(1, 20);
         assertThat(has(ArticleMesh.values(version, "cluster1"), "clustermesh.defaultGlobalNamespace")).isFalse();
         Map<String, Object> v = CiliumValues.values(ArticleMesh.input(
-                ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.defaultGlobalNamespace(false)), "cluster1", true));
+                ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.withDefaultGlobalNamespace(false)), "cluster1", true));
         assertThat(has(v, "clustermesh.defaultGlobalNamespace")).as(version).isEqualTo(known);
-        assertThat(CiliumOptions.version(version).defaultGlobalNamespace(false).effectiveDefaultGlobalNamespace()).isEqualTo(!known);
+        assertThat(CiliumOptions.version(version).withDefaultGlobalNamespace(false).effectiveDefaultGlobalNamespace()).isEqualTo(!known);
         assertThat(CiliumOptions.version(version).effectiveDefaultGlobalNamespace()).isTrue();
     }
 
@@ -135,7 +135,7 @@ class CiliumValuesTest {
     @ValueSource(strings = {"1.17.17", "1.18.11", "1.19.5", "1.20.0-pre.3"})
     void kvstoremeshTurnedOffIsStillWrittenOnLinesThatDeprecateTheToggle(String version) {
         Map<String, Object> v = CiliumValues.values(ArticleMesh.input(
-                ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.kvstoremesh(false)), "cluster1", true));
+                ArticleMesh.spec(version, Exposure.azureInternalLoadBalancer(), o -> o.withKvstoremesh(false)), "cluster1", true));
         assertThat(at(v, "clustermesh.apiserver.kvstoremesh.enabled")).isEqualTo(false);
     }
 
@@ -198,7 +198,7 @@ class CiliumValuesTest {
 
     @Test
     void withoutMeshIpTheInternalLoadBalancerTakesAnyAddressAndThePeerIsPending() {
-        MeshSpec spec = ArticleMesh.spec("1.16.19").withClusters(List.of(CLUSTERS.get(0), CLUSTERS.get(1).meshIp(null), CLUSTERS.get(2)));
+        MeshSpec spec = ArticleMesh.spec("1.16.19").withClusters(List.of(CLUSTERS.get(0), CLUSTERS.get(1).withMeshIp(null), CLUSTERS.get(2)));
         Map<String, Object> own = CiliumValues.values(ArticleMesh.input(spec, "cluster2", true));
         assertThat(at(own, "clustermesh.apiserver.service.annotations")).isEqualTo(Map.of(AZ_INTERNAL, "true"));
 
@@ -284,7 +284,7 @@ class CiliumValuesTest {
     @ValueSource(strings = {"HELM", "CRON_JOB", "CERT_MANAGER"})
     void chartIssuedCertificatesUseTheAutoMethod(String methodName) {
         CertificateMethod method = CertificateMethod.valueOf(methodName);
-        MeshSpec spec = ArticleMesh.spec("1.16.19", Exposure.azureInternalLoadBalancer(), o -> o.certificateMethod(method));
+        MeshSpec spec = ArticleMesh.spec("1.16.19", Exposure.azureInternalLoadBalancer(), o -> o.withCertificateMethod(method));
         ValuesInput in = new ValuesInput(spec, CLUSTERS.get(0), PeerEndpoint.plannedFrom(spec), PKI.ca(), null, true,
                 method == CertificateMethod.CERT_MANAGER ? CertManagerIssuer.clusterIssuer("cilium-ca-issuer") : null);
         Map<String, Object> v = CiliumValues.values(in);
@@ -332,9 +332,9 @@ class CiliumValuesTest {
 
     @Test
     void optionsReachTheValues() {
-        MeshSpec spec = ArticleMesh.spec("1.19.5", Exposure.azureInternalLoadBalancer(), o -> o.kubeProxyReplacement(false)
-                .hubble(false).tunnelProtocol(TunnelProtocol.GENEVE).encryption(Encryption.WIREGUARD).kvstoremesh(false)
-                .maxConnectedClusters(511));
+        MeshSpec spec = ArticleMesh.spec("1.19.5", Exposure.azureInternalLoadBalancer(), o -> o.withKubeProxyReplacement(false)
+                .withHubble(false).withTunnelProtocol(TunnelProtocol.GENEVE).withEncryption(Encryption.WIREGUARD).withKvstoremesh(false)
+                .withMaxConnectedClusters(511));
         Map<String, Object> v = CiliumValues.values(ArticleMesh.input(spec, "cluster3", true));
         assertThat(at(v, "kubeProxyReplacement")).isEqualTo("false");
         assertThat(at(v, "hubble.enabled")).isEqualTo(false);
@@ -349,7 +349,7 @@ class CiliumValuesTest {
 
     @Test
     void ipsecAndSdkCertificatesComeWithNotes() {
-        MeshSpec spec = ArticleMesh.spec("1.16.19", Exposure.azureInternalLoadBalancer(), o -> o.encryption(Encryption.IPSEC));
+        MeshSpec spec = ArticleMesh.spec("1.16.19", Exposure.azureInternalLoadBalancer(), o -> o.withEncryption(Encryption.IPSEC));
         ValuesInput in = ArticleMesh.input(spec, "cluster1", true);
         Map<String, Object> v = CiliumValues.values(in);
         assertThat(at(v, "encryption.type")).isEqualTo("ipsec");
@@ -358,7 +358,7 @@ class CiliumValuesTest {
                 .anySatisfy(n -> assertThat(n).contains(CiliumValues.LOCAL_CERT_SECRET))
                 .allSatisfy(n -> assertThat(n).doesNotContain("PRIVATE", PKI.ca().privateKeyPem()));
         assertThat(CiliumValues.notes(ArticleMesh.input(ArticleMesh.spec("1.16.19",
-                Exposure.azureInternalLoadBalancer(), o -> o.kvstoremesh(false)), "cluster1", true))).isEmpty();
+                Exposure.azureInternalLoadBalancer(), o -> o.withKvstoremesh(false)), "cluster1", true))).isEmpty();
     }
 
     @Test
@@ -445,11 +445,11 @@ class CiliumValuesTest {
                 .hasMessageContaining("cluster1").hasMessageContaining("tls.ca.key");
         assertThatThrownBy(() -> ValuesInput.of(spec, c1, peers, PKI.ca(), null, true))
                 .hasMessageContaining("cluster1").hasMessageContaining("sdk");
-        assertThatThrownBy(() -> ValuesInput.of(spec, c1.podCidr(null), peers, PKI.ca(), certs, true))
+        assertThatThrownBy(() -> ValuesInput.of(spec, c1.withPodCidr(null), peers, PKI.ca(), certs, true))
                 .hasMessageContaining("clusterPoolIPv4PodCIDRList");
-        assertThatThrownBy(() -> ValuesInput.of(spec, c1.apiServer(null), peers, PKI.ca(), certs, true))
+        assertThatThrownBy(() -> ValuesInput.of(spec, c1.withApiServer(null), peers, PKI.ca(), certs, true))
                 .hasMessageContaining("k8sServiceHost");
-        assertThatThrownBy(() -> ValuesInput.of(spec, c1.id(0), peers, PKI.ca(), certs, true))
+        assertThatThrownBy(() -> ValuesInput.of(spec, c1.withId(0), peers, PKI.ca(), certs, true))
                 .hasMessageContaining("cluster.id");
         assertThatThrownBy(() -> ValuesInput.of(spec, c1, List.of(PeerEndpoint.of("cluster2", "10.2.0.250"),
                 PeerEndpoint.of("cluster2", "10.2.0.251")), PKI.ca(), certs, true)).hasMessageContaining("cluster2");
@@ -458,14 +458,14 @@ class CiliumValuesTest {
         assertThatThrownBy(() -> ValuesInput.of(ArticleMesh.spec("1.21.0"), c1, peers, PKI.ca(), certs, true))
                 .hasMessageContaining("1.21");
         MeshSpec certManager = ArticleMesh.spec("1.16.19", Exposure.azureInternalLoadBalancer(),
-                o -> o.certificateMethod(CertificateMethod.CERT_MANAGER));
+                o -> o.withCertificateMethod(CertificateMethod.CERT_MANAGER));
         assertThatThrownBy(() -> ValuesInput.of(certManager, c1, peers, PKI.ca(), null, true))
                 .hasMessageContaining("certManagerIssuerRef");
         assertThatThrownBy(() -> new PeerEndpoint("cluster2", 0, List.of())).hasMessageContaining("port");
 
         // allowed: no apiServer without kube-proxy replacement, no certificates while disabled
-        MeshSpec noKpr = ArticleMesh.spec("1.16.19", Exposure.azureInternalLoadBalancer(), o -> o.kubeProxyReplacement(false));
-        assertThat(CiliumValues.values(ValuesInput.of(noKpr, c1.apiServer(null), peers, PKI.ca(), certs, true)))
+        MeshSpec noKpr = ArticleMesh.spec("1.16.19", Exposure.azureInternalLoadBalancer(), o -> o.withKubeProxyReplacement(false));
+        assertThat(CiliumValues.values(ValuesInput.of(noKpr, c1.withApiServer(null), peers, PKI.ca(), certs, true)))
                 .doesNotContainKeys("k8sServiceHost", "k8sServicePort");
         assertThat(ValuesInput.of(spec, c1, peers, PKI.ca(), null, false).meshEnabled()).isFalse();
     }

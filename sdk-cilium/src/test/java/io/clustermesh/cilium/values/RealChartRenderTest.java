@@ -54,7 +54,7 @@ class RealChartRenderTest {
             Path values = dir.resolve("values.yaml");
             // every cluster with its node subnet: from 1.17 the clustermesh-apiserver admits only the peers' subnets
             io.clustermesh.model.MeshSpec spec = ArticleMesh.spec(version).withClusters(ArticleMesh.CLUSTERS.stream()
-                    .map(c -> c.nodeCidr("10." + c.id() + ".0.0/24")).toList());
+                    .map(c -> c.withNodeCidr("10." + c.id() + ".0.0/24")).toList());
             Files.writeString(values, HelmValuesYaml.write(CiliumValues.values(ArticleMesh.input(spec, "cluster2", true))));
             Path offline = dir.resolve("offline.yaml");
             Files.writeString(offline, "hubble:\n  tls:\n    auto:\n      method: cronJob\n");
@@ -134,8 +134,8 @@ class RealChartRenderTest {
         boolean v120 = line.atLeast(1, 20);
         io.clustermesh.model.MeshSpec spec = ArticleMesh.spec(version, io.clustermesh.model.Exposure.azureInternalLoadBalancer(),
                 o -> {
-                    o = o.mcsApi(v119 ? io.clustermesh.model.McsApi.ON_COREDNS : io.clustermesh.model.McsApi.ON);
-                    return v120 ? o.defaultGlobalNamespace(false) : o;
+                    o = o.withMcsApi(v119 ? io.clustermesh.model.McsApi.ON_COREDNS : io.clustermesh.model.McsApi.ON);
+                    return v120 ? o.withDefaultGlobalNamespace(false) : o;
                 });
         Path dir = Files.createTempDirectory("render");
         try {
@@ -194,7 +194,7 @@ class RealChartRenderTest {
         ChartVersion line = ChartVersion.parse(version);
         long expectedDays = line.atLeast(1, 20) ? 365 : 1095;
         MeshSpec spec = ArticleMesh.spec(version).withClusters(ArticleMesh.CLUSTERS.stream()
-                .map(c -> c.nodeCidr("10." + c.id() + ".0.0/24")).toList());
+                .map(c -> c.withNodeCidr("10." + c.id() + ".0.0/24")).toList());
         MeshCluster cluster2 = spec.cluster("cluster2").orElseThrow();
         CiliumOptions o = spec.ciliumFor(cluster2);
         BouncyCastleCertificateAuthority authority = new BouncyCastleCertificateAuthority();
@@ -238,7 +238,7 @@ class RealChartRenderTest {
 
         // the chart-issued variant: the option's lifetime and the mesh IP reach the chart's own server certificate
         MeshSpec helm = ArticleMesh.spec(version, io.clustermesh.model.Exposure.azureInternalLoadBalancer(),
-                x -> x.certificateMethod(CertificateMethod.HELM)).withClusters(spec.clusters());
+                x -> x.withCertificateMethod(CertificateMethod.HELM)).withClusters(spec.clusters());
         Map<String, Object> chartIssued = CiliumValues.values(ValuesInput.of(helm, cluster2, PeerEndpoint.plannedFrom(helm), ca, null, true));
         X509Certificate chartServer = x509(new String(Base64.getDecoder().decode(find(render(version, chartIssued), "Secret",
                 "clustermesh-apiserver-server-cert").path("data").path("tls.crt").asString()), StandardCharsets.UTF_8));

@@ -133,7 +133,7 @@ class ValuesDiffTest {
     @Test
     void switchingToChartIssuedCertificatesRemovesTheKeysWithoutShowingThem() {
         Map<String, Object> sdk = ArticleMesh.values("1.16.19", "cluster1");
-        MeshSpec helm = ArticleMesh.spec("1.16.19", Exposure.azureInternalLoadBalancer(), o -> o.certificateMethod(CertificateMethod.HELM));
+        MeshSpec helm = ArticleMesh.spec("1.16.19", Exposure.azureInternalLoadBalancer(), o -> o.withCertificateMethod(CertificateMethod.HELM));
         Map<String, Object> chart = CiliumValues.values(ValuesInput.of(helm, CLUSTERS.get(0), PeerEndpoint.plannedFrom(helm), PKI.ca(), null, true));
         ValuesDiff diff = ValuesDiff.of(sdk, chart);
         assertThat(change(diff, "clustermesh.apiserver.tls.auto.enabled").toString())

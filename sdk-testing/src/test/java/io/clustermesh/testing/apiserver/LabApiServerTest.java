@@ -246,7 +246,7 @@ class LabApiServerTest {
 
     @Test
     void theSdkConnectionWritesAnUnchangedObjectOnce() {
-        try (ClusterConnection conn = new Fabric8ClusterTransport().connect(MeshCluster.named("cluster1").access(cluster.access()),
+        try (ClusterConnection conn = new Fabric8ClusterTransport().connect(MeshCluster.named("cluster1").withAccess(cluster.access()),
                 MeshTimeouts.defaults())) {
             Map<String, Object> svc = new LinkedHashMap<>();
             svc.put("apiVersion", "v1");

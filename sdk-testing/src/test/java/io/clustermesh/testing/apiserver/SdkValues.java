@@ -34,9 +34,9 @@ final class SdkValues {
     static Map<String, Object> of(LabCluster cluster, String chartVersion, List<PeerEndpoint> peers) {
         String name = cluster.name();
         CiliumOptions options = CiliumOptions.version(chartVersion);
-        MeshCluster c = MeshCluster.named(name).id(cluster.spec().index()).podCidr(cluster.spec().podCidr())
-                .serviceCidr(cluster.spec().serviceCidr()).apiServer(cluster.apiServer()).meshIp(cluster.spec().meshIp());
-        MeshSpec spec = new MeshSpec("lab", options, CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null, List.of(c));
+        MeshCluster c = MeshCluster.named(name).withId(cluster.spec().index()).withPodCidr(cluster.spec().podCidr())
+                .withServiceCidr(cluster.spec().serviceCidr()).withApiServer(cluster.apiServer()).withMeshIp(cluster.spec().meshIp());
+        MeshSpec spec = MeshSpec.of("lab", options, CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null, List.of(c));
         ApiserverCertificates certs = new MeshCertificates(CA).issue(MESH_CA,
                 MeshCertificates.Profile.of(name).withClient(!options.chartVersion().atLeast(1, 19)));
         return CiliumValues.values(ValuesInput.of(spec, c, peers, MESH_CA, certs, true));

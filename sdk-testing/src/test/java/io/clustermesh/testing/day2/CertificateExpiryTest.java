@@ -34,7 +34,7 @@ class CertificateExpiryTest {
     void statusListsEveryCertificateAndWarnsWhenLessThanRenewBeforeIsLeft() {
         // one-year leaves, explicitly: chart 1.16's default is 1095 days, as long as the default CA (the leaves would end with it)
         try (MeshLab lab = MeshLab.builder().clusters(2)
-                .cilium(io.clustermesh.model.CiliumOptions.defaults().certificateValidity(Duration.ofDays(365), Duration.ofDays(30))).start()) {
+                .cilium(io.clustermesh.model.CiliumOptions.defaults().withCertificateValidity(Duration.ofDays(365), Duration.ofDays(30))).start()) {
             try (Mesh mesh = lab.meshBuilder().build()) {
                 assertThat(mesh.apply(mesh.plan()).succeeded()).isTrue();
                 MeshStatus now = mesh.status();

@@ -78,7 +78,7 @@ class RollingUpgradeTest {
                 assertThat(day1.apply(day1.plan()).succeeded()).isTrue();
             }
             Order order = new Order();
-            try (Mesh mesh = lab.meshBuilder().cilium(CiliumOptions.version("1.17.17").rolloutBatch(2)).listener(order).build()) {
+            try (Mesh mesh = lab.meshBuilder().cilium(CiliumOptions.version("1.17.17").withRolloutBatch(2)).listener(order).build()) {
                 MeshPlan plan = mesh.plan();
                 assertThat(plan.toText()).contains("rolling upgrade batch 1/2 (cluster1, cluster2)")
                         .contains("rolling upgrade batch 2/2 (cluster3, cluster4), after the gates of cluster1, cluster2");

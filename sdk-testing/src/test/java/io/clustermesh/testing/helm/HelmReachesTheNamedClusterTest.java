@@ -35,7 +35,7 @@ class HelmReachesTheNamedClusterTest {
             assertThat(Files.readString(kubeconfig)).contains("current-context: \"cluster1\"").contains("cluster2");
             LabCluster one = lab.cluster("cluster1");
             LabCluster two = lab.cluster("cluster2");
-            MeshCluster cluster2 = MeshCluster.named("cluster2").id(2).access(ClusterAccess.kubeContext("cluster2", kubeconfig));
+            MeshCluster cluster2 = MeshCluster.named("cluster2").withId(2).withAccess(ClusterAccess.kubeContext("cluster2", kubeconfig));
             HelmJavaTransport helm = new HelmJavaTransport();
             try (ClusterConnection conn = new Fabric8ClusterTransport().connect(cluster2, MeshTimeouts.defaults())) {
                 one.resetCounts();

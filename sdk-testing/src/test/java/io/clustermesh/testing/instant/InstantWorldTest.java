@@ -26,8 +26,8 @@ class InstantWorldTest {
         List<MeshCluster> out = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
             String name = "c" + i;
-            out.add(MeshCluster.named(name).id(i).podCidr("10." + i + ".0.0/16").serviceCidr("10.0.0.0/16")
-                    .apiServer(name + ".hcp.eastus.azmk8s.io").meshIp("172.16." + i + ".250").access(ClusterAccess.kubeContext(name)));
+            out.add(MeshCluster.named(name).withId(i).withPodCidr("10." + i + ".0.0/16").withServiceCidr("10.0.0.0/16")
+                    .withApiServer(name + ".hcp.eastus.azmk8s.io").withMeshIp("172.16." + i + ".250").withAccess(ClusterAccess.kubeContext(name)));
         }
         return out;
     }

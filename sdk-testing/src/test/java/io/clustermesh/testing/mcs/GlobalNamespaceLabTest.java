@@ -36,7 +36,7 @@ class GlobalNamespaceLabTest {
     @Test
     void aGlobalServiceInANonGlobalNamespaceIsNotExportedUntilTheSdkMarksTheNamespace() {
         try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(1).helm(MeshLab.Helm.REAL)
-                .charts(FixtureCharts.dir("1.20.0-pre.3")).cilium(CiliumOptions.version("1.20.0-pre.3").defaultGlobalNamespace(false)).start();
+                .charts(FixtureCharts.dir("1.20.0-pre.3")).cilium(CiliumOptions.version("1.20.0-pre.3").withDefaultGlobalNamespace(false)).start();
              Mesh mesh = lab.meshBuilder().build()) {
             MeshReport up = mesh.apply(mesh.plan());
             assertThat(up.succeeded()).as(up.toText()).isTrue();

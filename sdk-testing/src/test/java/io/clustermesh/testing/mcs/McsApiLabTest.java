@@ -38,7 +38,7 @@ class McsApiLabTest {
     @Test
     void anMcsExportIsVisibleAsAServiceImportFromTheOtherClusters() {
         try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(1).helm(MeshLab.Helm.REAL)
-                .charts(FixtureCharts.dir("1.19.5")).cilium(CiliumOptions.version("1.19.5").mcsApi(McsApi.ON)).start();
+                .charts(FixtureCharts.dir("1.19.5")).cilium(CiliumOptions.version("1.19.5").withMcsApi(McsApi.ON)).start();
              Mesh mesh = lab.meshBuilder().build()) {
             MeshReport up = mesh.apply(mesh.plan());
             assertThat(up.succeeded()).as(up.toText()).isTrue();
@@ -77,9 +77,9 @@ class McsApiLabTest {
 
             // a spec saying cluster2 runs without MCS-API: the export there is refused with a finding, nothing written
             List<io.clustermesh.model.MeshCluster> clusters = lab.spec().clusters().stream()
-                    .map(c -> c.name().equals("cluster2") ? c.cilium(CiliumOptions.version("1.19.5")) : c).toList();
+                    .map(c -> c.name().equals("cluster2") ? c.withCilium(CiliumOptions.version("1.19.5")) : c).toList();
             io.clustermesh.model.MeshSpec s = lab.spec();
-            try (Mesh partial = lab.meshBuilder().spec(new io.clustermesh.model.MeshSpec(s.name(), s.cilium(), s.ca(), s.exposure(),
+            try (Mesh partial = lab.meshBuilder().spec(io.clustermesh.model.MeshSpec.of(s.name(), s.cilium(), s.ca(), s.exposure(),
                     s.azure(), clusters)).build()) {
                 McsExport refused = partial.services().exportMcs(NS, SVC);
                 assertThat(refused.exportedFrom()).containsExactly("cluster1");
@@ -96,7 +96,7 @@ class McsApiLabTest {
     @Test
     void coreDnsAutoConfigurationNeedsCoreDns1122AndThePlanNamesTheVersion() {
         try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(1).helm(MeshLab.Helm.REAL)
-                .charts(FixtureCharts.dir("1.19.5")).cilium(CiliumOptions.version("1.19.5").mcsApi(McsApi.ON_COREDNS)).start();
+                .charts(FixtureCharts.dir("1.19.5")).cilium(CiliumOptions.version("1.19.5").withMcsApi(McsApi.ON_COREDNS)).start();
              Mesh mesh = lab.meshBuilder().build()) {
             coredns(lab.cluster("cluster1"), "mcr.microsoft.com/oss/kubernetes/coredns:v1.11.3-8");
             coredns(lab.cluster("cluster2"), "mcr.microsoft.com/oss/v2/kubernetes/coredns:v1.12.2-1");

@@ -95,8 +95,8 @@ class PolicyDefaultLocalClusterTest {
         try (MeshLab lab = MeshLab.builder().clusters(2).nodesPerCluster(1).helm(MeshLab.Helm.REAL)
                 .charts(FixtureCharts.dir("1.19.5")).cilium(CiliumOptions.version("1.19.5")).start()) {
             MeshSpec base = lab.spec();
-            MeshSpec explicit = withCilium(new MeshSpec(base.name(), base.cilium().policyDefaultLocalCluster(true), base.ca(),
-                    base.exposure(), base.azure(), base.clusters()), "cluster1", CiliumOptions.version("1.18.11").policyDefaultLocalCluster(true));
+            MeshSpec explicit = withCilium(MeshSpec.of(base.name(), base.cilium().withPolicyDefaultLocalCluster(true), base.ca(),
+                    base.exposure(), base.azure(), base.clusters()), "cluster1", CiliumOptions.version("1.18.11").withPolicyDefaultLocalCluster(true));
             try (Mesh mesh = lab.meshBuilder().spec(explicit).build()) {
                 MeshPlan plan = mesh.plan();
                 assertThat(plan.findings()).extracting(Finding::code).doesNotContain("POLICY_DEFAULT_LOCAL_CLUSTER_MIXED");
@@ -141,8 +141,8 @@ class PolicyDefaultLocalClusterTest {
     private static MeshSpec withCilium(MeshSpec s, String cluster, CiliumOptions override) {
         List<MeshCluster> clusters = new ArrayList<>();
         for (MeshCluster c : s.clusters()) {
-            clusters.add(c.name().equals(cluster) ? c.cilium(override) : c);
+            clusters.add(c.name().equals(cluster) ? c.withCilium(override) : c);
         }
-        return new MeshSpec(s.name(), s.cilium(), s.ca(), s.exposure(), s.azure(), clusters);
+        return MeshSpec.of(s.name(), s.cilium(), s.ca(), s.exposure(), s.azure(), clusters);
     }
 }

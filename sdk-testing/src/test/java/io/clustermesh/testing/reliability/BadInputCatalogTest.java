@@ -117,67 +117,67 @@ class BadInputCatalogTest {
         rows.add(spec("cluster name with upper case and underscore", "CLUSTER_NAME_INVALID", s -> cluster(s, 1, c -> rename(c, "Cluster_2"))));
         rows.add(spec("cluster named 'default' with an id", "CLUSTER_NAME_DEFAULT_WITH_ID", s -> cluster(s, 1, c -> rename(c, "default"))));
         rows.add(spec("two clusters with one name", "CLUSTER_NAME_DUPLICATE", s -> cluster(s, 1, c -> rename(c, "cluster1"))));
-        rows.add(spec("cluster id 0 (reserved)", "CLUSTER_ID_MISSING", s -> cluster(s, 1, c -> c.id(0))));
-        rows.add(spec("cluster id 256 with maxConnectedClusters 255", "CLUSTER_ID_OUT_OF_RANGE", s -> cluster(s, 1, c -> c.id(256))));
-        rows.add(spec("two clusters with one id", "CLUSTER_ID_DUPLICATE", s -> cluster(s, 1, c -> c.id(1))));
+        rows.add(spec("cluster id 0 (reserved)", "CLUSTER_ID_MISSING", s -> cluster(s, 1, c -> c.withId(0))));
+        rows.add(spec("cluster id 256 with maxConnectedClusters 255", "CLUSTER_ID_OUT_OF_RANGE", s -> cluster(s, 1, c -> c.withId(256))));
+        rows.add(spec("two clusters with one id", "CLUSTER_ID_DUPLICATE", s -> cluster(s, 1, c -> c.withId(1))));
         rows.add(spec("a mesh of one cluster", "MESH_TOO_FEW_CLUSTERS", s -> s.withClusters(List.of(s.clusters().get(0)))));
         // --- CIDRs and mesh IPs
-        rows.add(spec("pod CIDR that is not a CIDR", "CIDR_INVALID", s -> cluster(s, 1, c -> c.podCidr("10.2.0.0/33"))));
-        rows.add(spec("IPv6 pod CIDR", "CIDR_IPV6_UNSUPPORTED", s -> cluster(s, 1, c -> c.podCidr("fd00:10:2::/48"))));
-        rows.add(spec("pod CIDR in a range AKS reserves", "CIDR_RESERVED", s -> cluster(s, 1, c -> c.podCidr("169.254.0.0/16"))));
-        rows.add(spec("no pod CIDR (the chart default 10.0.0.0/8 collides)", "POD_CIDR_MISSING", s -> cluster(s, 1, c -> c.podCidr(null))));
-        rows.add(spec("overlapping pod CIDRs", "POD_CIDR_OVERLAP", s -> cluster(s, 1, c -> c.podCidr(s.clusters().get(0).podCidr()))));
-        rows.add(spec("pod CIDR overlapping the service CIDR", "POD_CIDR_OVERLAPS_SERVICE_CIDR", s -> cluster(s, 1, c -> c.podCidr(c.serviceCidr()))));
-        rows.add(spec("mesh IP that is not an address", "MESH_IP_INVALID", s -> cluster(s, 1, c -> c.meshIp("10.2.0.300"))));
-        rows.add(spec("two clusters with one mesh IP", "MESH_IP_DUPLICATE", s -> cluster(s, 1, c -> c.meshIp(s.clusters().get(0).meshIp()))));
-        rows.add(spec("mesh IP in a range AKS reserves", "MESH_IP_RESERVED", s -> cluster(s, 1, c -> c.meshIp("192.0.2.10"))));
-        rows.add(spec("mesh IP inside the pod CIDR", "MESH_IP_IN_CLUSTER_RANGE", s -> cluster(s, 1, c -> c.meshIp(c.podCidr().replace(".0/", ".9/").split("/")[0]))));
-        rows.add(spec("API server given as a URL", "API_SERVER_INVALID", s -> cluster(s, 1, c -> c.apiServer("https://" + c.apiServer() + ":443"))));
+        rows.add(spec("pod CIDR that is not a CIDR", "CIDR_INVALID", s -> cluster(s, 1, c -> c.withPodCidr("10.2.0.0/33"))));
+        rows.add(spec("IPv6 pod CIDR", "CIDR_IPV6_UNSUPPORTED", s -> cluster(s, 1, c -> c.withPodCidr("fd00:10:2::/48"))));
+        rows.add(spec("pod CIDR in a range AKS reserves", "CIDR_RESERVED", s -> cluster(s, 1, c -> c.withPodCidr("169.254.0.0/16"))));
+        rows.add(spec("no pod CIDR (the chart default 10.0.0.0/8 collides)", "POD_CIDR_MISSING", s -> cluster(s, 1, c -> c.withPodCidr(null))));
+        rows.add(spec("overlapping pod CIDRs", "POD_CIDR_OVERLAP", s -> cluster(s, 1, c -> c.withPodCidr(s.clusters().get(0).podCidr()))));
+        rows.add(spec("pod CIDR overlapping the service CIDR", "POD_CIDR_OVERLAPS_SERVICE_CIDR", s -> cluster(s, 1, c -> c.withPodCidr(c.serviceCidr()))));
+        rows.add(spec("mesh IP that is not an address", "MESH_IP_INVALID", s -> cluster(s, 1, c -> c.withMeshIp("10.2.0.300"))));
+        rows.add(spec("two clusters with one mesh IP", "MESH_IP_DUPLICATE", s -> cluster(s, 1, c -> c.withMeshIp(s.clusters().get(0).meshIp()))));
+        rows.add(spec("mesh IP in a range AKS reserves", "MESH_IP_RESERVED", s -> cluster(s, 1, c -> c.withMeshIp("192.0.2.10"))));
+        rows.add(spec("mesh IP inside the pod CIDR", "MESH_IP_IN_CLUSTER_RANGE", s -> cluster(s, 1, c -> c.withMeshIp(c.podCidr().replace(".0/", ".9/").split("/")[0]))));
+        rows.add(spec("API server given as a URL", "API_SERVER_INVALID", s -> cluster(s, 1, c -> c.withApiServer("https://" + c.apiServer() + ":443"))));
         // --- what was validated is what is written: addresses only in canonical text, the fix names it
-        rows.add(spec("pod CIDR in full-width digits", "CIDR_NOT_CANONICAL", s -> cluster(s, 1, c -> c.podCidr(fullWidth(c.podCidr()))),
+        rows.add(spec("pod CIDR in full-width digits", "CIDR_NOT_CANONICAL", s -> cluster(s, 1, c -> c.withPodCidr(fullWidth(c.podCidr()))),
                 f -> assertThat(f.remediation()).isEqualTo("write spec.clusters[1].podCidr: 10.2.0.0/16")));
-        rows.add(spec("service CIDR padded with spaces", "CIDR_NOT_CANONICAL", s -> cluster(s, 1, c -> c.serviceCidr(" " + c.serviceCidr() + " ")),
+        rows.add(spec("service CIDR padded with spaces", "CIDR_NOT_CANONICAL", s -> cluster(s, 1, c -> c.withServiceCidr(" " + c.serviceCidr() + " ")),
                 f -> assertThat(f.remediation()).isEqualTo("write spec.clusters[1].serviceCidr: 10.0.0.0/16")));
-        rows.add(spec("mesh IP with leading zeros (octal to some tools)", "MESH_IP_NOT_CANONICAL", s -> cluster(s, 1, c -> c.meshIp(zeroPadded(c.meshIp()))),
+        rows.add(spec("mesh IP with leading zeros (octal to some tools)", "MESH_IP_NOT_CANONICAL", s -> cluster(s, 1, c -> c.withMeshIp(zeroPadded(c.meshIp()))),
                 f -> assertThat(f.remediation()).isEqualTo("write spec.clusters[1].meshIp: 172.16.2.250")));
-        rows.add(spec("mesh IP in Arabic-Indic digits", "MESH_IP_NOT_CANONICAL", s -> cluster(s, 1, c -> c.meshIp(arabicIndic(c.meshIp()))),
+        rows.add(spec("mesh IP in Arabic-Indic digits", "MESH_IP_NOT_CANONICAL", s -> cluster(s, 1, c -> c.withMeshIp(arabicIndic(c.meshIp()))),
                 f -> assertThat(f.remediation()).isEqualTo("write spec.clusters[1].meshIp: 172.16.2.250")));
-        rows.add(spec("API server given as an IP with leading zeros", "API_SERVER_INVALID", s -> cluster(s, 1, c -> c.apiServer("010.2.0.4")),
+        rows.add(spec("API server given as an IP with leading zeros", "API_SERVER_INVALID", s -> cluster(s, 1, c -> c.withApiServer("010.2.0.4")),
                 f -> assertThat(f.remediation()).contains("10.2.0.4")));
         // --- address sanity
-        rows.add(spec("public mesh IP", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("8.8.8.8")),
+        rows.add(spec("public mesh IP", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.withMeshIp("8.8.8.8")),
                 f -> assertThat(f.message()).startsWith("cluster2: ").contains("public")));
-        rows.add(spec("mesh IP on loopback", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("127.0.0.1")),
+        rows.add(spec("mesh IP on loopback", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.withMeshIp("127.0.0.1")),
                 f -> assertThat(f.message()).contains("loopback")));
-        rows.add(spec("mesh IP 0.0.0.0", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("0.0.0.0")), f -> { }));
-        rows.add(spec("multicast mesh IP", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("239.1.2.3")),
+        rows.add(spec("mesh IP 0.0.0.0", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.withMeshIp("0.0.0.0")), f -> { }));
+        rows.add(spec("multicast mesh IP", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.withMeshIp("239.1.2.3")),
                 f -> assertThat(f.message()).contains("multicast")));
-        rows.add(spec("broadcast mesh IP", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("255.255.255.255")),
+        rows.add(spec("broadcast mesh IP", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.withMeshIp("255.255.255.255")),
                 f -> assertThat(f.message()).contains("broadcast")));
-        rows.add(spec("mesh IP of Azure's platform DNS 168.63.129.16", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("168.63.129.16")),
+        rows.add(spec("mesh IP of Azure's platform DNS 168.63.129.16", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.withMeshIp("168.63.129.16")),
                 f -> assertThat(f.message()).contains("Azure platform")));
-        rows.add(spec("mesh IP in the CGNAT range 100.64.0.0/10", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.meshIp("100.64.2.250")), f -> { }));
-        rows.add(spec("mesh IP of the instance metadata service", "MESH_IP_RESERVED", s -> cluster(s, 1, c -> c.meshIp("169.254.169.254")),
+        rows.add(spec("mesh IP in the CGNAT range 100.64.0.0/10", "MESH_IP_NOT_PRIVATE", s -> cluster(s, 1, c -> c.withMeshIp("100.64.2.250")), f -> { }));
+        rows.add(spec("mesh IP of the instance metadata service", "MESH_IP_RESERVED", s -> cluster(s, 1, c -> c.withMeshIp("169.254.169.254")),
                 f -> assertThat(f.message()).contains("metadata")));
-        rows.add(spec("pod CIDR that is a host route (/32)", "POD_CIDR_TOO_SMALL", s -> cluster(s, 1, c -> c.podCidr("10.2.0.1/32")),
+        rows.add(spec("pod CIDR that is a host route (/32)", "POD_CIDR_TOO_SMALL", s -> cluster(s, 1, c -> c.withPodCidr("10.2.0.1/32")),
                 f -> assertThat(f.remediation()).contains("/24")));
-        rows.add(spec("multicast pod CIDR", "CIDR_SPECIAL_PURPOSE", s -> cluster(s, 1, c -> c.podCidr("224.2.0.0/16")), f -> { }));
-        rows.add(spec("loopback pod CIDR", "CIDR_SPECIAL_PURPOSE", s -> cluster(s, 1, c -> c.podCidr("127.2.0.0/16")), f -> { }));
-        rows.add(spec("pod CIDR over Azure's 168.63.129.16", "CIDR_SPECIAL_PURPOSE", s -> cluster(s, 1, c -> c.podCidr("168.63.0.0/16")),
+        rows.add(spec("multicast pod CIDR", "CIDR_SPECIAL_PURPOSE", s -> cluster(s, 1, c -> c.withPodCidr("224.2.0.0/16")), f -> { }));
+        rows.add(spec("loopback pod CIDR", "CIDR_SPECIAL_PURPOSE", s -> cluster(s, 1, c -> c.withPodCidr("127.2.0.0/16")), f -> { }));
+        rows.add(spec("pod CIDR over Azure's 168.63.129.16", "CIDR_SPECIAL_PURPOSE", s -> cluster(s, 1, c -> c.withPodCidr("168.63.0.0/16")),
                 f -> assertThat(f.message()).contains("168.63.129.16/32")));
-        rows.add(spec("no access to a cluster", "CLUSTER_ACCESS_MISSING", s -> cluster(s, 1, c -> c.access(null))));
-        rows.add(spec("an Azure cluster without an azure section", "AZURE_SECTION_MISSING", s -> cluster(s, 1, c -> c.access(ClusterAccess.azure("rg-cluster2", "cluster2")))));
+        rows.add(spec("no access to a cluster", "CLUSTER_ACCESS_MISSING", s -> cluster(s, 1, c -> c.withAccess(null))));
+        rows.add(spec("an Azure cluster without an azure section", "AZURE_SECTION_MISSING", s -> cluster(s, 1, c -> c.withAccess(ClusterAccess.azure("rg-cluster2", "cluster2")))));
         // --- versions and mixed settings
         rows.add(spec("chart version that is not a version", "CILIUM_VERSION_INVALID", s -> cilium(s, CiliumOptions.defaults().withVersion("latest"))));
         rows.add(spec("chart line 1.12 (unsupported)", "CILIUM_VERSION_UNSUPPORTED", s -> cilium(s, CiliumOptions.defaults().withVersion("1.12.19"))));
-        rows.add(spec("maxConnectedClusters 300", "MAX_CONNECTED_CLUSTERS_INVALID", s -> cilium(s, CiliumOptions.defaults().maxConnectedClusters(300))));
-        rows.add(spec("native routing on AKS BYOCNI", "ROUTING_MODE_NOT_TUNNEL", s -> cilium(s, CiliumOptions.defaults().routingMode(RoutingMode.NATIVE))));
-        rows.add(spec("one cluster with another routing mode", "ROUTING_MODE_MIXED", s -> cluster(s, 1, c -> c.cilium(CiliumOptions.defaults().routingMode(RoutingMode.NATIVE)))));
-        rows.add(spec("one cluster with Geneve, the others VXLAN", "TUNNEL_PROTOCOL_MIXED", s -> cluster(s, 1, c -> c.cilium(CiliumOptions.defaults().tunnelProtocol(TunnelProtocol.GENEVE)))));
-        rows.add(spec("one cluster with WireGuard, the others none", "ENCRYPTION_MIXED", s -> cluster(s, 1, c -> c.cilium(CiliumOptions.defaults().encryption(Encryption.WIREGUARD)))));
-        rows.add(spec("one cluster with maxConnectedClusters 511", "MAX_CONNECTED_CLUSTERS_MIXED", s -> cluster(s, 1, c -> c.cilium(CiliumOptions.defaults().maxConnectedClusters(511)))));
+        rows.add(spec("maxConnectedClusters 300", "MAX_CONNECTED_CLUSTERS_INVALID", s -> cilium(s, CiliumOptions.defaults().withMaxConnectedClusters(300))));
+        rows.add(spec("native routing on AKS BYOCNI", "ROUTING_MODE_NOT_TUNNEL", s -> cilium(s, CiliumOptions.defaults().withRoutingMode(RoutingMode.NATIVE))));
+        rows.add(spec("one cluster with another routing mode", "ROUTING_MODE_MIXED", s -> cluster(s, 1, c -> c.withCilium(CiliumOptions.defaults().withRoutingMode(RoutingMode.NATIVE)))));
+        rows.add(spec("one cluster with Geneve, the others VXLAN", "TUNNEL_PROTOCOL_MIXED", s -> cluster(s, 1, c -> c.withCilium(CiliumOptions.defaults().withTunnelProtocol(TunnelProtocol.GENEVE)))));
+        rows.add(spec("one cluster with WireGuard, the others none", "ENCRYPTION_MIXED", s -> cluster(s, 1, c -> c.withCilium(CiliumOptions.defaults().withEncryption(Encryption.WIREGUARD)))));
+        rows.add(spec("one cluster with maxConnectedClusters 511", "MAX_CONNECTED_CLUSTERS_MIXED", s -> cluster(s, 1, c -> c.withCilium(CiliumOptions.defaults().withMaxConnectedClusters(511)))));
         rows.add(spec("CA adopted from a cluster not in the mesh", "CA_ADOPT_UNKNOWN_CLUSTER", s -> ca(s, CaStrategy.adoptFrom("cluster9"))));
-        rows.add(spec("exposure node-port (apply needs a load balancer)", "EXPOSURE_UNSUPPORTED", s -> new MeshSpec(s.name(), s.cilium(), s.ca(),
+        rows.add(spec("exposure node-port (apply needs a load balancer)", "EXPOSURE_UNSUPPORTED", s -> MeshSpec.of(s.name(), s.cilium(), s.ca(),
                 Exposure.nodePort(), s.azure(), s.clusters())));
         // --- the spec file
         rows.add(yaml("YAML that does not parse", "SPEC_SYNTAX", y -> y.replace("clusters:\n", "clusters: [\n")));
@@ -267,7 +267,7 @@ class BadInputCatalogTest {
             return t.runAsUser(t.impatient(t.lab.spec()));
         }, f -> assertThat(f.message()).startsWith("cluster2: ").contains("timed out")));
         rows.add(state("an expired credential (HTTP 401)", "CLUSTER_ACCESS_DENIED", t -> { },
-                s -> cluster(s, 1, c -> c.access(ClusterAccess.kubeconfig(lab.cluster("cluster2").kubeconfig()
+                s -> cluster(s, 1, c -> c.withAccess(ClusterAccess.kubeconfig(lab.cluster("cluster2").kubeconfig()
                         .replace(Reliability.token(lab.cluster("cluster2")), "expired-token")))),
                 f -> {
                     assertThat(f.cluster()).isEqualTo("cluster2");
@@ -275,7 +275,7 @@ class BadInputCatalogTest {
                     assertThat(f.remediation()).contains("refresh the kubeconfig");
                 }));
         rows.add(new Row("a kube context missing from the kubeconfig (its current context runs a plugin)", "KUBE_CONTEXT_MISSING",
-                t -> t.runAsUser(cluster(t.lab.spec(), 1, c -> c.access(ClusterAccess.kubeContext("no-such-context", t.pluginKubeconfig())))),
+                t -> t.runAsUser(cluster(t.lab.spec(), 1, c -> c.withAccess(ClusterAccess.kubeContext("no-such-context", t.pluginKubeconfig())))),
                 f -> {
                     assertThat(f.cluster()).isEqualTo("cluster2");
                     assertThat(f.message()).contains("no-such-context").contains("ctx-a").contains("cluster2");
@@ -295,7 +295,7 @@ class BadInputCatalogTest {
                     assertThat(markerOfPlugin()).as("the plugin never ran").doesNotExist();
                 }));
         rows.add(state("an invalid kubeconfig", "KUBECONFIG_INVALID", t -> { },
-                s -> cluster(s, 1, c -> c.access(ClusterAccess.kubeconfig("apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: s3cr3t-t0ken}}]\nclusters: [oops\n"))),
+                s -> cluster(s, 1, c -> c.withAccess(ClusterAccess.kubeconfig("apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: s3cr3t-t0ken}}]\nclusters: [oops\n"))),
                 f -> {
                     assertThat(f.cluster()).isEqualTo("cluster2");
                     assertThat(f.message()).startsWith("cluster2: ").contains("kubeconfig").doesNotContain("s3cr3t-t0ken")
@@ -465,15 +465,16 @@ class BadInputCatalogTest {
     }
 
     private static MeshCluster rename(MeshCluster c, String name) {
-        return new MeshCluster(name, c.id(), c.podCidr(), c.serviceCidr(), c.apiServer(), c.meshIp(), c.access(), c.cilium());
+        return MeshCluster.named(name).withId(c.id()).withPodCidr(c.podCidr()).withServiceCidr(c.serviceCidr())
+                .withApiServer(c.apiServer()).withMeshIp(c.meshIp()).withAccess(c.access()).withCilium(c.cilium());
     }
 
     private static MeshSpec cilium(MeshSpec s, CiliumOptions o) {
-        return new MeshSpec(s.name(), o, s.ca(), s.exposure(), s.azure(), s.clusters());
+        return MeshSpec.of(s.name(), o, s.ca(), s.exposure(), s.azure(), s.clusters());
     }
 
     private static MeshSpec ca(MeshSpec s, CaStrategy ca) {
-        return new MeshSpec(s.name(), s.cilium(), ca, s.exposure(), s.azure(), s.clusters());
+        return MeshSpec.of(s.name(), s.cilium(), ca, s.exposure(), s.azure(), s.clusters());
     }
 
     private static Map<String, Object> meshedWith(String peer) {

@@ -94,7 +94,7 @@ class SecretsScanTest {
                 String wrongToken = "wrong-" + Reliability.token(c2);
                 MeshSpec spec = lab.spec();
                 List<MeshCluster> cs = new ArrayList<>(spec.clusters());
-                cs.set(1, cs.get(1).access(ClusterAccess.kubeconfig(c2.kubeconfig().replace(Reliability.token(c2), wrongToken))));
+                cs.set(1, cs.get(1).withAccess(ClusterAccess.kubeconfig(c2.kubeconfig().replace(Reliability.token(c2), wrongToken))));
                 try (Mesh refused = lab.meshBuilder().spec(spec.withClusters(cs)).build()) {
                     outputs.add(refused.spec().toString());
                     MeshPlan plan = refused.plan();

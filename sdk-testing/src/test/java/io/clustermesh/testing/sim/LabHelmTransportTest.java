@@ -66,13 +66,13 @@ class LabHelmTransportTest {
     }
 
     private ClusterConnection connect(String cluster) {
-        return new Fabric8ClusterTransport().connect(MeshCluster.named(cluster).access(lab.cluster(cluster).access()), MeshTimeouts.defaults());
+        return new Fabric8ClusterTransport().connect(MeshCluster.named(cluster).withAccess(lab.cluster(cluster).access()), MeshTimeouts.defaults());
     }
 
     private Map<String, Object> values(String cluster, CiliumOptions options, List<PeerEndpoint> peers, boolean mesh) {
-        MeshCluster c = MeshCluster.named(cluster).id(Integer.parseInt(cluster.replace("cluster", ""))).podCidr("10.9.0.0/16")
-                .apiServer(cluster + ".hcp.eastus.azmk8s.io").meshIp(lab.meshIp(cluster));
-        MeshSpec spec = new MeshSpec("t", options, CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null, List.of(c));
+        MeshCluster c = MeshCluster.named(cluster).withId(Integer.parseInt(cluster.replace("cluster", ""))).withPodCidr("10.9.0.0/16")
+                .withApiServer(cluster + ".hcp.eastus.azmk8s.io").withMeshIp(lab.meshIp(cluster));
+        MeshSpec spec = MeshSpec.of("t", options, CaStrategy.generate(), Exposure.azureInternalLoadBalancer(), null, List.of(c));
         ApiserverCertificates certs = options.certificateMethod() == CertificateMethod.SDK && mesh
                 ? new MeshCertificates(CA).issue(MESH_CA, MeshCertificates.Profile.of(cluster).withClient(!options.chartVersion().atLeast(1, 19)))
                 : null;
@@ -89,7 +89,7 @@ class LabHelmTransportTest {
         LabCluster lc = lab.cluster("cluster1");
         KubernetesClient k = lc.client();
         try (ClusterConnection conn = connect("cluster1")) {
-            CiliumOptions o = CiliumOptions.version("1.16.19").kvstoremesh(false);
+            CiliumOptions o = CiliumOptions.version("1.16.19").withKvstoremesh(false);
             Map<String, Object> v = values("cluster1", o, List.of(PeerEndpoint.of("cluster2", "172.16.2.250")), true);
             HelmRelease r1 = upgrade(conn, "cluster1", "1.16.19", v);
             assertThat(r1.revision()).isEqualTo(1);
@@ -154,7 +154,7 @@ class LabHelmTransportTest {
     void kvstoremeshMovesTheRemoteConfigsAndTheMapFormSkipsDisabledEntries() {
         KubernetesClient k = lab.cluster("cluster2").client();
         try (ClusterConnection conn = connect("cluster2")) {
-            CiliumOptions o = CiliumOptions.version("1.20.0").kvstoremesh(true);
+            CiliumOptions o = CiliumOptions.version("1.20.0").withKvstoremesh(true);
             Map<String, Object> v = values("cluster2", o, List.of(PeerEndpoint.of("cluster1", "172.16.1.250"), PeerEndpoint.of("cluster3", "172.16.3.250")), true);
             @SuppressWarnings("unchecked")
             Map<String, Object> clusters = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) v.get("clustermesh")).get("config")).get("clusters");
@@ -190,7 +190,7 @@ class LabHelmTransportTest {
     void helmMethodIssuesTheCertificatesFromTheCaAndDisablingRemovesTheApiserver() throws Exception {
         KubernetesClient k = lab.cluster("cluster3").client();
         try (ClusterConnection conn = connect("cluster3")) {
-            CiliumOptions o = CiliumOptions.version("1.16.19").certificateMethod(CertificateMethod.HELM);
+            CiliumOptions o = CiliumOptions.version("1.16.19").withCertificateMethod(CertificateMethod.HELM);
             Map<String, Object> v = values("cluster3", o, List.of(PeerEndpoint.of("cluster1", "172.16.1.250")), true);
             upgrade(conn, "cluster3", "1.16.19", v);
             X509Certificate server = x509(text(k, "clustermesh-apiserver-server-cert", "tls.crt"));
@@ -219,7 +219,7 @@ class LabHelmTransportTest {
         // this transport writes the objects through the SDK's connection too (not the lab's client): they are counted
         try (ClusterConnection conn = connect("cluster4"); LabChart chart = LabChart.extract()) {
             LabHelmTransport viaConnection = new LabHelmTransport(chart.directory(), java.time.Clock.systemUTC());
-            Map<String, Object> v = values("cluster4", CiliumOptions.version("1.16.19").certificateMethod(CertificateMethod.HELM), List.of(), true);
+            Map<String, Object> v = values("cluster4", CiliumOptions.version("1.16.19").withCertificateMethod(CertificateMethod.HELM), List.of(), true);
             ((Map<?, ?>) v.get("tls")).remove("ca");
             HelmRequest request = new HelmRequest("kube-system", "cilium", "cilium", null, "1.16.19", v, null);
             lc.resetCounts();

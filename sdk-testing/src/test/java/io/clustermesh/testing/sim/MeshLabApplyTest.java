@@ -90,7 +90,7 @@ class MeshLabApplyTest {
 
     @Test
     void withTheCronJobMethodTheSimulatorIssuesTheCertificatesAndTheMeshConverges() {
-        CiliumOptions cronJob = CiliumOptions.defaults().certificateMethod(CertificateMethod.CRON_JOB);
+        CiliumOptions cronJob = CiliumOptions.defaults().withCertificateMethod(CertificateMethod.CRON_JOB);
         // The lab's template-and-apply Helm transport, on purpose: with tls.auto.method=cronJob the real chart makes the
         // certgen Job a post-install hook, and Helm waits for hook Jobs through a client-go HTTP streaming watch, which
         // the lab's API server does not serve (docs/lab.md, "Not done"); the template transport applies the Job as an

@@ -37,7 +37,7 @@ class MeshLabVariantsTest {
     void withoutFixedMeshIpsTheLoadBalancerIpsAreDiscoveredAndASecondPassAddsThePeers() {
         try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(1).lbDelay(Duration.ofMillis(150)).start()) {
             MeshSpec spec = lab.spec();
-            List<MeshCluster> noIps = spec.clusters().stream().map(c -> c.meshIp(null)).toList();
+            List<MeshCluster> noIps = spec.clusters().stream().map(c -> c.withMeshIp(null)).toList();
             try (Mesh mesh = Mesh.builder().spec(spec.withClusters(noIps)).helmTransport(lab.helmTransport()).timeouts(MeshLab.timeouts()).build()) {
                 MeshPlan plan = mesh.plan();
                 assertThat(plan.steps()).extracting(PlanStep::kind).contains(ApplyPlanner.KIND_UPGRADE_PEERS);
@@ -67,7 +67,7 @@ class MeshLabVariantsTest {
 
     @Test
     void chart120MapFormWithoutKvstoremeshConnectsAgentsDirectly() {
-        CiliumOptions o = CiliumOptions.version("1.20.0-pre.3").kvstoremesh(false);
+        CiliumOptions o = CiliumOptions.version("1.20.0-pre.3").withKvstoremesh(false);
         try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(1).charts(FixtureCharts.dir("1.20.0-pre.3")).cilium(o).start(); Mesh mesh = lab.meshBuilder().build()) {
             MeshReport report = mesh.apply(mesh.plan());
             assertThat(report.succeeded()).as(report.toString()).isTrue();

@@ -125,7 +125,7 @@ class SimulatedCiliumTest {
                 .withNewTemplate().withNewMetadata().addToLabels("k8s-app", "clustermesh-apiserver").endMetadata().withNewSpec()
                 .addNewContainer().withName("etcd").endContainer().addNewContainer().withName("apiserver").endContainer().endSpec().endTemplate()
                 .endSpec().build()).create();
-        try (ClusterConnection conn = new Fabric8ClusterTransport().connect(MeshCluster.named("cluster2").access(c.access()), MeshTimeouts.defaults())) {
+        try (ClusterConnection conn = new Fabric8ClusterTransport().connect(MeshCluster.named("cluster2").withAccess(c.access()), MeshTimeouts.defaults())) {
             var ds = await("cluster2", () -> conn.daemonSet("kube-system", "cilium").filter(w -> w.rolledOut()));
             assertThat(ds.desired()).isEqualTo(2);
             var dep = await("cluster2", () -> conn.deployment("kube-system", "clustermesh-apiserver").filter(w -> w.rolledOut()));
