@@ -2,6 +2,7 @@ package io.clustermesh.model;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * One cluster of the mesh. Values are kept as given (strings for CIDRs and addresses) so that validation can
@@ -38,55 +39,85 @@ public final class MeshCluster {
     private final CiliumOptions cilium;
     private final String nodeCidr;
 
-    private MeshCluster(String name, int id, String podCidr, String serviceCidr, String apiServer, String meshIp,
-                        ClusterAccess access, CiliumOptions cilium, String nodeCidr) {
-        this.name = Objects.requireNonNull(name, "name");
-        this.id = id;
-        this.podCidr = podCidr;
-        this.serviceCidr = serviceCidr;
-        this.apiServer = apiServer;
-        this.meshIp = meshIp;
-        this.access = access;
-        this.cilium = cilium;
-        this.nodeCidr = nodeCidr;
+    /** The mutable state a copy starts from: every {@code with*} method changes one field of it. */
+    private static final class Copy {
+        String name;
+        int id;
+        String podCidr;
+        String serviceCidr;
+        String apiServer;
+        String meshIp;
+        ClusterAccess access;
+        CiliumOptions cilium;
+        String nodeCidr;
+    }
+
+    private MeshCluster(Copy c) {
+        this.name = Objects.requireNonNull(c.name, "name");
+        this.id = c.id;
+        this.podCidr = c.podCidr;
+        this.serviceCidr = c.serviceCidr;
+        this.apiServer = c.apiServer;
+        this.meshIp = c.meshIp;
+        this.access = c.access;
+        this.cilium = c.cilium;
+        this.nodeCidr = c.nodeCidr;
     }
 
     /** A cluster with only its name; chain {@link #withId(int)}, {@link #withPodCidr(String)}, ... */
     public static MeshCluster named(String name) {
-        return new MeshCluster(name, 0, null, null, null, null, null, null, null);
+        Copy c = new Copy();
+        c.name = name;
+        return new MeshCluster(c);
+    }
+
+    private MeshCluster with(Consumer<Copy> change) {
+        Copy c = new Copy();
+        c.name = name;
+        c.id = id;
+        c.podCidr = podCidr;
+        c.serviceCidr = serviceCidr;
+        c.apiServer = apiServer;
+        c.meshIp = meshIp;
+        c.access = access;
+        c.cilium = cilium;
+        c.nodeCidr = nodeCidr;
+        change.accept(c);
+        return new MeshCluster(c);
     }
 
     public MeshCluster withId(int id) {
-        return new MeshCluster(name, id, podCidr, serviceCidr, apiServer, meshIp, access, cilium, nodeCidr);
+        return with(c -> c.id = id);
     }
 
     public MeshCluster withPodCidr(String cidr) {
-        return new MeshCluster(name, id, cidr, serviceCidr, apiServer, meshIp, access, cilium, nodeCidr);
+        return with(c -> c.podCidr = cidr);
     }
 
     public MeshCluster withServiceCidr(String cidr) {
-        return new MeshCluster(name, id, podCidr, cidr, apiServer, meshIp, access, cilium, nodeCidr);
+        return with(c -> c.serviceCidr = cidr);
     }
 
     public MeshCluster withApiServer(String fqdn) {
-        return new MeshCluster(name, id, podCidr, serviceCidr, fqdn, meshIp, access, cilium, nodeCidr);
+        return with(c -> c.apiServer = fqdn);
     }
 
     public MeshCluster withMeshIp(String ip) {
-        return new MeshCluster(name, id, podCidr, serviceCidr, apiServer, ip, access, cilium, nodeCidr);
+        return with(c -> c.meshIp = ip);
     }
 
     public MeshCluster withAccess(ClusterAccess a) {
-        return new MeshCluster(name, id, podCidr, serviceCidr, apiServer, meshIp, a, cilium, nodeCidr);
+        return with(c -> c.access = a);
     }
 
+    /** Per-cluster override of the mesh's Cilium options ({@code null}: the mesh's). */
     public MeshCluster withCilium(CiliumOptions override) {
-        return new MeshCluster(name, id, podCidr, serviceCidr, apiServer, meshIp, access, override, nodeCidr);
+        return with(c -> c.cilium = override);
     }
 
     /** The range the cluster's nodes take their addresses from, e.g. its AKS node subnet {@code 10.1.0.0/24}. */
     public MeshCluster withNodeCidr(String cidr) {
-        return new MeshCluster(name, id, podCidr, serviceCidr, apiServer, meshIp, access, cilium, cidr);
+        return with(c -> c.nodeCidr = cidr);
     }
 
     public String name() {
