@@ -16,21 +16,21 @@ public interface MeshClock {
     static MeshClock system() {
         return SystemClock.INSTANCE;
     }
+}
 
-    /** The system clock. */
-    enum SystemClock implements MeshClock {
-        INSTANCE;
+/** The system clock and {@link Thread#sleep}; reached through {@link MeshClock#system()}. */
+enum SystemClock implements MeshClock {
+    INSTANCE;
 
-        @Override
-        public Instant now() {
-            return Instant.now();
-        }
+    @Override
+    public Instant now() {
+        return Instant.now();
+    }
 
-        @Override
-        public void sleep(Duration duration) throws InterruptedException {
-            if (!duration.isNegative() && !duration.isZero()) {
-                Thread.sleep(duration.toMillis(), (int) (duration.toNanosPart() % 1_000_000));
-            }
+    @Override
+    public void sleep(Duration duration) throws InterruptedException {
+        if (!duration.isNegative() && !duration.isZero()) {
+            Thread.sleep(duration.toMillis(), (int) (duration.toNanosPart() % 1_000_000));
         }
     }
 }

@@ -338,7 +338,7 @@ final class MeshCommands {
                 doc.put("valid", findings.stream().noneMatch(f -> f.isError() && !Meshctl.UNREADABLE_CODES.contains(f.code())));
                 doc.put("unreadableClusters", unreadable);
                 doc.put("findings", findings.stream().map(MeshCommands::findingMap).toList());
-                doc.put("requiredPorts", io.clustermesh.model.RequiredPorts.of(t.mesh().resolvedSpec()).stream().map(Object::toString).toList());
+                doc.put("requiredPorts", io.clustermesh.cilium.config.RequiredPorts.of(t.mesh().resolvedSpec()).stream().map(Object::toString).toList());
                 printJson(doc);
             } else {
                 if (findings.isEmpty()) {
@@ -347,7 +347,7 @@ final class MeshCommands {
                     Meshctl.printFindings(findings, out());
                 }
                 out().println("ports to open between all node subnets:");
-                io.clustermesh.model.RequiredPorts.of(t.mesh().resolvedSpec()).stream().map(Object::toString).toList().forEach(p -> out().println("  " + p));
+                io.clustermesh.cilium.config.RequiredPorts.of(t.mesh().resolvedSpec()).stream().map(Object::toString).toList().forEach(p -> out().println("  " + p));
             }
             if (!unreadable.isEmpty()) {
                 sayUnreadable(unreadable, ": their checks were not made");

@@ -1,8 +1,6 @@
 package io.clustermesh.cilium.config;
 
 import io.clustermesh.model.Exposure;
-import io.clustermesh.model.RequiredPort;
-import io.clustermesh.model.RequiredPorts;
 import io.clustermesh.model.RoutingMode;
 import io.clustermesh.model.TunnelProtocol;
 
@@ -75,25 +73,7 @@ public record LiveCiliumConfig(String cluster, String routingMode, String tunnel
      * live (a custom {@code tunnel-port} included).
      */
     public List<RequiredPort> requiredPorts(Exposure exposure) {
-        List<RequiredPort> out = new ArrayList<>();
-        if (exposure.isLoadBalancer()) {
-            out.add(RequiredPort.tcp(RequiredPorts.MESH_APISERVER_PORT, RequiredPort.Target.MESH_APISERVER, "clustermesh-apiserver etcd (load balancer IP)"));
-        } else {
-            out.add(RequiredPort.tcp(RequiredPorts.MESH_APISERVER_NODE_PORT, RequiredPort.Target.MESH_APISERVER,
-                    "clustermesh-apiserver etcd (node port on every node IP)"));
-        }
-        out.add(RequiredPort.tcp(RequiredPorts.HEALTH_PORT, RequiredPort.Target.NODES, "cilium-health checks"));
-        out.add(RequiredPort.icmp(8, 0, RequiredPort.Target.NODES, "cilium-health ping"));
-        if (RoutingMode.TUNNEL.value().equals(routingMode) && tunnelPort > 0) {
-            out.add(RequiredPort.udp(tunnelPort, RequiredPort.Target.NODES,
-                    (tunnelProtocol.equals("geneve") ? "Geneve" : "VXLAN") + " tunnel"));
-        }
-        if (encryption.contains("wireguard")) {
-            out.add(RequiredPort.udp(RequiredPorts.WIREGUARD_PORT, RequiredPort.Target.NODES, "WireGuard transparent encryption"));
-        }
-        if (encryption.contains("ipsec")) {
-            out.add(RequiredPort.esp(RequiredPort.Target.NODES, "IPsec transparent encryption"));
-        }
-        return List.copyOf(out);
+        return RequiredPorts.of(exposure, RoutingMode.TUNNEL.value().equals(routingMode) ? tunnelPort : 0, tunnelProtocol.equals("geneve"),
+                encryption.contains("wireguard"), encryption.contains("ipsec"));
     }
 }

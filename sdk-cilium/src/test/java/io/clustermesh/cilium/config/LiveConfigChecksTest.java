@@ -8,7 +8,6 @@ import io.clustermesh.model.Encryption;
 import io.clustermesh.model.Exposure;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
-import io.clustermesh.model.RequiredPort;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;

@@ -1,4 +1,12 @@
-package io.clustermesh.model;
+package io.clustermesh.cilium.config;
+
+import io.clustermesh.model.CiliumOptions;
+import io.clustermesh.model.Encryption;
+import io.clustermesh.model.Exposure;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.model.MeshSpec;
+import io.clustermesh.model.RoutingMode;
+import io.clustermesh.model.TunnelProtocol;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -37,6 +45,17 @@ public final class RequiredPorts {
     public static List<RequiredPort> of(CiliumOptions options, Exposure exposure) {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(exposure, "exposure");
+        TunnelProtocol t = options.tunnelProtocol();
+        return of(exposure, options.routingMode() == RoutingMode.TUNNEL ? t.udpPort() : 0, t == TunnelProtocol.GENEVE,
+                options.encryption() == Encryption.WIREGUARD, options.encryption() == Encryption.IPSEC);
+    }
+
+    /**
+     * The list for a datapath given by its parts (also what {@link LiveCiliumConfig} reads from a running cluster).
+     *
+     * @param tunnelPort the tunnel's UDP port, 0 with native routing
+     */
+    static List<RequiredPort> of(Exposure exposure, int tunnelPort, boolean geneve, boolean wireguard, boolean ipsec) {
         List<RequiredPort> out = new ArrayList<>();
         if (exposure.isLoadBalancer()) {
             out.add(RequiredPort.tcp(MESH_APISERVER_PORT, RequiredPort.Target.MESH_APISERVER, "clustermesh-apiserver etcd (load balancer IP)"));
@@ -46,15 +65,14 @@ public final class RequiredPorts {
         }
         out.add(RequiredPort.tcp(HEALTH_PORT, RequiredPort.Target.NODES, "cilium-health checks"));
         out.add(RequiredPort.icmp(8, 0, RequiredPort.Target.NODES, "cilium-health ping"));
-        if (options.routingMode() == RoutingMode.TUNNEL) {
-            TunnelProtocol t = options.tunnelProtocol();
-            out.add(RequiredPort.udp(t.udpPort(), RequiredPort.Target.NODES, (t == TunnelProtocol.VXLAN ? "VXLAN" : "Geneve") + " tunnel"));
+        if (tunnelPort > 0) {
+            out.add(RequiredPort.udp(tunnelPort, RequiredPort.Target.NODES, (geneve ? "Geneve" : "VXLAN") + " tunnel"));
         }
-        switch (options.encryption()) {
-            case WIREGUARD -> out.add(RequiredPort.udp(WIREGUARD_PORT, RequiredPort.Target.NODES, "WireGuard transparent encryption"));
-            case IPSEC -> out.add(RequiredPort.esp(RequiredPort.Target.NODES, "IPsec transparent encryption"));
-            case NONE -> {
-            }
+        if (wireguard) {
+            out.add(RequiredPort.udp(WIREGUARD_PORT, RequiredPort.Target.NODES, "WireGuard transparent encryption"));
+        }
+        if (ipsec) {
+            out.add(RequiredPort.esp(RequiredPort.Target.NODES, "IPsec transparent encryption"));
         }
         return List.copyOf(out);
     }

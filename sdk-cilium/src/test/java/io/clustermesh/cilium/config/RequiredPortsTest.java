@@ -1,4 +1,13 @@
-package io.clustermesh.model;
+package io.clustermesh.cilium.config;
+
+import io.clustermesh.model.CaStrategy;
+import io.clustermesh.model.CiliumOptions;
+import io.clustermesh.model.Encryption;
+import io.clustermesh.model.Exposure;
+import io.clustermesh.model.MeshCluster;
+import io.clustermesh.model.MeshSpec;
+import io.clustermesh.model.RoutingMode;
+import io.clustermesh.model.TunnelProtocol;
 
 import org.junit.jupiter.api.Test;
 

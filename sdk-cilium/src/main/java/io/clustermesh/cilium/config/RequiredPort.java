@@ -1,4 +1,4 @@
-package io.clustermesh.model;
+package io.clustermesh.cilium.config;
 
 import java.util.Locale;
 import java.util.Objects;
