@@ -1,5 +1,7 @@
 package io.clustermesh;
 
+import io.clustermesh.internal.ServiceRequests;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -19,23 +21,18 @@ import java.util.Optional;
  */
 public final class GlobalServiceRequest {
 
-    /** What carries the request out (the {@link MeshServices} implementation). */
-    public interface Executor {
-        /** Makes the Service global with the requested settings in the requested clusters. */
-        ServiceUpdate apply(GlobalServiceRequest request);
-
-        /** Removes every global-service annotation (canonical and legacy) in the requested clusters. */
-        ServiceUpdate remove(GlobalServiceRequest request);
+    static {
+        ServiceRequests.setGlobalFactory(GlobalServiceRequest::new);
     }
 
     private final String namespace;
     private final String name;
-    private final Executor executor;
+    private final ServiceRequests.GlobalServiceWriter executor;
     private Boolean shared;
     private Affinity affinity;
     private final List<String> clusters = new ArrayList<>();
 
-    public GlobalServiceRequest(String namespace, String name, Executor executor) {
+    private GlobalServiceRequest(String namespace, String name, ServiceRequests.GlobalServiceWriter executor) {
         this.namespace = requireName(namespace, "namespace");
         this.name = requireName(name, "name");
         this.executor = Objects.requireNonNull(executor, "executor");

@@ -4,6 +4,7 @@ import io.clustermesh.MeshException.Details;
 import io.clustermesh.event.CredentialPlugin;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.internal.Engine;
+import io.clustermesh.internal.Driver;
 import io.clustermesh.internal.MeshContexts;
 import io.clustermesh.internal.MeshLock;
 import io.clustermesh.internal.Providers;
@@ -24,7 +25,7 @@ import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.ClusterTransport;
 import io.clustermesh.spi.Discovery;
 import io.clustermesh.spi.HelmTransport;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.MeshDriver;
 import io.clustermesh.spi.TrafficProbe;
 import org.slf4j.Logger;
@@ -272,7 +273,7 @@ public final class Mesh implements AutoCloseable {
         return new MeshPlan(p.mesh(), p.operation(), p.createdAt(), f, hasErrors(f) ? List.of() : p.steps(), notes);
     }
 
-    private record Resolved(MeshDriver driver, MeshContext context, List<Finding> findings, Map<String, String> notes) {
+    private record Resolved(Driver driver, MeshContext context, List<Finding> findings, Map<String, String> notes) {
     }
 
     private Resolved resolve() {
@@ -286,7 +287,7 @@ public final class Mesh implements AutoCloseable {
                 return resolved;
             }
             ClassLoader cl = Mesh.class.getClassLoader();
-            MeshDriver driver = Providers.select(MeshDriver.class, driverOverride, "clustermesh-cilium", cl);
+            Driver driver = Providers.driver(Providers.select(MeshDriver.class, driverOverride, "clustermesh-cilium", cl));
             ClusterTransport transport = Providers.select(ClusterTransport.class, clusterTransportOverride, "clustermesh-cilium", cl);
             HelmTransport helm = Providers.select(HelmTransport.class, helmOverride, "clustermesh-cilium", cl);
             CertificateAuthority ca = Providers.select(CertificateAuthority.class, caOverride, "clustermesh-cilium", cl);
@@ -599,7 +600,7 @@ public final class Mesh implements AutoCloseable {
         }
 
         public Builder driver(MeshDriver d) {
-            this.driver = nonNull(d, "driver(MeshDriver)", "a MeshDriver; leave the call out for the default (Cilium)");
+            this.driver = Providers.driver(nonNull(d, "driver(MeshDriver)", "a MeshDriver; leave the call out for the default (Cilium)"));
             return this;
         }
 

@@ -1,5 +1,7 @@
 package io.clustermesh;
 
+import io.clustermesh.internal.ServiceRequests;
+
 import java.util.Objects;
 
 /**
@@ -12,18 +14,16 @@ public final class ProbeRequest {
     /** Largest number of requests per probe. */
     public static final int MAX_REQUESTS = 10_000;
 
-    /** What actually sends the requests (the {@link MeshServices} implementation). */
-    @FunctionalInterface
-    public interface Sender {
-        ProbeResult send(String namespace, String name, String fromCluster, int requests);
+    static {
+        ServiceRequests.setProbeFactory(ProbeRequest::new);
     }
 
     private final String namespace;
     private final String name;
-    private final Sender sender;
+    private final ServiceRequests.ProbeSender sender;
     private String fromCluster;
 
-    public ProbeRequest(String namespace, String name, Sender sender) {
+    private ProbeRequest(String namespace, String name, ServiceRequests.ProbeSender sender) {
         this.namespace = Objects.requireNonNull(namespace, "namespace");
         this.name = Objects.requireNonNull(name, "name");
         this.sender = Objects.requireNonNull(sender, "sender");

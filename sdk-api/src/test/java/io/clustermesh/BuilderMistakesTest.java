@@ -54,4 +54,20 @@ class BuilderMistakesTest {
             assertThat(ok).isNotNull();
         }
     }
+
+    /** A {@code MeshDriver} is chosen (the Cilium driver), not written: one that is not the SDK's is refused at the call. */
+    @Test
+    void aMeshDriverThatIsNotTheSdksIsRefusedNamingTheDriverToUse() {
+        io.clustermesh.spi.MeshDriver homeMade = new io.clustermesh.spi.MeshDriver() {
+            @Override
+            public String name() {
+                return "home-made";
+            }
+        };
+
+        MeshConfigurationException e = catchThrowableOfType(MeshConfigurationException.class, () -> Mesh.builder().driver(homeMade));
+
+        assertThat(e.getMessage()).contains("home-made").contains("is not one of the SDK's drivers");
+        assertThat(e.remediation()).contains("io.clustermesh.cilium.CiliumMeshDriver").contains("clustermesh-cilium");
+    }
 }

@@ -1,5 +1,7 @@
 package io.clustermesh;
 
+import io.clustermesh.internal.Driver;
+import io.clustermesh.internal.PlanSteps;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.PlanFinished;
 import io.clustermesh.event.PlanStarted;
@@ -25,10 +27,10 @@ import io.clustermesh.spi.ClusterTransport;
 import io.clustermesh.spi.HelmRelease;
 import io.clustermesh.spi.HelmRequest;
 import io.clustermesh.spi.HelmTransport;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.MeshDriver;
 import io.clustermesh.spi.PemCredential;
-import io.clustermesh.spi.StepAction;
+import io.clustermesh.internal.StepAction;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -79,7 +81,7 @@ final class Fixtures {
     }
 
     static PlanStep step(String cluster, String kind, StepAction action) {
-        return PlanStep.of(cluster + "/" + kind, cluster, kind, kind + " on " + cluster, action);
+        return PlanSteps.of(cluster + "/" + kind, cluster, kind, kind + " on " + cluster, action);
     }
 
     /** Time stands still until someone sleeps; every sleep is recorded and advances the time at once. */
@@ -111,7 +113,7 @@ final class Fixtures {
     }
 
     /** A driver whose apply plan is computed by a function; other operations are not expected in these tests. */
-    static final class PlanDriver implements MeshDriver {
+    static final class PlanDriver implements Driver {
         private final Function<MeshContext, MeshPlan> planApply;
 
         PlanDriver(Function<MeshContext, MeshPlan> planApply) {

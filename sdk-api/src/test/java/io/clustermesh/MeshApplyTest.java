@@ -16,8 +16,8 @@ import io.clustermesh.report.MeshPlan;
 import io.clustermesh.report.MeshReport;
 import io.clustermesh.report.PlanStep;
 import io.clustermesh.report.StepReport;
-import io.clustermesh.spi.StepAction;
-import io.clustermesh.spi.StepResult;
+import io.clustermesh.internal.StepAction;
+import io.clustermesh.internal.StepResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -1,10 +1,11 @@
 package io.clustermesh;
 
+import io.clustermesh.internal.PlanSteps;
 import io.clustermesh.report.Change;
 import io.clustermesh.report.MeshPlan;
 import io.clustermesh.report.PlanStep;
-import io.clustermesh.spi.StepAction;
-import io.clustermesh.spi.StepResult;
+import io.clustermesh.internal.StepAction;
+import io.clustermesh.internal.StepResult;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -20,6 +21,24 @@ class MeshPlanTest {
 
     private static MeshPlan plan(List<Finding> findings, PlanStep... steps) {
         return new MeshPlan("article", "apply", T0, findings, List.of(steps), Map.of());
+    }
+
+    /** What a step runs stays with the step through every copy, and only the SDK's internals can reach it. */
+    @Test
+    void aStepKeepsItsActionThroughCopiesAndComparesByIt() {
+        StepAction other = ctx -> StepResult.unchanged("other");
+        PlanStep step = PlanSteps.of("cluster1/read", "cluster1", "read", null, OK);
+
+        PlanStep copy = step.withDependsOn("a").withAfter(List.of("b")).withTimeout(java.time.Duration.ofSeconds(5)).withChanges(List.of());
+
+        assertThat(PlanSteps.action(copy)).isSameAs(OK);
+        assertThat(copy.dependsOn()).containsExactly("a");
+        assertThat(copy.after()).containsExactly("b");
+        assertThat(step.description()).isEqualTo("read");
+        assertThat(PlanSteps.of("cluster1/read", "cluster1", "read", null, OK)).isEqualTo(step).hasSameHashCodeAs(step);
+        assertThat(PlanSteps.of("cluster1/read", "cluster1", "read", null, other)).isNotEqualTo(step);
+        assertThat(java.util.Arrays.stream(PlanStep.class.getMethods()).map(java.lang.reflect.Method::getName)).doesNotContain("action");
+        assertThat(PlanStep.class.getConstructors()).isEmpty();
     }
 
     @Test
@@ -63,12 +82,12 @@ class MeshPlanTest {
         Finding warning = Finding.warning("MESH_IP_IGNORED", "cluster2", "spec.clusters[1].meshIp",
                 "cluster2: meshIp is ignored with exposure node-port", "remove meshIp or use exposure azure-internal-lb");
         return new MeshPlan("article", "apply", T0, List.of(warning), List.of(
-                PlanStep.of("cluster1/read", "cluster1", "read", "read cilium-config and the \"cilium\" release", OK),
-                PlanStep.of("cluster1/helm-upgrade", "cluster1", "helm-upgrade", "upgrade release cilium", OK)
+                PlanSteps.of("cluster1/read", "cluster1", "read", "read cilium-config and the \"cilium\" release", OK),
+                PlanSteps.of("cluster1/helm-upgrade", "cluster1", "helm-upgrade", "upgrade release cilium", OK)
                         .withDependsOn("cluster1/read")
                         .withChanges(List.of(new Change("helm release kube-system/cilium", "clustermesh.config.clusters", "[]",
                                 "[cluster2, cluster3]"))),
-                PlanStep.of("cluster2/read", "cluster2", "read", "read cilium-config", OK)),
+                PlanSteps.of("cluster2/read", "cluster2", "read", "read cilium-config", OK)),
                 Map.of("cluster1.podCidr", "from the spec"));
     }
 

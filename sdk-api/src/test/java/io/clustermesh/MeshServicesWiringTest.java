@@ -1,14 +1,17 @@
 package io.clustermesh;
 
+import io.clustermesh.internal.Driver;
 import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.report.MeshPlan;
 import io.clustermesh.report.MeshStatus;
 import io.clustermesh.spi.CertificateAuthority;
+import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.ClusterTransport;
 import io.clustermesh.spi.HelmTransport;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.MeshDriver;
+import io.clustermesh.internal.ServiceRequests;
 import io.clustermesh.spi.TrafficProbe;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +35,7 @@ class MeshServicesWiringTest {
     }
 
     /** A driver that knows nothing about global services (keeps the default). */
-    static class PlainDriver implements MeshDriver {
+    static class PlainDriver implements Driver {
         @Override
         public MeshPlan planApply(MeshContext context) {
             throw new UnsupportedOperationException();
@@ -57,6 +60,14 @@ class MeshServicesWiringTest {
         public String name() {
             return "plain-driver";
         }
+    }
+
+    /** A connection that only knows its cluster (the probe under test needs no more). */
+    static ClusterConnection connectionTo(String cluster) {
+        return (ClusterConnection) Proxy.newProxyInstance(ClusterConnection.class.getClassLoader(), new Class<?>[]{ClusterConnection.class}, (p, m, a) -> {
+            if (m.getName().equals("cluster")) return cluster;
+            throw new UnsupportedOperationException(m.getName());
+        });
     }
 
     static Mesh.Builder builder(MeshDriver driver) {
@@ -84,8 +95,8 @@ class MeshServicesWiringTest {
     @Test
     void theBuildersTrafficProbeReachesTheDriver() {
         List<String> sent = new ArrayList<>();
-        TrafficProbe probe = (ctx, from, ns, name, n) -> {
-            sent.add(from + "->" + ns + "/" + name + "x" + n);
+        TrafficProbe probe = (from, ns, name, n) -> {
+            sent.add(from.cluster() + "->" + ns + "/" + name + "x" + n);
             return java.util.Collections.nCopies(n, ProbeAnswer.from("cluster2", "10.20.0.5", "web-1"));
         };
         MeshDriver driver = new PlainDriver() {
@@ -134,8 +145,8 @@ class MeshServicesWiringTest {
 
                     @Override
                     public ProbeRequest probe(String namespace, String name) {
-                        return new ProbeRequest(namespace, name, (ns, n, from, count) -> new ProbeResult(ns, n, from,
-                                context.trafficProbe().orElseThrow().send(context, from, ns, n, count)));
+                        return ServiceRequests.probe(namespace, name, (ns, n, from, count) -> new ProbeResult(ns, n, from,
+                                context.trafficProbe().orElseThrow().send(connectionTo(from), ns, n, count)));
                     }
                 };
             }
@@ -150,10 +161,10 @@ class MeshServicesWiringTest {
 
     @Test
     void requestsValidateTheirArguments() {
-        ProbeRequest p = new ProbeRequest("ns", "web", (ns, n, from, c) -> new ProbeResult(ns, n, from, List.of()));
+        ProbeRequest p = ServiceRequests.probe("ns", "web", (ns, n, from, c) -> new ProbeResult(ns, n, from, List.of()));
         assertThatThrownBy(() -> p.requests(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> p.requests(5)).isInstanceOf(IllegalStateException.class).hasMessageContaining("from(cluster)");
-        GlobalServiceRequest.Executor none = new GlobalServiceRequest.Executor() {
+        ServiceRequests.GlobalServiceWriter none = new ServiceRequests.GlobalServiceWriter() {
             @Override
             public ServiceUpdate apply(GlobalServiceRequest request) {
                 return new ServiceUpdate(request.namespace(), request.name(), List.of(), List.of());
@@ -164,8 +175,8 @@ class MeshServicesWiringTest {
                 return apply(request);
             }
         };
-        assertThatThrownBy(() -> new GlobalServiceRequest(" ", "web", none)).isInstanceOf(IllegalArgumentException.class);
-        GlobalServiceRequest g = new GlobalServiceRequest("ns", "web", none).shared(false).affinity(Affinity.REMOTE).in("cluster2");
+        assertThatThrownBy(() -> ServiceRequests.global(" ", "web", none)).isInstanceOf(IllegalArgumentException.class);
+        GlobalServiceRequest g = ServiceRequests.global("ns", "web", none).shared(false).affinity(Affinity.REMOTE).in("cluster2");
         assertThat(g.requestedShared()).contains(false);
         assertThat(g.requestedAffinity()).contains(Affinity.REMOTE);
         assertThat(g.clusters()).containsExactly("cluster2");

@@ -10,7 +10,7 @@ import io.clustermesh.spi.HelmRelease;
 import io.clustermesh.spi.HelmRequest;
 import io.clustermesh.spi.PemCredential;
 import io.clustermesh.spi.SecretData;
-import io.clustermesh.spi.StepResult;
+import io.clustermesh.internal.StepResult;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -20,8 +20,8 @@ import io.clustermesh.event.StepFailed;
 import io.clustermesh.event.StepFinished;
 import io.clustermesh.event.StepStarted;
 import io.clustermesh.event.Waiting;
-import io.clustermesh.spi.StepContext;
-import io.clustermesh.spi.StepResult;
+import io.clustermesh.internal.StepContext;
+import io.clustermesh.internal.StepResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -241,7 +241,7 @@ public final class Engine {
             listener.stepStarted(new StepStarted(step.cluster(), step.id(), step.kind(), step.description(), attempt, attemptStart));
             StepResult result;
             try {
-                result = step.action().run(new Context(step, attempt, deadline, outputs));
+                result = PlanSteps.action(step).run(new Context(step, attempt, deadline, outputs));
             } catch (Throwable t) {
                 if (t instanceof VirtualMachineError vme) {
                     throw vme;

@@ -1,7 +1,7 @@
 package io.clustermesh.internal;
 
 import io.clustermesh.Mesh;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import java.util.Objects;
 import java.util.function.Function;
 

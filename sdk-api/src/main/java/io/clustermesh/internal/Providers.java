@@ -24,6 +24,19 @@ public final class Providers {
                         + builderMethod(type) + "(...)")));
     }
 
+    /**
+     * The driver's operations. {@link MeshDriver} is a handle users choose, not an interface they implement: only the
+     * SDK's drivers (which implement {@link Driver}) can run a mesh.
+     */
+    public static Driver driver(MeshDriver d) {
+        if (d instanceof Driver ops) {
+            return ops;
+        }
+        throw new MeshConfigurationException("the mesh driver " + d.name() + " (" + d.getClass().getName() + ") is not one of the SDK's drivers",
+                Details.meshWide().fix("pass new io.clustermesh.cilium.CiliumMeshDriver(..) from io.clustermesh:clustermesh-cilium,"
+                        + " or leave driver(..) out to use it by default"));
+    }
+
     /** The {@code Mesh.Builder} setter that takes an instance of {@code type}. */
     private static String builderMethod(Class<?> type) {
         if (type == MeshDriver.class) {

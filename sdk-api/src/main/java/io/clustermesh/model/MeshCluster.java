@@ -156,10 +156,6 @@ public final class MeshCluster {
         return nodeCidr;
     }
 
-    public Optional<String> meshIpOptional() {
-        return Optional.ofNullable(meshIp);
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof MeshCluster c && c.id == id && c.name.equals(name) && Objects.equals(c.podCidr, podCidr)

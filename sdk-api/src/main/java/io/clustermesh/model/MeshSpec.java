@@ -88,10 +88,6 @@ public final class MeshSpec {
         return cluster.cilium() != null ? cluster.cilium() : cilium;
     }
 
-    public Optional<AzureSpec> azureOptional() {
-        return Optional.ofNullable(azure);
-    }
-
     /** A copy with the clusters replaced (e.g. after discovery filled missing fields). */
     public MeshSpec withClusters(List<MeshCluster> newClusters) {
         return new MeshSpec(name, cilium, ca, exposure, azure, newClusters);

@@ -1,44 +1,13 @@
 package io.clustermesh.spi;
 
-import io.clustermesh.MeshException;
-import io.clustermesh.MeshException.Details;
-import io.clustermesh.report.MeshPlan;
-import io.clustermesh.MeshServices;
-import io.clustermesh.report.MeshStatus;
-
 /**
- * Turns a spec and the observed cluster state into plans, and reads status. The Cilium implementation lives in
- * {@code clustermesh-cilium}; the engine that runs plans lives in sdk-api. Planning is read-only.
+ * The engine that knows Cilium: given to {@code Mesh.builder().driver(..)} to choose how it is configured (for
+ * example {@code new io.clustermesh.cilium.CiliumMeshDriver(ChartSource.packages(dir), true)} for a chart
+ * mirror), else found with {@link java.util.ServiceLoader} ({@code clustermesh-cilium} registers one).
+ *
+ * <p>A driver is chosen, not written: what a driver does (plan, status, global services) is not part of the API and
+ * changes with the Cilium driver. {@code Mesh.builder().build()} rejects a {@code MeshDriver} that is not one of the
+ * SDK's own, naming the artifact to use.
  */
 public interface MeshDriver extends MeshProvider {
-
-    /** Everything needed to bring the mesh to the spec (install/upgrade, CA, exposure, peers, waits). */
-    MeshPlan planApply(MeshContext context);
-
-    /** Removes {@code cluster} from every peer's configuration (the cluster keeps Cilium). */
-    MeshPlan planDisconnect(MeshContext context, String cluster);
-
-    /** Turns cluster mesh off everywhere ({@code useAPIServer=false}, {@code config.enabled=false}, no peers). */
-    MeshPlan planDisable(MeshContext context);
-
-    /**
-     * Moves a running mesh to a new CA without losing connectivity (see {@code Mesh.planRotateCa()}): the new CA is
-     * added to every cluster's trust, the certificates are re-issued from it, then the old CA is dropped, each phase
-     * gated on every peer connected and resumable. Drivers that cannot rotate keep this default.
-     */
-    default MeshPlan planRotateCa(MeshContext context) {
-        throw MeshException.internal("the mesh driver " + name() + " does not support CA rotation",
-                Details.meshWide().fix("use the Cilium driver from io.clustermesh:clustermesh-cilium"));
-    }
-
-    /** Status per cluster and peer. Read-only. */
-    MeshStatus status(MeshContext context);
-
-    /** Global services over the context's clusters. Drivers that do not support them keep this default. */
-    default MeshServices services(MeshContext context) {
-        throw MeshException.internal("the mesh driver " + name() + " does not support global services",
-                Details.meshWide()
-                        .fix("use the Cilium driver from io.clustermesh:clustermesh-cilium, or build io.clustermesh.cilium.services.CiliumMeshServices"
-                        + " yourself"));
-    }
 }

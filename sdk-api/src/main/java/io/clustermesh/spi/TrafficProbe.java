@@ -19,15 +19,17 @@ import java.util.List;
  * {@code MeshException} only when probing itself is impossible (unknown cluster, no client pod, API unreachable).
  * Deterministic implementations (the lab) should spread requests over the selected backends the way Cilium's
  * random selection would on average, e.g. round-robin, so tests can assert exact distributions. Never block
- * without a bound: use {@link MeshContext#timeouts()}.
+ * without a bound: give every exec a timeout ({@link ClusterConnection#exec}).
  */
 public interface TrafficProbe extends MeshProvider {
 
     /**
-     * Sends {@code requests} requests to {@code namespace/name} (its ClusterIP and first port) from a client in
-     * {@code fromCluster}.
+     * Sends {@code requests} requests to {@code namespace/name} (its ClusterIP and first port) from a client in the
+     * cluster of {@code from}.
      *
+     * @param from the mesh's connection to the cluster the requests start in ({@link ClusterConnection#cluster()}
+     *             names it); use it to find or exec into a client pod
      * @return one answer per request, in order
      */
-    List<ProbeAnswer> send(MeshContext context, String fromCluster, String namespace, String name, int requests);
+    List<ProbeAnswer> send(ClusterConnection from, String namespace, String name, int requests);
 }

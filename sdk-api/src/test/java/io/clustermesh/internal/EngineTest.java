@@ -12,8 +12,8 @@ import io.clustermesh.report.StepReport;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.event.StepFinished;
 import io.clustermesh.event.StepStarted;
-import io.clustermesh.spi.StepAction;
-import io.clustermesh.spi.StepResult;
+import io.clustermesh.internal.StepAction;
+import io.clustermesh.internal.StepResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -56,7 +56,7 @@ class EngineTest {
     }
 
     private static PlanStep ok(String cluster) {
-        return PlanStep.of(cluster + "/read", cluster, "read", "read", ctx -> StepResult.unchanged("read"));
+        return PlanSteps.of(cluster + "/read", cluster, "read", "read", ctx -> StepResult.unchanged("read"));
     }
 
     @Test
@@ -111,10 +111,10 @@ class EngineTest {
         };
         List<PlanStep> steps = new java.util.ArrayList<>();
         for (int n = 1; n <= 6; n++) {
-            steps.add(PlanStep.of("cluster" + n + "/upgrade", "cluster" + n, "upgrade", "upgrade", write).withChanges(writes));
+            steps.add(PlanSteps.of("cluster" + n + "/upgrade", "cluster" + n, "upgrade", "upgrade", write).withChanges(writes));
         }
         for (int n = 1; n <= 2; n++) {
-            steps.add(PlanStep.of("cluster" + n + "/verify", "cluster" + n, "verify", "verify", ctx -> {
+            steps.add(PlanSteps.of("cluster" + n + "/verify", "cluster" + n, "verify", "verify", ctx -> {
                 readsRan.countDown();
                 return StepResult.unchanged("read");
             }));
@@ -146,13 +146,13 @@ class EngineTest {
         // do if waiting and reading steps are not counted against the concurrency
         CountDownLatch readsRan = new CountDownLatch(2);
         List<Change> writes = List.of(new Change("secret kube-system/x", "data", null, "<new>"));
-        PlanStep write = PlanStep.of("cluster1/write", "cluster1", "write", "write", ctx -> {
+        PlanStep write = PlanSteps.of("cluster1/write", "cluster1", "write", "write", ctx -> {
             if (!readsRan.await(10, SECONDS)) {
                 throw new IllegalStateException("the read-only steps never ran while a step was writing");
             }
             return StepResult.changed("written");
         }).withChanges(writes);
-        PlanStep waitingWrite = PlanStep.of("cluster2/write", "cluster2", "write", "write", ctx -> StepResult.changed("written"))
+        PlanStep waitingWrite = PlanSteps.of("cluster2/write", "cluster2", "write", "write", ctx -> StepResult.changed("written"))
                 .withChanges(writes);
         StepAction read = ctx -> {
             readsRan.countDown();
@@ -160,8 +160,8 @@ class EngineTest {
         };
         Engine engine = new Engine(pool, watchdog, 1, MeshClock.system(), RetryPolicy.none(), MeshTimeouts.defaults(), MeshListener.none());
         // the second writing step waits for the slot ahead of the reads in the queue: they must not wait behind it
-        MeshReport r = engine.run(plan(write, waitingWrite, PlanStep.of("cluster1/wait", "cluster1", "wait", "wait", read),
-                PlanStep.of("cluster2/wait", "cluster2", "wait", "wait", read)));
+        MeshReport r = engine.run(plan(write, waitingWrite, PlanSteps.of("cluster1/wait", "cluster1", "wait", "wait", read),
+                PlanSteps.of("cluster2/wait", "cluster2", "wait", "wait", read)));
         assertThat(r.steps()).as(r.toText()).extracting(StepReport::outcome).containsOnly(StepOutcome.SUCCEEDED);
     }
 

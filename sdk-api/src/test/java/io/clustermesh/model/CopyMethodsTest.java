@@ -1,9 +1,10 @@
 package io.clustermesh.model;
 
+import io.clustermesh.internal.PlanSteps;
 import io.clustermesh.report.Change;
 import io.clustermesh.report.PlanStep;
-import io.clustermesh.spi.StepAction;
-import io.clustermesh.spi.StepResult;
+import io.clustermesh.internal.StepAction;
+import io.clustermesh.internal.StepResult;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Modifier;
@@ -30,7 +31,7 @@ class CopyMethodsTest {
         assertThat(original.podCidr()).isNull();
         assertThat(original.serviceCidr()).isNull();
         assertThat(original.apiServer()).isNull();
-        assertThat(original.meshIpOptional()).isEmpty();
+        assertThat(original.meshIp()).isNull();
         assertThat(original.access()).isNull();
         assertThat(original.cilium()).isNull();
         assertThat(original.nodeCidr()).isNull();
@@ -41,7 +42,7 @@ class CopyMethodsTest {
         assertThat(copy.serviceCidr()).isEqualTo("10.0.0.0/16");
         assertThat(copy.apiServer()).isEqualTo("aks-1.hcp.eastus.azmk8s.io");
         assertThat(copy.meshIp()).isEqualTo("10.224.0.200");
-        assertThat(copy.meshIpOptional()).contains("10.224.0.200");
+        assertThat(copy.meshIp()).isEqualTo("10.224.0.200");
         assertThat(copy.access()).isEqualTo(ClusterAccess.kubeContext("aks-1"));
         assertThat(copy.cilium()).isEqualTo(CiliumOptions.version("1.18.11"));
         assertThat(copy.nodeCidr()).isEqualTo("10.224.0.0/16");
@@ -116,7 +117,7 @@ class CopyMethodsTest {
                 .hasToString(spec.toString());
         assertThat(two).isNotEqualTo(spec);
 
-        PlanStep step = PlanStep.of("cluster1/helm-upgrade", "cluster1", "helm-upgrade", "upgrade", OK);
+        PlanStep step = PlanSteps.of("cluster1/helm-upgrade", "cluster1", "helm-upgrade", "upgrade", OK);
         PlanStep changed = step.withDependsOn("cluster1/read").withAfter(List.of("cluster2/read"))
                 .withChanges(List.of(new Change("helm release cilium", "chart", "1.16.19", "1.18.11")))
                 .withTimeout(Duration.ofMinutes(5));

@@ -1,5 +1,6 @@
 package io.clustermesh.azure;
 
+import io.clustermesh.internal.Driver;
 import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
 import io.clustermesh.report.MeshPlan;
@@ -33,7 +34,7 @@ class MeshWithAzureTest {
             AzureCloudProvider azure = Lab.provider(arm, new Lab.FakeClock());
             MeshSpec spec = Lab.spec(2);
             // the Cilium side is never reached: a plan with an Azure error stops before any cluster is read
-            try (Mesh mesh = Mesh.builder().spec(spec).cloudProvider(azure).driver(unused(MeshDriver.class))
+            try (Mesh mesh = Mesh.builder().spec(spec).cloudProvider(azure).driver(unused(Driver.class))
                     .clusterTransport(unused(ClusterTransport.class)).helmTransport(unused(HelmTransport.class))
                     .certificateAuthority(unused(CertificateAuthority.class)).build()) {
                 MeshPlan plan = mesh.plan();

@@ -1,5 +1,6 @@
 package io.clustermesh.azure;
 
+import io.clustermesh.internal.Driver;
 import io.clustermesh.Finding;
 import io.clustermesh.Mesh;
 import io.clustermesh.report.MeshPlan;
@@ -107,7 +108,7 @@ class OneRunNamesEveryProblemTest {
     }
 
     private MeshPlan plan(MeshSpec spec) {
-        try (Mesh mesh = Mesh.builder().spec(spec).cloudProvider(azure).driver(unused(MeshDriver.class))
+        try (Mesh mesh = Mesh.builder().spec(spec).cloudProvider(azure).driver(unused(Driver.class))
                 .clusterTransport(unused(ClusterTransport.class)).helmTransport(unused(HelmTransport.class))
                 .certificateAuthority(unused(CertificateAuthority.class)).build()) {
             return mesh.plan();

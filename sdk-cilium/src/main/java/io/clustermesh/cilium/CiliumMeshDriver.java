@@ -1,12 +1,13 @@
 package io.clustermesh.cilium;
 
+import io.clustermesh.internal.Driver;
 import io.clustermesh.Mesh;
 import io.clustermesh.report.MeshPlan;
 import io.clustermesh.report.MeshStatus;
 import io.clustermesh.cilium.internal.ApplyPlanner;
 import io.clustermesh.cilium.internal.StatusReader;
 import io.clustermesh.internal.MeshContexts;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.MeshDriver;
 
 import java.util.Map;
@@ -18,7 +19,7 @@ import java.util.Objects;
  * a second one only when peer LB IPs are unknown in advance; then waits for the LB IP, the rollouts and the agents'
  * connections. Found by {@link java.util.ServiceLoader}; construct one to choose the chart source.
  */
-public final class CiliumMeshDriver implements MeshDriver {
+public final class CiliumMeshDriver implements Driver {
     private final ChartSource chart;
     private final boolean waitForConvergence;
 

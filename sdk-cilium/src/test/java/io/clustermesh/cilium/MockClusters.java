@@ -1,5 +1,6 @@
 package io.clustermesh.cilium;
 
+import io.clustermesh.internal.Driver;
 import io.clustermesh.Mesh;
 import io.clustermesh.report.MeshPlan;
 import io.clustermesh.MeshServices;
@@ -8,7 +9,7 @@ import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.CertificateAuthority;
 import io.clustermesh.spi.HelmTransport;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.MeshDriver;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -110,7 +111,7 @@ public final class MockClusters implements AutoCloseable {
     }
 
     /** A driver that provides only global services, over whatever the context gives. */
-    public static final class ServicesDriver implements MeshDriver {
+    public static final class ServicesDriver implements Driver {
         private final Function<MeshContext, MeshServices> services;
 
         public ServicesDriver(Function<MeshContext, MeshServices> services) {

@@ -11,7 +11,7 @@ import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.HelmRequest;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.PemCredential;
 import io.clustermesh.spi.WorkloadStatus;
 import io.clustermesh.testing.LabCluster;

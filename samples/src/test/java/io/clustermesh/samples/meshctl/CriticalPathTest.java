@@ -1,9 +1,10 @@
 package io.clustermesh.samples.meshctl;
 
+import io.clustermesh.internal.PlanSteps;
 import io.clustermesh.report.Change;
 import io.clustermesh.report.MeshPlan;
 import io.clustermesh.report.PlanStep;
-import io.clustermesh.spi.StepResult;
+import io.clustermesh.internal.StepResult;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -18,7 +19,7 @@ class CriticalPathTest {
     private static final List<Change> WRITES = List.of(new Change("helm release kube-system/cilium", "chart", null, "1.16.19"));
 
     private static PlanStep step(String cluster, String kind, List<String> dependsOn, List<String> after, boolean writes) {
-        return new PlanStep(cluster + "/" + kind, cluster, kind, kind, dependsOn, after, writes ? WRITES : List.of(), null,
+        return PlanSteps.create(cluster + "/" + kind, cluster, kind, kind, dependsOn, after, writes ? WRITES : List.of(), null,
                 ctx -> StepResult.unchanged(""));
     }
 

@@ -1,5 +1,6 @@
 package io.clustermesh.cilium.internal;
 
+import io.clustermesh.internal.PlanSteps;
 import io.clustermesh.report.Change;
 import io.clustermesh.Finding;
 import io.clustermesh.MeshConfigurationException;
@@ -23,11 +24,11 @@ import io.clustermesh.model.MeshSpec;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.HelmRelease;
 import io.clustermesh.spi.HelmRequest;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.PemCredential;
 import io.clustermesh.spi.SecretData;
-import io.clustermesh.spi.StepContext;
-import io.clustermesh.spi.StepResult;
+import io.clustermesh.internal.StepContext;
+import io.clustermesh.internal.StepResult;
 import io.clustermesh.spi.WorkloadStatus;
 
 import java.net.URI;
@@ -226,7 +227,7 @@ public final class ApplyPlanner {
                 Optional<SecretData> existing = draft.localCert();
                 if (existing.isEmpty() || !draft.localCertValid()) {
                     localCertStep = c + "/" + KIND_LOCAL_CERT;
-                    steps.add(new PlanStep(localCertStep, c, KIND_LOCAL_CERT,
+                    steps.add(PlanSteps.create(localCertStep, c, KIND_LOCAL_CERT,
                             "issue the KVStoreMesh client certificate (CN local-" + c + ") from the mesh CA",
                             List.of(), List.of(), List.of(new Change("secret kube-system/" + Names.LOCAL_CERT_SECRET, "tls.crt",
                             existing.isEmpty() ? null : "<certificate to renew>", "<certificate local-" + c + ">")), null,
@@ -240,7 +241,7 @@ public final class ApplyPlanner {
                 for (String secret : CiliumValues.LEAF_SECRETS) {
                     leafChanges.add(new Change("secret kube-system/" + secret, "tls.crt", null, NEW_CERTIFICATE));
                 }
-                steps.add(new PlanStep(leafStep, c, KIND_LEAF_CERTS, "write the clustermesh-apiserver certificates the chart "
+                steps.add(PlanSteps.create(leafStep, c, KIND_LEAF_CERTS, "write the clustermesh-apiserver certificates the chart "
                         + spec.ciliumFor(s.cluster()).chartVersion().line() + " expects as Secrets before the upgrade, issued from the mesh CA",
                         List.of(), List.of(), leafChanges, null, sc -> certs.writeLeafSecrets(s, clusters.get(c))));
             }
@@ -252,7 +253,7 @@ public final class ApplyPlanner {
                 List<Change> changes = new ArrayList<>(changes(s, diff, versionChange));
                 drift.forEach(d -> changes.add(d.change()));
                 String id = c + "/" + KIND_UPGRADE;
-                steps.add(new PlanStep(id, c, KIND_UPGRADE, (s.release() == null ? "helm install" : "helm upgrade") + " cilium "
+                steps.add(PlanSteps.create(id, c, KIND_UPGRADE, (s.release() == null ? "helm install" : "helm upgrade") + " cilium "
                         + spec.ciliumFor(s.cluster()).version() + " with the complete values (" + diff.changes().size() + " changed paths"
                         + (drift.isEmpty() ? "" : ", repairing " + drift.size() + " drifted object" + (drift.size() == 1 ? "" : "s")) + ")",
                         List.copyOf(before), List.of(), changes, null,
@@ -266,7 +267,7 @@ public final class ApplyPlanner {
             }
             if (op == Operation.APPLY && spec.exposure().isLoadBalancer()) {
                 String id = c + "/" + KIND_WAIT_LB;
-                steps.add(new PlanStep(id, c, KIND_WAIT_LB, "wait for the clustermesh-apiserver LoadBalancer IP"
+                steps.add(PlanSteps.create(id, c, KIND_WAIT_LB, "wait for the clustermesh-apiserver LoadBalancer IP"
                         + (clusters.get(c).meshIp() == null ? "" : " " + clusters.get(c).meshIp()),
                         last == null ? List.of() : List.of(last), List.of(), List.of(), null, sc -> waitLoadBalancer(sc, c)));
                 waitLb.add(id);
@@ -282,7 +283,7 @@ public final class ApplyPlanner {
                 String id = c + "/" + KIND_UPGRADE_PEERS;
                 List<String> missing = snapshots.values().stream().filter(x -> !x.name().equals(c) && x.meshAddress().isEmpty())
                         .map(ClusterSnapshot::name).toList();
-                steps.add(new PlanStep(id, c, KIND_UPGRADE_PEERS, "helm upgrade adding the peers whose LB IPs are known only after pass 1: "
+                steps.add(PlanSteps.create(id, c, KIND_UPGRADE_PEERS, "helm upgrade adding the peers whose LB IPs are known only after pass 1: "
                         + String.join(", ", missing), List.of(c + "/" + KIND_WAIT_LB), waitLb,
                         List.of(new Change("helm release kube-system/cilium", "clustermesh.config.clusters", "without " + String.join(", ", missing),
                                 "every peer with its LB IP")), null, sc -> upgradePeers(sc, s)));
@@ -299,7 +300,7 @@ public final class ApplyPlanner {
                         deps.add(p.id());
                     }
                 }
-                steps.add(new PlanStep(id, c, KIND_WAIT_ROLLOUT, "wait for the clustermesh-apiserver and the cilium agents to be rolled out",
+                steps.add(PlanSteps.create(id, c, KIND_WAIT_ROLLOUT, "wait for the clustermesh-apiserver and the cilium agents to be rolled out",
                         deps, List.of(), List.of(), null, sc -> waitRollout(sc, c)));
                 rollouts.add(id);
             }
@@ -307,7 +308,7 @@ public final class ApplyPlanner {
                 if (!s.reachable()) continue;
                 String c = s.name();
                 if (op == Operation.DISCONNECT && c.equals(target)) continue;
-                steps.add(new PlanStep(c + "/" + KIND_VERIFY, c, KIND_VERIFY, "wait until every agent is connected to every peer",
+                steps.add(PlanSteps.create(c + "/" + KIND_VERIFY, c, KIND_VERIFY, "wait until every agent is connected to every peer",
                         List.of(c + "/" + KIND_WAIT_ROLLOUT), rollouts, List.of(), null, sc -> verify(sc, c, op, target)));
             }
         }
@@ -352,12 +353,12 @@ public final class ApplyPlanner {
                         + (previous.isEmpty() ? "" : ", after " + previous.get(0) + "'s gate")
                         : "rolling upgrade batch " + (b + 1) + "/" + batches.size() + " (" + String.join(", ", batch) + ")"
                         + (previous.isEmpty() ? "" : ", after the gates of " + String.join(", ", previous));
-                steps.set(at, new PlanStep(up.id(), up.cluster(), up.kind(), up.description() + "; " + position
+                steps.set(at, PlanSteps.create(up.id(), up.cluster(), up.kind(), up.description() + "; " + position
                         + "; restarts the cilium agents (DaemonSet cilium) and the clustermesh-apiserver", deps, up.after(), up.changes(),
-                        up.timeout(), up.action()));
+                        up.timeout(), PlanSteps.action(up)));
                 if (b < batches.size() - 1) {
                     String gate = c + "/" + KIND_GATE;
-                    steps.add(new PlanStep(gate, c, KIND_GATE, "gate: " + c + "'s agents connected to every peer and every peer's agents to " + c
+                    steps.add(PlanSteps.create(gate, c, KIND_GATE, "gate: " + c + "'s agents connected to every peer and every peer's agents to " + c
                             + " before the next " + (size == 1 ? "cluster" : "batch") + " is upgraded", List.of(c + "/" + KIND_WAIT_ROLLOUT),
                             List.of(), List.of(), null, sc -> gate(sc, c)));
                     gates.add(gate);
@@ -467,7 +468,7 @@ public final class ApplyPlanner {
 
     private PlanStep unreachableStep(ClusterSnapshot s) {
         String c = s.name();
-        return PlanStep.of(c + "/" + KIND_UNREACHABLE, c, KIND_UNREACHABLE, "read the cluster (it did not answer while planning)", sc -> {
+        return PlanSteps.of(c + "/" + KIND_UNREACHABLE, c, KIND_UNREACHABLE, "read the cluster (it did not answer while planning)", sc -> {
             try {
                 SnapshotReader.read(ctx, s.cluster());
             } catch (MeshException e) {

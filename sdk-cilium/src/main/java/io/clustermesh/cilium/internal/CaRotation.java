@@ -1,5 +1,6 @@
 package io.clustermesh.cilium.internal;
 
+import io.clustermesh.internal.PlanSteps;
 import io.clustermesh.report.Change;
 import io.clustermesh.Finding;
 import io.clustermesh.MeshException;
@@ -15,11 +16,11 @@ import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.CertificateAuthority;
 import io.clustermesh.spi.ClusterConnection;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.PemCredential;
 import io.clustermesh.spi.SecretData;
-import io.clustermesh.spi.StepContext;
-import io.clustermesh.spi.StepResult;
+import io.clustermesh.internal.StepContext;
+import io.clustermesh.internal.StepResult;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -222,7 +223,7 @@ public final class CaRotation {
             for (String c : names) {
                 if (!recorded.containsKey(c)) {
                     String id = c + "/" + KIND_RECORD;
-                    steps.add(new PlanStep(id, c, KIND_RECORD, "record the rotation to the new CA " + nextShort + " (so a stopped run resumes with it)",
+                    steps.add(PlanSteps.create(id, c, KIND_RECORD, "record the rotation to the new CA " + nextShort + " (so a stopped run resumes with it)",
                             List.of(), List.of(), List.of(new Change("secret kube-system/" + STATE_SECRET, "ca.crt", null, "the new CA " + nextShort)),
                             null, sc -> record(c, st)));
                     gate.add(id);
@@ -249,7 +250,7 @@ public final class CaRotation {
                 String res = "helm release kube-system/cilium";
                 String kind;
                 String what;
-                io.clustermesh.spi.StepAction action;
+                io.clustermesh.internal.StepAction action;
                 if (p == 1) {
                     ApplyPlanner own = current.computeIfAbsent(fingerprint(s.ca().certificatePem()),
                             k -> ApplyPlanner.withCa(ctx, chart, snapshots, s.ca()));
@@ -273,7 +274,7 @@ public final class CaRotation {
                     }
                     if (toNext.writesLocalCertificate(c)) {
                         String localId = c + "/" + KIND_LOCAL_CERT;
-                        steps.add(new PlanStep(localId, c, KIND_LOCAL_CERT, "phase 2/3: issue the KVStoreMesh client certificate of " + c
+                        steps.add(PlanSteps.create(localId, c, KIND_LOCAL_CERT, "phase 2/3: issue the KVStoreMesh client certificate of " + c
                                 + " (CN local-" + c + ") from the new CA", List.copyOf(deps), List.of(),
                                 List.of(new Change("secret kube-system/" + Names.LOCAL_CERT_SECRET, "tls.crt", "<certificate of the current CA>",
                                         "<certificate local-" + c + " from " + nextShort + ">")), null, sc -> toNext.localCertificate(c)));
@@ -290,22 +291,22 @@ public final class CaRotation {
                 }
                 String id = c + "/" + kind;
                 List<String> after = deps.stream().filter(d -> d.contains("/" + KIND_ROLLOUT + "-")).map(d -> d.substring(0, d.indexOf('/'))).toList();
-                steps.add(new PlanStep(id, c, kind, what + (changes.isEmpty() ? " (already done)" : "")
+                steps.add(PlanSteps.create(id, c, kind, what + (changes.isEmpty() ? " (already done)" : "")
                         + (after.isEmpty() ? "" : "; after " + String.join(", ", after) + " rolled out"), deps, List.of(), changes, null, action));
                 String rollout = c + "/" + KIND_ROLLOUT + "-" + p;
-                steps.add(new PlanStep(rollout, c, KIND_ROLLOUT, "phase " + p + "/3: wait for the clustermesh-apiserver and the agents of " + c
+                steps.add(PlanSteps.create(rollout, c, KIND_ROLLOUT, "phase " + p + "/3: wait for the clustermesh-apiserver and the agents of " + c
                         + " to be rolled out", List.of(id), List.of(), List.of(), null, sc -> toNext.rolledOut(sc, c)));
                 rollouts.add(rollout);
             }
             String gateId = "ca-rotation/" + KIND_GATE + "-" + p;
-            steps.add(new PlanStep(gateId, null, KIND_GATE, "gate of phase " + p + "/3 (" + PHASES[p] + "): every cluster's agents connected to every peer;"
+            steps.add(PlanSteps.create(gateId, null, KIND_GATE, "gate of phase " + p + "/3 (" + PHASES[p] + "): every cluster's agents connected to every peer;"
                     + " then phase " + p + " is recorded as completed", rollouts, List.of(),
                     List.of(new Change("secret kube-system/" + STATE_SECRET, "phase", String.valueOf(p - 1), String.valueOf(p))), null,
                     sc -> gate(sc, p, names)));
             gate = List.of(gateId);
         }
         for (String c : names) {
-            steps.add(new PlanStep(c + "/" + KIND_DONE, c, KIND_DONE, "the rotation is complete: delete its record on " + c, gate, List.of(),
+            steps.add(PlanSteps.create(c + "/" + KIND_DONE, c, KIND_DONE, "the rotation is complete: delete its record on " + c, gate, List.of(),
                     List.of(new Change("secret kube-system/" + STATE_SECRET, "", "the rotation's record", null)), null, sc -> done(c)));
         }
         return steps;

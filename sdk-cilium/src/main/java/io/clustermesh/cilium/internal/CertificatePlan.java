@@ -10,10 +10,10 @@ import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.spi.CertificateRequest;
 import io.clustermesh.spi.ClusterConnection;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.PemCredential;
 import io.clustermesh.spi.SecretData;
-import io.clustermesh.spi.StepResult;
+import io.clustermesh.internal.StepResult;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

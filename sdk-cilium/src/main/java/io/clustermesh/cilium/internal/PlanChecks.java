@@ -13,7 +13,7 @@ import io.clustermesh.model.Exposure;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.spi.HelmRelease;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 
 import java.util.List;
 import java.util.Map;

@@ -6,7 +6,7 @@ import io.clustermesh.internal.Retries;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.HelmRelease;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.PemCredential;
 import io.clustermesh.spi.SecretData;
 import io.clustermesh.spi.ServiceInfo;

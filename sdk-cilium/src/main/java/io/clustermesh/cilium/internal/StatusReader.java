@@ -9,7 +9,7 @@ import io.clustermesh.report.RemoteClusterStatus;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.ExecResult;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.PodInfo;
 import io.clustermesh.spi.ServiceInfo;
 import io.clustermesh.spi.WorkloadStatus;

@@ -9,7 +9,7 @@ import io.clustermesh.MeshPreconditionException;
 import io.clustermesh.internal.MeshContexts;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.ClusterConnection;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

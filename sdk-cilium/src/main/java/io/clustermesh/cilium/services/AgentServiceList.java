@@ -4,7 +4,7 @@ import io.clustermesh.MeshException;
 import io.clustermesh.MeshException.Details;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.ExecResult;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.PodInfo;
 import io.clustermesh.spi.ServiceInfo;
 import tools.jackson.core.JacksonException;

@@ -19,7 +19,8 @@ import io.clustermesh.model.CiliumOptions;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.spi.ClusterConnection;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.internal.MeshContext;
+import io.clustermesh.internal.ServiceRequests;
 import io.clustermesh.spi.ServiceInfo;
 import io.clustermesh.spi.TrafficProbe;
 import org.slf4j.Logger;
@@ -279,12 +280,12 @@ public final class CiliumMeshServices implements MeshServices {
 
     @Override
     public GlobalServiceRequest global(String namespace, String name) {
-        return new GlobalServiceRequest(namespace, name, new Writer());
+        return ServiceRequests.global(namespace, name, new Writer());
     }
 
     @Override
     public ProbeRequest probe(String namespace, String name) {
-        return new ProbeRequest(namespace, name, this::sendProbe);
+        return ServiceRequests.probe(namespace, name, this::sendProbe);
     }
 
     private ProbeResult sendProbe(String namespace, String name, String fromCluster, int requests) {
@@ -296,7 +297,7 @@ public final class CiliumMeshServices implements MeshServices {
                         .fix("pass an io.clustermesh.spi.TrafficProbe to Mesh.builder().trafficProbe(..) (the embedded lab of"
                         + " io.clustermesh:clustermesh-testing provides one), or use services().routes(\"" + namespace + "\", \"" + name
                         + "\") to see where requests would go without sending any")));
-        List<ProbeAnswer> answers = probe.send(context, fromCluster, namespace, name, requests);
+        List<ProbeAnswer> answers = probe.send(context.connection(fromCluster), namespace, name, requests);
         if (answers == null || answers.size() != requests) {
             throw MeshException.internal("the TrafficProbe " + probe.name() + " returned " + (answers == null ? "no" : answers.size()) + " answers for " + requests + " requests",
                     Details.inCluster(fromCluster).fix("fix the TrafficProbe: it must return one answer per request, failures included"));
@@ -311,7 +312,7 @@ public final class CiliumMeshServices implements MeshServices {
     }
 
     /** Writes annotations for {@link GlobalServiceRequest}s. */
-    private final class Writer implements GlobalServiceRequest.Executor {
+    private final class Writer implements ServiceRequests.GlobalServiceWriter {
 
         @Override
         public ServiceUpdate apply(GlobalServiceRequest r) {

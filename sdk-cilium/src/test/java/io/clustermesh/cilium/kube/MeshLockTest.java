@@ -1,5 +1,6 @@
 package io.clustermesh.cilium.kube;
 
+import io.clustermesh.internal.PlanSteps;
 import io.clustermesh.MeshClock;
 import io.clustermesh.MeshConflictException;
 import io.clustermesh.MeshException.Details;
@@ -112,7 +113,7 @@ class MeshLockTest {
     private static io.clustermesh.report.MeshPlan plan(int steps) {
         List<io.clustermesh.report.PlanStep> s = new java.util.ArrayList<>();
         for (int i = 1; i <= steps; i++) {
-            s.add(io.clustermesh.report.PlanStep.of("s" + i, "cluster" + i, "helm", "helm upgrade cilium (step " + i + ")", ctx -> null));
+            s.add(PlanSteps.of("s" + i, "cluster" + i, "helm", "helm upgrade cilium (step " + i + ")", ctx -> null));
         }
         return new io.clustermesh.report.MeshPlan("article", "connect", Instant.parse("2026-11-26T12:00:00Z"), List.of(), s, java.util.Map.of());
     }

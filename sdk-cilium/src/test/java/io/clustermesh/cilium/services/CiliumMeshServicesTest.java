@@ -15,6 +15,7 @@ import io.clustermesh.ServiceSetting;
 import io.clustermesh.ServiceUpdate;
 import io.clustermesh.cilium.MockClusters;
 import io.clustermesh.model.CiliumOptions;
+import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.TrafficProbe;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -232,9 +233,11 @@ class CiliumMeshServicesTest {
 
     /** A probe in the lab's manner: resolve like Cilium, then spread requests round-robin over the serving backends. */
     static final class ResolvingProbe implements TrafficProbe {
+        private volatile Mesh mesh;
+
         @Override
-        public List<ProbeAnswer> send(io.clustermesh.spi.MeshContext context, String from, String ns, String name, int requests) {
-            ServiceRoute route = new CiliumMeshServices(context).routes(ns, name).stream().filter(r -> r.cluster().equals(from)).findFirst().orElseThrow();
+        public List<ProbeAnswer> send(ClusterConnection from, String ns, String name, int requests) {
+            ServiceRoute route = mesh.services().routes(ns, name).stream().filter(r -> r.cluster().equals(from.cluster())).findFirst().orElseThrow();
             List<ServiceBackend> serving = route.serving();
             List<ProbeAnswer> out = new ArrayList<>();
             for (int i = 0; i < requests; i++) {
@@ -252,7 +255,9 @@ class CiliumMeshServicesTest {
     @Test
     void aProbeGivenToTheBuilderAnswersTheArticlesCurl() {
         seedArticle();
-        mesh = clusters.mesh(new MockClusters.ServicesDriver(CiliumMeshServices::new)).trafficProbe(new ResolvingProbe()).build();
+        ResolvingProbe probe = new ResolvingProbe();
+        mesh = clusters.mesh(new MockClusters.ServicesDriver(CiliumMeshServices::new)).trafficProbe(probe).build();
+        probe.mesh = mesh;
         MeshServices s = mesh.services();
         s.global(NS, SVC).apply();
         ProbeResult all = s.probe(NS, SVC).from("cluster2").requests(40);
@@ -267,7 +272,7 @@ class CiliumMeshServicesTest {
     @Test
     void aProbeThatLosesAnswersIsRejected() {
         seedArticle();
-        TrafficProbe lossy = (ctx, from, ns, name, n) -> List.of(ProbeAnswer.failed("timeout"));
+        TrafficProbe lossy = (from, ns, name, n) -> List.of(ProbeAnswer.failed("timeout"));
         mesh = clusters.mesh(new MockClusters.ServicesDriver(CiliumMeshServices::new)).trafficProbe(lossy).build();
         assertThatThrownBy(() -> mesh.services().probe(NS, SVC).from("cluster1").requests(3))
                 .isInstanceOf(MeshException.class).hasMessageContaining("returned 1 answers for 3 requests");

@@ -4,7 +4,7 @@ import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshException;
 import io.clustermesh.MeshException.Details;
 import io.clustermesh.ProbeAnswer;
-import io.clustermesh.spi.MeshContext;
+import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.TrafficProbe;
 
 import java.util.ArrayList;
@@ -34,7 +34,8 @@ public final class LabTrafficProbe implements TrafficProbe {
     }
 
     @Override
-    public List<ProbeAnswer> send(MeshContext ctx, String fromCluster, String namespace, String name, int requests) {
+    public List<ProbeAnswer> send(ClusterConnection from, String namespace, String name, int requests) {
+        String fromCluster = from.cluster();
         AgentBackendSelection.Outcome outcome = outcome(fromCluster, namespace, name);
         List<AgentBackendSelection.Backend> serving = outcome.serving();
         List<ProbeAnswer> out = new ArrayList<>(requests);

@@ -1,5 +1,6 @@
 package io.clustermesh.testing.day2;
 
+import io.clustermesh.internal.PlanSteps;
 import io.clustermesh.Mesh;
 import io.clustermesh.report.MeshPlan;
 import io.clustermesh.report.MeshReport;
@@ -197,8 +198,8 @@ class CaRotationTest {
                         || s.id().equals("ca-rotation/ca-rotation-gate-1")).forEach(s -> phaseOne.add(s.id()));
                 assertThat(phaseOne).hasSize(7);
                 List<PlanStep> withoutPhaseOne = plan.steps().stream().filter(s -> !phaseOne.contains(s.id()))
-                        .map(s -> new PlanStep(s.id(), s.cluster(), s.kind(), s.description(),
-                                s.dependsOn().stream().filter(d -> !phaseOne.contains(d)).toList(), s.after(), s.changes(), s.timeout(), s.action()))
+                        .map(s -> PlanSteps.create(s.id(), s.cluster(), s.kind(), s.description(),
+                                s.dependsOn().stream().filter(d -> !phaseOne.contains(d)).toList(), s.after(), s.changes(), s.timeout(), PlanSteps.action(s)))
                         .toList();
                 mesh.apply(new MeshPlan(plan.mesh(), plan.operation(), plan.createdAt(), plan.findings(), withoutPhaseOne, plan.notes()));
             }

@@ -1,4 +1,4 @@
-package io.clustermesh.spi;
+package io.clustermesh.internal;
 
 import io.clustermesh.MeshClock;
 

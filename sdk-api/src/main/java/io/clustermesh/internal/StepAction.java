@@ -1,4 +1,4 @@
-package io.clustermesh.spi;
+package io.clustermesh.internal;
 
 /**
  * The work of one plan step. Must be idempotent (a retry or a later run repeats it) and should be cheap to repeat

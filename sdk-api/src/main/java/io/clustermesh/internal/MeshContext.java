@@ -1,15 +1,20 @@
-package io.clustermesh.spi;
+package io.clustermesh.internal;
 
 import io.clustermesh.MeshClock;
 import io.clustermesh.MeshTimeouts;
 import io.clustermesh.RetryPolicy;
 import io.clustermesh.event.MeshListener;
 import io.clustermesh.model.MeshSpec;
+import io.clustermesh.spi.CertificateAuthority;
+import io.clustermesh.spi.CloudProvider;
+import io.clustermesh.spi.ClusterConnection;
+import io.clustermesh.spi.HelmTransport;
+import io.clustermesh.spi.TrafficProbe;
 
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 
-/** What a {@link MeshDriver} works with: the spec, the providers, and the mesh's clock, deadlines and executor. */
+/** What a {@link Driver} works with: the spec, the providers, and the mesh's clock, deadlines and executor. */
 public interface MeshContext {
 
     /** The spec after discovery (missing fields filled). */
