@@ -2,6 +2,7 @@ package io.clustermesh.cilium;
 
 import io.clustermesh.MeshException;
 import io.clustermesh.MeshPreconditionException;
+import io.clustermesh.cilium.internal.EndpointTrustManager;
 import io.clustermesh.cilium.internal.Pem;
 import io.clustermesh.cilium.internal.Tls;
 import io.clustermesh.spi.PemCredential;
@@ -24,12 +25,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -61,7 +66,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * refused (HTTP 401/403, a {@link MeshAccessException}) even with the right remote certificate. Not verified against
  * a live clustermesh-apiserver.
  *
- * <p>Thread-safe. {@link #close()} releases the HTTP client where the JDK allows it (Java 21+).
+ * <p>Thread-safe. Probes with the same client certificate, CA, timeout and clock share one HTTP client (see
+ * {@link #close()}).
  */
 public final class EtcdProbe implements AutoCloseable {
     /** The domain agents reach peers under: {@code <peer>.mesh.cilium.io}. */
@@ -91,13 +97,43 @@ public final class EtcdProbe implements AutoCloseable {
     private static final Base64.Encoder B64 = Base64.getEncoder();
     private static final Base64.Decoder B64D = Base64.getDecoder();
 
+    /**
+     * The HTTP clients probes share, by client identity: probes that present the same client certificate, trust the
+     * same CA and have the same timeout and clock use one JDK {@code HttpClient} (one selector thread and one
+     * connection pool), each server checked for its own probe's name ({@link EndpointTrustManager}). A simulated mesh
+     * of n clusters so needs n clients instead of n(n-1), and a cluster keeps one TLS session per peer.
+     */
+    private static final Map<Identity, Shared> SHARED = new HashMap<>();
+
+    private record Identity(String digest, Duration timeout, Clock clock) {
+        @Override
+        public String toString() {
+            return "Identity[" + digest.substring(0, 12) + ", " + timeout + "]";
+        }
+    }
+
+    private static final class Shared {
+        final HttpClient http;
+        final EndpointTrustManager trust;
+        int probes;
+
+        Shared(HttpClient http, EndpointTrustManager trust) {
+            this.http = http;
+            this.trust = trust;
+        }
+    }
+
     private final String peer;
     private final URI endpoint;
     private final String serverName;
     private final Duration timeout;
-    private final SSLContext tls;
+    private final PemCredential client;
+    private final String trustedCa;
+    private final Clock clock;
+    private final Identity identity;
     private final HttpClient http;
     private final EtcdErrors errors;
+    private volatile boolean closed;
 
     private EtcdProbe(Builder b) {
         this.peer = b.peer;
@@ -111,8 +147,37 @@ public final class EtcdProbe implements AutoCloseable {
         X509Certificate clientCert = Pem.certificate(b.client.certificatePem());
         X509Certificate ca = Pem.certificate(b.trustedCa);
         this.errors = new EtcdErrors(peer, endpoint, serverName, timeout, clientCert, ca);
-        this.tls = Tls.clientContext(b.client, b.trustedCa, serverName, b.clock);
-        this.http = HttpClient.newBuilder()
+        this.client = b.client;
+        this.trustedCa = b.trustedCa;
+        this.clock = b.clock;
+        Identity id = new Identity(digest(b.client.certificatePem(), b.client.privateKeyPem(), b.trustedCa), timeout, clock);
+        HttpClient shared = join(id);
+        this.identity = shared == null ? null : id;
+        this.http = shared != null ? shared : newClient(Tls.clientContext(b.client, b.trustedCa, serverName, b.clock), timeout);
+    }
+
+    /** The shared client of {@code id} with this probe's address registered, or {@code null} when the address expects another name. */
+    private HttpClient join(Identity id) {
+        synchronized (SHARED) {
+            Shared s = SHARED.get(id);
+            if (s == null) {
+                EndpointTrustManager trust = new EndpointTrustManager(Pem.certificates(trustedCa), clock);
+                s = new Shared(newClient(Tls.clientContext(client, trust), timeout), trust);
+                SHARED.put(id, s);
+            }
+            if (!s.trust.register(endpoint.getHost(), endpoint.getPort(), serverName)) {
+                if (s.probes == 0) {
+                    SHARED.remove(id);
+                }
+                return null;
+            }
+            s.probes++;
+            return s.http;
+        }
+    }
+
+    private static HttpClient newClient(SSLContext tls, Duration timeout) {
+        return HttpClient.newBuilder()
                 .executor(HTTP_THREADS)
                 .sslContext(tls)
                 .sslParameters(Tls.clientParameters(tls))
@@ -121,6 +186,26 @@ public final class EtcdProbe implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .proxy(HttpClient.Builder.NO_PROXY)
                 .build();
+    }
+
+    private static String digest(String... parts) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String p : parts) {
+                sha.update(p.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /** HTTP clients alive now, shared or not shared (for the lab's thread accounting and tests). */
+    static int sharedClients() {
+        synchronized (SHARED) {
+            return SHARED.size();
+        }
     }
 
     public static Builder builder() {
@@ -202,10 +287,38 @@ public final class EtcdProbe implements AutoCloseable {
         });
     }
 
-    /** Releases the HTTP client on Java 21+ (where it is {@link AutoCloseable}); a no-op before. */
+    /**
+     * Ends the probe. Its HTTP client (shared with the other open probes of the same client identity, or its own) is
+     * released when no probe uses it any more, on Java 21+ where the JDK allows it.
+     */
     @Override
     public void close() {
-        if (http instanceof AutoCloseable closeable) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (identity == null) {
+            closeClient(http);
+            return;
+        }
+        HttpClient last = null;
+        synchronized (SHARED) {
+            Shared s = SHARED.get(identity);
+            if (s != null) {
+                s.trust.unregister(endpoint.getHost(), endpoint.getPort());
+                if (--s.probes == 0) {
+                    SHARED.remove(identity);
+                    last = s.http;
+                }
+            }
+        }
+        if (last != null) {
+            closeClient(last);
+        }
+    }
+
+    private void closeClient(HttpClient c) {
+        if (c instanceof AutoCloseable closeable) {
             try {
                 closeable.close();
             } catch (Exception e) {
@@ -282,6 +395,7 @@ public final class EtcdProbe implements AutoCloseable {
      */
     private Optional<SSLException> diagnosticHandshake() {
         int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        SSLContext tls = Tls.clientContext(client, trustedCa, serverName, clock);
         try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket()) {
             socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), millis);
             socket.setSoTimeout(millis);

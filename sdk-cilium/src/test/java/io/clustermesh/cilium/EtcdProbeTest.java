@@ -52,11 +52,17 @@ class EtcdProbeTest {
     }
 
     private int startFakeEtcd() throws Exception {
+        server = fakeEtcd(certs.server());
+        return server.getAddress().getPort();
+    }
+
+    /** A fake etcd presenting {@code serverCert}, answering from {@link #answers}. */
+    private HttpsServer fakeEtcd(PemCredential serverCert) throws Exception {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(Pem.keyStore("server", certs.server()), Pem.storePassword());
+        kmf.init(Pem.keyStore("server", serverCert), Pem.storePassword());
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(kmf.getKeyManagers(), null, null);
-        server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(context));
         server.createContext("/", exchange -> {
             // read the request to its end, as etcd does: a body left unread makes the server drop the keep-alive
@@ -70,7 +76,7 @@ class EtcdProbeTest {
             }
         });
         server.start();
-        return server.getAddress().getPort();
+        return server;
     }
 
     private EtcdProbe probe(int port, Duration timeout) {
@@ -171,5 +177,55 @@ class EtcdProbeTest {
         assertThat(CiliumClusterConfig.parse(c.toJson())).isEqualTo(c);
         assertThatThrownBy(() -> CiliumClusterConfig.parse("{\"capabilities\":{}}")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> CiliumClusterConfig.parse("nope")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * Probes with one client identity (certificate, CA, timeout) share one HTTP client, as a Cilium agent's one
+     * identity serves all its remote clusters; each connection is still checked for its own probe's server name.
+     */
+    @Test
+    void probesOfOneIdentityShareOneClientAndEachServerIsCheckedForItsOwnName() throws Exception {
+        ApiserverCertificates second = new MeshCertificates(CA).issue(meshCa, MeshCertificates.Profile.of("cluster2"));
+        HttpsServer one = fakeEtcd(certs.server());
+        HttpsServer two = fakeEtcd(second.server());
+        HttpsServer three = fakeEtcd(second.server());
+        answers.put("/health", new String[]{"200", "{\"health\":\"true\"}"});
+        int before = EtcdProbe.sharedClients();
+        try {
+            EtcdProbe toOne = probe("cluster1", one.getAddress().getPort(), null);
+            EtcdProbe toTwo = probe("cluster2", two.getAddress().getPort(), null);
+
+            assertThat(EtcdProbe.sharedClients()).isEqualTo(before + 1);
+            assertThat(toOne.health()).isTrue();
+            assertThat(toTwo.health()).isTrue();
+            toTwo.close();
+
+            // the same shared client, a fresh address, a name the server's certificate is not valid for: refused there
+            // while the first server is still accepted
+            try (EtcdProbe wrongName = probe("cluster2", three.getAddress().getPort(), "cluster2.mesh.example.com")) {
+                assertThat(EtcdProbe.sharedClients()).isEqualTo(before + 1);
+                assertThatThrownBy(wrongName::health).isInstanceOfSatisfying(MeshAccessException.class,
+                        e -> assertThat(e.getMessage()).contains("not for 'cluster2.mesh.example.com'"));
+                assertThat(toOne.health()).isTrue();
+            }
+            // an address once verified for one name is not reused for another (the shared client pools connections
+            // verified for the first): this probe gets a client of its own
+            try (EtcdProbe otherName = probe("cluster1", one.getAddress().getPort(), "cluster1.mesh.example.com")) {
+                assertThatThrownBy(otherName::health).isInstanceOfSatisfying(MeshAccessException.class,
+                        e -> assertThat(e.getMessage()).contains("not for 'cluster1.mesh.example.com'"));
+            }
+            toOne.close();
+            assertThat(EtcdProbe.sharedClients()).isEqualTo(before);
+        } finally {
+            one.stop(0);
+            two.stop(0);
+            three.stop(0);
+        }
+    }
+
+    private EtcdProbe probe(String peer, int port, String serverName) {
+        EtcdProbe.Builder b = EtcdProbe.builder().peer(peer).address("127.0.0.1", port).client(certs.remote())
+                .trustedCa(meshCa.certificatePem()).timeout(Duration.ofSeconds(5));
+        return (serverName == null ? b : b.serverName(serverName)).build();
     }
 }

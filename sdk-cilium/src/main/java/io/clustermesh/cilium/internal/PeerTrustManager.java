@@ -1,7 +1,6 @@
 package io.clustermesh.cilium.internal;
 
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
@@ -28,11 +27,11 @@ import java.util.Set;
  * resolve through hostAliases), wildcards included; when the expected name is an IP literal, an IP SAN must equal it.
  * The common name is never used (as in Go).
  *
- * <p>Being an {@link X509ExtendedTrustManager}, it replaces JSSE's endpoint identification for the connections it is
+ * <p>Being a {@link javax.net.ssl.X509ExtendedTrustManager}, it replaces JSSE's endpoint identification for the connections it is
  * installed on (the address connected to is an IP, the name checked is the mesh name) without turning off hostname
  * verification anywhere else.
  */
-public final class PeerTrustManager extends X509ExtendedTrustManager {
+public final class PeerTrustManager extends ServerTrustManager {
     private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
     private static final String ANY_EKU = "2.5.29.37.0";
 
@@ -156,6 +155,11 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
     }
 
     @Override
+    List<X509Certificate> anchors() {
+        return anchors;
+    }
+
+    @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
         verify(chain);
     }
@@ -168,26 +172,6 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
         verify(chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        throw new CertificateException("this trust manager only verifies servers");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        throw new CertificateException("this trust manager only verifies servers");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("this trust manager only verifies servers");
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-        return anchors.toArray(new X509Certificate[0]);
     }
 
     /** A server certificate the mesh would not accept; the message is meant for users. */

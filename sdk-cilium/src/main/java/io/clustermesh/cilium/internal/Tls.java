@@ -8,6 +8,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.Principal;
@@ -29,12 +30,16 @@ public final class Tls {
      * verifies servers with a {@link PeerTrustManager} for {@code expectedName} against {@code caPem} only.
      */
     public static SSLContext clientContext(PemCredential client, String caPem, String expectedName, Clock clock) {
+        return clientContext(client, new PeerTrustManager(Pem.certificates(caPem), expectedName, clock));
+    }
+
+    /** A client context that always presents {@code client} and verifies servers with {@code trust}. */
+    public static SSLContext clientContext(PemCredential client, X509ExtendedTrustManager trust) {
         if (!client.hasKey()) {
             throw new IllegalArgumentException("the client credential has no private key");
         }
         PrivateKey key = Pem.privateKey(client.privateKeyPem());
         X509Certificate[] chain = Pem.certificates(client.certificatePem()).toArray(new X509Certificate[0]);
-        PeerTrustManager trust = new PeerTrustManager(Pem.certificates(caPem), expectedName, clock);
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(new KeyManager[]{new FixedKeyManager(key, chain)}, new TrustManager[]{trust}, new SecureRandom());
