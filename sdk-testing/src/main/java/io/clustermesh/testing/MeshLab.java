@@ -341,8 +341,8 @@ public final class MeshLab implements AutoCloseable {
      * How many threads the lab runs now: every live thread named {@code lab-*} or {@code mesh-lab-*} (the simulators'
      * passes, etcd starts, the lab's scheduler and start-up pools), plus the JDK HTTP clients' selector threads the
      * simulated agents' TLS clients and the lab's etcd admin clients hold (one per client: {@code HttpClient-*}).
-     * Bounded by the lab's pools for everything but the HTTP clients, whose count follows the number of connected
-     * cluster pairs (see docs/lab.md). A snapshot of the whole JVM: with two labs at once, each counts the other's too.
+     * Bounded by the lab's pools, one API-server front door per cluster and one agents' HTTP client per connecting
+     * cluster (see docs/lab.md). A snapshot of the whole JVM: with two labs at once, each counts the other's too.
      */
     public int threadCount() {
         return (int) Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)

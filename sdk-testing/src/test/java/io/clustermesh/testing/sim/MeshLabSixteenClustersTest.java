@@ -8,10 +8,14 @@ import io.clustermesh.testing.etcd.EtcdServer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A 16-cluster lab converges under the SDK's apply and tears down without leaving an etcd process. */
+/**
+ * A 16-cluster lab converges under the SDK's apply, with threads bounded by the number of clusters, and tears down
+ * without leaving an etcd process.
+ */
 class MeshLabSixteenClustersTest {
 
     @Test
@@ -25,6 +29,12 @@ class MeshLabSixteenClustersTest {
             assertThat(report.succeeded()).as(report.toString()).isTrue();
             assertThat(EtcdServer.liveServers()).hasSizeGreaterThanOrEqualTo(16);
             status = mesh.status();
+            // threads grow with the clusters, not with their connections or pairs: one API-server front door per
+            // cluster, and a few JDK HTTP client selectors per cluster (the lab's and the SDK's fabric8 clients, the
+            // agents' one client to all peers; 65 measured); a client per cluster pair would be 240 more
+            List<String> threads = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName).toList();
+            assertThat(threads).filteredOn(n -> n.startsWith("lab-cluster") && n.endsWith("-proxy")).hasSize(16);
+            assertThat(threads).filteredOn(n -> n.startsWith("HttpClient-") && n.endsWith("-SelectorManager")).hasSizeLessThanOrEqualTo(5 * 16);
         }
         assertThat(status.clusters()).hasSize(16).allSatisfy(c -> {
             assertThat(c.errors()).as(c.name()).isEmpty();
