@@ -58,11 +58,7 @@ public final class PlanSteps {
     private static Access access() {
         Access a = access;
         if (a == null) {
-            try {
-                Class.forName(PlanStep.class.getName(), true, PlanStep.class.getClassLoader());
-            } catch (ClassNotFoundException e) {
-                throw new IllegalStateException(e);
-            }
+            AccessHelpers.initialise(PlanStep.class);
             a = access;
         }
         return a;

@@ -61,7 +61,7 @@ public final class ServiceRequests {
     /** {@code mesh.services().global(namespace, name)}, carried out by {@code writer}. */
     public static GlobalServiceRequest global(String namespace, String name, GlobalServiceWriter writer) {
         if (globals == null) {
-            initialise(GlobalServiceRequest.class);
+            AccessHelpers.initialise(GlobalServiceRequest.class);
         }
         return globals.create(namespace, name, writer);
     }
@@ -69,16 +69,8 @@ public final class ServiceRequests {
     /** {@code mesh.services().probe(namespace, name)}, sent by {@code sender}. */
     public static ProbeRequest probe(String namespace, String name, ProbeSender sender) {
         if (probes == null) {
-            initialise(ProbeRequest.class);
+            AccessHelpers.initialise(ProbeRequest.class);
         }
         return probes.create(namespace, name, sender);
-    }
-
-    static void initialise(Class<?> type) {
-        try {
-            Class.forName(type.getName(), true, type.getClassLoader());
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
