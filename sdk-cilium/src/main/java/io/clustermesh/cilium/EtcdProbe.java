@@ -42,6 +42,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -133,7 +134,7 @@ public final class EtcdProbe implements AutoCloseable {
     private final Identity identity;
     private final HttpClient http;
     private final EtcdErrors errors;
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private EtcdProbe(Builder b) {
         this.peer = b.peer;
@@ -293,10 +294,9 @@ public final class EtcdProbe implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        if (!closed.compareAndSet(false, true)) {
+            return; // closed already: the shared client's count must drop once per probe
         }
-        closed = true;
         if (identity == null) {
             closeClient(http);
             return;

@@ -199,6 +199,8 @@ class EtcdProbeTest {
             assertThat(toOne.health()).isTrue();
             assertThat(toTwo.health()).isTrue();
             toTwo.close();
+            toTwo.close(); // a second close must not release the client the first probe still uses
+            assertThat(EtcdProbe.sharedClients()).isEqualTo(before + 1);
 
             // the same shared client, a fresh address, a name the server's certificate is not valid for: refused there
             // while the first server is still accepted
