@@ -206,7 +206,9 @@ public final class Mesh implements AutoCloseable {
                 LOG.info("{}", r.describe());
                 listener.resuming(r);
             });
-            MeshListener tracked = new SafeListener(List.of(listener, lock.track(plan)));
+            // the lease's record first: a listener told of a step (that may stop the run, as a cancelled job does) must
+            // find the step already counted, or the record written on the way out would miss it
+            MeshListener tracked = new SafeListener(List.of(lock.track(plan), listener));
             MeshReport report = new Engine(executor, watchdog, concurrency, clock, retryPolicy, timeouts, tracked).run(plan);
             lock.finished(report);
             return report;
