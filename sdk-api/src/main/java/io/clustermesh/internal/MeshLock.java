@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -311,11 +312,16 @@ public final class MeshLock implements AutoCloseable {
     public MeshListener track(MeshPlan plan) {
         operation = plan.operation();
         stepsTotal = plan.steps().size();
+        Map<String, String> descriptions = new HashMap<>();
+        plan.steps().forEach(s -> descriptions.putIfAbsent(s.id(), s.description()));
         return new MeshListener() {
             @Override
             public void stepFinished(StepFinished e) {
                 stepsDone.incrementAndGet();
-                String d = plan.steps().stream().filter(s -> s.id().equals(e.stepId())).map(s -> s.description()).findFirst().orElse(e.kind());
+                String d = descriptions.get(e.stepId());
+                if (d == null) {
+                    d = e.kind();
+                }
                 lastStep = e.cluster() == null ? d : e.cluster() + ": " + d;
             }
 

@@ -77,8 +77,52 @@ public final class IpCidr {
     /** A single address as a /32 (or /128) network; written canonically as for {@link #parse(String)}. */
     public static IpCidr host(String address) {
         Objects.requireNonNull(address, "address");
+        long v4 = canonicalIpv4(address);
+        if (v4 >= 0) {
+            // the common case, read without normalising: a mesh of N clusters checks N*(N-1) peer addresses per plan
+            return new IpCidr(BigInteger.valueOf(v4), 32, false);
+        }
         refuseNonCanonical(address);
         return hostStrict(address);
+    }
+
+    /**
+     * The value of an IPv4 address written canonically (four ASCII numbers 0..255 without leading zeros, separated
+     * by dots, nothing else), or -1 for any other text, which then takes the general path.
+     */
+    private static long canonicalIpv4(String s) {
+        int n = s.length();
+        if (n < 7 || n > 15) {
+            return -1;
+        }
+        long value = 0;
+        int octets = 0;
+        int i = 0;
+        while (i < n) {
+            int start = i;
+            int octet = 0;
+            while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                octet = octet * 10 + (s.charAt(i) - '0');
+                i++;
+            }
+            int digits = i - start;
+            if (digits == 0 || digits > 3 || octet > 255 || (digits > 1 && s.charAt(start) == '0')) {
+                return -1;
+            }
+            value = (value << 8) | octet;
+            octets++;
+            if (i == n) {
+                break;
+            }
+            if (s.charAt(i) != '.' || octets == 4) {
+                return -1;
+            }
+            i++;
+            if (i == n) {
+                return -1;
+            }
+        }
+        return octets == 4 ? value : -1;
     }
 
     private static IpCidr hostStrict(String address) {

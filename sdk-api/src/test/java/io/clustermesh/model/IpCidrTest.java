@@ -144,6 +144,47 @@ class IpCidrTest {
         assertThatIllegalArgumentException().isThrownBy(() -> IpCidr.parse(input)).withMessage(message);
     }
 
+    @ParameterizedTest(name = "{0}: address {1}")
+    @CsvSource(delimiter = '|', value = {
+            "0.0.0.0         | true",
+            "255.255.255.255 | true",
+            "10.1.0.250      | true",
+            "100.64.10.9     | true",
+            "256.1.1.1       | false",
+            "1.2.3.256       | false",
+            "1.2.3.1000      | false",
+            "01.2.3.4        | false",
+            "1.2.3.04        | false",
+            "1.2.3.00        | false",
+            "1.2.3           | false",
+            "1.2.3.4.        | false",
+            ".1.2.3.4        | false",
+            "1..2.3          | false",
+            "1.2.3.4.5       | false",
+            "1.2.3.4/32      | false",
+            "'1.2.3.4 '      | false",
+            "1.2.3.a         | false"})
+    void aHostAddressIsReadTheSameWayHoweverItIsWritten(String text, boolean address) {
+        // plain dotted quads take a short path in host(): it must agree with the general one on every input
+        assertThat(IpCidr.isAddress(text)).isEqualTo(address);
+        if (address) {
+            assertThat(IpCidr.host(text)).hasToString(text + "/32").isEqualTo(IpCidr.parse(text + "/32"));
+            assertThat(IpCidr.host(text).networkAddress()).isEqualTo(text);
+        } else {
+            assertThatIllegalArgumentException().isThrownBy(() -> IpCidr.host(text));
+        }
+    }
+
+    @Test
+    void everyPlainIpv4AddressReadsAsItsOwnNetwork() {
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 2000; i++) {
+            String text = random.nextInt(256) + "." + random.nextInt(256) + "." + random.nextInt(256) + "." + random.nextInt(256);
+            assertThat(IpCidr.host(text)).as(text).isEqualTo(IpCidr.parse(text + "/32"));
+            assertThat(IpCidr.parse(text + "/32").contains(text)).as(text).isTrue();
+        }
+    }
+
     @Test
     void namesAreNeverLookedUp() {
         assertThatIllegalArgumentException().isThrownBy(() -> IpCidr.parse("localhost/32"))

@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -621,21 +622,24 @@ public final class ApplyPlanner {
                             return Optional.empty();
                         }
                         io.clustermesh.report.AgentStatus a = StatusReader.agents(ctx, conn, List.of(pods.get(0))).get(0);
-                        List<String> notReady = expected.stream().filter(p -> a.remotes().stream().noneMatch(r -> r.name().equals(p) && r.ready()))
-                                .toList();
+                        Map<String, io.clustermesh.report.RemoteClusterStatus> remotes = StatusReader.byName(a);
+                        List<String> notReady = expected.stream().filter(p -> remotes.get(p) == null || !remotes.get(p).ready()).toList();
                         if (a.error() != null || !notReady.isEmpty()) {
-                            last[0] = a.error() != null ? a.pod() + ": " + a.error() : notReady.stream().map(p -> p + ": " + a.remotes().stream()
-                                    .filter(r -> r.name().equals(p)).map(r -> r.status().isEmpty() ? "not ready" : r.status()).findFirst()
+                            last[0] = a.error() != null ? a.pod() + ": " + a.error() : notReady.stream().map(p -> p + ": " + Optional.ofNullable(remotes.get(p))
+                                    .map(r -> r.status().isEmpty() ? "not ready" : r.status())
                                     .orElse("not configured on " + a.pod())).reduce((x, y) -> x + " | " + y).orElse("");
                             return Optional.empty();
                         }
                         oneAgentReady[0] = true;
                     }
                     io.clustermesh.report.ClusterStatus st = StatusReader.cluster(ctx, mc);
+                    Set<String> connected = st.peers().stream().filter(io.clustermesh.report.PeerStatus::fullyConnected)
+                            .map(io.clustermesh.report.PeerStatus::peer).collect(java.util.stream.Collectors.toSet());
                     boolean ok = !st.agents().isEmpty() && st.agents().stream().allMatch(a -> a.error() == null)
-                            && expected.stream().allMatch(p -> st.peers().stream().anyMatch(x -> x.peer().equals(p) && x.fullyConnected()));
+                            && connected.containsAll(expected);
                     if (!ok) {
-                        last[0] = st.peers().stream().filter(p -> expected.contains(p.peer()) && !p.fullyConnected())
+                        Set<String> wanted = new java.util.HashSet<>(expected);
+                        last[0] = st.peers().stream().filter(p -> wanted.contains(p.peer()) && !p.fullyConnected())
                                 .map(p -> p.peer() + ": " + String.join("; ", p.errors())).reduce((a, b) -> a + " | " + b).orElse("");
                     }
                     return ok ? Optional.of(Boolean.TRUE) : Optional.empty();

@@ -126,9 +126,11 @@ public final class StatusReader {
                 errors.add("no Cilium agent pods (k8s-app=cilium) - fix: check the cilium DaemonSet");
             }
             List<AgentStatus> agents = agents(ctx, conn, pods);
+            // each agent reports every remote: look them up by name (a list search per peer is N^2 per cluster)
+            List<Map<String, RemoteClusterStatus>> byName = agents.stream().map(StatusReader::byName).toList();
             List<PeerStatus> peers = new ArrayList<>();
             for (String peer : expectedPeers) {
-                peers.add(peer(peer, agents));
+                peers.add(peer(peer, agents, byName));
             }
             errors.addAll(unexpectedRemotes(c.name(), expectedPeers, agents));
             List<String> warnings = new ArrayList<>();
@@ -147,9 +149,10 @@ public final class StatusReader {
      */
     static List<String> unexpectedRemotes(String cluster, List<String> expectedPeers, List<AgentStatus> agents) {
         Map<String, RemoteClusterStatus> unexpected = new java.util.TreeMap<>();
+        Set<String> expected = new java.util.HashSet<>(expectedPeers);
         for (AgentStatus a : agents) {
             for (RemoteClusterStatus r : a.remotes()) {
-                if (!expectedPeers.contains(r.name()) && !r.name().equals(cluster)) {
+                if (!expected.contains(r.name()) && !r.name().equals(cluster)) {
                     unexpected.putIfAbsent(r.name(), r);
                 }
             }
@@ -229,19 +232,29 @@ public final class StatusReader {
         return peers.stream().map(p -> new PeerStatus(p, 0, 0, 0, List.of())).toList();
     }
 
-    private static PeerStatus peer(String peer, List<AgentStatus> agents) {
+    /** An agent's remote clusters by name (the first entry of a name, as a search of the list would find). */
+    static Map<String, RemoteClusterStatus> byName(AgentStatus a) {
+        Map<String, RemoteClusterStatus> out = new java.util.HashMap<>(Math.max(4, a.remotes().size() * 2));
+        for (RemoteClusterStatus r : a.remotes()) {
+            out.putIfAbsent(r.name(), r);
+        }
+        return out;
+    }
+
+    private static PeerStatus peer(String peer, List<AgentStatus> agents, List<Map<String, RemoteClusterStatus>> byName) {
         int configured = 0;
         int connected = 0;
         Set<String> errors = new LinkedHashSet<>();
         int asked = 0;
-        for (AgentStatus a : agents) {
+        for (int i = 0; i < agents.size(); i++) {
+            AgentStatus a = agents.get(i);
             if (a.error() != null) {
                 asked++;
                 errors.add(a.pod() + ": " + a.error());
                 continue;
             }
             asked++;
-            Optional<RemoteClusterStatus> r = a.remotes().stream().filter(x -> x.name().equals(peer)).findFirst();
+            Optional<RemoteClusterStatus> r = Optional.ofNullable(byName.get(i).get(peer));
             if (r.isEmpty()) {
                 errors.add("not configured on " + a.pod() + " - fix: " + remediationNotConfigured(peer));
                 continue;

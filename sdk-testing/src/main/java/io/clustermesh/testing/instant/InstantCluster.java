@@ -37,6 +37,8 @@ public final class InstantCluster {
     private final AtomicLong reads = new AtomicLong();
     private final AtomicLong writes = new AtomicLong();
     private long resourceVersion;
+    /** Bumped by every write and every Helm change: what the world derived from this cluster is stale when it moves. */
+    private long modifications;
 
     // objects, keyed namespace/name
     private final Map<String, SecretData> secrets = new TreeMap<>();
@@ -113,8 +115,14 @@ public final class InstantCluster {
         return chart.hostAliases();
     }
 
+    /** Bumped by every write and every Helm change (read under this cluster's lock). */
+    synchronized long modifications() {
+        return modifications;
+    }
+
     /** Removes Helm's storage of the release (uninstall). */
     synchronized void dropRelease(String namespace, String release) {
+        modifications++;
         secrets.entrySet().removeIf(e -> e.getKey().startsWith(namespace + "/") && "helm".equals(e.getValue().labels().get("owner"))
                 && release.equals(e.getValue().labels().get("name")));
     }
@@ -158,6 +166,7 @@ public final class InstantCluster {
         next.deployments().forEach((k, w) -> deployments.put(k, rolled(deployments.get(k), w, chart.templates().get(k), next.templates().get(k))));
         next.daemonSets().forEach((k, w) -> daemonSets.put(k, rolled(daemonSets.get(k), w, chart.templates().get(k), next.templates().get(k))));
         chart = next;
+        modifications++;
         world.changed();
     }
 
@@ -212,6 +221,7 @@ public final class InstantCluster {
                 writes.incrementAndGet();
                 T out;
                 synchronized (InstantCluster.this) {
+                    modifications++;
                     out = op.get();
                 }
                 world.changed();
