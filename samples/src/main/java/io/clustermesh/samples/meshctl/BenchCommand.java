@@ -165,7 +165,7 @@ final class BenchCommand implements Callable<Integer> {
             progress.println("  " + r);
         }
         Map<String, Object> growth = new LinkedHashMap<>();
-        for (String k : List.of("wallMs", "sdkCpuMs", "peakHeapMb", "writes", "reads")) {
+        for (String k : List.of("wallMs", "sdkCpuMs", "peakHeapMb", "heapAfterGcMb", "writes", "reads")) {
             double b = InstantBench.growthExponent(sizes, runs.stream().map(r -> ((Number) r.get(k)).longValue()).toList());
             growth.put(k, Double.isNaN(b) ? null : Math.round(b * 100) / 100.0);
         }
@@ -180,11 +180,11 @@ final class BenchCommand implements Callable<Integer> {
             out.println(Json.write(doc));
         } else {
             out.println();
-            out.printf(Locale.ROOT, "%8s %8s %8s %8s %8s %9s %8s %8s %8s %8s %8s %8s%n", "clusters", "wallMs", "planMs", "applyMs", "statusMs",
-                    "sdkCpuMs", "worldCpu", "heapMb", "threads", "writes", "upgr/cl", "reapplyW");
+            out.printf(Locale.ROOT, "%8s %8s %8s %8s %8s %9s %8s %8s %8s %8s %8s %8s %8s%n", "clusters", "wallMs", "planMs", "applyMs", "statusMs",
+                    "sdkCpuMs", "worldCpu", "heapMb", "afterGc", "threads", "writes", "upgr/cl", "reapplyW");
             for (Map<String, Object> r : runs) {
-                out.printf(Locale.ROOT, "%8d %8d %8d %8d %8d %9d %8d %8d %8d %8d %8d %8d%n", r.get("clusters"), r.get("wallMs"), r.get("planMs"),
-                        r.get("applyMs"), r.get("statusMs"), r.get("sdkCpuMs"), r.get("worldCpuMs"), r.get("peakHeapMb"), r.get("threadsPeak"),
+                out.printf(Locale.ROOT, "%8d %8d %8d %8d %8d %9d %8d %8d %8d %8d %8d %8d %8d%n", r.get("clusters"), r.get("wallMs"), r.get("planMs"),
+                        r.get("applyMs"), r.get("statusMs"), r.get("sdkCpuMs"), r.get("worldCpuMs"), r.get("peakHeapMb"), r.get("heapAfterGcMb"), r.get("threadsPeak"),
                         r.get("writes"), r.get("helmUpgradesPerCluster"), r.get("reapplyWrites"));
             }
             out.println("growth exponent (y ~ N^b, log-log least squares over " + sizes + "): " + growth);
@@ -503,6 +503,7 @@ final class BenchCommand implements Callable<Integer> {
      */
     static final class HeapPeak implements javax.management.NotificationListener {
         private final AtomicLong peak = new AtomicLong();
+        private final AtomicLong afterGc = new AtomicLong();
         private final List<NotificationEmitter> emitters = new ArrayList<>();
 
         static HeapPeak start() {
@@ -530,7 +531,24 @@ final class BenchCommand implements Callable<Integer> {
                     before += e.getValue().getUsed();
                 }
             }
+            long after = 0;
+            for (Map.Entry<String, MemoryUsage> e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+                if (isHeap(e.getKey())) {
+                    after += e.getValue().getUsed();
+                }
+            }
             peak.accumulateAndGet(before, Math::max);
+            afterGc.accumulateAndGet(after, Math::max);
+        }
+
+        /**
+         * The largest heap in use right after a collection during the run: what the run kept alive, plus whatever
+         * garbage a young collection left in the old generation (an upper bound of the live set, unlike the peak,
+         * which also counts garbage not yet collected and so follows the maximum heap the JVM was given). 0 when no
+         * collection ran. Read after {@link #stop()}.
+         */
+        long afterGc() {
+            return afterGc.get();
         }
 
         private static boolean isHeap(String pool) {

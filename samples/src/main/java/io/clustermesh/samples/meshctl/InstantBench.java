@@ -68,6 +68,7 @@ final class InstantBench {
             m.put("worldCpuMs", worldMs);
             m.put("otherCpuMs", used.otherCpuMs());
             m.put("peakHeapMb", peak);
+            m.put("heapAfterGcMb", heap.afterGc() / (1024 * 1024));
             m.put("threadsPeak", used.threadsPeak());
             m.put("reads", world.clusters().stream().mapToLong(InstantCluster::reads).sum());
             m.put("writes", world.clusters().stream().mapToLong(InstantCluster::writes).sum());

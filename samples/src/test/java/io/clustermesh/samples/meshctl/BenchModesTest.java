@@ -45,7 +45,8 @@ class BenchModesTest {
         for (int i = 0; i < 2; i++) {
             JsonNode run = doc.get("runs").get(i);
             assertThat(run.propertyNames()).containsExactly("clusters", "wallMs", "planMs", "applyMs", "statusMs", "sdkCpuMs", "worldCpuMs",
-                    "otherCpuMs", "peakHeapMb", "threadsPeak", "reads", "writes", "helmUpgradesPerCluster", "steps", "reapplyWrites", "converged");
+                    "otherCpuMs", "peakHeapMb", "heapAfterGcMb", "threadsPeak", "reads", "writes", "helmUpgradesPerCluster", "steps", "reapplyWrites",
+                    "converged");
             assertThat(run.get("clusters").asInt()).isEqualTo(sizes[i]);
             assertThat(run.get("converged").asBoolean()).as("the SDK's status and the world's own agents agree: every peer connected").isTrue();
             assertThat(run.get("helmUpgradesPerCluster").asInt()).isEqualTo(1);
@@ -54,9 +55,11 @@ class BenchModesTest {
             assertThat(run.get("writes").asLong()).isGreaterThanOrEqualTo(2L * sizes[i]);
             assertThat(run.get("sdkCpuMs").asLong()).isPositive();
             assertThat(run.get("peakHeapMb").asLong()).isPositive();
+            // what a collection left is part of what was in use before it
+            assertThat(run.get("heapAfterGcMb").asLong()).isBetween(0L, run.get("peakHeapMb").asLong());
         }
         JsonNode growth = doc.get("growthExponent");
-        assertThat(growth.propertyNames()).containsExactly("wallMs", "sdkCpuMs", "peakHeapMb", "writes", "reads");
+        assertThat(growth.propertyNames()).containsExactly("wallMs", "sdkCpuMs", "peakHeapMb", "heapAfterGcMb", "writes", "reads");
         // writes grow linearly with N (a fixed number per cluster): the fit must say about 1
         assertThat(growth.get("writes").asDouble()).isCloseTo(1.0, within(0.2));
     }

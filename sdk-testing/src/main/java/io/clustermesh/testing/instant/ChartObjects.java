@@ -89,6 +89,8 @@ record ChartObjects(Map<String, SecretData> secrets, Map<String, Map<String, Str
             secrets.put(NS + "/cilium-ca", secret("cilium-ca", "Opaque", Map.of("ca.crt", caCert, "ca.key", caKey)));
         }
 
+        // every peer's entry: rendered to text once, for both pod templates' fingerprints
+        String meshConfig = String.valueOf(get(values, "clustermesh.config"));
         List<Peer> peers = configEnabled ? peers(values) : List.of();
         for (Peer p : peers) {
             if (!p.ips().isEmpty()) {
@@ -117,7 +119,7 @@ record ChartObjects(Map<String, SecretData> secrets, Map<String, Map<String, Str
             int replicas = Integer.parseInt(str(values, "clustermesh.apiserver.replicas", "1"));
             deployments.put(NS + "/clustermesh-apiserver", new WorkloadStatus("clustermesh-apiserver", replicas, 0, 0, 0, 0, containers));
             templates.put(NS + "/clustermesh-apiserver", fingerprint(List.of(clusterName, clusterId, String.valueOf(get(values, "clustermesh.apiserver.tls")),
-                    caCert, kvstoremesh, String.valueOf(get(values, "clustermesh.config")), cfg.get("max-connected-clusters"))));
+                    caCert, kvstoremesh, meshConfig, cfg.get("max-connected-clusters"))));
             // tls-provided: the certificates given in the values (auto.enabled false)
             if (!bool(values, "clustermesh.apiserver.tls.auto.enabled", true)) {
                 for (String leaf : List.of("server", "admin", "remote", "client")) {
@@ -149,7 +151,7 @@ record ChartObjects(Map<String, SecretData> secrets, Map<String, Map<String, Str
         }
         // cilium-agent/daemonset.yaml: a change of cilium-config or of the remote clusters rolls the agents
         daemonSets.put(NS + "/cilium", new WorkloadStatus("cilium", cluster.nodeCount(), 0, 0, 0, 0, List.of("cilium-agent")));
-        templates.put(NS + "/cilium", fingerprint(List.of(cfg.toString(), String.valueOf(get(values, "clustermesh.config")))));
+        templates.put(NS + "/cilium", fingerprint(List.of(cfg.toString(), meshConfig)));
         return new ChartObjects(secrets, configMaps, services, deployments, daemonSets, templates, hostAliases);
     }
 
