@@ -107,6 +107,7 @@ public final class Engine {
             if (waitingOn.get(s.id()) == 0) ready.add(s.id());
         }
         Set<String> writing = new HashSet<>();
+        Map<String, Optional<String>> failedDependency = new HashMap<>();
         List<Future<?>> futures = new ArrayList<>();
         try {
             while (reports.size() < steps.size()) {
@@ -114,9 +115,10 @@ public final class Engine {
                 // do, and never queue behind a writing step that waits for one
                 for (Iterator<String> it = ready.iterator(); it.hasNext(); ) {
                     PlanStep s = byId.get(it.next());
-                    // a hard dependency failed or was skipped: skip without running
-                    String failedDep = s.dependsOn().stream()
-                            .filter(d -> reports.get(d).outcome() != StepOutcome.SUCCEEDED).findFirst().orElse(null);
+                    // a hard dependency failed or was skipped: skip without running (known once the step is ready, as
+                    // all its dependencies have ended; looked up once, not on every pass while it waits for a slot)
+                    String failedDep = failedDependency.computeIfAbsent(s.id(), id -> s.dependsOn().stream()
+                            .filter(d -> reports.get(d).outcome() != StepOutcome.SUCCEEDED).findFirst()).orElse(null);
                     if (failedDep != null) {
                         it.remove();
                         StepReport r = new StepReport(s.id(), s.cluster(), s.kind(), StepOutcome.SKIPPED, false, 0, null, null,

@@ -37,39 +37,54 @@ public final class MeshPlan {
     }
 
     private static void validateGraph(List<PlanStep> steps) {
-        Map<String, PlanStep> byId = new LinkedHashMap<>();
-        for (PlanStep s : steps) {
-            if (byId.put(s.id(), s) != null) {
-                throw new IllegalArgumentException("duplicate plan step id " + s.id());
+        Map<String, Integer> index = new java.util.HashMap<>(steps.size() * 2);
+        for (int i = 0; i < steps.size(); i++) {
+            if (index.put(steps.get(i).id(), i) != null) {
+                throw new IllegalArgumentException("duplicate plan step id " + steps.get(i).id());
             }
         }
         for (PlanStep s : steps) {
             for (String d : s.dependsOn()) {
-                if (!byId.containsKey(d)) throw new IllegalArgumentException(s.id() + " depends on unknown step " + d);
+                if (!index.containsKey(d)) throw new IllegalArgumentException(s.id() + " depends on unknown step " + d);
             }
             for (String d : s.after()) {
-                if (!byId.containsKey(d)) throw new IllegalArgumentException(s.id() + " runs after unknown step " + d);
+                if (!index.containsKey(d)) throw new IllegalArgumentException(s.id() + " runs after unknown step " + d);
             }
         }
-        // cycle check (Kahn), linear in steps + edges
-        Map<String, Integer> indeg = new java.util.HashMap<>();
-        Map<String, List<String>> next = new java.util.HashMap<>();
-        for (PlanStep s : steps) {
-            indeg.put(s.id(), s.dependsOn().size() + s.after().size());
-            for (String d : s.dependsOn()) next.computeIfAbsent(d, k -> new ArrayList<>()).add(s.id());
-            for (String d : s.after()) next.computeIfAbsent(d, k -> new ArrayList<>()).add(s.id());
+        // cycle check (Kahn) on step indexes, linear in steps + edges: a plan of N clusters has N*(N-1) edges
+        // (each cluster's verify step runs after every peer's rollout), so no per-edge lists or boxed counters
+        int[] indeg = new int[steps.size()];
+        int[] outDegree = new int[steps.size()];
+        for (int i = 0; i < steps.size(); i++) {
+            PlanStep s = steps.get(i);
+            indeg[i] = s.dependsOn().size() + s.after().size();
+            for (String d : s.dependsOn()) outDegree[index.get(d)]++;
+            for (String d : s.after()) outDegree[index.get(d)]++;
         }
-        java.util.ArrayDeque<String> ready = new java.util.ArrayDeque<>();
-        indeg.forEach((k, v) -> { if (v == 0) ready.add(k); });
-        int seen = 0;
-        while (!ready.isEmpty()) {
-            String id = ready.poll();
-            seen++;
-            for (String n : next.getOrDefault(id, List.of())) {
-                if (indeg.merge(n, -1, Integer::sum) == 0) ready.add(n);
+        int[] start = new int[steps.size() + 1];
+        for (int i = 0; i < steps.size(); i++) {
+            start[i + 1] = start[i] + outDegree[i];
+        }
+        int[] next = new int[start[steps.size()]];
+        int[] fill = java.util.Arrays.copyOf(start, steps.size());
+        for (int i = 0; i < steps.size(); i++) {
+            PlanStep s = steps.get(i);
+            for (String d : s.dependsOn()) next[fill[index.get(d)]++] = i;
+            for (String d : s.after()) next[fill[index.get(d)]++] = i;
+        }
+        int[] ready = new int[steps.size()];
+        int head = 0;
+        int tail = 0;
+        for (int i = 0; i < steps.size(); i++) {
+            if (indeg[i] == 0) ready[tail++] = i;
+        }
+        while (head < tail) {
+            int id = ready[head++];
+            for (int k = start[id]; k < start[id + 1]; k++) {
+                if (--indeg[next[k]] == 0) ready[tail++] = next[k];
             }
         }
-        if (seen != steps.size()) {
+        if (tail != steps.size()) {
             throw new IllegalArgumentException("plan steps form a cycle");
         }
     }

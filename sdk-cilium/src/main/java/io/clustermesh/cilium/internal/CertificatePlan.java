@@ -168,8 +168,8 @@ final class CertificatePlan {
 
     /** A change's display with the placeholder's fingerprints replaced by {@link #NEW_CERTIFICATE}. */
     String display(String shown) {
-        if (shown == null || placeholder == null) {
-            return shown;
+        if (shown == null || placeholder == null || shown.indexOf('<') < 0) {
+            return shown; // every fingerprint display starts with '<': most values (names, addresses) cannot hold one
         }
         String out = shown;
         for (PemCredential p : new PemCredential[]{placeholder.server(), placeholder.admin(), placeholder.remote(), placeholder.client()}) {

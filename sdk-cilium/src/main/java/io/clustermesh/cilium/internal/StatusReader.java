@@ -13,7 +13,6 @@ import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.PodInfo;
 import io.clustermesh.spi.ServiceInfo;
 import io.clustermesh.spi.WorkloadStatus;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -291,44 +290,171 @@ public final class StatusReader {
         }
     }
 
-    /** Parses {@code cluster-mesh.clusters[]} of an agent's status JSON. */
+    /**
+     * Parses {@code cluster-mesh.clusters[]} of an agent's status JSON, streaming: an agent of an N-cluster mesh
+     * reports N-1 remotes, and a mesh status reads every agent of every cluster, so no tree of the whole document is
+     * built. Values are read leniently as a tree's {@code as*} accessors would (a missing or mistyped field is its
+     * default); a document that is not JSON fails as a whole.
+     */
     public static List<RemoteClusterStatus> parseRemotes(String json) {
-        JsonNode root = JSON.readTree(json);
-        JsonNode clusters = root.path("cluster-mesh").path("clusters");
         List<RemoteClusterStatus> out = new ArrayList<>();
-        if (!clusters.isArray()) {
-            return out;
-        }
-        for (JsonNode c : clusters) {
-            JsonNode cfg = c.path("config");
-            JsonNode synced = c.path("synced");
-            boolean connected = c.path("connected").asBoolean(false);
-            boolean ready = c.path("ready").asBoolean(false);
-            boolean required = cfg.path("required").asBoolean(false);
-            boolean retrieved = cfg.path("retrieved").asBoolean(false);
-            boolean allSynced = synced.path("nodes").asBoolean(false) && synced.path("endpoints").asBoolean(false)
-                    && synced.path("identities").asBoolean(false) && synced.path("services").asBoolean(false);
-            String status = c.path("status").asString("");
-            String name = c.path("name").asString("");
-            out.add(new RemoteClusterStatus(name, connected, ready, status, c.path("num-failures").asInt(0),
-                    lastFailure(c.path("last-failure")),
-                    c.path("num-nodes").asInt(0), c.path("num-endpoints").asInt(0), c.path("num-identities").asInt(0),
-                    c.path("num-shared-services").asInt(0), cfg.path("cluster-id").asInt(0), required, retrieved,
-                    cfg.path("kvstoremesh").asBoolean(false), allSynced,
-                    ready ? null : remediation(name, connected, required, retrieved, status)));
+        try (tools.jackson.core.JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() == tools.jackson.core.JsonToken.START_OBJECT) {
+                while (p.nextToken() == tools.jackson.core.JsonToken.PROPERTY_NAME) {
+                    String field = p.currentName();
+                    if (p.nextToken() == tools.jackson.core.JsonToken.START_OBJECT && "cluster-mesh".equals(field)) {
+                        clusterMesh(p, out);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            }
+            while (p.nextToken() != null) {
+                // read to the end: a document that is not JSON is refused whole, not used up to where it breaks
+            }
         }
         return out;
+    }
+
+    /** Inside {@code cluster-mesh}: the last {@code clusters} array wins, as in a tree. */
+    private static void clusterMesh(tools.jackson.core.JsonParser p, List<RemoteClusterStatus> out) {
+        while (p.nextToken() == tools.jackson.core.JsonToken.PROPERTY_NAME) {
+            String field = p.currentName();
+            if (p.nextToken() == tools.jackson.core.JsonToken.START_ARRAY && "clusters".equals(field)) {
+                out.clear();
+                while (p.nextToken() != tools.jackson.core.JsonToken.END_ARRAY) {
+                    out.add(remote(p));
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    /** One entry of {@code clusters[]} (the parser on its first token); an entry that is not an object has defaults. */
+    private static RemoteClusterStatus remote(tools.jackson.core.JsonParser p) {
+        String name = "";
+        String status = "";
+        String lastFailure = null;
+        boolean connected = false;
+        boolean ready = false;
+        boolean required = false;
+        boolean retrieved = false;
+        boolean kvstoremesh = false;
+        int failures = 0;
+        int nodes = 0;
+        int endpoints = 0;
+        int identities = 0;
+        int sharedServices = 0;
+        int clusterId = 0;
+        boolean[] synced = new boolean[4];
+        if (p.currentToken() == tools.jackson.core.JsonToken.START_OBJECT) {
+            while (p.nextToken() == tools.jackson.core.JsonToken.PROPERTY_NAME) {
+                String field = p.currentName();
+                tools.jackson.core.JsonToken t = p.nextToken();
+                switch (field) {
+                    case "name" -> name = text(p, "");
+                    case "status" -> status = text(p, "");
+                    case "connected" -> connected = bool(p);
+                    case "ready" -> ready = bool(p);
+                    case "num-failures" -> failures = number(p);
+                    case "num-nodes" -> nodes = number(p);
+                    case "num-endpoints" -> endpoints = number(p);
+                    case "num-identities" -> identities = number(p);
+                    case "num-shared-services" -> sharedServices = number(p);
+                    case "last-failure" -> lastFailure = t == tools.jackson.core.JsonToken.VALUE_NULL ? null : lastFailure(text(p, ""));
+                    case "config" -> {
+                        clusterId = 0;
+                        required = false;
+                        retrieved = false;
+                        kvstoremesh = false;
+                        if (t == tools.jackson.core.JsonToken.START_OBJECT) {
+                            while (p.nextToken() == tools.jackson.core.JsonToken.PROPERTY_NAME) {
+                                String f = p.currentName();
+                                p.nextToken();
+                                switch (f) {
+                                    case "cluster-id" -> clusterId = number(p);
+                                    case "required" -> required = bool(p);
+                                    case "retrieved" -> retrieved = bool(p);
+                                    case "kvstoremesh" -> kvstoremesh = bool(p);
+                                    default -> p.skipChildren();
+                                }
+                            }
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                    case "synced" -> {
+                        java.util.Arrays.fill(synced, false);
+                        if (t == tools.jackson.core.JsonToken.START_OBJECT) {
+                            while (p.nextToken() == tools.jackson.core.JsonToken.PROPERTY_NAME) {
+                                int k = SYNCED.indexOf(p.currentName());
+                                p.nextToken();
+                                if (k >= 0) {
+                                    synced[k] = bool(p);
+                                } else {
+                                    p.skipChildren();
+                                }
+                            }
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+        } else {
+            p.skipChildren();
+        }
+        boolean allSynced = synced[0] && synced[1] && synced[2] && synced[3];
+        return new RemoteClusterStatus(name, connected, ready, status, failures, lastFailure, nodes, endpoints, identities,
+                sharedServices, clusterId, required, retrieved, kvstoremesh, allSynced,
+                ready ? null : remediation(name, connected, required, retrieved, status));
+    }
+
+    /** The kinds of state an agent syncs from a remote cluster; all must be synced. */
+    private static final List<String> SYNCED = List.of("nodes", "endpoints", "identities", "services");
+
+    /** A scalar as text (numbers and booleans as written), {@code dflt} for null, objects and arrays (skipped). */
+    private static String text(tools.jackson.core.JsonParser p, String dflt) {
+        if (p.currentToken() != null && p.currentToken().isStructStart()) {
+            p.skipChildren();
+            return dflt;
+        }
+        return p.getValueAsString(dflt);
+    }
+
+    /** A boolean read leniently ({@code true}, a non-zero number, the text "true"); false otherwise. */
+    private static boolean bool(tools.jackson.core.JsonParser p) {
+        if (p.currentToken() != null && p.currentToken().isStructStart()) {
+            p.skipChildren();
+            return false;
+        }
+        return p.getValueAsBoolean(false);
+    }
+
+    /** A number read leniently (a numeric text counts; a boolean, a number beyond int, or anything else is 0). */
+    private static int number(tools.jackson.core.JsonParser p) {
+        tools.jackson.core.JsonToken t = p.currentToken();
+        if (t != null && t.isStructStart()) {
+            p.skipChildren();
+            return 0;
+        }
+        if (t == tools.jackson.core.JsonToken.VALUE_TRUE || t == tools.jackson.core.JsonToken.VALUE_FALSE) {
+            return 0;
+        }
+        try {
+            return p.getValueAsInt(0);
+        } catch (tools.jackson.core.JacksonException e) {
+            return 0;
+        }
     }
 
     /**
      * The agent's {@code last-failure}, or {@code null} when there was none: Cilium prints Go's zero time
      * ({@code 0001-01-01T00:00:00.000Z}) for a remote cluster that never failed.
      */
-    private static String lastFailure(JsonNode n) {
-        if (n.isMissingNode() || n.isNull()) {
-            return null;
-        }
-        String s = n.asString("");
+    private static String lastFailure(String s) {
         return s.isBlank() || s.startsWith("0001-01-01T00:00:00") ? null : s;
     }
 

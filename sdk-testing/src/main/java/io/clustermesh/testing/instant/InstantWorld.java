@@ -260,33 +260,41 @@ public final class InstantWorld implements ClusterTransport, HelmTransport {
         if (cached != null && cached.version() == v) {
             return cached.json();
         }
-        List<Map<String, Object>> entries = new ArrayList<>();
-        for (Remote r : remotes(c)) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("name", r.name);
-            e.put("connected", r.connected);
-            e.put("ready", r.ready);
-            e.put("status", r.status);
-            e.put("num-failures", r.ready ? 0 : 1);
-            e.put("num-nodes", r.peer == null ? 0 : r.peer.nodeCount());
-            e.put("num-endpoints", r.peer == null || !r.ready ? 0 : r.peer.nodeCount());
-            e.put("num-identities", r.ready ? 1 : 0);
-            e.put("num-shared-services", 0);
-            Map<String, Object> config = new LinkedHashMap<>();
-            config.put("cluster-id", r.clusterId);
-            config.put("required", true);
-            config.put("retrieved", r.ready || r.clusterId > 0);
-            config.put("kvstoremesh", r.kvstoremesh);
-            e.put("config", config);
-            Map<String, Object> synced = new LinkedHashMap<>();
-            for (String k : List.of("nodes", "endpoints", "identities", "services")) {
-                synced.put(k, r.ready);
+        // written as it goes (no map per remote): every agent of an N-cluster world lists N-1 remotes
+        java.io.StringWriter text = new java.io.StringWriter(256 + 320 * clusters.size());
+        try (tools.jackson.core.JsonGenerator g = JSON.createGenerator(text)) {
+            g.writeStartObject();
+            g.writeObjectPropertyStart("cluster-mesh");
+            g.writeArrayPropertyStart("clusters");
+            for (Remote r : remotes(c)) {
+                g.writeStartObject();
+                g.writeStringProperty("name", r.name);
+                g.writeBooleanProperty("connected", r.connected);
+                g.writeBooleanProperty("ready", r.ready);
+                g.writeStringProperty("status", r.status);
+                g.writeNumberProperty("num-failures", r.ready ? 0 : 1);
+                g.writeNumberProperty("num-nodes", r.peer == null ? 0 : r.peer.nodeCount());
+                g.writeNumberProperty("num-endpoints", r.peer == null || !r.ready ? 0 : r.peer.nodeCount());
+                g.writeNumberProperty("num-identities", r.ready ? 1 : 0);
+                g.writeNumberProperty("num-shared-services", 0);
+                g.writeObjectPropertyStart("config");
+                g.writeNumberProperty("cluster-id", r.clusterId);
+                g.writeBooleanProperty("required", true);
+                g.writeBooleanProperty("retrieved", r.ready || r.clusterId > 0);
+                g.writeBooleanProperty("kvstoremesh", r.kvstoremesh);
+                g.writeEndObject();
+                g.writeObjectPropertyStart("synced");
+                for (String k : List.of("nodes", "endpoints", "identities", "services")) {
+                    g.writeBooleanProperty(k, r.ready);
+                }
+                g.writeEndObject();
+                g.writeEndObject();
             }
-            e.put("synced", synced);
-            entries.add(e);
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndObject();
         }
-        Map<String, Object> root = Map.of("cluster-mesh", Map.of("clusters", entries));
-        String json = JSON.writeValueAsString(root);
+        String json = text.toString();
         statusCache.put(c.name(), new Cached(v, json));
         return json;
     }
