@@ -46,7 +46,7 @@ final class CertificatePlan {
     private final Map<String, Optional<ApiserverCertificates>> kept = new java.util.concurrent.ConcurrentHashMap<>();
     /** Per cluster: the certificates issued for it by this plan, once, so that a retried step and a second pass reuse them. */
     private final Map<String, ApiserverCertificates> issued = new java.util.concurrent.ConcurrentHashMap<>();
-    private ApiserverCertificates placeholder;
+    private volatile ApiserverCertificates placeholder;
 
     static MeshCertificates.Profile profile(MeshCluster c, CiliumOptions o) {
         return MeshCertificates.Profile.forCluster(c, o);
@@ -158,12 +158,18 @@ final class CertificatePlan {
      * {@code remote} of the profile the planner issues, so the values have the same shape) and the plan shows
      * {@link #NEW_CERTIFICATE} where it stands; the cluster's upgrade step issues the real ones.
      */
-    synchronized ApiserverCertificates placeholder() {
-        if (placeholder == null) {
-            placeholder = new MeshCertificates(ctx.certificateAuthority()).issue(meshCa,
-                    MeshCertificates.Profile.of("plan-placeholder").withClient(true));
+    ApiserverCertificates placeholder() {
+        ApiserverCertificates p = placeholder;
+        if (p != null) {
+            return p; // read by every cluster's values: no lock once issued
         }
-        return placeholder;
+        synchronized (this) {
+            if (placeholder == null) {
+                placeholder = new MeshCertificates(ctx.certificateAuthority()).issue(meshCa,
+                        MeshCertificates.Profile.of("plan-placeholder").withClient(true));
+            }
+            return placeholder;
+        }
     }
 
     /** A change's display with the placeholder's fingerprints replaced by {@link #NEW_CERTIFICATE}. */

@@ -13,8 +13,6 @@ import io.clustermesh.internal.MeshContext;
 import io.clustermesh.spi.PodInfo;
 import io.clustermesh.spi.ServiceInfo;
 import io.clustermesh.spi.WorkloadStatus;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +30,11 @@ import java.util.concurrent.CompletableFuture;
  * (exec in container {@code cilium-agent}), keeping every error text and adding a remediation per error kind.
  */
 public final class StatusReader {
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    /**
+     * Agent statuses are read with the token stream alone: a mapper's parser sets up a deserialization context per
+     * document, and hundreds of agents read at once queued on it.
+     */
+    private static final tools.jackson.core.json.JsonFactory TOKENS = new tools.jackson.core.json.JsonFactory();
     static final String[] STATUS_COMMAND = {"cilium-dbg", "status", "-o", "json"};
 
     private StatusReader() {
@@ -298,7 +300,7 @@ public final class StatusReader {
      */
     public static List<RemoteClusterStatus> parseRemotes(String json) {
         List<RemoteClusterStatus> out = new ArrayList<>();
-        try (tools.jackson.core.JsonParser p = JSON.createParser(json)) {
+        try (tools.jackson.core.JsonParser p = TOKENS.createParser(tools.jackson.core.ObjectReadContext.empty(), json)) {
             if (p.nextToken() == tools.jackson.core.JsonToken.START_OBJECT) {
                 while (p.nextToken() == tools.jackson.core.JsonToken.PROPERTY_NAME) {
                     String field = p.currentName();

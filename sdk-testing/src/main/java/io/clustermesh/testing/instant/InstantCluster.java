@@ -37,8 +37,8 @@ public final class InstantCluster {
     private final AtomicLong reads = new AtomicLong();
     private final AtomicLong writes = new AtomicLong();
     private long resourceVersion;
-    /** Bumped by every write and every Helm change: what the world derived from this cluster is stale when it moves. */
-    private long modifications;
+    /** Bumped (under this cluster's lock) by every write and every Helm change: what the world derived from it is stale when it moves. */
+    private volatile long modifications;
 
     // objects, keyed namespace/name
     private final Map<String, SecretData> secrets = new TreeMap<>();
@@ -115,8 +115,8 @@ public final class InstantCluster {
         return chart.hostAliases();
     }
 
-    /** Bumped by every write and every Helm change (read under this cluster's lock). */
-    synchronized long modifications() {
+    /** Bumped by every write and every Helm change (read without the lock: a volatile). */
+    long modifications() {
         return modifications;
     }
 
