@@ -82,7 +82,8 @@ public final class Json {
         }
     }
 
-    private static void quote(StringBuilder sb, String s) {
+    /** Appends {@code s} as a JSON string (RFC 8259 section 7: quote, backslash and control characters escaped). */
+    public static void quote(StringBuilder sb, String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -4,6 +4,7 @@ import io.clustermesh.MeshException.Details;
 import io.clustermesh.MeshConfigurationException;
 import io.clustermesh.MeshTimeouts;
 import io.clustermesh.cilium.helm.HelmStorage;
+import io.clustermesh.internal.Json;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.spi.ClusterConnection;
 import io.clustermesh.spi.ClusterTransport;
@@ -265,9 +266,9 @@ public final class InstantWorld implements ClusterTransport, HelmTransport {
         for (Remote r : remotes(c)) {
             b.append(first ? "" : ",").append("{\"name\":");
             first = false;
-            quote(b, r.name);
+            Json.quote(b, r.name);
             b.append(",\"connected\":").append(r.connected).append(",\"ready\":").append(r.ready).append(",\"status\":");
-            quote(b, r.status);
+            Json.quote(b, r.status);
             b.append(",\"num-failures\":").append(r.ready ? 0 : 1)
                     .append(",\"num-nodes\":").append(r.peer == null ? 0 : r.peer.nodeCount())
                     .append(",\"num-endpoints\":").append(r.peer == null || !r.ready ? 0 : r.peer.nodeCount())
@@ -281,29 +282,6 @@ public final class InstantWorld implements ClusterTransport, HelmTransport {
         String json = b.append("]}}").toString();
         statusCache.put(c.name(), new Cached(v, json));
         return json;
-    }
-
-    /** {@code text} as a JSON string (RFC 8259 section 7: quote, backslash and control characters escaped). */
-    static void quote(StringBuilder b, String text) {
-        b.append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char ch = text.charAt(i);
-            switch (ch) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (ch < 0x20) {
-                        b.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        b.append(ch);
-                    }
-                }
-            }
-        }
-        b.append('"');
     }
 
     /** One remote cluster as an agent of a cluster sees it. */
