@@ -11,11 +11,15 @@ import io.fabric8.kubernetes.client.server.mock.Resetable;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.ByteString;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -34,6 +38,7 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -155,6 +160,71 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
         return r.getWebSocketListener() != null ? r : delayed(r);
     }
 
+    /**
+     * A watch's listener whose end (closed or failed) runs off the event loop. The mock's watch listener
+     * ({@code io.fabric8.kubernetes.client.server.mock.WatchEventsListener}) waits in {@code onClosed}/{@code onFailure}
+     * for its send queue to drain, and a send waits (up to 30 s) for the event loop to write it: when a client closes
+     * a watch while an event is on its way, that wait held the event loop, and with it every request to the cluster,
+     * for 30 s.
+     */
+    private WebSocketListener closedOffTheEventLoop(WebSocketListener watch) {
+        return new WebSocketListener() {
+            @Override
+            public void onBeforeAccept(WebSocket ws, Response response) {
+                watch.onBeforeAccept(ws, response);
+            }
+
+            @Override
+            public void onOpen(WebSocket ws, Response response) {
+                watch.onOpen(ws, response);
+            }
+
+            @Override
+            public void onMessage(WebSocket ws, String text) {
+                watch.onMessage(ws, text);
+            }
+
+            @Override
+            public void onMessage(WebSocket ws, ByteString bytes) {
+                watch.onMessage(ws, bytes);
+            }
+
+            @Override
+            public void onMessage(WebSocket ws, byte[] bytes) {
+                watch.onMessage(ws, bytes);
+            }
+
+            @Override
+            public void onPing(WebSocket ws, byte[] bytes) {
+                watch.onPing(ws, bytes);
+            }
+
+            @Override
+            public void onClosing(WebSocket ws, int code, String reason) {
+                watch.onClosing(ws, code, reason);
+            }
+
+            @Override
+            public void onClosed(WebSocket ws, int code, String reason) {
+                offTheEventLoop(() -> watch.onClosed(ws, code, reason));
+            }
+
+            @Override
+            public void onFailure(WebSocket ws, Throwable t, Response response) {
+                offTheEventLoop(() -> watch.onFailure(ws, t, response));
+            }
+        };
+    }
+
+    private void offTheEventLoop(Runnable end) {
+        try {
+            events.execute(end);
+        } catch (RejectedExecutionException e) {
+            // the cluster is closing: nothing else waits for this event loop
+            end.run();
+        }
+    }
+
     private MockResponse handle(RecordedRequest request, String method, String path, boolean write, boolean internal) {
         ExecHandler exec = execHandler;
         if (exec != null && path.endsWith("/exec")) {
@@ -195,7 +265,9 @@ public final class LabDispatcher extends Dispatcher implements Resetable, Custom
             }
         } else {
             r = crud.dispatch(request);
-            if (method.equals("GET") && target.name() == null && target.resource() != null && r.code() == 200 && r.getWebSocketListener() == null) {
+            if (r.getWebSocketListener() != null) {
+                r.withWebSocketUpgrade(closedOffTheEventLoop(r.getWebSocketListener()));
+            } else if (method.equals("GET") && target.name() == null && target.resource() != null && r.code() == 200) {
                 r = typedList(r, target);
             }
         }
