@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The certificate decisions of one plan with {@link CertificateMethod#SDK}: which clusters keep their
@@ -174,16 +175,53 @@ final class CertificatePlan {
 
     /** A change's display with the placeholder's fingerprints replaced by {@link #NEW_CERTIFICATE}. */
     String display(String shown) {
-        if (shown == null || placeholder == null || shown.indexOf('<') < 0) {
+        ApiserverCertificates p = placeholder;
+        if (shown == null || p == null || shown.indexOf('<') < 0) {
             return shown; // every fingerprint display starts with '<': most values (names, addresses) cannot hold one
         }
-        String out = shown;
-        for (PemCredential p : new PemCredential[]{placeholder.server(), placeholder.admin(), placeholder.remote(), placeholder.client()}) {
-            if (p != null) {
-                out = out.replace(fingerprintDisplay(p), NEW_CERTIFICATE);
+        return replaceTokens(shown, placeholderDisplays(p), NEW_CERTIFICATE);
+    }
+
+    /**
+     * {@code text} with every {@code <...>} token that is one of {@code tokens} replaced by {@code with}, in one pass
+     * (a peer list of hundreds of clusters is long; a {@code String.replace} per token scanned it once each).
+     */
+    static String replaceTokens(String text, Set<String> tokens, String with) {
+        StringBuilder out = null;
+        int copied = 0;
+        int open = text.indexOf('<');
+        while (open >= 0) {
+            int close = text.indexOf('>', open);
+            if (close < 0) {
+                break;
+            }
+            if (tokens.contains(text.substring(open, close + 1))) {
+                out = out == null ? new StringBuilder(text.length()) : out;
+                out.append(text, copied, open).append(with);
+                copied = close + 1;
+                open = text.indexOf('<', close + 1);
+            } else {
+                open = text.indexOf('<', open + 1);
             }
         }
-        return out;
+        return out == null ? text : out.append(text, copied, text.length()).toString();
+    }
+
+    private volatile Set<String> placeholderDisplays;
+
+    private Set<String> placeholderDisplays(ApiserverCertificates p) {
+        Set<String> d = placeholderDisplays;
+        if (d == null) {
+            Set<String> made = new java.util.HashSet<>();
+            for (PemCredential c : new PemCredential[]{p.server(), p.admin(), p.remote(), p.client()}) {
+                if (c != null) {
+                    made.add(fingerprintDisplay(c));
+                }
+            }
+            d = Set.copyOf(made);
+            placeholderDisplays = d;
+        }
+        return d;
     }
 
     private final Map<String, String> fingerprints = new java.util.concurrent.ConcurrentHashMap<>();
