@@ -20,12 +20,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The {@link LabAddon} that gives every cluster of a {@link MeshLab} its {@link SimulatedCilium}: the simulator reads
  * and writes through the cluster's internal client, is woken by every write to the cluster ({@link LabCluster#onChange}),
  * answers exec in its agent pods ({@link LabCluster#execHandler}) and registers its clustermesh-apiserver in the lab's
- * resolver. Its passes run on a scheduler of their own (blocking work: API requests, etcd probes), stopped on close
- * together with every etcd.
+ * resolver. Its passes run on two schedulers of their own, one for the Kubernetes side (API requests) and one for the
+ * agents (etcd probes, which wait on slow peers), stopped on close together with every etcd.
  */
 public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
-    /** Most threads the simulators' passes run on, whatever the number of clusters. */
+    /** Most threads the simulators' Kubernetes passes run on, whatever the number of clusters. */
     static final int MAX_PASS_THREADS = 8;
+    /** Most threads the simulated agents' passes (probes of peers) run on, whatever the number of clusters. */
+    static final int MAX_AGENT_THREADS = 8;
     /** Most etcd servers starting at once (each start is a process launch and a wait for its health). */
     static final int MAX_STARTING_ETCD = 4;
 
@@ -39,6 +41,7 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
     private final Knobs knobs;
     private final Map<String, SimulatedCilium> byCluster = new LinkedHashMap<>();
     private ScheduledThreadPoolExecutor scheduler;
+    private ScheduledThreadPoolExecutor agentScheduler;
     private ThreadPoolExecutor starter;
 
     /** Timing not given by the lab itself (the LB and rollout delays come from the {@link MeshLab}). */
@@ -68,6 +71,13 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
             return t;
         });
         scheduler.setRemoveOnCancelPolicy(true);
+        AtomicInteger agentThreads = new AtomicInteger();
+        agentScheduler = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(MAX_AGENT_THREADS, n)), r -> {
+            Thread t = new Thread(r, "lab-agents-" + agentThreads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        agentScheduler.setRemoveOnCancelPolicy(true);
         AtomicInteger starters = new AtomicInteger();
         int startThreads = Math.min(MAX_STARTING_ETCD, n);
         starter = new ThreadPoolExecutor(startThreads, startThreads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -82,7 +92,7 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
         SimulatedCilium.Knobs k = new SimulatedCilium.Knobs(lab.lbDelay(), lab.rolloutDelay(), knobs.heartbeatInterval(),
                 knobs.agentRefresh(), knobs.probeTimeout());
         for (LabCluster c : lab.clusters()) {
-            SimulatedCilium sim = new SimulatedCilium(c.name(), c.client(), c.spec().subnet(), lab.resolver(), k, scheduler, starter,
+            SimulatedCilium sim = new SimulatedCilium(c.name(), c.client(), c.spec().subnet(), lab.resolver(), k, scheduler, agentScheduler, starter,
                     Clock.systemUTC(), lab.workDir());
             synchronized (byCluster) {
                 byCluster.put(c.name(), sim);
@@ -165,17 +175,22 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
+        if (agentScheduler != null) {
+            agentScheduler.shutdownNow();
+        }
         synchronized (byCluster) {
             byCluster.values().forEach(SimulatedCilium::close);
         }
         if (starter != null) {
             starter.shutdown(); // queued starts run and find their simulator closed: they stop what they started
         }
-        if (scheduler != null) {
-            try {
-                scheduler.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        for (ScheduledThreadPoolExecutor pool : new ScheduledThreadPoolExecutor[]{scheduler, agentScheduler}) {
+            if (pool != null) {
+                try {
+                    pool.awaitTermination(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }

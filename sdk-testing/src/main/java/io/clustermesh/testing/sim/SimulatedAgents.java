@@ -75,7 +75,8 @@ final class SimulatedAgents implements AutoCloseable {
     private final Map<String, Optional<URI>> endpoints = new HashMap<>();
     private final List<SimulatedCilium.TrustFailure> trustFailures = new CopyOnWriteArrayList<>();
     private final AtomicInteger clientsOpened = new AtomicInteger();
-    private AgentInputs inputs;
+    /** Written by the Kubernetes pass ({@link #readInputs}), read by the agents' pass. */
+    private volatile AgentInputs inputs;
     private EtcdProbe localProbe;
     private String localFingerprint;
     private long localOkAtNanos;

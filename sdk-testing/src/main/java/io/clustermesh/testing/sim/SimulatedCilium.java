@@ -31,8 +31,9 @@ import java.util.function.Predicate;
 
 /**
  * The simulated Cilium of one lab cluster: reacts to what the chart rendered the way AKS, the kubelet, the
- * clustermesh-apiserver and the Cilium agents would. Each part is a class of its own, run in this order on one
- * serialised pass:
+ * clustermesh-apiserver and the Cilium agents would. Each part is a class of its own. The Kubernetes side (rollouts,
+ * load balancer, certgen, clustermesh-apiserver) runs in this order on one serialised pass, the agents on a pass of
+ * their own on another pool, so that agents probing slow peers never hold up a cluster's load balancer or rollouts:
  *
  * <ul>
  *   <li>{@link SimulatedRollouts}: one agent pod per node for DaemonSet {@code cilium}, and DaemonSet {@code cilium}
@@ -62,7 +63,8 @@ import java.util.function.Predicate;
  * {@code io.cilium/global-service}) and not {@code service.cilium.io/shared: "false"} (legacy
  * {@code io.cilium/shared-service}) are published.
  *
- * <p>Thread-safe: all work runs serialised on the lab's scheduler. {@link #close()} stops etcd.
+ * <p>Thread-safe: the Kubernetes side runs serialised on the lab's scheduler, the agents serialised on the agents'
+ * scheduler; they share only what the Kubernetes pass read (volatile, replaced whole). {@link #close()} stops etcd.
  */
 public final class SimulatedCilium implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SimulatedCilium.class);
@@ -117,22 +119,29 @@ public final class SimulatedCilium implements AutoCloseable {
     private final KubernetesClient kube;
     private final Knobs knobs;
     private final ScheduledExecutorService scheduler;
+    private final ScheduledExecutorService agentScheduler;
     private final SimulatedRollouts rollouts;
     private final SimulatedLoadBalancer loadBalancer;
     private final CertgenJob certgen;
     private final SimulatedApiserver apiserver;
     private final SimulatedAgents agents;
     private final AtomicBoolean queued = new AtomicBoolean();
+    private final AtomicBoolean agentsQueued = new AtomicBoolean();
+    /** Guards the Kubernetes pass. */
     private final Object lock = new Object();
+    /** Guards the agents' pass. */
+    private final Object agentLock = new Object();
     private final Object refreshed = new Object();
     private volatile boolean closed;
     private volatile boolean dirty = true;
 
-    // pass state (guarded by lock)
+    // Kubernetes pass state (guarded by lock)
     private Long dueAt;
-    private String sourceIp;
-    private List<Service> localServices = List.of();
-    private List<EndpointSlice> localSlices = List.of();
+    // what the Kubernetes pass read for the agents' pass
+    private volatile String sourceIp;
+    private volatile List<Service> localServices = List.of();
+    private volatile List<EndpointSlice> localSlices = List.of();
+    // agents' pass state (guarded by agentLock)
     private Object serviceListInputs;
     /** The agents' {@code cilium-dbg service list -o json}, rebuilt when its inputs changed. */
     private volatile String serviceList = "[]";
@@ -143,17 +152,21 @@ public final class SimulatedCilium implements AutoCloseable {
      * @param subnet    the cluster's node subnet (load balancer IPs come from it)
      * @param network   the lab's address book: the LB IP:2379 is registered there, peers are looked up there
      * @param knobs     timing
-     * @param scheduler where passes run (shared by the lab's simulators)
+     * @param scheduler where the Kubernetes passes run (shared by the lab's simulators)
+     * @param agentScheduler where the agents' passes run (shared by the lab's simulators; their probes of peers wait
+     *                  on the network)
      * @param starter   where the clustermesh-apiserver's etcd starts (blocking work, off the passes)
      * @param clock     the lab clock (heartbeats)
      * @param tempRoot  where etcd data directories go ({@code null}: java.io.tmpdir)
      */
     public SimulatedCilium(String cluster, KubernetesClient kube, String subnet, LabNetwork network, Knobs knobs,
-                           ScheduledExecutorService scheduler, Executor starter, Clock clock, Path tempRoot) {
+                           ScheduledExecutorService scheduler, ScheduledExecutorService agentScheduler, Executor starter, Clock clock,
+                           Path tempRoot) {
         this.cluster = Objects.requireNonNull(cluster, "cluster");
         this.kube = Objects.requireNonNull(kube, "kube");
         this.knobs = Objects.requireNonNull(knobs, "knobs");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.agentScheduler = Objects.requireNonNull(agentScheduler, "agentScheduler");
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(clock, "clock");
         this.rollouts = new SimulatedRollouts(cluster, kube, knobs.rolloutDelay());
@@ -174,7 +187,7 @@ public final class SimulatedCilium implements AutoCloseable {
         wake();
     }
 
-    /** Schedules a pass without claiming that the cluster changed (timers: deadlines, heartbeat, agent refresh). */
+    /** Schedules a Kubernetes pass without claiming that the cluster changed (timers: deadlines, heartbeat). */
     private void wake() {
         if (!closed && queued.compareAndSet(false, true)) {
             try {
@@ -185,10 +198,25 @@ public final class SimulatedCilium implements AutoCloseable {
         }
     }
 
+    /** Schedules an agents' pass (after a Kubernetes pass, every {@link Knobs#agentRefresh()}, or when waited for). */
+    private void wakeAgents() {
+        if (!closed && agentsQueued.compareAndSet(false, true)) {
+            try {
+                agentScheduler.execute(this::runAgents);
+            } catch (RejectedExecutionException e) {
+                agentsQueued.set(false);
+            }
+        }
+    }
+
     private void pokeIn(long nanos) {
+        schedule(this::wake, nanos);
+    }
+
+    private void schedule(Runnable r, long nanos) {
         if (!closed) {
             try {
-                scheduler.schedule(this::wake, Math.max(1, nanos), TimeUnit.NANOSECONDS);
+                scheduler.schedule(r, Math.max(1, nanos), TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException ignored) {
                 // the lab is closing
             }
@@ -196,8 +224,8 @@ public final class SimulatedCilium implements AutoCloseable {
     }
 
     /**
-     * One pass: the Kubernetes side only when something was written or a delay is due (so an idle lab makes no API
-     * requests), then the heartbeat and the agents, which work from what the last Kubernetes pass read.
+     * One Kubernetes pass: the cluster's objects only when something was written or a delay is due (so an idle lab
+     * makes no API requests), then the heartbeat; an agents' pass follows whatever this one read.
      */
     private void run() {
         queued.set(false);
@@ -218,13 +246,12 @@ public final class SimulatedCilium implements AutoCloseable {
                     // what the agents' service watch sees (read here, never on an exec: exec answers run on the API server's event loop)
                     localServices = kube.services().inAnyNamespace().list().getItems();
                     localSlices = kube.discovery().v1().endpointSlices().inAnyNamespace().list().getItems();
+                    wakeAgents();
                 }
                 if (dueAt != null) {
                     next = Math.min(next, Math.max(0, dueAt - System.nanoTime()));
                 }
                 apiserver.heartbeat();
-                agents.refresh(sourceIp, apiserver.clientAddress());
-                rebuildServiceList();
             } catch (KubernetesClientException e) {
                 LOG.debug("{}: simulated Cilium will retry after: {}", cluster, e.getMessage());
                 dirty = true;
@@ -237,6 +264,32 @@ public final class SimulatedCilium implements AutoCloseable {
                 next = TimeUnit.MILLISECONDS.toNanos(100);
             }
             pokeIn(next);
+        }
+    }
+
+    /**
+     * One agents' pass: every peer looked at (from what the last Kubernetes pass read) and the service table; the next
+     * one {@link Knobs#agentRefresh()} later. On a pool of its own: a probe of a peer that does not answer waits up to
+     * {@link Knobs#probeTimeout()}, and must not hold up the Kubernetes side of other clusters.
+     */
+    private void runAgents() {
+        agentsQueued.set(false);
+        if (closed) {
+            return;
+        }
+        synchronized (agentLock) {
+            if (closed) {
+                return;
+            }
+            try {
+                agents.refresh(sourceIp, apiserver.clientAddress());
+                rebuildServiceList();
+            } catch (RuntimeException e) {
+                if (!closed && !Thread.currentThread().isInterrupted()) {
+                    LOG.warn("{}: simulated Cilium agents' step failed: {}", cluster, e.toString());
+                }
+            }
+            schedule(this::wakeAgents, knobs.agentRefresh().toNanos());
         }
         synchronized (refreshed) {
             refreshed.notifyAll();
@@ -298,6 +351,7 @@ public final class SimulatedCilium implements AutoCloseable {
                             + "; last view: " + now);
                 }
                 wake();
+                wakeAgents();
                 try {
                     refreshed.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
                 } catch (InterruptedException e) {
@@ -394,8 +448,10 @@ public final class SimulatedCilium implements AutoCloseable {
         synchronized (refreshed) {
             refreshed.notifyAll();
         }
-        synchronized (lock) {
+        synchronized (agentLock) {
             agents.close();
+        }
+        synchronized (lock) {
             apiserver.close();
         }
     }
