@@ -74,6 +74,11 @@ public final class InstantWorld implements ClusterTransport, HelmTransport {
     private final boolean cpuMeasured;
     private final Map<String, Cached> statusCache = new ConcurrentHashMap<>();
     private final Map<String, X509Certificate> parsed = new ConcurrentHashMap<>();
+    /**
+     * Each CA's public key as a Bouncy Castle key: with the JDK's key object Bouncy Castle converts the key at every
+     * verification and loses the point's precomputation (0.21 against 0.07 ms per P-256 verification, measured).
+     */
+    private final Map<String, java.security.PublicKey> caKeys = new ConcurrentHashMap<>();
     private final Map<SignedBy, java.util.concurrent.CompletableFuture<Boolean>> signatures = new ConcurrentHashMap<>();
     private final Map<String, Facts> facts = new ConcurrentHashMap<>();
     private volatile Index index;
@@ -479,10 +484,19 @@ public final class InstantWorld implements ClusterTransport, HelmTransport {
             }
             // Bouncy Castle's P-256 is about 4x faster than JDK 17's (3N checks per world); the world's own
             // instance, not the SDK's, so that the check stays independent of the code it checks
-            cert.verify(ca.getPublicKey(), SIGNATURES);
+            cert.verify(caKeys.computeIfAbsent(caPem, pem -> bouncyCastleKey(ca.getPublicKey())), SIGNATURES);
             return true;
         } catch (java.security.GeneralSecurityException | RuntimeException e) {
             return false;
+        }
+    }
+
+    private static java.security.PublicKey bouncyCastleKey(java.security.PublicKey key) {
+        try {
+            return java.security.KeyFactory.getInstance(key.getAlgorithm(), SIGNATURES)
+                    .generatePublic(new java.security.spec.X509EncodedKeySpec(key.getEncoded()));
+        } catch (java.security.GeneralSecurityException | RuntimeException e) {
+            return key; // Bouncy Castle verifies with the JDK's object all the same
         }
     }
 

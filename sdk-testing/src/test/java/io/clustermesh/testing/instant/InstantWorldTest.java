@@ -10,12 +10,19 @@ import io.clustermesh.model.CaStrategy;
 import io.clustermesh.model.ClusterAccess;
 import io.clustermesh.model.Exposure;
 import io.clustermesh.model.MeshCluster;
+import io.clustermesh.cilium.BouncyCastleCertificateAuthority;
+import io.clustermesh.spi.CertificateRequest;
 import io.clustermesh.spi.ClusterConnection;
+import io.clustermesh.spi.PemCredential;
+import io.clustermesh.spi.SecretData;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -84,6 +91,32 @@ class InstantWorldTest {
             }
             assertThat(world.readyPeers("c2")).containsExactly("c1");
             assertThat(world.readyPeers("c3")).containsExactly("c1", "c2");
+        }
+    }
+    @Test
+    void theAgentsVerifySignatures_aServerCertificateFromAnotherCaOfTheSameNameIsNotTrusted() {
+        InstantWorld world = InstantWorld.builder().nodesPerCluster(1).build();
+        List<MeshCluster> spec = clusters(3);
+        try (Mesh mesh = mesh(world, spec)) {
+            assertThat(mesh.apply(mesh.plan()).succeeded()).isTrue();
+            assertThat(world.readyPeers("c2")).containsExactly("c1", "c3");
+            try (ClusterConnection c3 = world.connect(spec.get(2), MeshTimeouts.defaults())) {
+                SecretData server = c3.secret("kube-system", "clustermesh-apiserver-server-cert").orElseThrow();
+                String meshCa = new String(server.data().get("ca.crt"), StandardCharsets.UTF_8);
+                // an impostor CA with the mesh CA's name: the issuer name matches, only the signature can tell
+                BouncyCastleCertificateAuthority bc = new BouncyCastleCertificateAuthority();
+                PemCredential impostor = bc.createCa(bc.inspect(meshCa).commonName(), Duration.ofDays(30));
+                assertThat(bc.inspect(impostor.certificatePem()).subject()).isEqualTo(bc.inspect(meshCa).subject());
+                PemCredential forged = bc.issue(impostor, new CertificateRequest("clustermesh-apiserver.cilium.io",
+                        List.of("clustermesh-apiserver.cilium.io", "*.mesh.cilium.io"), List.of("127.0.0.1"), true, true, Duration.ofDays(30)));
+                Map<String, byte[]> data = new LinkedHashMap<>(server.data());
+                data.put("tls.crt", forged.certificatePem().getBytes(StandardCharsets.UTF_8));
+                data.put("tls.key", forged.privateKeyPem().getBytes(StandardCharsets.UTF_8));
+                assertThat(c3.putSecret("kube-system", new SecretData(server.name(), server.resourceVersion(), server.type(), server.labels(), data)))
+                        .isTrue();
+            }
+            assertThat(world.readyPeers("c2")).containsExactly("c1");
+            assertThat(world.readyPeers("c1")).containsExactly("c2");
         }
     }
 }
