@@ -15,6 +15,10 @@ import java.util.Optional;
  * written byte for byte as validated; {@link #canonicalForm(String)} says what to write instead.
  */
 public final class IpCidr {
+    // compiled once: a mesh's validation parses every cluster's ranges (String.matches compiles at every call)
+    private static final java.util.regex.Pattern PREFIX_LENGTH = java.util.regex.Pattern.compile("-?[0-9]{1,4}");
+    private static final java.util.regex.Pattern DIGITS = java.util.regex.Pattern.compile("[0-9]{2,}");
+    private static final java.util.regex.Pattern LEADING_ZEROS = java.util.regex.Pattern.compile("^0+");
     private final BigInteger network;
     private final int prefixLength;
     private final boolean ipv6;
@@ -55,7 +59,7 @@ public final class IpCidr {
         BigInteger value = parseAddress(addr, v6, text);
         int bits = v6 ? 128 : 32;
         int prefix;
-        if (len.matches("-?[0-9]{1,4}")) {
+        if (PREFIX_LENGTH.matcher(len).matches()) {
             prefix = Integer.parseInt(len);
         } else {
             throw new IllegalArgumentException("'" + text + "' has an invalid prefix length '" + len + "': expected 0.." + bits);
@@ -206,10 +210,10 @@ public final class IpCidr {
     }
 
     private static String withoutLeadingZeros(String digits) {
-        if (!digits.matches("[0-9]{2,}") || digits.charAt(0) != '0') {
+        if (!DIGITS.matcher(digits).matches() || digits.charAt(0) != '0') {
             return digits;
         }
-        String t = digits.replaceFirst("^0+", "");
+        String t = LEADING_ZEROS.matcher(digits).replaceFirst("");
         return t.isEmpty() ? "0" : t;
     }
 
