@@ -43,6 +43,7 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
     private ScheduledThreadPoolExecutor scheduler;
     private ScheduledThreadPoolExecutor agentScheduler;
     private ThreadPoolExecutor starter;
+    private final java.util.concurrent.atomic.AtomicBoolean mcsQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Timing not given by the lab itself (the LB and rollout delays come from the {@link MeshLab}). */
     public record Knobs(Duration heartbeatInterval, Duration agentRefresh, Duration probeTimeout) {
@@ -109,7 +110,7 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
                 }
                 if (("configmaps".equals(change.resource()) && "cilium-config".equals(change.name()))
                         || "serviceexports".equals(change.resource()) || "services".equals(change.resource())) {
-                    scheduler.execute(() -> syncQuietly(mcs));
+                    requestMcsSync(mcs);
                 }
                 if (change.resource() == null || !UNREAD_BY_THE_SIMULATOR.contains(change.resource())) {
                     sim.poke(); // the first write wakes it: an idle lab costs nothing
@@ -125,6 +126,24 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
             }
         }, knobs.agentRefresh().toMillis(), knobs.agentRefresh().toMillis(), TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    /**
+     * Asks for one MCS-API pass over every cluster; requests coalesce (at most one queued): each pass reads every
+     * cluster, and a pass per Service written (Helm writes several per cluster) held the pass threads, waiting for
+     * each other, while the clusters' load balancers and rollouts waited for a thread.
+     */
+    private void requestMcsSync(LabMcsApi mcs) {
+        if (mcsQueued.compareAndSet(false, true)) {
+            try {
+                scheduler.execute(() -> {
+                    mcsQueued.set(false);
+                    syncQuietly(mcs);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                mcsQueued.set(false); // the lab is closing
+            }
+        }
     }
 
     private static void syncQuietly(LabMcsApi mcs) {
