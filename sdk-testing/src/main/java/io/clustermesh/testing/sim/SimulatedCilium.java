@@ -127,6 +127,8 @@ public final class SimulatedCilium implements AutoCloseable {
     private final SimulatedAgents agents;
     private final AtomicBoolean queued = new AtomicBoolean();
     private final AtomicBoolean agentsQueued = new AtomicBoolean();
+    /** Whether the agents' periodic refresh is armed: one timer at a time, however often a pass is asked for. */
+    private final AtomicBoolean agentsTimerArmed = new AtomicBoolean();
     /** Guards the Kubernetes pass. */
     private final Object lock = new Object();
     /** Guards the agents' pass. */
@@ -289,7 +291,12 @@ public final class SimulatedCilium implements AutoCloseable {
                     LOG.warn("{}: simulated Cilium agents' step failed: {}", cluster, e.toString());
                 }
             }
-            schedule(this::wakeAgents, knobs.agentRefresh().toNanos());
+            if (agentsTimerArmed.compareAndSet(false, true)) {
+                schedule(() -> {
+                    agentsTimerArmed.set(false);
+                    wakeAgents();
+                }, knobs.agentRefresh().toNanos());
+            }
         }
         synchronized (refreshed) {
             refreshed.notifyAll();
