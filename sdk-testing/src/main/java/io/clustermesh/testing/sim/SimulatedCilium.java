@@ -149,6 +149,14 @@ public final class SimulatedCilium implements AutoCloseable {
     private volatile String serviceList = "[]";
 
     /**
+     * A simulator whose agents' passes share the Kubernetes passes' scheduler (see the other constructor).
+     */
+    public SimulatedCilium(String cluster, KubernetesClient kube, String subnet, LabNetwork network, Knobs knobs,
+                           ScheduledExecutorService scheduler, Executor starter, Clock clock, Path tempRoot) {
+        this(cluster, kube, subnet, network, knobs, scheduler, scheduler, starter, clock, tempRoot);
+    }
+
+    /**
      * @param cluster   the lab cluster's name
      * @param kube      a client for the lab's own requests to that cluster (not counted)
      * @param subnet    the cluster's node subnet (load balancer IPs come from it)
