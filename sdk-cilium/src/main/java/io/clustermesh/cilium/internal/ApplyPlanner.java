@@ -613,6 +613,7 @@ public final class ApplyPlanner {
                 ctx.timeouts().connection(),
                 "typical causes: 2379/tcp blocked between the node subnets, different CAs, a wrong peer IP",
                 () -> {
+                    io.clustermesh.report.AgentStatus justRead = null;
                     if (!oneAgentReady[0]) {
                         // agents connect at about the same time: until one of them sees every peer, asking one is enough
                         // (a poll costs one exec instead of one per node); then every agent is checked
@@ -631,8 +632,9 @@ public final class ApplyPlanner {
                             return Optional.empty();
                         }
                         oneAgentReady[0] = true;
+                        justRead = a; // this poll's answer of that agent: the cluster's read below does not ask it again
                     }
-                    io.clustermesh.report.ClusterStatus st = StatusReader.cluster(ctx, mc);
+                    io.clustermesh.report.ClusterStatus st = StatusReader.cluster(ctx, mc, false, justRead);
                     Set<String> connected = st.peers().stream().filter(io.clustermesh.report.PeerStatus::fullyConnected)
                             .map(io.clustermesh.report.PeerStatus::peer).collect(java.util.stream.Collectors.toSet());
                     boolean ok = !st.agents().isEmpty() && st.agents().stream().allMatch(a -> a.error() == null)

@@ -59,6 +59,15 @@ public final class StatusReader {
 
     /** One cluster's view; never throws (errors become part of the status). */
     public static ClusterStatus cluster(MeshContext ctx, MeshCluster c, boolean withCertificates) {
+        return cluster(ctx, c, withCertificates, null);
+    }
+
+    /**
+     * One cluster's view, taking {@code justRead} (an agent's status the caller read a moment ago, in the same poll)
+     * for that agent's pod instead of asking it again: in an N-cluster mesh each agent's answer lists N-1 remotes.
+     * Never throws.
+     */
+    public static ClusterStatus cluster(MeshContext ctx, MeshCluster c, boolean withCertificates, AgentStatus justRead) {
         List<String> expectedPeers = ctx.spec().clusters().stream().map(MeshCluster::name).filter(n -> !n.equals(c.name())).toList();
         try {
             ClusterConnection conn = ctx.connection(c.name());
@@ -126,7 +135,7 @@ public final class StatusReader {
             if (pods.isEmpty()) {
                 errors.add("no Cilium agent pods (k8s-app=cilium) - fix: check the cilium DaemonSet");
             }
-            List<AgentStatus> agents = agents(ctx, conn, pods);
+            List<AgentStatus> agents = agents(ctx, conn, pods, justRead);
             // each agent reports every remote: look them up by name (a list search per peer is N^2 per cluster)
             List<Map<String, RemoteClusterStatus>> byName = agents.stream().map(StatusReader::byName).toList();
             List<PeerStatus> peers = new ArrayList<>();
@@ -273,7 +282,13 @@ public final class StatusReader {
 
     /** Every agent's status, asked at once (on the mesh's executor, not the JVM's common pool: exec waits on I/O). */
     static List<AgentStatus> agents(MeshContext ctx, ClusterConnection conn, List<PodInfo> pods) {
-        return Parallel.all(ctx.executor(), pods.stream().<java.util.function.Supplier<AgentStatus>>map(p -> () -> agent(ctx, conn, p)).toList());
+        return agents(ctx, conn, pods, null);
+    }
+
+    /** As {@link #agents(MeshContext, ClusterConnection, List)}, reusing {@code justRead} for its pod (null: none). */
+    static List<AgentStatus> agents(MeshContext ctx, ClusterConnection conn, List<PodInfo> pods, AgentStatus justRead) {
+        return Parallel.all(ctx.executor(), pods.stream().<java.util.function.Supplier<AgentStatus>>map(p ->
+                justRead != null && justRead.pod().equals(p.name()) ? () -> justRead : () -> agent(ctx, conn, p)).toList());
     }
 
     private static AgentStatus agent(MeshContext ctx, ClusterConnection conn, PodInfo pod) {

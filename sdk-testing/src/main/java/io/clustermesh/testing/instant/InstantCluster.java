@@ -36,6 +36,7 @@ public final class InstantCluster {
     private final int nodes;
     private final AtomicLong reads = new AtomicLong();
     private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong agentStatusReads = new AtomicLong();
     private long resourceVersion;
     /** Bumped (under this cluster's lock) by every write and every Helm change: what the world derived from it is stale when it moves. */
     private volatile long modifications;
@@ -73,10 +74,19 @@ public final class InstantCluster {
         return writes.get();
     }
 
+    /**
+     * Agent status reads ({@code cilium-dbg status -o json} in an agent pod) since the last {@link #resetCounts()};
+     * they are also counted in {@link #reads()}. Each answer lists every remote cluster: in an N-cluster mesh, N-1.
+     */
+    public long agentStatusReads() {
+        return agentStatusReads.get();
+    }
+
     /** Zeroes the counters. */
     public void resetCounts() {
         reads.set(0);
         writes.set(0);
+        agentStatusReads.set(0);
     }
 
     /** Revisions of the {@code cilium} release in Helm's storage (install = 1): one per install or upgrade. */
@@ -337,6 +347,7 @@ public final class InstantCluster {
                     return new ExecResult(1, "", "Error from server (NotFound): pods \"" + pod + "\" not found");
                 }
                 if ("cilium-agent".equals(container) && List.of(command).equals(List.of("cilium-dbg", "status", "-o", "json"))) {
+                    agentStatusReads.incrementAndGet();
                     return new ExecResult(0, world.agentStatusJson(InstantCluster.this), "");
                 }
                 return new ExecResult(127, "", "the instant world answers only 'cilium-dbg status -o json' in container cilium-agent");

@@ -70,6 +70,24 @@ class InstantWorldTest {
     }
 
     @Test
+    void verifyingThePeersAsksEachAgentOnce_whenTheyAreConnectedAtTheFirstLook() {
+        // each answer lists every remote cluster (N-1 of them): verify-peers asks the first agent until it is
+        // connected, then reads the cluster; the first agent's answer of that same poll is not asked for again
+        InstantWorld world = InstantWorld.builder().nodesPerCluster(3).build();
+        try (Mesh mesh = mesh(world, clusters(4))) {
+            MeshReport report = mesh.apply(mesh.plan());
+            assertThat(report.succeeded()).as(report.failures().toString()).isTrue();
+            for (InstantCluster c : world.clusters()) {
+                assertThat(world.readyPeers(c.name())).as(c.name()).hasSize(3);
+                assertThat(c.agentStatusReads()).as(c.name() + ": agent status reads during apply").isEqualTo(3);
+            }
+            world.resetCounts();
+            assertThat(mesh.status().healthy()).isTrue();
+            assertThat(world.clusters()).allSatisfy(c -> assertThat(c.agentStatusReads()).as(c.name() + ": agent status reads of a status").isEqualTo(3));
+        }
+    }
+
+    @Test
     void theAgentsJudgeOnTheirOwn_aMissingLocalOrServerCertificateIsNotConnected() {
         InstantWorld world = InstantWorld.builder().nodesPerCluster(1).build();
         List<MeshCluster> spec = clusters(3);
