@@ -44,10 +44,11 @@ class BenchModesTest {
         int[] sizes = {3, 8};
         for (int i = 0; i < 2; i++) {
             JsonNode run = doc.get("runs").get(i);
-            assertThat(run.propertyNames()).containsExactly("clusters", "wallMs", "planMs", "applyMs", "statusMs", "sdkCpuMs", "worldCpuMs",
+            assertThat(run.propertyNames()).containsExactly("clusters", "wallMs", "firstRunWallMs", "planMs", "applyMs", "statusMs", "sdkCpuMs", "worldCpuMs",
                     "otherCpuMs", "peakHeapMb", "heapAfterGcMb", "threadsPeak", "reads", "writes", "helmUpgradesPerCluster", "steps", "reapplyWrites",
                     "converged");
             assertThat(run.get("clusters").asInt()).isEqualTo(sizes[i]);
+            assertThat(run.get("firstRunWallMs").asLong()).as("--no-warmup: each size runs once").isEqualTo(run.get("wallMs").asLong());
             assertThat(run.get("converged").asBoolean()).as("the SDK's status and the world's own agents agree: every peer connected").isTrue();
             assertThat(run.get("helmUpgradesPerCluster").asInt()).isEqualTo(1);
             assertThat(run.get("reapplyWrites").asLong()).isZero();
@@ -62,6 +63,16 @@ class BenchModesTest {
         assertThat(growth.propertyNames()).containsExactly("wallMs", "sdkCpuMs", "peakHeapMb", "heapAfterGcMb", "writes", "reads");
         // writes grow linearly with N (a fixed number per cluster): the fit must say about 1
         assertThat(growth.get("writes").asDouble()).isCloseTo(1.0, within(0.2));
+    }
+
+    @Test
+    void instantWorldMeasuresTheSecondRunOfEachSize_theFirstIsReportedApart() {
+        Result r = meshctl("bench", "--instant", "--clusters", "3", "--nodes", "1", "--output", "json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("3 clusters: first run (warm-up, reported as firstRunWallMs)");
+        JsonNode run = JSON.readTree(r.out()).get("runs").get(0);
+        assertThat(run.get("firstRunWallMs").asLong()).isPositive();
+        assertThat(run.get("converged").asBoolean()).isTrue();
     }
 
     @Test
