@@ -22,9 +22,47 @@ public record SecretData(String name, String resourceVersion, String type, Map<S
         Objects.requireNonNull(name, "name");
         type = type == null ? "Opaque" : type;
         labels = Map.copyOf(labels == null ? Map.of() : labels);
-        Map<String, byte[]> copy = new LinkedHashMap<>();
-        (data == null ? Map.<String, byte[]>of() : data).forEach((k, v) -> copy.put(k, v.clone()));
-        data = java.util.Collections.unmodifiableMap(copy);
+        if (!(data instanceof Copied)) {
+            // the values are copied once; the data of another SecretData (already copies) is taken as it is: a secret
+            // written with a new resource version, or passed on, does not copy its N entries again
+            Map<String, byte[]> copy = new LinkedHashMap<>();
+            (data == null ? Map.<String, byte[]>of() : data).forEach((k, v) -> copy.put(k, v.clone()));
+            data = new Copied(copy);
+        }
+    }
+
+    /** The read-only data of a SecretData, whose arrays are its own copies. */
+    private static final class Copied extends java.util.AbstractMap<String, byte[]> {
+        private final Map<String, byte[]> map;
+
+        Copied(Map<String, byte[]> map) {
+            this.map = java.util.Collections.unmodifiableMap(map);
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, byte[]>> entrySet() {
+            return map.entrySet();
+        }
+
+        @Override
+        public byte[] get(Object key) {
+            return map.get(key);
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return map.containsKey(key);
+        }
+
+        @Override
+        public int size() {
+            return map.size();
+        }
+
+        @Override
+        public java.util.Set<String> keySet() {
+            return map.keySet();
+        }
     }
 
     /** A new secret (no resource version). */

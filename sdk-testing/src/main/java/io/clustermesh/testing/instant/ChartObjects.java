@@ -89,8 +89,8 @@ record ChartObjects(Map<String, SecretData> secrets, Map<String, Map<String, Str
             secrets.put(NS + "/cilium-ca", secret("cilium-ca", "Opaque", Map.of("ca.crt", caCert, "ca.key", caKey)));
         }
 
-        // every peer's entry: rendered to text once, for both pod templates' fingerprints
-        String meshConfig = String.valueOf(get(values, "clustermesh.config"));
+        // every peer's entry, rendered to text and digested once for both pod templates' fingerprints (N-1 entries)
+        String meshConfig = fingerprint(List.of(String.valueOf(get(values, "clustermesh.config"))));
         List<Peer> peers = configEnabled ? peers(values) : List.of();
         for (Peer p : peers) {
             if (!p.ips().isEmpty()) {
@@ -143,8 +143,9 @@ record ChartObjects(Map<String, SecretData> secrets, Map<String, Map<String, Str
             secrets.put(NS + "/" + n, secret(n, "Opaque", remote));
             if (kvstoremesh) {
                 Map<String, String> local = new LinkedHashMap<>();
+                String toLocal = etcdConfig("https://clustermesh-apiserver." + NS + ".svc:2379", "local-etcd-client"); // the same for every peer
                 for (Peer p : peers) {
-                    local.put(p.name(), etcdConfig("https://clustermesh-apiserver." + NS + ".svc:2379", "local-etcd-client"));
+                    local.put(p.name(), toLocal);
                 }
                 secrets.put(NS + "/cilium-clustermesh", secret("cilium-clustermesh", "Opaque", local));
             }
@@ -195,7 +196,8 @@ record ChartObjects(Map<String, SecretData> secrets, Map<String, Map<String, Str
 
     private static SecretData secret(String name, String type, Map<String, String> data) {
         Map<String, byte[]> bytes = new LinkedHashMap<>();
-        data.forEach((k, v) -> bytes.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        Map<String, byte[]> encoded = new java.util.HashMap<>(); // a text repeated for many keys is encoded once
+        data.forEach((k, v) -> bytes.put(k, encoded.computeIfAbsent(v, t -> t.getBytes(StandardCharsets.UTF_8))));
         return new SecretData(name, null, type, Map.of(), bytes);
     }
 
