@@ -593,6 +593,8 @@ final class BenchCommand implements Callable<Integer> {
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("maxHeapMb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
         m.put("javaVersion", System.getProperty("java.version"));
+        // the collector matters at hundreds of clusters (the work allocates a lot): results say which one ran
+        m.put("gc", ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName).toList());
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         return m;
     }

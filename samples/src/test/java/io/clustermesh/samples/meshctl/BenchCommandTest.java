@@ -71,7 +71,8 @@ class BenchCommandTest {
         assertThat(plan.get("planMs").asLong()).isNotNegative();
 
         JsonNode machine = doc.get("machine");
-        assertThat(machine.propertyNames()).containsExactly("cores", "maxHeapMb", "javaVersion", "os");
+        assertThat(machine.propertyNames()).containsExactly("cores", "maxHeapMb", "javaVersion", "gc", "os");
+        assertThat(machine.get("gc")).isNotEmpty();
         assertThat(machine.get("cores").asInt()).isPositive();
         assertThat(machine.get("javaVersion").asString()).isEqualTo(System.getProperty("java.version"));
         assertThat(r.out()).doesNotContain("PRIVATE KEY").doesNotContain("BEGIN CERTIFICATE");
