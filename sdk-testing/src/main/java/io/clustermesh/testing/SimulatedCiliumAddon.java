@@ -45,6 +45,16 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
     private ThreadPoolExecutor starter;
     private final java.util.concurrent.atomic.AtomicBoolean mcsQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
+    /** Daemon threads named {@code prefix1}, {@code prefix2}, ... (the bench counts threads named lab-* as the lab's CPU). */
+    private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     /** Timing not given by the lab itself (the LB and rollout delays come from the {@link MeshLab}). */
     public record Knobs(Duration heartbeatInterval, Duration agentRefresh, Duration probeTimeout) {
         public Knobs {
@@ -65,27 +75,13 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
     @Override
     public AutoCloseable start(MeshLab lab) {
         int n = lab.clusters().size();
-        AtomicInteger threads = new AtomicInteger();
-        scheduler = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(MAX_PASS_THREADS, n)), r -> {
-            Thread t = new Thread(r, "lab-cilium-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        scheduler = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(MAX_PASS_THREADS, n)), daemonThreads("lab-cilium-"));
         scheduler.setRemoveOnCancelPolicy(true);
-        AtomicInteger agentThreads = new AtomicInteger();
-        agentScheduler = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(MAX_AGENT_THREADS, n)), r -> {
-            Thread t = new Thread(r, "lab-agents-" + agentThreads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        agentScheduler = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(MAX_AGENT_THREADS, n)), daemonThreads("lab-agents-"));
         agentScheduler.setRemoveOnCancelPolicy(true);
-        AtomicInteger starters = new AtomicInteger();
         int startThreads = Math.min(MAX_STARTING_ETCD, n);
-        starter = new ThreadPoolExecutor(startThreads, startThreads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "lab-etcd-start-" + starters.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        starter = new ThreadPoolExecutor(startThreads, startThreads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                daemonThreads("lab-etcd-start-"));
         starter.allowCoreThreadTimeOut(true); // no thread left once every etcd runs
         Map<String, KubernetesClient> clients = new LinkedHashMap<>();
         lab.clusters().forEach(c -> clients.put(c.name(), c.client()));
