@@ -72,7 +72,10 @@ import java.util.Objects;
  * </ul>
  * Keys are generated and certificates signed and verified with Bouncy Castle's own provider instance, never
  * registered with the JVM: its P-256 arithmetic is several times faster than the JDK 17 {@code SunEC} one, which
- * matters when a plan issues certificates for hundreds of clusters. Thread-safe; registers no JCA provider.
+ * matters when a plan issues certificates for hundreds of clusters. A certificate and key, or a certificate and CA,
+ * found to belong together ({@link #keyMatches}, {@link #signedBy}) or issued together here are remembered for the
+ * process (by the SHA-256 of their PEM texts, positive results only, the most recent 8 192 pairs): a re-plan reviews
+ * every cluster's certificates. Thread-safe; registers no JCA provider.
  */
 public final class BouncyCastleCertificateAuthority implements CertificateAuthority {
     /** How long before "now" certificates start to be valid. */
@@ -89,6 +92,43 @@ public final class BouncyCastleCertificateAuthority implements CertificateAuthor
 
     /** A CA credential whose certificate is a CA and whose key belongs to it. */
     private record CheckedCa(PemCredential pem, X509Certificate certificate, PrivateKey key) {
+    }
+
+    /**
+     * Pairs of PEM texts already found to belong together (a certificate and its key, a certificate and the CA that
+     * signed it), or made together by this class: each re-plan reviews every cluster's certificates, and at hundreds of
+     * clusters the key and signature checks were a third of a re-apply's CPU. Only positive results are kept (a
+     * mismatch is checked again), keyed by the SHA-256 of both texts, the most recent {@value #CHECKED_PAIRS} pairs of
+     * the process. A check is a function of the two texts alone, so a remembered one stays true.
+     */
+    private static final int CHECKED_PAIRS = 8192;
+    private static final java.util.Map<String, Boolean> CHECKED = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, Boolean> eldest) {
+                    return size() > CHECKED_PAIRS;
+                }
+            });
+
+    /** The key of a pair of PEM texts for one kind of check ({@code k}: key of, {@code s}: signed by). */
+    private static String pair(char kind, String first, String second) {
+        try {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            d.update(first.getBytes(StandardCharsets.UTF_8));
+            d.update((byte) 0);
+            d.update(second.getBytes(StandardCharsets.UTF_8));
+            return kind + java.util.Base64.getEncoder().encodeToString(d.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks SHA-256", e);
+        }
+    }
+
+    private static boolean known(String pair) {
+        return CHECKED.get(pair) != null;
+    }
+
+    private static void remember(String pair) {
+        CHECKED.put(pair, Boolean.TRUE);
     }
 
     /** A CA on the system clock (used by {@link java.util.ServiceLoader}). */
@@ -166,7 +206,11 @@ public final class BouncyCastleCertificateAuthority implements CertificateAuthor
                 builder.addExtension(Extension.subjectAlternativeName, false, sans);
             }
             X509Certificate certificate = sign(builder, caKey);
-            return new PemCredential(Pem.encode(certificate), Pem.encode(keys.getPrivate()));
+            PemCredential issued = new PemCredential(Pem.encode(certificate), Pem.encode(keys.getPrivate()));
+            // made together here: the next plan's review of this cluster need not check them again
+            remember(pair('k', issued.certificatePem(), issued.privateKeyPem()));
+            remember(pair('s', issued.certificatePem(), ca.certificatePem()));
+            return issued;
         } catch (GeneralSecurityException | CertIOException | OperatorCreationException e) {
             throw new IllegalStateException("cannot issue the certificate '" + request.commonName() + "'", e);
         }
@@ -234,7 +278,15 @@ public final class BouncyCastleCertificateAuthority implements CertificateAuthor
         if (!credential.hasKey()) {
             return false;
         }
-        return keyMatches(Pem.certificate(credential.certificatePem()), Pem.privateKey(credential.privateKeyPem()));
+        String pair = pair('k', credential.certificatePem(), credential.privateKeyPem());
+        if (known(pair)) {
+            return true;
+        }
+        boolean matches = keyMatches(Pem.certificate(credential.certificatePem()), Pem.privateKey(credential.privateKeyPem()));
+        if (matches) {
+            remember(pair);
+        }
+        return matches;
     }
 
     /**
@@ -245,6 +297,12 @@ public final class BouncyCastleCertificateAuthority implements CertificateAuthor
      */
     @Override
     public boolean signedBy(String certificatePem, String caCertificatePem) {
+        Objects.requireNonNull(certificatePem, "certificatePem");
+        Objects.requireNonNull(caCertificatePem, "caCertificatePem");
+        String pair = pair('s', certificatePem, caCertificatePem);
+        if (known(pair)) {
+            return true;
+        }
         X509Certificate certificate = Pem.certificate(certificatePem);
         X509Certificate ca = Pem.certificate(caCertificatePem);
         if (!certificate.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
@@ -252,10 +310,11 @@ public final class BouncyCastleCertificateAuthority implements CertificateAuthor
         }
         try {
             certificate.verify(ca.getPublicKey(), BC);
-            return true;
         } catch (GeneralSecurityException e) {
             return false;
         }
+        remember(pair);
+        return true;
     }
 
     @Override

@@ -157,6 +157,30 @@ class BouncyCastleCertificateAuthorityTest {
     }
 
     @Test
+    void rememberedChecksAnswerOnlyForTheSameTexts() {
+        // issued pairs and pairs found to belong together are remembered: another key, or an impostor CA of the same
+        // name, with one of those texts is still checked and refused, before and after the remembered pair was asked
+        CertificateRequest req = new CertificateRequest("leaf", null, null, false, true, Duration.ofDays(1));
+        PemCredential a = CA.issue(meshCa, req);
+        PemCredential b = CA.issue(meshCa, req);
+        PemCredential impostor = CA.createCa("Cilium CA", THREE_YEARS); // the mesh CA's name, another key
+        for (int round = 0; round < 2; round++) {
+            assertThat(CA.keyMatches(a)).isTrue();
+            assertThat(CA.keyMatches(b)).isTrue();
+            assertThat(CA.keyMatches(new PemCredential(a.certificatePem(), b.privateKeyPem()))).isFalse();
+            assertThat(CA.keyMatches(new PemCredential(b.certificatePem(), a.privateKeyPem()))).isFalse();
+            assertThat(CA.signedBy(a.certificatePem(), meshCa.certificatePem())).isTrue();
+            assertThat(CA.signedBy(a.certificatePem(), impostor.certificatePem())).isFalse();
+            assertThat(CA.signedBy(a.certificatePem(), a.certificatePem())).isFalse();
+        }
+        // a fresh instance (another mesh in the same process) agrees, and garbage is still refused loudly
+        BouncyCastleCertificateAuthority other = new BouncyCastleCertificateAuthority();
+        assertThat(other.keyMatches(a)).isTrue();
+        assertThat(other.keyMatches(new PemCredential(a.certificatePem(), b.privateKeyPem()))).isFalse();
+        assertThatThrownBy(() -> other.signedBy("not a certificate", meshCa.certificatePem())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void readsSec1AndPkcs8EcKeysAndIssuesFromThem() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));

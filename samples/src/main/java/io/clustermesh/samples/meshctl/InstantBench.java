@@ -75,8 +75,12 @@ final class InstantBench {
             m.put("helmUpgradesPerCluster", world.clusters().stream().mapToInt(InstantCluster::helmRevisions).max().orElse(0));
             m.put("steps", report.steps().size());
             world.resetCounts();
+            long again0 = System.nanoTime();
             MeshReport again = mesh.apply(mesh.plan());
+            long againMs = (System.nanoTime() - again0) / 1_000_000;
             m.put("reapplyWrites", world.clusters().stream().mapToLong(InstantCluster::writes).sum());
+            // plan + apply again with nothing to change: what a controller's periodic reconcile costs
+            m.put("reapplyMs", againMs);
             m.put("converged", sdkSays && worldSays && again.succeeded());
             if (!(sdkSays && worldSays && again.succeeded())) {
                 m.put("problem", !report.succeeded() ? "apply failed: " + report.failures()
