@@ -71,6 +71,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--poll-interval-ms", paramLabel = "MS", description = "how often the SDK's waits look again (default: the lab's, ${DEFAULT-VALUE})")
     long pollIntervalMs = MeshLab.timeouts().pollInterval().toMillis();
 
+    @Option(names = "--wait-minutes", paramLabel = "MIN",
+            description = "lab modes: the deadline of each of the SDK's waits (load balancer address, rollout, peers connected; a step at least as long) instead of the SDK's defaults (5, 10 and 5 minutes; 15 per step): for meshes of hundreds of clusters on a small machine")
+    Integer waitMinutes;
+
     @Option(names = "--instant", description = "run plan + apply + status on in-memory clusters (every read answers at once): the SDK's own time, CPU and memory for up to 511 clusters, and their growth exponent")
     boolean instant;
 
@@ -137,6 +141,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("mode", "lab");
+        doc.put("waitMinutes", waitMinutes);
         doc.put("runs", runs);
         doc.put("planTimings", planTimings);
         doc.put("machine", machine());
@@ -280,6 +285,16 @@ final class BenchCommand implements Callable<Integer> {
                 .apiLatency(Duration.ofMillis(apiLatencyMs)).lbDelay(Duration.ofMillis(lbDelayMs)).rolloutDelay(Duration.ofMillis(rolloutDelayMs));
     }
 
+    /** The SDK's own deadlines (not the lab's short test ones), each wait's replaced by {@code --wait-minutes} when given. */
+    MeshTimeouts timeouts() {
+        MeshTimeouts t = MeshTimeouts.defaults().withPollInterval(Duration.ofMillis(pollIntervalMs));
+        if (waitMinutes == null) {
+            return t;
+        }
+        Duration wait = Duration.ofMinutes(waitMinutes);
+        return t.withLoadBalancerIp(wait).withRollout(wait).withConnection(wait).withStep(wait.compareTo(t.step()) > 0 ? wait : t.step());
+    }
+
     /** Every option value in range, all problems at once (exit code 2), before any lab starts. */
     private void checkOptions() {
         OptionChecks checks = new OptionChecks();
@@ -309,6 +324,12 @@ final class BenchCommand implements Callable<Integer> {
         checks.range("--rollout-delay-ms", rolloutDelayMs, 0, 600_000, "give a delay in milliseconds within 0..600000");
         checks.range("--nodes", nodes, 1, 200, "give a node count within 1..200 (the lab's limit)");
         checks.range("--poll-interval-ms", pollIntervalMs, 1, 60_000, "give an interval in milliseconds within 1..60000");
+        if (waitMinutes != null) {
+            checks.range("--wait-minutes", waitMinutes, 1, 24 * 60, "give a deadline in minutes within 1..1440, or leave it out for the SDK's defaults");
+            if (instant) {
+                checks.add("--wait-minutes", "applies to the lab modes only: the instant world answers at once", "leave it out with --instant");
+            }
+        }
         if (concurrency != null) {
             checks.range("--concurrency", concurrency, 1, 1024, "give a concurrency within 1..1024, or leave it out for the SDK's default");
         }
@@ -387,7 +408,7 @@ final class BenchCommand implements Callable<Integer> {
             TimedHelm helm = new TimedHelm(new io.clustermesh.cilium.helm.HelmJavaTransport());
             Mesh.Builder mb = lab.meshBuilder().spec(meshSpec).helmTransport(helm)
                     // the SDK's own deadlines (not the lab's short test ones): a large mesh on a small machine is slow, not broken
-                    .timeouts(MeshTimeouts.defaults().withPollInterval(Duration.ofMillis(pollIntervalMs)));
+                    .timeouts(timeouts());
             if (verbose) {
                 mb.listener(new ConsoleProgress(progress, false, true));
             }

@@ -33,7 +33,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static io.clustermesh.testing.sim.SimObjects.NAMESPACE;
 import static io.clustermesh.testing.sim.SimObjects.data;
@@ -47,8 +49,10 @@ import static io.clustermesh.testing.sim.SimObjects.data;
  * cluster-mesh status (cilium/cilium {@code pkg/clustermesh/common/remote_cluster.go}, {@code api/v1/models/remote_cluster.go}).
  * <p>
  * One TLS client per peer, kept across passes while the address, certificate and trusted CA stay the same: the
- * agents of a cluster share it (as they share one view), a healthy peer is looked at in full at most every
- * {@value #FULL_PROBE_SECONDS} s, and a peer that is not up yet is dialled again with the same client. A client is
+ * agents of a cluster share it (as they share one view). A healthy peer is looked at in full again when its etcd
+ * changed ({@link EtcdChanges}: what a real agent's watch reports), when its heartbeat went stale on the lab clock,
+ * when the agents' own inputs changed, and at least every {@value #MEMO_MAX_SECONDS} s; a peer that is not up yet is
+ * dialled again with the same client. A client is
  * replaced only when a handshake failed on trust or the peer answered something else than unreachable. Every
  * handshake refused on trust is recorded ({@link #trustFailures()}). Called on the simulator's serialised pass only,
  * except the volatile views.
@@ -60,6 +64,8 @@ final class SimulatedAgents implements AutoCloseable {
     private static final Duration HEARTBEAT_STALE = Duration.ofMinutes(2);
     private static final int FULL_PROBE_SECONDS = 3;
     private static final long FULL_PROBE_NANOS = Duration.ofSeconds(FULL_PROBE_SECONDS).toNanos();
+    private static final int MEMO_MAX_SECONDS = 60;
+    private static final long MEMO_MAX_NANOS = Duration.ofSeconds(MEMO_MAX_SECONDS).toNanos();
     private static final String LOCAL_SERVER_NAME = "clustermesh-apiserver." + NAMESPACE + ".svc";
 
     private final String cluster;
@@ -75,6 +81,8 @@ final class SimulatedAgents implements AutoCloseable {
     private final Map<String, Optional<URI>> endpoints = new HashMap<>();
     private final List<SimulatedCilium.TrustFailure> trustFailures = new CopyOnWriteArrayList<>();
     private final AtomicInteger clientsOpened = new AtomicInteger();
+    /** Full reads of each peer's etcd (range requests over its TLS client), by peer. */
+    private final Map<String, AtomicLong> peerReads = new ConcurrentHashMap<>();
     /** Written by the Kubernetes pass ({@link #readInputs}), read by the agents' pass. */
     private volatile AgentInputs inputs;
     private EtcdProbe localProbe;
@@ -102,8 +110,13 @@ final class SimulatedAgents implements AutoCloseable {
     private record Probe(String key, EtcdProbe probe) {
     }
 
-    /** The last full look at a peer, reused while it stays healthy (then nothing is read). */
-    private record Memo(String inputs, long fullAtNanos, RemoteClusterState state, Map<String, String> services) {
+    /**
+     * The last full look at a peer, reused (nothing is read) while the agents' inputs for it are the same, the peer's
+     * etcd has not changed since ({@link EtcdChanges}), its heartbeat is not stale on the lab clock, and it is younger
+     * than {@value #MEMO_MAX_SECONDS} s.
+     */
+    private record Memo(String inputs, long change, long fullAtNanos, RemoteClusterState state, Map<String, String> services,
+                        String heartbeat) {
     }
 
     SimulatedAgents(String cluster, KubernetesClient kube, LabNetwork network, Duration probeTimeout, Clock clock) {
@@ -129,6 +142,13 @@ final class SimulatedAgents implements AutoCloseable {
     /** How many TLS clients to peers (and to the local KVStoreMesh) the agents of this cluster opened so far. */
     int clientsOpened() {
         return clientsOpened.get();
+    }
+
+    /** How many times the agents read each peer's etcd in full so far, by peer name. */
+    Map<String, Long> peerReads() {
+        Map<String, Long> out = new TreeMap<>();
+        peerReads.forEach((k, v) -> out.put(k, v.get()));
+        return out;
     }
 
     /** Reads what the agents mount (after a Kubernetes pass). */
@@ -242,13 +262,17 @@ final class SimulatedAgents implements AutoCloseable {
         Probe client = probe(peer, target.get(), in);
         String memoKey = config + "|" + ip + ":" + port + "|" + client.key();
         Memo memo = memos.get(peer);
+        // read before looking: a change written while the agents read moves the number on, and the next pass reads again
+        long change = EtcdChanges.of(target.get());
         try {
-            if (memo != null && memo.inputs.equals(memoKey) && memo.state.ready() && System.nanoTime() - memo.fullAtNanos < FULL_PROBE_NANOS) {
+            if (memo != null && change >= 0 && memo.change == change && memo.inputs.equals(memoKey) && memo.state.ready()
+                    && !stale(memo.heartbeat) && System.nanoTime() - memo.fullAtNanos < MEMO_MAX_NANOS) {
                 services.put(peer, memo.services);
-                return memo.state; // healthy and looked at less than FULL_PROBE ago (the heartbeat goes stale after 2 minutes)
+                return memo.state; // healthy, and nothing it reads changed since (what a watch would have told)
             }
             memos.remove(peer);
             // everything an agent reads before and while syncing, in one range request (etcd's JSON gateway)
+            peerReads.computeIfAbsent(peer, k -> new AtomicLong()).incrementAndGet();
             Map<String, String> all = client.probe().range("cilium/");
             boolean required = all.containsKey(SimulatedCilium.HAS_CLUSTER_CONFIG_KEY);
             Optional<CiliumClusterConfig> cfg;
@@ -287,7 +311,7 @@ final class SimulatedAgents implements AutoCloseable {
             RemoteClusterState ok = new RemoteClusterState(peer, true, true, etcdStatus, f == null ? 0 : f.count, f == null ? null : f.last, nodes,
                     svcs.size(), cfg.map(CiliumClusterConfig::id).orElse(0), required, cfg.isPresent(), kvstoremesh,
                     cfg.map(CiliumClusterConfig::syncedCanaries).orElse(false));
-            memos.put(peer, new Memo(memoKey, System.nanoTime(), ok, svcs));
+            memos.put(peer, new Memo(memoKey, change, System.nanoTime(), ok, svcs, heartbeat.get()));
             return ok;
         } catch (MeshAccessException ex) {
             closeProbe(peer);

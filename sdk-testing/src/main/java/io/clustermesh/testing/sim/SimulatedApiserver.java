@@ -131,6 +131,9 @@ final class SimulatedApiserver implements AutoCloseable {
                 published = new TreeMap<>();
                 lastHeartbeat = null;
                 etcd = started;
+                InetSocketAddress address = started.clientAddress();
+                EtcdChanges.changed(address);
+                ProcessHandle.of(started.pid()).ifPresent(h -> h.onExit().thenRun(() -> EtcdChanges.exited(address)));
                 LOG.debug("{}: clustermesh-apiserver etcd on {}", cluster, started.clientUrl());
             } else if (started != null) {
                 started.close();
@@ -199,6 +202,7 @@ final class SimulatedApiserver implements AutoCloseable {
             admin = null;
         }
         if (etcd != null) {
+            EtcdChanges.gone(etcd.clientAddress());
             etcd.close();
             etcd = null;
         }
@@ -233,14 +237,23 @@ final class SimulatedApiserver implements AutoCloseable {
                         JSON.writeValueAsString(clusterService(s, name, id)));
             }
         }
-        for (Map.Entry<String, String> e : want.entrySet()) {
-            if (!e.getValue().equals(published.get(e.getKey()))) {
-                admin.put(e.getKey(), e.getValue());
+        boolean changed = false;
+        try {
+            for (Map.Entry<String, String> e : want.entrySet()) {
+                if (!e.getValue().equals(published.get(e.getKey()))) {
+                    changed = true;
+                    admin.put(e.getKey(), e.getValue());
+                }
             }
-        }
-        for (String old : published.keySet()) {
-            if (!want.containsKey(old)) {
-                admin.delete(old);
+            for (String old : published.keySet()) {
+                if (!want.containsKey(old)) {
+                    changed = true;
+                    admin.delete(old);
+                }
+            }
+        } finally {
+            if (changed) {
+                EtcdChanges.changed(etcd.clientAddress()); // also after a write that failed half-way: the peers look again
             }
         }
         published = want;

@@ -431,6 +431,15 @@ public final class SimulatedCilium implements AutoCloseable {
     }
 
     /**
+     * How many times the agents of this cluster read each peer's etcd in full so far, by peer name: again only when
+     * the peer's etcd changed (what a real agent's watch reports), its heartbeat went stale, the agents' own inputs
+     * changed, or a minute passed.
+     */
+    public Map<String, Long> peerReads() {
+        return agents.peerReads();
+    }
+
+    /**
      * Answers exec in the agent pods (the lab's exec handler for this cluster): {@code cilium-dbg status -o json} and
      * {@code cilium-dbg service list -o json} in container {@code cilium-agent}.
      *

@@ -55,4 +55,35 @@ class AgentConnectionsTest {
             }
         }
     }
+
+    /**
+     * A real agent watches each peer's etcd and hears of changes; the simulated ones read a peer again only when its
+     * etcd changed: nothing while the mesh is quiet (not even every few seconds), and only the peer that published
+     * something when one does.
+     */
+    @Test
+    void agentsReadAPeerAgainOnlyWhenItsEtcdChanged() throws InterruptedException {
+        try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(2).start(); Mesh mesh = lab.meshBuilder().build()) {
+            MeshReport report = mesh.apply(mesh.plan());
+            assertThat(report.succeeded()).as(report.toText()).isTrue();
+            for (String c : CLUSTERS) {
+                lab.cilium(c).awaitRemotes(r -> r.size() == 2 && r.stream().allMatch(RemoteClusterState::ready), WAIT);
+            }
+            Map<String, Long> quiet = lab.cilium("cluster1").peerReads();
+            assertThat(quiet).containsOnlyKeys("cluster2", "cluster3");
+            Thread.sleep(4_000); // longer than the simulated agents' former fixed re-read interval (3 s)
+            assertThat(lab.cilium("cluster1").peerReads()).as("reads of quiet peers").isEqualTo(quiet);
+
+            KubernetesClient k = lab.cluster("cluster2").client();
+            k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build()).create();
+            k.services().resource(new ServiceBuilder().withNewMetadata().withName("cart").withNamespace("shop")
+                    .withAnnotations(Map.of("service.cilium.io/global", "true")).endMetadata()
+                    .withNewSpec().addToSelector("app", "cart").addNewPort().withName("http").withPort(80).endPort().endSpec().build()).create();
+            lab.cilium("cluster1").awaitRemotes(r -> r.stream().anyMatch(x -> x.name().equals("cluster2") && x.numSharedServices() == 1), WAIT);
+
+            Map<String, Long> after = lab.cilium("cluster1").peerReads();
+            assertThat(after.get("cluster2")).as("reads of the peer that published a service").isGreaterThan(quiet.get("cluster2"));
+            assertThat(after.get("cluster3")).as("reads of the peer that did not change").isEqualTo(quiet.get("cluster3"));
+        }
+    }
 }
