@@ -72,7 +72,7 @@ final class BenchCommand implements Callable<Integer> {
     long pollIntervalMs = MeshLab.timeouts().pollInterval().toMillis();
 
     @Option(names = "--wait-minutes", paramLabel = "MIN",
-            description = "lab modes: the deadline of each of the SDK's waits (load balancer address, rollout, peers connected; a step at least as long) instead of the SDK's defaults (5, 10 and 5 minutes; 15 per step): for meshes of hundreds of clusters on a small machine")
+            description = "lab runs (and the SDK pass of --compare-cli): the deadline of each of the SDK's waits (load balancer address, rollout, peers connected; a step at least as long) instead of the SDK's defaults (5, 10 and 5 minutes; 15 per step): for meshes of hundreds of clusters on a small machine")
     Integer waitMinutes;
 
     @Option(names = "--instant", description = "run plan + apply + status on in-memory clusters (every read answers at once): the SDK's own time, CPU and memory for up to 511 clusters, and their growth exponent")

@@ -1,5 +1,7 @@
 package io.clustermesh.samples.meshctl;
 
+import io.clustermesh.MeshTimeouts;
+import io.clustermesh.testing.MeshLab;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
@@ -8,6 +10,7 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -112,6 +115,23 @@ class BenchModesTest {
         Result lab = meshctl("bench", "--clusters", "3", "--render-cost-ms", "5");
         assertThat(lab.exit()).isEqualTo(2);
         assertThat(lab.err()).contains("applies to the instant world only");
-        assertThat(r.err() + lab.err()).doesNotContain("Exception");
+        Result waits = meshctl("bench", "--instant", "--clusters", "8", "--wait-minutes", "60");
+        assertThat(waits.exit()).isEqualTo(2);
+        assertThat(waits.err()).contains("--wait-minutes").contains("applies to the lab modes only");
+        assertThat(r.err() + lab.err() + waits.err()).doesNotContain("Exception");
+    }
+
+    @Test
+    void waitMinutesReplacesEveryWaitOfTheSdkAndNeverShortensAStep() {
+        BenchCommand bench = new BenchCommand();
+        assertThat(bench.timeouts()).isEqualTo(MeshTimeouts.defaults().withPollInterval(MeshLab.timeouts().pollInterval()));
+        bench.waitMinutes = 60;
+        MeshTimeouts long60 = bench.timeouts();
+        assertThat(List.of(long60.loadBalancerIp(), long60.rollout(), long60.connection(), long60.step())).containsOnly(Duration.ofMinutes(60));
+        assertThat(long60.request()).isEqualTo(MeshTimeouts.defaults().request());
+        bench.waitMinutes = 2;
+        MeshTimeouts short2 = bench.timeouts();
+        assertThat(List.of(short2.loadBalancerIp(), short2.rollout(), short2.connection())).containsOnly(Duration.ofMinutes(2));
+        assertThat(short2.step()).isEqualTo(MeshTimeouts.defaults().step());
     }
 }
