@@ -36,8 +36,9 @@ class BenchCommandTest {
                 "--rollout-delay-ms", "20", "--plan-sizes", "8", "--output", "json");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode doc = JsonMapper.builder().build().readTree(r.out());
-        assertThat(doc.propertyNames()).containsExactly("mode", "runs", "planTimings", "machine");
+        assertThat(doc.propertyNames()).containsExactly("mode", "waitMinutes", "runs", "planTimings", "machine");
         assertThat(doc.get("mode").asString()).isEqualTo("lab");
+        assertThat(doc.get("waitMinutes").isNull()).as("no --wait-minutes: the SDK's own deadlines").isTrue();
 
         assertThat(doc.get("runs")).as("the warm-up run is not reported").hasSize(1);
         assertThat(r.err()).contains("warming up");
