@@ -11,11 +11,13 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Whose CPU a run used. Every {@value #SAMPLE_MS} ms, the CPU time of every live JVM thread is sampled by thread id
+ * Whose CPU a run used. Every {@value #SAMPLE_MS} ms (longer when a sample takes more than a ninth of that, see
+ * {@link #nextDelayMs}), the CPU time of every live JVM thread is sampled by thread id
  * ({@link ThreadMXBean#getThreadCpuTime(long)}) with its name, and the CPU time of every etcd process the lab started
  * ({@link EtcdServer#liveProcesses()}) from {@code /proc/<pid>/stat} ({@code utime + stime}, in clock ticks). A
  * thread's or process's share is its last sample minus its first (0 for one born during the run). Threads are told
@@ -63,7 +65,27 @@ final class CpuAttribution implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        sampler.scheduleAtFixedRate(this::sample, SAMPLE_MS, SAMPLE_MS, TimeUnit.MILLISECONDS);
+        sampler.schedule(this::tick, SAMPLE_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** A sample, and the next one after {@link #nextDelayMs}. */
+    private void tick() {
+        long t0 = System.nanoTime();
+        sample();
+        try {
+            sampler.schedule(this::tick, nextDelayMs((System.nanoTime() - t0) / 1_000_000), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopped) {
+            // stop() or close() ran
+        }
+    }
+
+    /**
+     * The pause before the next sample: {@value #SAMPLE_MS} ms, or nine times as long as the last sample took when that
+     * is longer, so that the sampler never uses more than a tenth of a core (a lab of hundreds of clusters has thousands
+     * of threads, and every sample asks each for its CPU time).
+     */
+    static long nextDelayMs(long lastSampleTookMs) {
+        return Math.max(SAMPLE_MS, 9 * lastSampleTookMs);
     }
 
     /** Starts sampling; {@code caller} is the thread that will run plan and apply. */
