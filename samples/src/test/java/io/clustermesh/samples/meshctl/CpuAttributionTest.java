@@ -2,7 +2,8 @@ package io.clustermesh.samples.meshctl;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,10 +20,11 @@ class CpuAttributionTest {
 
     @Test
     void aBusyThreadNamedLikeTheSdksPoolsCountsAsSdkCpu() throws InterruptedException {
-        AtomicBoolean run = new AtomicBoolean(true);
+        // the thread works until it has used 500 ms of its own CPU, then ends
         Thread busy = new Thread(() -> {
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             long x = 0;
-            while (run.get()) {
+            while (threads.getCurrentThreadCpuTime() < 500_000_000L) {
                 x += System.nanoTime() % 7;
             }
             if (x == 42) {
@@ -31,9 +33,8 @@ class CpuAttributionTest {
         }, "clustermesh-test-busy");
         CpuAttribution cpu = CpuAttribution.start(Thread.currentThread());
         busy.start();
-        Thread.sleep(1_000);
-        run.set(false);
-        busy.join();
+        busy.join(60_000);
+        assertThat(busy.isAlive()).as("the busy thread used its 500 ms of CPU within a minute").isFalse();
         // the thread ended before stop(): what the samples saw of it (up to the last sample before it ended) still counts
         CpuAttribution.Result r = cpu.stop();
         assertThat(r.sdkCpuMs()).isGreaterThanOrEqualTo(50);

@@ -26,6 +26,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
@@ -134,6 +135,7 @@ public final class SimulatedCilium implements AutoCloseable {
     /** Guards the agents' pass. */
     private final Object agentLock = new Object();
     private final Object refreshed = new Object();
+    private final AtomicLong agentPasses = new AtomicLong();
     private volatile boolean closed;
     private volatile boolean dirty = true;
 
@@ -293,6 +295,7 @@ public final class SimulatedCilium implements AutoCloseable {
             }
             try {
                 agents.refresh(sourceIp, apiserver.clientAddress());
+                agentPasses.incrementAndGet();
                 rebuildServiceList();
             } catch (RuntimeException e) {
                 if (!closed && !Thread.currentThread().isInterrupted()) {
@@ -367,6 +370,37 @@ public final class SimulatedCilium implements AutoCloseable {
                 }
                 wake();
                 wakeAgents();
+                try {
+                    refreshed.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            }
+        }
+    }
+
+    /** How many agents' passes (every peer looked at) ran so far. */
+    public long agentPasses() {
+        return agentPasses.get();
+    }
+
+    /**
+     * Waits, without asking for extra passes, until the agents' own passes (every {@link Knobs#agentRefresh()}, and
+     * after Kubernetes passes) have run {@code passes} more times, for at most {@code timeout}.
+     *
+     * @throws IllegalStateException when the time is up
+     */
+    public void awaitAgentPasses(long passes, Duration timeout) {
+        long target = agentPasses.get() + passes;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (refreshed) {
+            while (agentPasses.get() < target) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || closed) {
+                    throw new IllegalStateException(cluster + ": the agents ran " + (passes - (target - agentPasses.get()))
+                            + " of " + passes + " passes within " + timeout);
+                }
                 try {
                     refreshed.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
                 } catch (InterruptedException e) {

@@ -62,7 +62,7 @@ class AgentConnectionsTest {
      * something when one does.
      */
     @Test
-    void agentsReadAPeerAgainOnlyWhenItsEtcdChanged() throws InterruptedException {
+    void agentsReadAPeerAgainOnlyWhenItsEtcdChanged() {
         try (MeshLab lab = MeshLab.builder().clusters(3).nodesPerCluster(2).start(); Mesh mesh = lab.meshBuilder().build()) {
             MeshReport report = mesh.apply(mesh.plan());
             assertThat(report.succeeded()).as(report.toText()).isTrue();
@@ -71,7 +71,8 @@ class AgentConnectionsTest {
             }
             Map<String, Long> quiet = lab.cilium("cluster1").peerReads();
             assertThat(quiet).containsOnlyKeys("cluster2", "cluster3");
-            Thread.sleep(4_000); // longer than the simulated agents' former fixed re-read interval (3 s)
+            // 20 of the agents' own passes (every 250 ms): longer than their former fixed re-read interval (3 s)
+            lab.cilium("cluster1").awaitAgentPasses(20, WAIT);
             assertThat(lab.cilium("cluster1").peerReads()).as("reads of quiet peers").isEqualTo(quiet);
 
             KubernetesClient k = lab.cluster("cluster2").client();
