@@ -167,7 +167,7 @@ final class LabStartup {
                 fakeArm.onChange(lab::armChanged);
             }
             if (simulatedCilium) {
-                SimulatedCiliumAddon sim = new SimulatedCiliumAddon(ciliumKnobs);
+                SimulatedCiliumAddon sim = new SimulatedCiliumAddon(ciliumKnobs, settings.apiserverStore());
                 lab.own(sim.start(lab));
                 lab.simulatedCilium(sim);
             }

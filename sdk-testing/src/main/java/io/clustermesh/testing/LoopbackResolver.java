@@ -15,10 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code host:port} where the lab really serves them. One instance per {@link MeshLab}, shared by everything in it:
  * the lab registers, the code under test (through a transport or dialer hook) and the simulated agents resolve.
  *
- * <p>Only loopback targets are accepted: the lab never sends traffic elsewhere. Thread-safe. Host names are
- * case-insensitive.
+ * <p>Only loopback targets are accepted: the lab never sends traffic elsewhere. The one other kind of target is an
+ * unresolved {@code memory-store-<n>} address, a clustermesh-apiserver store kept in the lab's memory (the large-mesh lab
+ * mode, {@code SimulatedCilium.Store.IN_MEMORY}): it is never dialled. Thread-safe. Host names are case-insensitive.
  */
 public final class LoopbackResolver implements io.clustermesh.testing.sim.LabNetwork {
+    /** How the addresses of in-memory stores begin (unresolved, never dialled). */
+    public static final String IN_MEMORY_PREFIX = "memory-store-";
     private final Map<String, InetSocketAddress> entries = new ConcurrentHashMap<>();
     private final Map<String, java.util.List<io.clustermesh.model.IpCidr>> sources = new ConcurrentHashMap<>();
 
@@ -38,7 +41,8 @@ public final class LoopbackResolver implements io.clustermesh.testing.sim.LabNet
     @Override
     public void register(String host, int port, InetSocketAddress loopback) {
         Objects.requireNonNull(loopback, "loopback");
-        if (loopback.getAddress() == null || !loopback.getAddress().isLoopbackAddress()) {
+        boolean inMemory = loopback.isUnresolved() && loopback.getHostString().startsWith(IN_MEMORY_PREFIX);
+        if (!inMemory && (loopback.getAddress() == null || !loopback.getAddress().isLoopbackAddress())) {
             throw new IllegalArgumentException("the lab only maps to loopback addresses, not " + loopback);
         }
         entries.put(key(host, port), loopback);
@@ -99,6 +103,10 @@ public final class LoopbackResolver implements io.clustermesh.testing.sim.LabNet
             return uri;
         }
         return resolve(uri.getHost(), port).map(t -> {
+            if (t.isUnresolved()) {
+                throw new IllegalStateException(uri.getHost() + ":" + port + " is served in the lab's memory (the large-mesh mode), "
+                        + "not on a socket: nothing can connect to it");
+            }
             try {
                 return new URI(uri.getScheme(), uri.getUserInfo(), t.getAddress().getHostAddress(), t.getPort(), uri.getPath(),
                         uri.getQuery(), uri.getFragment());

@@ -89,9 +89,9 @@ public final class MeshLab implements AutoCloseable {
      * changing or reusing it cannot change a running lab.
      */
     record Settings(String name, MeshSpec spec, long seed, Duration lbDelay, Duration rolloutDelay, CiliumOptions cilium,
-                            Path charts, Helm helm, LabEntraId entraId) {
+                            Path charts, Helm helm, LabEntraId entraId, SimulatedCilium.Store apiserverStore) {
         static Settings of(Builder b) {
-            return new Settings(b.name, b.spec, b.seed, b.lbDelay, b.rolloutDelay, b.cilium, b.charts, b.helm, b.entraId);
+            return new Settings(b.name, b.spec, b.seed, b.lbDelay, b.rolloutDelay, b.cilium, b.charts, b.helm, b.entraId, b.apiserverStore);
         }
     }
 
@@ -310,6 +310,11 @@ public final class MeshLab implements AutoCloseable {
                 Duration.ofSeconds(10), Duration.ofMillis(50));
     }
 
+    /** What plays each cluster's clustermesh-apiserver store ({@link Builder#apiserverStore}). */
+    public SimulatedCilium.Store apiserverStore() {
+        return settings.apiserverStore();
+    }
+
     /** Called once while the lab starts, with the simulated Cilium it runs. */
     void simulatedCilium(SimulatedCiliumAddon sim) {
         this.cilium = sim;
@@ -521,6 +526,7 @@ public final class MeshLab implements AutoCloseable {
         Path tempRoot;
         boolean simulatedCilium = true;
         SimulatedCiliumAddon.Knobs ciliumKnobs = SimulatedCiliumAddon.Knobs.defaults();
+        SimulatedCilium.Store apiserverStore = SimulatedCilium.Store.ETCD;
         Path charts;
         Helm helm = Helm.REAL;
         LabEntraId entraId = LabEntraId.withLifetime(java.time.Duration.ofMinutes(60));
@@ -716,6 +722,16 @@ public final class MeshLab implements AutoCloseable {
         /** Timing of the simulated Cilium besides {@link #lbDelay} and {@link #rolloutDelay}. */
         public Builder ciliumKnobs(SimulatedCiliumAddon.Knobs knobs) {
             this.ciliumKnobs = Objects.requireNonNull(knobs, "knobs");
+            return this;
+        }
+
+        /**
+         * What plays each cluster's clustermesh-apiserver store: {@link SimulatedCilium.Store#ETCD} (the default, a real
+         * etcd process with mutual TLS per cluster) or {@link SimulatedCilium.Store#IN_MEMORY}, the large-mesh lab mode
+         * for hundreds of clusters on a small machine (see docs/lab.md).
+         */
+        public Builder apiserverStore(SimulatedCilium.Store store) {
+            this.apiserverStore = Objects.requireNonNull(store, "store");
             return this;
         }
 

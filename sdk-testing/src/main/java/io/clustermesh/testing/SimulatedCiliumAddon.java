@@ -39,6 +39,7 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
             "serviceimports");
 
     private final Knobs knobs;
+    private final SimulatedCilium.Store store;
     private final Map<String, SimulatedCilium> byCluster = new LinkedHashMap<>();
     private ScheduledThreadPoolExecutor scheduler;
     private ScheduledThreadPoolExecutor agentScheduler;
@@ -69,7 +70,13 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
     }
 
     public SimulatedCiliumAddon(Knobs knobs) {
+        this(knobs, SimulatedCilium.Store.ETCD);
+    }
+
+    /** @param store what plays each cluster's clustermesh-apiserver store (see {@link SimulatedCilium.Store}) */
+    public SimulatedCiliumAddon(Knobs knobs, SimulatedCilium.Store store) {
         this.knobs = Objects.requireNonNull(knobs, "knobs");
+        this.store = Objects.requireNonNull(store, "store");
     }
 
     @Override
@@ -90,7 +97,7 @@ public final class SimulatedCiliumAddon implements LabAddon, AutoCloseable {
                 knobs.agentRefresh(), knobs.probeTimeout());
         for (LabCluster c : lab.clusters()) {
             SimulatedCilium sim = new SimulatedCilium(c.name(), c.client(), c.spec().subnet(), lab.resolver(), k, scheduler, agentScheduler, starter,
-                    Clock.systemUTC(), lab.workDir());
+                    Clock.systemUTC(), lab.workDir(), store);
             synchronized (byCluster) {
                 byCluster.put(c.name(), sim);
             }

@@ -116,7 +116,7 @@ final class SimulatedAgents implements AutoCloseable {
      * than {@value #MEMO_MAX_SECONDS} s.
      */
     private record Memo(String inputs, long change, long fullAtNanos, RemoteClusterState state, Map<String, String> services,
-                        String heartbeat) {
+                        Instant staleAfter) {
     }
 
     SimulatedAgents(String cluster, KubernetesClient kube, LabNetwork network, Duration probeTimeout, Clock clock) {
@@ -259,21 +259,23 @@ final class SimulatedAgents implements AutoCloseable {
             // the peer's load balancer drops what comes from outside its source ranges: the dial times out
             return failed(peer, "failed to connect to etcd: dial tcp " + ip + ":" + port + ": i/o timeout", kvstoremesh);
         }
-        Probe client = probe(peer, target.get(), in);
-        String memoKey = config + "|" + ip + ":" + port + "|" + client.key();
+        // the lab's large-mesh mode: the peer's store is in memory, the handshake judged by the same certificate rules
+        MemoryApiserverStore inMemory = MemoryApiserverStore.at(target.get());
+        Probe client = inMemory == null ? probe(peer, target.get(), in) : null;
+        String memoKey = config + "|" + ip + ":" + port + "|" + (client == null ? "memory|" + in.remoteFingerprint : client.key());
         Memo memo = memos.get(peer);
         // read before looking: a change written while the agents read moves the number on, and the next pass reads again
         long change = EtcdChanges.of(target.get());
         try {
             if (memo != null && change >= 0 && memo.change == change && memo.inputs.equals(memoKey) && memo.state.ready()
-                    && !stale(memo.heartbeat) && System.nanoTime() - memo.fullAtNanos < MEMO_MAX_NANOS) {
+                    && (memo.staleAfter == null || !clock.instant().isAfter(memo.staleAfter)) && System.nanoTime() - memo.fullAtNanos < MEMO_MAX_NANOS) {
                 services.put(peer, memo.services);
                 return memo.state; // healthy, and nothing it reads changed since (what a watch would have told)
             }
             memos.remove(peer);
             // everything an agent reads before and while syncing, in one range request (etcd's JSON gateway)
             peerReads.computeIfAbsent(peer, k -> new AtomicLong()).incrementAndGet();
-            Map<String, String> all = client.probe().range("cilium/");
+            Map<String, String> all = client != null ? client.probe().range("cilium/") : readInMemory(peer, inMemory, host, ip, port, in);
             boolean required = all.containsKey(SimulatedCilium.HAS_CLUSTER_CONFIG_KEY);
             Optional<CiliumClusterConfig> cfg;
             try {
@@ -311,7 +313,7 @@ final class SimulatedAgents implements AutoCloseable {
             RemoteClusterState ok = new RemoteClusterState(peer, true, true, etcdStatus, f == null ? 0 : f.count, f == null ? null : f.last, nodes,
                     svcs.size(), cfg.map(CiliumClusterConfig::id).orElse(0), required, cfg.isPresent(), kvstoremesh,
                     cfg.map(CiliumClusterConfig::syncedCanaries).orElse(false));
-            memos.put(peer, new Memo(memoKey, change, System.nanoTime(), ok, svcs, heartbeat.get()));
+            memos.put(peer, new Memo(memoKey, change, System.nanoTime(), ok, svcs, staleAfter(heartbeat.get())));
             return ok;
         } catch (MeshAccessException ex) {
             closeProbe(peer);
@@ -332,9 +334,39 @@ final class SimulatedAgents implements AutoCloseable {
         }
     }
 
+    /**
+     * One read of a peer's in-memory store; a refused handshake comes out as the TLS probe's would (a
+     * {@link MeshAccessException} naming the address dialled, the server name and what was refused).
+     */
+    private static Map<String, String> readInMemory(String peer, MemoryApiserverStore store, String host, String ip, int port, AgentInputs in) {
+        String serverName = peer + "." + EtcdProbe.MESH_DOMAIN;
+        try {
+            return store.range("cilium/", serverName, in.remoteFingerprint, in.remoteCrt, in.remoteKey, in.remoteCa);
+        } catch (MemoryApiserverStore.HandshakeRefused refused) {
+            throw new MeshAccessException(peer + ": the TLS handshake with the clustermesh-apiserver at " + ip + ":" + port + " ("
+                    + serverName + ") failed: " + refused.getMessage(), MeshException.Details.inCluster(peer)
+                    .fix("the lab's in-memory store judged the handshake of " + host + " by etcd's mutual-TLS rules"));
+        } catch (IllegalStateException closed) {
+            throw new MeshUnreachableException(peer + ": cannot connect to the clustermesh-apiserver at " + ip + ":" + port
+                    + " (connection refused)", MeshException.Details.inCluster(peer).fix("the store was closed while it was read"));
+        }
+    }
+
     /** The probe connects to the loopback stand-in; messages name the lab address the agent dialled. */
     private static String labAddress(String message, InetSocketAddress target, String ip, int port) {
-        return message == null ? "" : message.replace(target.getAddress().getHostAddress() + ":" + target.getPort(), ip + ":" + port);
+        if (message == null) {
+            return "";
+        }
+        return target.isUnresolved() ? message : message.replace(target.getAddress().getHostAddress() + ":" + target.getPort(), ip + ":" + port);
+    }
+
+    /** When a heartbeat goes stale on the lab clock, {@code null} for a format we do not know (never stale). */
+    private static Instant staleAfter(String heartbeat) {
+        try {
+            return Instant.parse(heartbeat.trim()).plus(HEARTBEAT_STALE);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private boolean stale(String heartbeat) {
@@ -401,6 +433,23 @@ final class SimulatedAgents implements AutoCloseable {
         if (ca == null) {
             closeLocalProbe();
             return "unable to read the trusted CA file local-etcd-client-ca.crt: " + trust.get().source() + " is missing";
+        }
+        MemoryApiserverStore inMemory = MemoryApiserverStore.at(target);
+        if (inMemory != null) {
+            closeLocalProbe();
+            try {
+                inMemory.range(SimulatedCilium.HEARTBEAT_KEY, LOCAL_SERVER_NAME, SimObjects.sha256(crt + key + ca), crt, key, ca);
+                return null;
+            } catch (MemoryApiserverStore.HandshakeRefused refused) {
+                String m = cluster + ": the TLS handshake with the clustermesh-apiserver at " + LOCAL_SERVER_NAME + ":2379 ("
+                        + LOCAL_SERVER_NAME + ") failed: " + refused.getMessage();
+                if (trustVerdict(m)) {
+                    recordTrustFailure(cluster, tlsFailure(m, LOCAL_SERVER_NAME));
+                }
+                return tlsFailure(m, LOCAL_SERVER_NAME);
+            } catch (IllegalStateException closed) {
+                return "failed to connect to etcd: dial tcp " + LOCAL_SERVER_NAME + ":2379: connect: connection refused";
+            }
         }
         String fp = target + "|" + crt + key + ca;
         if (localProbe != null && fp.equals(localFingerprint) && System.nanoTime() - localOkAtNanos < FULL_PROBE_NANOS) {

@@ -41,8 +41,10 @@ import static io.clustermesh.testing.sim.SimObjects.internalIp;
  * lab's {@link LabNetwork} with the Service's {@code loadBalancerSourceRanges}. It publishes
  * {@code cilium/cluster-config/<name>}, {@code cilium/.has-cluster-config}, the heartbeat {@code cilium/.heartbeat}
  * (every heartbeat interval of the lab clock), the nodes and the global shared services (see
- * {@link SimulatedCilium#SERVICES_PREFIX}), each written only when it changed. Called on the simulator's serialised
- * pass only, except {@link #running()} and {@link #clientAddress()}.
+ * {@link SimulatedCilium#SERVICES_PREFIX}), each written only when it changed. With
+ * {@link SimulatedCilium.Store#IN_MEMORY} the store is a {@link MemoryApiserverStore} instead of an etcd process, opened
+ * and closed on the same conditions, behind the same address. Called on the simulator's serialised pass only, except
+ * {@link #running()} and {@link #clientAddress()}.
  */
 final class SimulatedApiserver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SimulatedApiserver.class);
@@ -57,8 +59,12 @@ final class SimulatedApiserver implements AutoCloseable {
     private final Path tempRoot;
     private final Executor starter;
     private final Runnable poke;
+    private final SimulatedCilium.Store store;
 
     private volatile EtcdServer etcd;
+    private volatile MemoryApiserverStore memory;
+    /** The certificates an in-memory store last refused to open with (not tried again until they change). */
+    private String refusedFingerprint;
     private EtcdAdmin admin;
     private String etcdFingerprint;
     private String registeredIp;
@@ -70,9 +76,10 @@ final class SimulatedApiserver implements AutoCloseable {
     /**
      * @param starter where etcd starts (blocking; a start never holds up a pass)
      * @param poke    asks the simulator for a pass (after a start finished)
+     * @param store   a real etcd per cluster, or the lab's in-memory store
      */
     SimulatedApiserver(String cluster, KubernetesClient kube, LabNetwork network, Duration heartbeatInterval, Clock clock,
-                       Path tempRoot, Executor starter, Runnable poke) {
+                       Path tempRoot, Executor starter, Runnable poke, SimulatedCilium.Store store) {
         this.cluster = cluster;
         this.kube = kube;
         this.network = network;
@@ -81,18 +88,21 @@ final class SimulatedApiserver implements AutoCloseable {
         this.tempRoot = tempRoot;
         this.starter = starter;
         this.poke = poke;
+        this.store = store;
     }
 
-    /** Whether its etcd is running. */
+    /** Whether its etcd (or in-memory store) is running. */
     boolean running() {
         EtcdServer e = etcd;
-        return e != null && e.isAlive();
+        MemoryApiserverStore m = memory;
+        return (e != null && e.isAlive()) || (m != null && m.isOpen());
     }
 
-    /** Where its etcd really listens, {@code null} while it does not run. */
+    /** Where its etcd really listens (or the in-memory store's address), {@code null} while it does not run. */
     InetSocketAddress clientAddress() {
         EtcdServer e = etcd;
-        return e == null ? null : e.clientAddress();
+        MemoryApiserverStore m = memory;
+        return e != null ? e.clientAddress() : m != null ? m.address() : null;
     }
 
     /** Starts, restarts or stops etcd for what the cluster holds, and registers it behind the Service's LB IP. */
@@ -113,8 +123,11 @@ final class SimulatedApiserver implements AutoCloseable {
         }
         boolean wanted = svc != null && dep != null && crt != null && key != null && ca != null;
         String fingerprint = wanted ? SimObjects.sha256(crt + key + ca) : null;
-        if (etcd != null && (!wanted || !fingerprint.equals(etcdFingerprint) || !etcd.isAlive())) {
+        if ((etcd != null || memory != null) && (!wanted || !fingerprint.equals(etcdFingerprint) || !running())) {
             stopEtcd();
+        }
+        if (store == SimulatedCilium.Store.IN_MEMORY && wanted && memory == null && !fingerprint.equals(refusedFingerprint)) {
+            openMemory(crt, key, ca, fingerprint);
         }
         if (starting != null && starting.isDone()) {
             EtcdServer started = null;
@@ -139,16 +152,17 @@ final class SimulatedApiserver implements AutoCloseable {
                 started.close();
             }
         }
-        if (wanted && etcd == null && starting == null) {
+        if (store == SimulatedCilium.Store.ETCD && wanted && etcd == null && starting == null) {
             start(crt, key, ca, fingerprint);
         }
         String ip = svc == null ? null : SimObjects.ingressIp(svc);
-        if (registeredIp != null && (etcd == null || !registeredIp.equals(ip))) {
+        InetSocketAddress serving = clientAddress();
+        if (registeredIp != null && (serving == null || !registeredIp.equals(ip))) {
             network.unregister(registeredIp, PORT);
             registeredIp = null;
         }
-        if (etcd != null && ip != null && registeredIp == null) {
-            network.register(ip, PORT, etcd.clientAddress());
+        if (serving != null && ip != null && registeredIp == null) {
+            network.register(ip, PORT, serving);
             registeredIp = ip;
         }
         if (registeredIp != null) {
@@ -162,6 +176,23 @@ final class SimulatedApiserver implements AutoCloseable {
                 }
             }
             network.restrictSources(registeredIp, PORT, ranges);
+        }
+    }
+
+    /** An in-memory store opens at once, on the pass; one etcd would refuse to start with is refused the same way. */
+    private void openMemory(String crt, String key, String ca, String fingerprint) {
+        try {
+            MemoryApiserverStore opened = MemoryApiserverStore.open(cluster, crt, key, ca);
+            memory = opened;
+            etcdFingerprint = fingerprint;
+            refusedFingerprint = null;
+            published = new TreeMap<>();
+            lastHeartbeat = null;
+            EtcdChanges.changed(opened.address());
+            LOG.debug("{}: clustermesh-apiserver store in memory at {}", cluster, opened.address().getHostString());
+        } catch (IllegalArgumentException e) {
+            refusedFingerprint = fingerprint;
+            LOG.warn("{}: the clustermesh-apiserver did not start: {}", cluster, e.getMessage());
         }
     }
 
@@ -206,12 +237,17 @@ final class SimulatedApiserver implements AutoCloseable {
             etcd.close();
             etcd = null;
         }
+        if (memory != null) {
+            EtcdChanges.gone(memory.address());
+            memory.close();
+            memory = null;
+        }
         etcdFingerprint = null;
     }
 
     /** What the clustermesh-apiserver publishes; written only when changed. */
     void publish(List<Node> nodes) {
-        if (admin == null) {
+        if (admin == null && memory == null) {
             return;
         }
         Map<String, String> cfg = Optional.ofNullable(kube.configMaps().inNamespace(NAMESPACE).withName("cilium-config").get())
@@ -242,18 +278,22 @@ final class SimulatedApiserver implements AutoCloseable {
             for (Map.Entry<String, String> e : want.entrySet()) {
                 if (!e.getValue().equals(published.get(e.getKey()))) {
                     changed = true;
-                    admin.put(e.getKey(), e.getValue());
+                    put(e.getKey(), e.getValue());
                 }
             }
             for (String old : published.keySet()) {
                 if (!want.containsKey(old)) {
                     changed = true;
-                    admin.delete(old);
+                    if (memory != null) {
+                        memory.delete(old);
+                    } else {
+                        admin.delete(old);
+                    }
                 }
             }
         } finally {
             if (changed) {
-                EtcdChanges.changed(etcd.clientAddress()); // also after a write that failed half-way: the peers look again
+                EtcdChanges.changed(clientAddress()); // also after a write that failed half-way: the peers look again
             }
         }
         published = want;
@@ -261,13 +301,21 @@ final class SimulatedApiserver implements AutoCloseable {
 
     /** {@code cilium/.heartbeat}, refreshed every heartbeat interval of the lab clock. */
     void heartbeat() {
-        if (admin == null) {
+        if (admin == null && memory == null) {
             return;
         }
         Instant now = clock.instant();
         if (lastHeartbeat == null || !now.isBefore(lastHeartbeat.plus(heartbeatInterval))) {
-            admin.put(SimulatedCilium.HEARTBEAT_KEY, now.toString());
+            put(SimulatedCilium.HEARTBEAT_KEY, now.toString());
             lastHeartbeat = now;
+        }
+    }
+
+    private void put(String key, String value) {
+        if (memory != null) {
+            memory.put(key, value);
+        } else {
+            admin.put(key, value);
         }
     }
 
@@ -337,6 +385,7 @@ final class SimulatedApiserver implements AutoCloseable {
     @Override
     public String toString() {
         EtcdServer e = etcd;
-        return e == null ? "no etcd" : "etcd " + e.clientUrl();
+        MemoryApiserverStore m = memory;
+        return e != null ? "etcd " + e.clientUrl() : m != null ? m.toString() : "no etcd";
     }
 }

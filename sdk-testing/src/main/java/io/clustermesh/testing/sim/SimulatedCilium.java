@@ -103,6 +103,27 @@ public final class SimulatedCilium implements AutoCloseable {
     }
 
     /**
+     * What plays each cluster's clustermesh-apiserver store.
+     */
+    public enum Store {
+        /**
+         * A real etcd process per cluster with mutual TLS, and a real TLS connection from each cluster's agents to each
+         * peer: the default, and what every lab of up to 16 clusters runs.
+         */
+        ETCD,
+        /**
+         * The large-mesh lab mode: each clustermesh-apiserver's store is kept in the lab's memory (no process, no socket)
+         * and the agents' connections are judged by the rules of etcd's mutual-TLS handshake (the server certificate's
+         * chain to the CA the agents trust, its validity, key usage and DNS name; the client certificate's chain to the
+         * CA the server trusts), computed by the lab with the JDK's PKIX validator. For meshes of hundreds of clusters,
+         * where one etcd process and one TLS connection per cluster pair (64 770 at 255 clusters) do not fit a small
+         * machine. Everything else (Kubernetes API servers, Helm, rollouts, load balancers, what is published and when)
+         * is the same. Never the default.
+         */
+        IN_MEMORY
+    }
+
+    /**
      * A TLS handshake between an agent (or KVStoreMesh) of this cluster and a clustermesh-apiserver that failed on
      * trust: the peer's certificate was not signed by a CA the connecting side trusts, or the server refused the
      * client certificate.
@@ -174,6 +195,15 @@ public final class SimulatedCilium implements AutoCloseable {
     public SimulatedCilium(String cluster, KubernetesClient kube, String subnet, LabNetwork network, Knobs knobs,
                            ScheduledExecutorService scheduler, ScheduledExecutorService agentScheduler, Executor starter, Clock clock,
                            Path tempRoot) {
+        this(cluster, kube, subnet, network, knobs, scheduler, agentScheduler, starter, clock, tempRoot, Store.ETCD);
+    }
+
+    /**
+     * Like the other constructors, with {@code store} playing the clustermesh-apiserver's store (see {@link Store}).
+     */
+    public SimulatedCilium(String cluster, KubernetesClient kube, String subnet, LabNetwork network, Knobs knobs,
+                           ScheduledExecutorService scheduler, ScheduledExecutorService agentScheduler, Executor starter, Clock clock,
+                           Path tempRoot, Store store) {
         this.cluster = Objects.requireNonNull(cluster, "cluster");
         this.kube = Objects.requireNonNull(kube, "kube");
         this.knobs = Objects.requireNonNull(knobs, "knobs");
@@ -185,7 +215,7 @@ public final class SimulatedCilium implements AutoCloseable {
         this.loadBalancer = new SimulatedLoadBalancer(cluster, kube, IpCidr.parse(subnet), knobs.lbDelay());
         this.certgen = new CertgenJob(cluster, kube);
         this.apiserver = new SimulatedApiserver(cluster, kube, network, knobs.heartbeatInterval(), clock, tempRoot,
-                Objects.requireNonNull(starter, "starter"), this::poke);
+                Objects.requireNonNull(starter, "starter"), this::poke, Objects.requireNonNull(store, "store"));
         this.agents = new SimulatedAgents(cluster, kube, network, knobs.probeTimeout(), clock);
     }
 
