@@ -11,6 +11,7 @@ import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
 import io.clustermesh.testing.LabCluster;
 import io.clustermesh.testing.MeshLab;
+import io.clustermesh.testing.sim.SimulatedCilium;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -75,6 +76,21 @@ final class BenchCommand implements Callable<Integer> {
             description = "lab runs (and the SDK pass of --compare-cli): the deadline of each of the SDK's waits (load balancer address, rollout, peers connected; a step at least as long) instead of the SDK's defaults (5, 10 and 5 minutes; 15 per step): for meshes of hundreds of clusters on a small machine")
     Integer waitMinutes;
 
+    /** What plays each lab cluster's clustermesh-apiserver store (see {@link SimulatedCilium.Store}). */
+    enum ApiserverStore {
+        etcd(SimulatedCilium.Store.ETCD), memory(SimulatedCilium.Store.IN_MEMORY);
+
+        final SimulatedCilium.Store store;
+
+        ApiserverStore(SimulatedCilium.Store store) {
+            this.store = store;
+        }
+    }
+
+    @Option(names = "--apiserver-store", paramLabel = "STORE",
+            description = "lab runs: etcd (default: a real etcd process with mutual TLS per cluster) or memory (the large-mesh lab mode: each clustermesh-apiserver's store in the lab's memory, the agents' connections judged by etcd's mutual-TLS rules without a handshake; for hundreds of clusters on a small machine)")
+    ApiserverStore apiserverStore = ApiserverStore.etcd;
+
     @Option(names = "--instant", description = "run plan + apply + status on in-memory clusters (every read answers at once): the SDK's own time, CPU and memory for up to 511 clusters, and their growth exponent")
     boolean instant;
 
@@ -133,7 +149,7 @@ final class BenchCommand implements Callable<Integer> {
                 continue;
             }
             progress.println("lab with " + n + " clusters: api latency " + apiLatencyMs + " ms, LB delay " + lbDelayMs + " ms, rollout delay "
-                    + rolloutDelayMs + " ms, mesh IPs " + meshIps + " ...");
+                    + rolloutDelayMs + " ms, mesh IPs " + meshIps + ", clustermesh-apiserver store " + apiserverStore + " ...");
             Run r = run(n, progress);
             ok &= r.converged;
             runs.add(r.toMap());
@@ -142,6 +158,7 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("mode", "lab");
         doc.put("waitMinutes", waitMinutes);
+        doc.put("apiserverStore", apiserverStore.name());
         doc.put("runs", runs);
         doc.put("planTimings", planTimings);
         doc.put("machine", machine());
@@ -263,6 +280,7 @@ final class BenchCommand implements Callable<Integer> {
         doc.put("apiLatencyMs", apiLatencyMs);
         doc.put("lbDelayMs", lbDelayMs);
         doc.put("rolloutDelayMs", rolloutDelayMs);
+        doc.put("apiserverStore", apiserverStore.name());
         doc.put("runs", runs);
         doc.put("machine", machine());
         if (json) {
@@ -282,7 +300,8 @@ final class BenchCommand implements Callable<Integer> {
 
     private MeshLab.Builder labBuilder(int n) {
         return MeshLab.builder().name("bench").clusters(n).nodesPerCluster(nodes).helm(MeshLab.Helm.REAL)
-                .apiLatency(Duration.ofMillis(apiLatencyMs)).lbDelay(Duration.ofMillis(lbDelayMs)).rolloutDelay(Duration.ofMillis(rolloutDelayMs));
+                .apiLatency(Duration.ofMillis(apiLatencyMs)).lbDelay(Duration.ofMillis(lbDelayMs)).rolloutDelay(Duration.ofMillis(rolloutDelayMs))
+                .apiserverStore(apiserverStore.store);
     }
 
     /** The SDK's own deadlines (not the lab's short test ones), each wait's replaced by {@code --wait-minutes} when given. */
@@ -329,6 +348,9 @@ final class BenchCommand implements Callable<Integer> {
             if (instant) {
                 checks.add("--wait-minutes", "applies to the lab modes only: the instant world answers at once", "leave it out with --instant");
             }
+        }
+        if (instant && apiserverStore != ApiserverStore.etcd) {
+            checks.add("--apiserver-store", "applies to the lab modes only: the instant world has no clustermesh-apiserver store", "leave it out with --instant");
         }
         if (concurrency != null) {
             checks.range("--concurrency", concurrency, 1, 1024, "give a concurrency within 1..1024, or leave it out for the SDK's default");

@@ -79,6 +79,8 @@ class BadInputTest {
                 new Case("bench --concurrency 0", "--concurrency", d -> List.of("bench", "--concurrency", "0", "--clusters", "0", "--plan-sizes", "0")),
                 new Case("bench --api-latency-ms -1", "--api-latency-ms", d -> List.of("bench", "--api-latency-ms", "-1", "--clusters", "0", "--plan-sizes", "0")),
                 new Case("bench --wait-minutes 0", "--wait-minutes", d -> List.of("bench", "--wait-minutes", "0", "--clusters", "0", "--plan-sizes", "0")),
+                new Case("bench --apiserver-store disk", "--apiserver-store", d -> List.of("bench", "--apiserver-store", "disk", "--clusters", "0",
+                        "--plan-sizes", "0")),
                 new Case("bench --poll-interval-ms 0", "--poll-interval-ms", d -> List.of("bench", "--poll-interval-ms", "0", "--clusters", "0", "--plan-sizes", "0")),
                 new Case("bench --clusters 300", "--clusters", d -> List.of("bench", "--clusters", "300", "--plan-sizes", "0")),
                 new Case("bench --nodes not a number", "--nodes", d -> List.of("bench", "--nodes", "many")),

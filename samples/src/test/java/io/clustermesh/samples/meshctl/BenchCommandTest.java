@@ -36,7 +36,8 @@ class BenchCommandTest {
                 "--rollout-delay-ms", "20", "--plan-sizes", "8", "--output", "json");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode doc = JsonMapper.builder().build().readTree(r.out());
-        assertThat(doc.propertyNames()).containsExactly("mode", "waitMinutes", "runs", "planTimings", "machine");
+        assertThat(doc.propertyNames()).containsExactly("mode", "waitMinutes", "apiserverStore", "runs", "planTimings", "machine");
+        assertThat(doc.get("apiserverStore").asString()).as("the default: a real etcd per cluster").isEqualTo("etcd");
         assertThat(doc.get("mode").asString()).isEqualTo("lab");
         assertThat(doc.get("waitMinutes").isNull()).as("no --wait-minutes: the SDK's own deadlines").isTrue();
 

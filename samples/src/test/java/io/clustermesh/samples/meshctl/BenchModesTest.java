@@ -90,7 +90,8 @@ class BenchModesTest {
                 "--rollout-delay-ms", "0", "--no-warmup", "--output", "json");
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         JsonNode doc = JSON.readTree(r.out());
-        assertThat(doc.propertyNames()).containsExactly("mode", "apiLatencyMs", "lbDelayMs", "rolloutDelayMs", "runs", "machine");
+        assertThat(doc.propertyNames()).containsExactly("mode", "apiLatencyMs", "lbDelayMs", "rolloutDelayMs", "apiserverStore", "runs", "machine");
+        assertThat(doc.get("apiserverStore").asString()).isEqualTo("etcd");
         JsonNode run = doc.get("runs").get(0);
         assertThat(run.propertyNames()).containsExactly("clusters", "rolloutDelayMs", "cliWallMs", "sdkWallMs", "ratio", "cliHelmUpgrades",
                 "cliHelmRevisionsPerClusterMax", "cliRolloutWaits", "sdkHelmUpgradesPerCluster", "sdkReapplyWrites", "sdkCpuMs", "cliConverged",
@@ -118,7 +119,29 @@ class BenchModesTest {
         Result waits = meshctl("bench", "--instant", "--clusters", "8", "--wait-minutes", "60");
         assertThat(waits.exit()).isEqualTo(2);
         assertThat(waits.err()).contains("--wait-minutes").contains("applies to the lab modes only");
-        assertThat(r.err() + lab.err() + waits.err()).doesNotContain("Exception");
+        Result store = meshctl("bench", "--instant", "--clusters", "8", "--apiserver-store", "memory");
+        assertThat(store.exit()).isEqualTo(2);
+        assertThat(store.err()).contains("--apiserver-store").contains("applies to the lab modes only");
+        assertThat(r.err() + lab.err() + waits.err() + store.err()).doesNotContain("Exception");
+    }
+
+    /**
+     * The large-mesh lab mode: the same SDK pass, Helm and chart; the clustermesh-apiserver stores in memory, so no
+     * etcd process runs and none is counted.
+     */
+    @Test
+    void theLargeMeshModeConvergesWithoutEtcdProcesses() {
+        Result r = meshctl("bench", "--clusters", "2", "--nodes", "1", "--api-latency-ms", "0", "--lb-delay-ms", "20", "--rollout-delay-ms", "0",
+                "--plan-sizes", "0", "--no-warmup", "--apiserver-store", "memory", "--output", "json");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        JsonNode doc = JSON.readTree(r.out());
+        assertThat(doc.get("apiserverStore").asString()).isEqualTo("memory");
+        JsonNode run = doc.get("runs").get(0);
+        assertThat(run.get("converged").asBoolean()).isTrue();
+        assertThat(run.get("etcdCpuMs").asLong()).as("no etcd process in the large-mesh mode").isZero();
+        assertThat(run.get("reapplyWrites").asLong()).isZero();
+        assertThat(run.get("peerDetectionLagMs").asLong()).as("the peers lose the stopped clustermesh-apiserver").isNotNegative();
+        assertThat(r.err()).contains("clustermesh-apiserver store memory");
     }
 
     @Test
