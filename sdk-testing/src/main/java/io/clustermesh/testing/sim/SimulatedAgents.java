@@ -107,7 +107,8 @@ final class SimulatedAgents implements AutoCloseable {
         Instant last;
     }
 
-    private record Probe(String key, EtcdProbe probe) {
+    /** A TLS client to a peer; {@code key} (address and credentials) is built once, when it opens. */
+    private record Probe(InetSocketAddress target, String fingerprint, String key, EtcdProbe probe) {
     }
 
     /**
@@ -115,7 +116,7 @@ final class SimulatedAgents implements AutoCloseable {
      * etcd has not changed since ({@link EtcdChanges}), its heartbeat is not stale on the lab clock, and it is younger
      * than {@value #MEMO_MAX_SECONDS} s.
      */
-    private record Memo(String inputs, long change, long fullAtNanos, RemoteClusterState state, Map<String, String> services,
+    private record Memo(String config, String ip, int port, String credentials, long change, long fullAtNanos, RemoteClusterState state, Map<String, String> services,
                         Instant staleAfter) {
     }
 
@@ -205,9 +206,12 @@ final class SimulatedAgents implements AutoCloseable {
             out.add(localProblem != null ? failed(e.getKey(), localProblem, true)
                     : probePeer(e.getKey(), e.getValue(), in, sourceIp, services));
         }
-        probes.keySet().removeIf(k -> out.stream().noneMatch(r -> k.equals(r.name())));
-        memos.keySet().removeIf(k -> out.stream().noneMatch(r -> k.equals(r.name())));
-        endpoints.keySet().retainAll(in.configs.values());
+        // (sets, not lists: at hundreds of peers a scan of the list per key was most of a pass)
+        java.util.Set<String> names = new java.util.HashSet<>();
+        out.forEach(r -> names.add(r.name()));
+        probes.keySet().stream().filter(k -> !names.contains(k)).toList().forEach(this::closeProbe); // a peer gone: its client too
+        memos.keySet().retainAll(names);
+        endpoints.keySet().retainAll(new java.util.HashSet<>(in.configs.values()));
         remotes = List.copyOf(out);
         remoteServices = Map.copyOf(services);
     }
@@ -262,12 +266,14 @@ final class SimulatedAgents implements AutoCloseable {
         // the lab's large-mesh mode: the peer's store is in memory, the handshake judged by the same certificate rules
         MemoryApiserverStore inMemory = MemoryApiserverStore.at(target.get());
         Probe client = inMemory == null ? probe(peer, target.get(), in) : null;
-        String memoKey = config + "|" + ip + ":" + port + "|" + (client == null ? "memory|" + in.remoteFingerprint : client.key());
+        // what the last look depended on, compared part by part (the same strings pass after pass: no text built per peer)
+        String credentials = client == null ? in.remoteFingerprint : client.key();
         Memo memo = memos.get(peer);
         // read before looking: a change written while the agents read moves the number on, and the next pass reads again
         long change = EtcdChanges.of(target.get());
         try {
-            if (memo != null && change >= 0 && memo.change == change && memo.inputs.equals(memoKey) && memo.state.ready()
+            if (memo != null && change >= 0 && memo.change == change && memo.config.equals(config) && memo.ip.equals(ip)
+                    && memo.port == port && memo.credentials.equals(credentials) && memo.state.ready()
                     && (memo.staleAfter == null || !clock.instant().isAfter(memo.staleAfter)) && System.nanoTime() - memo.fullAtNanos < MEMO_MAX_NANOS) {
                 services.put(peer, memo.services);
                 return memo.state; // healthy, and nothing it reads changed since (what a watch would have told)
@@ -313,7 +319,7 @@ final class SimulatedAgents implements AutoCloseable {
             RemoteClusterState ok = new RemoteClusterState(peer, true, true, etcdStatus, f == null ? 0 : f.count, f == null ? null : f.last, nodes,
                     svcs.size(), cfg.map(CiliumClusterConfig::id).orElse(0), required, cfg.isPresent(), kvstoremesh,
                     cfg.map(CiliumClusterConfig::syncedCanaries).orElse(false));
-            memos.put(peer, new Memo(memoKey, change, System.nanoTime(), ok, svcs, staleAfter(heartbeat.get())));
+            memos.put(peer, new Memo(config, ip, port, credentials, change, System.nanoTime(), ok, svcs, staleAfter(heartbeat.get())));
             return ok;
         } catch (MeshAccessException ex) {
             closeProbe(peer);
@@ -386,16 +392,15 @@ final class SimulatedAgents implements AutoCloseable {
 
     /** The TLS client to a peer: the one already open while address and credentials are the same, else a new one. */
     private Probe probe(String peer, InetSocketAddress target, AgentInputs in) {
-        String key = target + "|" + in.remoteFingerprint;
         Probe p = probes.get(peer);
-        if (p != null && p.key.equals(key)) {
+        if (p != null && p.target.equals(target) && p.fingerprint.equals(in.remoteFingerprint)) {
             return p;
         }
         closeProbe(peer);
         EtcdProbe probe = EtcdProbe.builder().peer(peer).address(target.getAddress().getHostAddress(), target.getPort())
                 .client(new PemCredential(in.remoteCrt, in.remoteKey)).trustedCa(in.remoteCa).timeout(probeTimeout).build();
         clientsOpened.incrementAndGet();
-        Probe opened = new Probe(key, probe);
+        Probe opened = new Probe(target, in.remoteFingerprint, target + "|" + in.remoteFingerprint, probe);
         probes.put(peer, opened);
         return opened;
     }
