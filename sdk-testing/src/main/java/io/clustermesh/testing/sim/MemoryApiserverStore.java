@@ -70,12 +70,22 @@ final class MemoryApiserverStore implements AutoCloseable {
     private final NavigableMap<String, String> data = new ConcurrentSkipListMap<>();
     /** Verdicts by (client certificate, key and agent's trusted CAs; server name), each until a certificate's validity changes. */
     private final Map<String, Verdict> verdicts = new ConcurrentHashMap<>();
+    /** The agents' verdicts on this server's chain, by the text of the CAs they trust. */
+    private final Map<String, Verdict> serverVerdicts = new ConcurrentHashMap<>();
+    /** The servers' verdicts on client certificates, by digest of certificate, key and the servers' trusted CA text. */
+    private static final Map<String, Verdict> CLIENT_VERDICTS = new ConcurrentHashMap<>();
+    private final String trustedPem;
+    private final String leafName;
+    private final List<String> dnsNames;
     private volatile boolean open = true;
 
-    private MemoryApiserverStore(String cluster, List<X509Certificate> serverChain, List<X509Certificate> trusted) {
+    private MemoryApiserverStore(String cluster, List<X509Certificate> serverChain, List<X509Certificate> trusted, String trustedPem) {
         this.cluster = cluster;
         this.serverChain = serverChain;
         this.trusted = trusted;
+        this.trustedPem = trustedPem;
+        this.leafName = "'" + serverChain.get(0).getSubjectX500Principal().getName() + "'";
+        this.dnsNames = dnsNames(serverChain.get(0));
         this.address = InetSocketAddress.createUnresolved(io.clustermesh.testing.LoopbackResolver.IN_MEMORY_PREFIX + SEQUENCE.incrementAndGet(), 2379);
     }
 
@@ -93,7 +103,7 @@ final class MemoryApiserverStore implements AutoCloseable {
         if (mismatch != null) {
             throw new IllegalArgumentException("tls: private key does not match public key (" + mismatch + ")");
         }
-        MemoryApiserverStore store = new MemoryApiserverStore(cluster, chain, cas);
+        MemoryApiserverStore store = new MemoryApiserverStore(cluster, chain, cas, trustedCaPem);
         OPEN.put(store.address, store);
         return store;
     }
@@ -150,66 +160,87 @@ final class MemoryApiserverStore implements AutoCloseable {
     }
 
     /**
-     * A verdict and until when it holds: the next moment a certificate of the handshake starts or stops being valid.
+     * A verdict and until when it holds: the next moment a certificate it looked at starts or stops being valid.
      *
-     * @param refusal {@code ""} when the handshake succeeds, else what failed, in the words of the side that refused
+     * @param refusal {@code ""} when that side accepts, else what failed, in the words of the side that refused
      */
     private record Verdict(String refusal, Instant until) {
+        static final Verdict NOT_CHECKED = new Verdict("", Instant.MAX);
+
+        Verdict then(Verdict next) {
+            return new Verdict(refusal.isEmpty() ? next.refusal : refusal, until.isBefore(next.until) ? until : next.until);
+        }
     }
 
+    /**
+     * The handshake of one agent with this store: the agent checks the server (chain, validity, key usage, then the
+     * name it dialled), then the server checks the client. Each side's verdict on the certificates is kept apart from
+     * the pair (the server's chain per CA text the agents trust, a client per certificate, key and CA text the server
+     * trusts, shared by every store), so that a mesh of n clusters validates about 2n chains, not n(n-1).
+     */
     private Verdict judge(String serverName, String clientCertPem, String clientKeyPem, String agentCasPem, Instant now) {
-        List<X509Certificate> involved = new ArrayList<>(serverChain);
-        String refusal;
-        try {
-            List<X509Certificate> client = certificates(clientCertPem, "tls.crt");
-            involved.addAll(client);
-            refusal = judge(serverName, client, clientKeyPem, agentCasPem, now);
-        } catch (IllegalArgumentException e) {
-            refusal = "the client certificate cannot be read: " + e.getMessage();
+        Verdict server = cached(serverVerdicts, agentCasPem, now, () -> serverSide(agentCasPem, now));
+        if (!server.refusal.isEmpty()) {
+            return server;
         }
-        Instant until = Instant.MAX;
-        for (X509Certificate c : involved) {
-            for (Instant edge : new Instant[]{c.getNotBefore().toInstant(), c.getNotAfter().toInstant().plusMillis(1)}) {
-                if (edge.isAfter(now) && edge.isBefore(until)) {
-                    until = edge;
-                }
-            }
+        if (dnsNames.stream().noneMatch(n -> hostMatches(n, serverName))) {
+            return server.then(new Verdict("the server certificate " + leafName + " is valid for DNS names " + dnsNames + ", not for '"
+                    + serverName + "'", Instant.MAX));
         }
-        return new Verdict(refusal, until);
+        if (CLIENT_VERDICTS.size() > 100_000) {
+            CLIENT_VERDICTS.clear(); // many labs in one JVM: start over rather than grow
+        }
+        return server.then(cached(CLIENT_VERDICTS, SimObjects.sha256(clientCertPem + "|" + clientKeyPem + "|" + trustedPem), now,
+                () -> clientSide(clientCertPem, clientKeyPem, now)));
     }
 
-    /** {@code ""} when the handshake succeeds, else what failed, in the words of the side that refused. */
-    private String judge(String serverName, List<X509Certificate> client, String clientKeyPem, String agentCasPem, Instant now) {
+    private static Verdict cached(Map<String, Verdict> cache, String key, Instant now, java.util.function.Supplier<Verdict> compute) {
+        Verdict v = cache.get(key);
+        if (v == null || !now.isBefore(v.until)) {
+            v = compute.get();
+            cache.put(key, v);
+        }
+        return v;
+    }
+
+    /** The agent's look at the server certificate (not its name): validity, a path to a CA the agent trusts, serverAuth. */
+    private Verdict serverSide(String agentCasPem, Instant now) {
+        Instant until = until(serverChain, now);
         List<X509Certificate> agentCas;
         try {
             agentCas = certificates(agentCasPem, "common-etcd-client-ca.crt");
         } catch (IllegalArgumentException e) {
-            return "the agent's trusted CA file cannot be read: " + e.getMessage();
+            return new Verdict("the agent's trusted CA file cannot be read: " + e.getMessage(), until);
         }
-        // the agent checks the server
         X509Certificate leaf = serverChain.get(0);
-        String leafName = "'" + leaf.getSubjectX500Principal().getName() + "'";
         if (now.isAfter(leaf.getNotAfter().toInstant())) {
-            return "the server certificate " + leafName + " expired at " + leaf.getNotAfter().toInstant();
+            return new Verdict("the server certificate " + leafName + " expired at " + leaf.getNotAfter().toInstant(), until);
         }
         if (now.isBefore(leaf.getNotBefore().toInstant())) {
-            return "the server certificate " + leafName + " is not valid before " + leaf.getNotBefore().toInstant();
+            return new Verdict("the server certificate " + leafName + " is not valid before " + leaf.getNotBefore().toInstant(), until);
         }
         if (!validates(serverChain, agentCas, now)) {
-            return "the server certificate " + leafName + " (issuer '" + leaf.getIssuerX500Principal().getName()
-                    + "') does not validate against the agent's trusted CA " + names(agentCas) + ": it is not signed by that CA";
+            return new Verdict("the server certificate " + leafName + " (issuer '" + leaf.getIssuerX500Principal().getName()
+                    + "') does not validate against the agent's trusted CA " + names(agentCas) + ": it is not signed by that CA", until);
         }
         if (!usableFor(leaf, SERVER_AUTH)) {
-            return "the server certificate " + leafName + " is not meant for TLS servers (no serverAuth extended key usage)";
+            return new Verdict("the server certificate " + leafName + " is not meant for TLS servers (no serverAuth extended key usage)", until);
         }
-        List<String> dnsNames = dnsNames(leaf);
-        if (dnsNames.stream().noneMatch(n -> hostMatches(n, serverName))) {
-            return "the server certificate " + leafName + " is valid for DNS names " + dnsNames + ", not for '" + serverName + "'";
+        return new Verdict("", until);
+    }
+
+    /** The server's look at a client: its key, validity, a path to the CA the server trusts, clientAuth. */
+    private Verdict clientSide(String clientCertPem, String clientKeyPem, Instant now) {
+        List<X509Certificate> client;
+        try {
+            client = certificates(clientCertPem, "tls.crt");
+        } catch (IllegalArgumentException e) {
+            return new Verdict("the client certificate cannot be read: " + e.getMessage(), Instant.MAX);
         }
-        // the server checks the client
+        Instant until = until(client, now);
         String mismatch = keyMismatch(client.get(0), clientKeyPem);
         if (mismatch != null) {
-            return "the client's key does not belong to its certificate (" + mismatch + ")";
+            return new Verdict("the client's key does not belong to its certificate (" + mismatch + ")", until);
         }
         X509Certificate c = client.get(0);
         String clientName = "'" + c.getSubjectX500Principal().getName() + "' (issuer '" + c.getIssuerX500Principal().getName() + "')";
@@ -218,9 +249,22 @@ final class MemoryApiserverStore implements AutoCloseable {
             String why = !timely ? "bad_certificate: it is valid from " + c.getNotBefore().toInstant() + " to " + c.getNotAfter().toInstant()
                     : !usableFor(c, CLIENT_AUTH) ? "bad_certificate: no clientAuth extended key usage"
                     : "bad_certificate, which is not signed by the mesh CA " + names(trusted);
-            return "the server refused the client certificate " + clientName + " (" + why + ")";
+            return new Verdict("the server refused the client certificate " + clientName + " (" + why + ")", until);
         }
-        return "";
+        return new Verdict("", until);
+    }
+
+    /** The next moment one of {@code certs} starts or stops being valid. */
+    private static Instant until(List<X509Certificate> certs, Instant now) {
+        Instant until = Instant.MAX;
+        for (X509Certificate c : certs) {
+            for (Instant edge : new Instant[]{c.getNotBefore().toInstant(), c.getNotAfter().toInstant().plusMillis(1)}) {
+                if (edge.isAfter(now) && edge.isBefore(until)) {
+                    until = edge;
+                }
+            }
+        }
+        return until;
     }
 
     @Override
