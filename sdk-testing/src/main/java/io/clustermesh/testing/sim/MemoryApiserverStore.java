@@ -15,7 +15,6 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.CertPathValidator;
-import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
@@ -364,10 +363,8 @@ final class MemoryApiserverStore implements AutoCloseable {
             params.setDate(Date.from(at));
             CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
             return true;
-        } catch (CertPathValidatorException e) {
-            return false;
         } catch (GeneralSecurityException e) {
-            return false;
+            return false; // CertPathValidatorException among them: no path to those CAs
         }
     }
 

@@ -284,11 +284,7 @@ final class SimulatedApiserver implements AutoCloseable {
             for (String old : published.keySet()) {
                 if (!want.containsKey(old)) {
                     changed = true;
-                    if (memory != null) {
-                        memory.delete(old);
-                    } else {
-                        admin.delete(old);
-                    }
+                    delete(old);
                 }
             }
         } finally {
@@ -308,6 +304,14 @@ final class SimulatedApiserver implements AutoCloseable {
         if (lastHeartbeat == null || !now.isBefore(lastHeartbeat.plus(heartbeatInterval))) {
             put(SimulatedCilium.HEARTBEAT_KEY, now.toString());
             lastHeartbeat = now;
+        }
+    }
+
+    private void delete(String key) {
+        if (memory != null) {
+            memory.delete(key);
+        } else {
+            admin.delete(key);
         }
     }
 
