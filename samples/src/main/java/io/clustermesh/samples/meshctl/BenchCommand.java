@@ -6,6 +6,7 @@ import io.clustermesh.MeshTimeouts;
 import io.clustermesh.report.MeshPlan;
 import io.clustermesh.report.MeshReport;
 import io.clustermesh.report.MeshStatus;
+import io.clustermesh.report.PeerStatus;
 import io.clustermesh.internal.Json;
 import io.clustermesh.model.MeshCluster;
 import io.clustermesh.model.MeshSpec;
@@ -29,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -122,6 +124,8 @@ final class BenchCommand implements Callable<Integer> {
         if (instant) {
             return instant(out, progress, json);
         }
+        int largest = clusters.stream().mapToInt(Integer::intValue).max().orElse(0);
+        maxOpenFiles().flatMap(max -> openFilesWarning(largest, max, System.getProperty(KEEPALIVE_PROPERTY))).ifPresent(progress::println);
         if (compareCli) {
             return compareCli(out, progress, json);
         }
@@ -491,7 +495,7 @@ final class BenchCommand implements Callable<Integer> {
                 r.converged = report.succeeded() && status.healthy() && allPeers;
                 if (!r.converged) {
                     r.problem = !report.succeeded() ? "apply failed: " + report.failures()
-                            : "status: " + status.clusters().stream().filter(c -> !c.healthy()).map(ClusterStatus::name).toList();
+                            : "status: " + unhealthy(status);
                 }
                 lab.clusters().forEach(LabCluster::resetCounts);
                 MeshReport again = mesh.apply(mesh.plan());
@@ -532,6 +536,58 @@ final class BenchCommand implements Callable<Integer> {
                 r.peerDetectionLagMs = at;
             }
         }
+    }
+
+    /**
+     * Why the status is not healthy, per cluster: its own errors, then every peer not connected by all its agents
+     * (agents connected of agents, and the first error the agents gave for it), at most 5 peers per cluster.
+     */
+    static String unhealthy(MeshStatus status) {
+        StringBuilder sb = new StringBuilder();
+        for (ClusterStatus c : status.clusters()) {
+            if (c.healthy()) {
+                continue;
+            }
+            sb.append(sb.isEmpty() ? "" : "; ").append(c.name()).append(':');
+            c.errors().forEach(e -> sb.append(' ').append(e));
+            if (c.agents().isEmpty()) {
+                sb.append(" no agent answered");
+            }
+            List<PeerStatus> missing = c.peers().stream().filter(p -> !p.fullyConnected()).toList();
+            missing.stream().limit(5).forEach(p -> sb.append(" peer ").append(p.peer()).append(' ').append(p.connected())
+                    .append('/').append(p.agents()).append(" agents connected")
+                    .append(p.errors().isEmpty() ? "" : " (" + p.errors().get(0) + ")"));
+            if (missing.size() > 5) {
+                sb.append(" and ").append(missing.size() - 5).append(" more peers");
+            }
+        }
+        return sb.toString();
+    }
+
+    static final String KEEPALIVE_PROPERTY = "jdk.httpclient.keepalive.timeout";
+
+    /**
+     * A lab run holds the files of every cluster's API server, its clients' connections (the SDK's, the lab's, Helm's)
+     * and their selectors in this one process: about 80 per cluster at the peak of a 255-cluster run with the JDK's
+     * idle-connection timeout of 20 minutes, about 40 when idle HTTP connections close after 5 s (measured,
+     * docs/performance.md). Past the process's limit, accepts and connects fail with "Too many open files" and the run
+     * stalls, so say so before it starts. Empty for the instant world (no lab), or when the limit is ample.
+     */
+    static Optional<String> openFilesWarning(int clusters, long maxOpenFiles, String keepalive) {
+        long perCluster = keepalive == null ? 80 : 40;
+        if (clusters <= 0 || perCluster * clusters <= maxOpenFiles) {
+            return Optional.empty();
+        }
+        return Optional.of("warning: a lab of " + clusters + " clusters may hold about " + perCluster * clusters + " open files and this process may hold "
+                + maxOpenFiles + " (ulimit -n): past it the run stalls on \"Too many open files\" - fix: raise ulimit -n"
+                + (keepalive == null ? ", or close idle HTTP connections sooner: MESHCTL_JAVA_OPTS=\"-D" + KEEPALIVE_PROPERTY + "=5\"" : ""));
+    }
+
+    private Optional<Long> maxOpenFiles() {
+        if (instant || !(ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os)) {
+            return Optional.empty();
+        }
+        return Optional.of(os.getMaxFileDescriptorCount());
     }
 
     /** "plan 120 ms, local-cert 300 ms, helm-upgrade 900 ms, ...": when the last step of each kind ended. */

@@ -97,4 +97,28 @@ class BenchCommandTest {
         assertThat(r.err()).contains("1..255");
         assertThat(meshctl("bench", "--clusters", "0", "--plan-sizes", "600").exit()).isEqualTo(Meshctl.INVALID);
     }
+
+    @Test
+    void aStatusThatIsNotHealthySaysWhyPerCluster() {
+        var agent = new io.clustermesh.report.AgentStatus("cilium-a", "node-1", List.of(), null);
+        var ok = new io.clustermesh.report.ClusterStatus("cluster1", 1, "cluster1", "10.0.0.1", true, false, null, List.of(agent),
+                List.of(new io.clustermesh.report.PeerStatus("cluster2", 1, 1, 1, List.of())), List.of());
+        var bad = new io.clustermesh.report.ClusterStatus("cluster2", 2, "cluster2", "10.0.0.2", true, false, null, List.of(agent),
+                List.of(new io.clustermesh.report.PeerStatus("cluster1", 3, 3, 1, List.of("etcd: connection refused"))),
+                List.of("cilium-config: read timed out"));
+        var none = new io.clustermesh.report.ClusterStatus("cluster3", 3, null, null, false, false, null, List.of(), List.of(), List.of());
+        String why = BenchCommand.unhealthy(new io.clustermesh.report.MeshStatus("m", java.time.Instant.EPOCH, List.of(ok, bad, none)));
+        assertThat(why).isEqualTo("cluster2: cilium-config: read timed out peer cluster1 1/3 agents connected (etcd: connection refused);"
+                + " cluster3: no agent answered");
+    }
+
+    @Test
+    void aLabLargerThanTheOpenFilesLimitIsWarnedAboutWithTheFix() {
+        assertThat(BenchCommand.openFilesWarning(255, 20_000, null)).hasValueSatisfying(w -> assertThat(w)
+                .contains("255 clusters", "20400 open files", "20000 (ulimit -n)", "raise ulimit -n", "-Djdk.httpclient.keepalive.timeout=5"));
+        assertThat(BenchCommand.openFilesWarning(255, 20_000, "5")).isEmpty();
+        assertThat(BenchCommand.openFilesWarning(64, 20_000, null)).isEmpty();
+        assertThat(BenchCommand.openFilesWarning(255, 8_000, "5")).hasValueSatisfying(w -> assertThat(w)
+                .contains("10200 open files").doesNotContain("keepalive"));
+    }
 }
