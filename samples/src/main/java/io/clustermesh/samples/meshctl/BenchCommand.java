@@ -568,9 +568,9 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * A lab run holds the files of every cluster's API server, its clients' connections (the SDK's, the lab's, Helm's)
-     * and their selectors in this one process: about 80 per cluster at the peak of a 255-cluster run with the JDK's
-     * idle-connection timeout of 20 minutes, about 40 when idle HTTP connections close after 5 s (measured,
-     * docs/performance.md). Past the process's limit, accepts and connects fail with "Too many open files" and the run
+     * and their selectors in this one process: more than 78 per cluster at the peak of a 255-cluster run with the JDK's
+     * idle-connection timeout of 20 minutes (it reached the limit of 20 000), about 40 seen when idle HTTP connections
+     * close after 5 s (docs/performance.md). Past the process's limit, accepts and connects fail with "Too many open files" and the run
      * stalls, so say so before it starts. Empty for the instant world (no lab), or when the limit is ample.
      */
     static Optional<String> openFilesWarning(int clusters, long maxOpenFiles, String keepalive) {
